@@ -1,0 +1,30 @@
+package io.choria.natsoperator.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A cluster of NATS brokers for a Choria fleet: the one resource a platform team applies. */
+@Group(NatsCluster.GROUP)
+@Version(NatsCluster.VERSION)
+@Plural("natsclusters")
+@ShortNames("nc")
+@AdditionalPrinterColumn(name = "Size", jsonPath = ".spec.size", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Status", jsonPath = ".status.phase", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class NatsCluster extends CustomResource<NatsClusterSpec, NatsClusterStatus> implements Namespaced {
+    public static final String GROUP = "choria.io";
+    public static final String VERSION = "v1alpha1";
+    public static final String API_VERSION = GROUP + "/" + VERSION;
+
+    @Override
+    protected NatsClusterSpec initSpec() {
+        return new NatsClusterSpec();
+    }
+}

@@ -1,0 +1,70 @@
+package io.choria.natsoperator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+/**
+ * The desired broker cluster. Fields are plain data; defaults live in the field initialisers
+ * (for offline {@code render}) and in {@code @Default} (so the API server fills them too).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NatsClusterSpec {
+    public static final String DEFAULT_IMAGE = "nats:2.10.24-alpine";
+
+    @Min(1)
+    @Default("3")
+    @JsonPropertyDescription("Number of brokers in the full mesh (usually 1, 3 or 5). Scaling reloads the routes of the brokers that stay; it does not restart them.")
+    private Integer size = 3;
+
+    @Default(DEFAULT_IMAGE)
+    @JsonPropertyDescription("NATS server container image. Changing it rolls the brokers one at a time.")
+    private String image = DEFAULT_IMAGE;
+
+    @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")
+    private PortsSpec ports = new PortsSpec();
+
+    @JsonPropertyDescription("Route (cluster) authentication between brokers.")
+    private RoutesSpec routes = new RoutesSpec();
+
+    @JsonPropertyDescription("TLS from the site's Puppet CA. Without it the cluster runs but its status says it is insecure.")
+    private TlsSpec tls;
+
+    @JsonPropertyDescription("Kernel tuning so thousands of nodes can reconnect at once after a restart.")
+    private SysctlsSpec sysctls = new SysctlsSpec();
+
+    @JsonPropertyDescription("Compute resources of the broker container. The default request (300Mi) holds about 2000 Choria nodes.")
+    private ResourceRequirements resources;
+
+    @JsonPropertyDescription("Broker limits written to nats.conf.")
+    private LimitsSpec limits = new LimitsSpec();
+
+    @JsonPropertyDescription("Scheduling and metadata of the broker pods.")
+    private PodSpec pod = new PodSpec();
+
+    @JsonPropertyDescription("The client Service (port 4222) that Choria nodes connect to.")
+    private ServiceSpec service = new ServiceSpec();
+
+    public Integer getSize() { return size; }
+    public void setSize(Integer size) { this.size = size; }
+    public String getImage() { return image; }
+    public void setImage(String image) { this.image = image; }
+    public PortsSpec getPorts() { return ports; }
+    public void setPorts(PortsSpec ports) { this.ports = ports; }
+    public RoutesSpec getRoutes() { return routes; }
+    public void setRoutes(RoutesSpec routes) { this.routes = routes; }
+    public TlsSpec getTls() { return tls; }
+    public void setTls(TlsSpec tls) { this.tls = tls; }
+    public SysctlsSpec getSysctls() { return sysctls; }
+    public void setSysctls(SysctlsSpec sysctls) { this.sysctls = sysctls; }
+    public ResourceRequirements getResources() { return resources; }
+    public void setResources(ResourceRequirements resources) { this.resources = resources; }
+    public LimitsSpec getLimits() { return limits; }
+    public void setLimits(LimitsSpec limits) { this.limits = limits; }
+    public PodSpec getPod() { return pod; }
+    public void setPod(PodSpec pod) { this.pod = pod; }
+    public ServiceSpec getService() { return service; }
+    public void setService(ServiceSpec service) { this.service = service; }
+}

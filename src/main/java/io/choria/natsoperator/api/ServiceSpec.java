@@ -1,0 +1,25 @@
+package io.choria.natsoperator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The client Service: how Puppet nodes, usually outside Kubernetes, reach the brokers. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServiceSpec {
+    public enum Type { ClusterIP, NodePort, LoadBalancer }
+
+    @Default("ClusterIP")
+    @JsonPropertyDescription("Type of the client Service: ClusterIP, NodePort or LoadBalancer (for Puppet nodes outside the cluster).")
+    private Type type = Type.ClusterIP;
+
+    @JsonPropertyDescription("Annotations of the client Service (e.g. for a cloud load balancer).")
+    private Map<String, String> annotations = new LinkedHashMap<>();
+
+    public Type getType() { return type; }
+    public void setType(Type type) { this.type = type; }
+    public Map<String, String> getAnnotations() { return annotations; }
+    public void setAnnotations(Map<String, String> annotations) { this.annotations = annotations; }
+}

@@ -1,0 +1,55 @@
+package io.choria.natsoperator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Broker certificates issued from the site's Puppet CA; only Puppet-signed nodes get in. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TlsSpec {
+    public enum KeyAlgorithm {
+        @com.fasterxml.jackson.annotation.JsonProperty("RSA-2048") RSA_2048,
+        @com.fasterxml.jackson.annotation.JsonProperty("EC-P256") EC_P256
+    }
+
+    @Required
+    @JsonPropertyDescription("Secret holding the Puppet CA: certificate bundle (may hold root and intermediate) and key. Keys default to ca.crt/ca.key, tls.crt/tls.key or Puppet's ca_crt.pem/ca_key.pem.")
+    private CaSecretReference caSecretRef;
+
+    @Default("true")
+    @JsonPropertyDescription("Require client certificates signed by the CA (tls verify). Choria expects true.")
+    private Boolean verifyClients = true;
+
+    @Default("RSA-2048")
+    @JsonPropertyDescription("Key algorithm of the broker certificate: RSA-2048 or EC-P256.")
+    private KeyAlgorithm keyAlgorithm = KeyAlgorithm.RSA_2048;
+
+    @Min(1) @Max(3650) @Default("365")
+    @JsonPropertyDescription("Validity of the broker certificate in days.")
+    private Integer validityDays = 365;
+
+    @Min(1) @Max(3649) @Default("30")
+    @JsonPropertyDescription("Re-issue the certificate this many days before it expires (less than validityDays).")
+    private Integer renewBeforeDays = 30;
+
+    @JsonPropertyDescription("Extra DNS names (or IP addresses) on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'.")
+    private List<String> extraSANs = new ArrayList<>();
+
+    public CaSecretReference getCaSecretRef() { return caSecretRef; }
+    public void setCaSecretRef(CaSecretReference caSecretRef) { this.caSecretRef = caSecretRef; }
+    public Boolean getVerifyClients() { return verifyClients; }
+    public void setVerifyClients(Boolean verifyClients) { this.verifyClients = verifyClients; }
+    public KeyAlgorithm getKeyAlgorithm() { return keyAlgorithm; }
+    public void setKeyAlgorithm(KeyAlgorithm keyAlgorithm) { this.keyAlgorithm = keyAlgorithm; }
+    public Integer getValidityDays() { return validityDays; }
+    public void setValidityDays(Integer validityDays) { this.validityDays = validityDays; }
+    public Integer getRenewBeforeDays() { return renewBeforeDays; }
+    public void setRenewBeforeDays(Integer renewBeforeDays) { this.renewBeforeDays = renewBeforeDays; }
+    public List<String> getExtraSANs() { return extraSANs; }
+    public void setExtraSANs(List<String> extraSANs) { this.extraSANs = extraSANs; }
+}

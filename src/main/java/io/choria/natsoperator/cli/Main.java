@@ -1,0 +1,47 @@
+package io.choria.natsoperator.cli;
+
+import java.util.Arrays;
+
+/** {@code nats-operator run|render}: one jar, the operator and its offline renderer. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            System.out.println(usage());
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "render" -> RenderCommand.run(rest, System.out);
+                case "run" -> RunCommand.run(rest);
+                default -> throw new UsageException("unknown command '" + args[0] + "'");
+            };
+        } catch (UsageException e) {
+            System.err.println("nats-operator: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String usage() {
+        return """
+                usage: nats-operator <command> [options]
+                  render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets]
+                         print, as YAML, every object the operator would create for the NatsClusters
+                         in FILE (Secrets they reference may be given in the files too); no cluster needed
+                  run    [--namespace NS ...] [--cluster-domain D]
+                         run the operator against the current kubeconfig or the in-cluster config""";
+    }
+
+    /** Bad command line: a one-line message and exit code 2. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.choria.natsoperator.cli;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.ModelInputs;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.NatsClusterModel;
+import io.choria.natsoperator.model.SpecDefaults;
+import io.choria.natsoperator.model.SpecProblem;
+import io.choria.natsoperator.model.SpecValidator;
+import io.choria.natsoperator.reconciler.InputProblem;
+import io.choria.natsoperator.reconciler.RoutePasswords;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code render}: what the operator would create, from files, with no cluster. The objects come
+ * from the same model the reconciler applies. Secret values are redacted unless asked for.
+ */
+final class RenderCommand {
+    static final String REDACTED = "UkVEQUNURUQ="; // base64("REDACTED")
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private RenderCommand() {}
+
+    static int run(String[] args, PrintStream out) {
+        List<Path> files = new ArrayList<>();
+        String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
+        boolean reveal = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-f", "--file" -> files.add(Path.of(RunCommand.value(args, ++i, args[i - 1])));
+                case "--cluster-domain" -> clusterDomain = RunCommand.value(args, ++i, "--cluster-domain");
+                case "--reveal-secrets" -> reveal = true;
+                default -> throw new Main.UsageException("render: unknown option '" + args[i] + "'");
+            }
+        }
+        if (files.isEmpty()) throw new Main.UsageException("render: give at least one -f FILE");
+        try {
+            List<HasMetadata> objects = render(RenderInput.read(files), clusterDomain);
+            StringBuilder yaml = new StringBuilder();
+            for (HasMetadata o : objects) {
+                if (!reveal && o instanceof Secret s) o = redacted(s);
+                yaml.append(SERIALIZATION.asYaml(o));
+            }
+            out.print(yaml);
+            out.flush();
+            return 0;
+        } catch (RenderException | InputProblem e) {
+            System.err.println("nats-operator render: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The same objects, in the same order, as the reconciler applies them. */
+    static List<HasMetadata> render(RenderInput input, String clusterDomain) {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (NatsCluster original : input.clusters()) {
+            NatsCluster nc = SpecDefaults.withDefaults(original);
+            String id = nc.getMetadata().getNamespace() + "/" + nc.getMetadata().getName();
+            List<SpecProblem> problems = SpecValidator.validate(nc);
+            if (!problems.isEmpty()) {
+                throw new RenderException("NatsCluster " + id + ": " + problems.stream().map(SpecProblem::message)
+                        .collect(Collectors.joining("; ")));
+            }
+            Names names = Names.of(nc, clusterDomain);
+            String password;
+            try {
+                if (RoutePasswords.reference(nc) != null) {
+                    password = RoutePasswords.fromUserSecret(nc, name -> input.secret(names.namespace(), name));
+                } else {
+                    password = BrokerSecrets.newPassword();
+                    objects.add(BrokerSecrets.generatedRoutePassword(nc, names, password));
+                }
+            } catch (InputProblem p) {
+                throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
+            }
+            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, null)).inApplyOrder());
+        }
+        return objects;
+    }
+
+    private static Secret redacted(Secret s) {
+        Secret copy = SERIALIZATION.clone(s);
+        var data = new LinkedHashMap<String, String>();
+        if (copy.getData() != null) copy.getData().keySet().forEach(k -> data.put(k, REDACTED));
+        copy.setData(data);
+        return copy;
+    }
+}

@@ -1,0 +1,81 @@
+package io.choria.natsoperator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.choria.natsoperator.api.NatsCluster;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The NatsClusters and Secrets read from the files given to {@code render}. */
+record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization KUBE =
+            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
+    static RenderInput read(List<Path> files) {
+        List<NatsCluster> clusters = new ArrayList<>();
+        Map<String, Secret> secrets = new LinkedHashMap<>();
+        for (Path file : files) {
+            int doc = 0;
+            try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(Files.newBufferedReader(file))) {
+                while (docs.hasNextValue()) {
+                    JsonNode node = docs.nextValue();
+                    doc++;
+                    if (node == null || node.isNull() || node.isEmpty()) continue;
+                    String where = file + " (document " + doc + ")";
+                    String kind = node.path("kind").asText("");
+                    String apiVersion = node.path("apiVersion").asText("");
+                    if (kind.equals("NatsCluster") && apiVersion.equals(NatsCluster.API_VERSION)) {
+                        NatsCluster nc = convert(node, NatsCluster.class, where);
+                        if (nc.getMetadata() == null || nc.getMetadata().getName() == null) {
+                            throw new RenderException(where + ": NatsCluster has no metadata.name");
+                        }
+                        if (nc.getMetadata().getNamespace() == null) nc.getMetadata().setNamespace("default");
+                        clusters.add(nc);
+                    } else if (kind.equals("Secret") && apiVersion.equals("v1")) {
+                        Secret s = convert(node, Secret.class, where);
+                        String ns = s.getMetadata().getNamespace() == null ? "default" : s.getMetadata().getNamespace();
+                        secrets.put(ns + "/" + s.getMetadata().getName(), s);
+                    } else {
+                        throw new RenderException(where + ": unknown kind '" + kind + "' (apiVersion '" + apiVersion
+                                + "'); expected NatsCluster (" + NatsCluster.API_VERSION + ") or Secret (v1)");
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                throw new RenderException(file + ": no such file");
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof RenderException r) throw r;
+                throw new RenderException(file + ": not valid YAML: " + firstLine(e.getMessage()));
+            }
+        }
+        if (clusters.isEmpty()) throw new RenderException("no NatsCluster (" + NatsCluster.API_VERSION + ") found in " + files);
+        return new RenderInput(clusters, secrets);
+    }
+
+    Secret secret(String namespace, String name) {
+        return secrets.get(namespace + "/" + name);
+    }
+
+    private static <T> T convert(JsonNode node, Class<T> type, String where) {
+        try {
+            return KUBE.convertValue(node, type);
+        } catch (IllegalArgumentException e) {
+            throw new RenderException(where + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

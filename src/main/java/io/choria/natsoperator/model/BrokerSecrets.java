@@ -1,0 +1,64 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The config ConfigMap and the Secrets the brokers mount. */
+public final class BrokerSecrets {
+    public static final String PASSWORD_KEY = "password";
+    private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private BrokerSecrets() {}
+
+    public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths) {
+        return new ConfigMapBuilder()
+                .withMetadata(Owned.meta(nc, names.configMap(), "config"))
+                .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths))
+                .build();
+    }
+
+    public static Secret routesConfig(NatsCluster nc, Names names, String password) {
+        String routes = NatsConfig.routesConfig(names, nc.getSpec().getSize(), nc.getSpec().getPorts().getCluster(), password);
+        return secret(nc, names.routesConfigSecret(), "routes", "Opaque", Map.of(NatsConfig.ROUTES_FILE, routes));
+    }
+
+    /** The route password Secret the operator owns when the user names none. Created once, never rotated. */
+    public static Secret generatedRoutePassword(NatsCluster nc, Names names, String password) {
+        return secret(nc, names.routePasswordSecret(), "routes", "Opaque", Map.of(PASSWORD_KEY, password));
+    }
+
+    /** 32 characters from a 57-letter alphabet without look-alikes: about 186 bits, URL-safe. */
+    public static String newPassword() {
+        StringBuilder b = new StringBuilder(32);
+        for (int i = 0; i < 32; i++) b.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+        return b.toString();
+    }
+
+    static Secret secret(NatsCluster nc, String name, String component, String type, Map<String, String> values) {
+        Map<String, String> data = new LinkedHashMap<>();
+        values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return new SecretBuilder()
+                .withMetadata(Owned.meta(nc, name, component))
+                .withType(type)
+                .withData(data)
+                .build();
+    }
+
+    public static String decode(Secret s, String key) {
+        if (s == null) return null;
+        if (s.getData() != null && s.getData().get(key) != null) {
+            return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
+        }
+        if (s.getStringData() != null) return s.getStringData().get(key);
+        return null;
+    }
+}

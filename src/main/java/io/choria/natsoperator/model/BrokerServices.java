@@ -1,0 +1,41 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+
+/** The two Services of a cluster: headless for the routes, and the client Service. */
+public final class BrokerServices {
+    private BrokerServices() {}
+
+    /** Gives every broker a stable DNS name, published before it is ready so the mesh can form. */
+    public static Service headless(NatsCluster nc, Names names) {
+        NatsClusterSpec spec = nc.getSpec();
+        return new ServiceBuilder()
+                .withMetadata(Owned.meta(nc, names.headlessService(), "routes"))
+                .withNewSpec()
+                .withClusterIP("None")
+                .withPublishNotReadyAddresses(true)
+                .withSelector(Labels.selector(names.cluster()))
+                .addNewPort().withName("cluster").withPort(spec.getPorts().getCluster())
+                .withTargetPort(new IntOrString("cluster")).withProtocol("TCP").endPort()
+                .endSpec()
+                .build();
+    }
+
+    /** Only the client port: monitoring is never exposed through it. */
+    public static Service client(NatsCluster nc, Names names) {
+        NatsClusterSpec spec = nc.getSpec();
+        return new ServiceBuilder()
+                .withMetadata(Owned.meta(nc, names.clientService(), "client", spec.getService().getAnnotations()))
+                .withNewSpec()
+                .withType(spec.getService().getType().name())
+                .withSelector(Labels.selector(names.cluster()))
+                .addNewPort().withName("client").withPort(spec.getPorts().getClient())
+                .withTargetPort(new IntOrString("client")).withProtocol("TCP").endPort()
+                .endSpec()
+                .build();
+    }
+}

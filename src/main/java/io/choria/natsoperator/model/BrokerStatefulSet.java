@@ -1,0 +1,196 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.PodSpec;
+import io.choria.natsoperator.api.SysctlsSpec;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Sysctl;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The broker StatefulSet. Its pod template depends only on what needs a restart (image,
+ * ports, resources, scheduling, sysctls, TLS on/off); the size and the routes are not in it,
+ * so scaling never restarts the brokers that stay.
+ */
+public final class BrokerStatefulSet {
+    public static final String CONTAINER = "nats";
+    public static final String SYSCTL_CONTAINER = "sysctl";
+    public static final int NON_ROOT_UID = 1000;
+    /** Time beyond lame_duck_duration for the grace period and the process exit. */
+    static final long SHUTDOWN_MARGIN_SECONDS = 30;
+
+    private BrokerStatefulSet() {}
+
+    public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths) {
+        NatsClusterSpec spec = nc.getSpec();
+        PodSpec pod = spec.getPod();
+        Map<String, String> podLabels = new LinkedHashMap<>(pod.getLabels());
+        podLabels.putAll(Labels.of(names.cluster(), "broker"));
+        Map<String, String> podAnnotations = new LinkedHashMap<>(pod.getAnnotations());
+        // lame_duck_duration is read only at start: a change must roll the brokers.
+        podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
+
+        var podSecurity = new PodSecurityContextBuilder()
+                .withRunAsNonRoot(spec.getSysctls().getMode() != SysctlsSpec.Mode.InitContainer ? true : null)
+                .withFsGroup((long) NON_ROOT_UID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+        if (spec.getSysctls().getMode() == SysctlsSpec.Mode.PodSecurityContext) {
+            podSecurity.withSysctls(sysctls(spec.getSysctls()));
+        }
+
+        List<Container> initContainers = new ArrayList<>();
+        if (spec.getSysctls().getMode() == SysctlsSpec.Mode.InitContainer) {
+            initContainers.add(sysctlInitContainer(spec));
+        }
+
+        return new StatefulSetBuilder()
+                .withMetadata(Owned.meta(nc, names.statefulSet(), "broker"))
+                .withNewSpec()
+                .withReplicas(spec.getSize())
+                .withServiceName(names.headlessService())
+                .withPodManagementPolicy("Parallel")
+                .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
+                .withNewSelector().withMatchLabels(Labels.selector(names.cluster())).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(podLabels).withAnnotations(podAnnotations).endMetadata()
+                .withNewSpec()
+                .withTerminationGracePeriodSeconds(Durations.seconds(spec.getLimits().getLameDuckDuration()) + SHUTDOWN_MARGIN_SECONDS)
+                .withSecurityContext(podSecurity.build())
+                .withInitContainers(initContainers)
+                .withContainers(brokerContainer(spec, paths))
+                .withVolumes(volumes(names, spec, paths))
+                .withNodeSelector(pod.getNodeSelector().isEmpty() ? null : pod.getNodeSelector())
+                .withTolerations(pod.getTolerations().isEmpty() ? null : pod.getTolerations())
+                .withAffinity(pod.getAffinity() != null ? pod.getAffinity() : preferDifferentNodes(names))
+                .withTopologySpreadConstraints(pod.getTopologySpreadConstraints().isEmpty() ? null : pod.getTopologySpreadConstraints())
+                .withPriorityClassName(pod.getPriorityClassName())
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    static List<Sysctl> sysctls(SysctlsSpec s) {
+        return List.of(new Sysctl("net.core.somaxconn", String.valueOf(s.getSomaxconn())),
+                new Sysctl("net.ipv4.tcp_max_syn_backlog", String.valueOf(s.getTcpMaxSynBacklog())));
+    }
+
+    /** sysctl -w in the pod's network namespace; the broker image's busybox has sysctl. */
+    static Container sysctlInitContainer(NatsClusterSpec spec) {
+        List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
+        sysctls(spec.getSysctls()).forEach(s -> command.add(s.getName() + "=" + s.getValue()));
+        return new ContainerBuilder()
+                .withName(SYSCTL_CONTAINER)
+                .withImage(spec.getImage())
+                .withCommand(command)
+                .withNewSecurityContext().withPrivileged(true).withRunAsUser(0L).withRunAsNonRoot(false).endSecurityContext()
+                .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("8Mi"))
+                .addToLimits("memory", new Quantity("32Mi")).endResources()
+                .build();
+    }
+
+    static Container brokerContainer(NatsClusterSpec spec, BrokerPaths paths) {
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(spec.getImage())
+                .withArgs("--config", paths.configFile())
+                .addNewEnv().withName(NatsConfig.POD_NAME_ENV).withNewValueFrom().withNewFieldRef()
+                .withFieldPath("metadata.name").endFieldRef().endValueFrom().endEnv()
+                .addNewPort().withName("client").withContainerPort(spec.getPorts().getClient()).withProtocol("TCP").endPort()
+                .addNewPort().withName("cluster").withContainerPort(spec.getPorts().getCluster()).withProtocol("TCP").endPort()
+                .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
+                .withResources(resources(spec))
+                .withVolumeMounts(volumeMounts(spec, paths))
+                .withStartupProbe(healthz(spec, 2, 30))
+                .withReadinessProbe(healthz(spec, 5, 3))
+                .withLivenessProbe(healthz(spec, 10, 6))
+                .withNewLifecycle().withNewPreStop().withNewExec()
+                .withCommand(lameDuckCommand(paths))
+                .endExec().endPreStop().endLifecycle()
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser((long) NON_ROOT_UID).withRunAsGroup((long) NON_ROOT_UID)
+                .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .build();
+    }
+
+    /** Puts the broker in lame-duck mode so its clients leave gradually instead of in one storm. */
+    public static List<String> lameDuckCommand(BrokerPaths paths) {
+        return List.of("nats-server", "--signal", "ldm=" + paths.pidFile());
+    }
+
+    static Probe healthz(NatsClusterSpec spec, int period, int failures) {
+        return new ProbeBuilder()
+                .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("monitor")).endHttpGet()
+                .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(2)
+                .build();
+    }
+
+    /** Sized for about 2000 Choria nodes (one broker holds them in about 300 MB). */
+    static ResourceRequirements resources(NatsClusterSpec spec) {
+        if (spec.getResources() != null) return spec.getResources();
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("250m"))
+                .addToRequests("memory", new Quantity("300Mi"))
+                .addToLimits("memory", new Quantity("512Mi"))
+                .build();
+    }
+
+    static List<VolumeMount> volumeMounts(NatsClusterSpec spec, BrokerPaths paths) {
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(new VolumeMountBuilder().withName("config").withMountPath(paths.configDir()).withReadOnly(true).build());
+        mounts.add(new VolumeMountBuilder().withName("routes").withMountPath(paths.routesDir()).withReadOnly(true).build());
+        if (spec.getTls() != null) {
+            mounts.add(new VolumeMountBuilder().withName("tls").withMountPath(paths.tlsDir()).withReadOnly(true).build());
+        }
+        mounts.add(new VolumeMountBuilder().withName("run").withMountPath(paths.pidDir()).build());
+        return mounts;
+    }
+
+    static List<Volume> volumes(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+        List<Volume> volumes = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName("config").withNewConfigMap().withName(names.configMap()).endConfigMap().build());
+        volumes.add(new VolumeBuilder().withName("routes").withNewSecret().withSecretName(names.routesConfigSecret())
+                .withDefaultMode(0440).endSecret().build());
+        if (spec.getTls() != null) {
+            volumes.add(new VolumeBuilder().withName("tls").withNewSecret().withSecretName(names.tlsSecret())
+                    .withDefaultMode(0440).endSecret().build());
+        }
+        volumes.add(new VolumeBuilder().withName("run").withNewEmptyDir().withMedium("Memory").endEmptyDir().build());
+        return volumes;
+    }
+
+    /** Brokers of one cluster prefer different nodes, so one node failure takes one broker. */
+    static Affinity preferDifferentNodes(Names names) {
+        return new AffinityBuilder().withNewPodAntiAffinity()
+                .addNewPreferredDuringSchedulingIgnoredDuringExecution()
+                .withWeight(100)
+                .withNewPodAffinityTerm()
+                .withTopologyKey("kubernetes.io/hostname")
+                .withNewLabelSelector().withMatchLabels(Labels.selector(names.cluster())).endLabelSelector()
+                .endPodAffinityTerm()
+                .endPreferredDuringSchedulingIgnoredDuringExecution()
+                .endPodAntiAffinity().build();
+    }
+}

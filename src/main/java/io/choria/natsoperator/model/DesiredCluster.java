@@ -1,0 +1,23 @@
+package io.choria.natsoperator.model;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every object the operator keeps in line with one NatsCluster. {@code tls} is null without TLS. */
+public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
+        PodDisruptionBudget disruptionBudget, StatefulSet statefulSet) {
+
+    /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
+    public List<HasMetadata> inApplyOrder() {
+        List<HasMetadata> all = new ArrayList<>(List.of(config, routesConfig));
+        if (tls != null) all.add(tls);
+        all.addAll(List.of(headless, client, disruptionBudget, statefulSet));
+        return all;
+    }
+}

@@ -1,0 +1,35 @@
+package io.choria.natsoperator.model;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Go-style durations as nats.conf takes them ("30s", "1m30s", "500ms"). */
+public final class Durations {
+    private static final Pattern PART = Pattern.compile("([0-9]+)(ms|s|m|h)");
+
+    private Durations() {}
+
+    public static long millis(String d) {
+        if (d == null || d.isEmpty()) throw new IllegalArgumentException("empty duration");
+        Matcher m = PART.matcher(d);
+        long total = 0;
+        int end = 0;
+        while (m.find()) {
+            if (m.start() != end) throw new IllegalArgumentException("not a duration: " + d);
+            long n = Long.parseLong(m.group(1));
+            total += switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> n * 1000;
+                case "m" -> n * 60_000;
+                default -> n * 3_600_000;
+            };
+            end = m.end();
+        }
+        if (end != d.length()) throw new IllegalArgumentException("not a duration: " + d + " (use e.g. 30s, 1m, 500ms)");
+        return total;
+    }
+
+    public static long seconds(String d) {
+        return (millis(d) + 999) / 1000;
+    }
+}

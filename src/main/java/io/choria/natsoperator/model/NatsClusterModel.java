@@ -1,0 +1,65 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pure heart of the operator: a defaulted, valid NatsCluster plus its inputs becomes the
+ * objects to apply. No I/O here; the reconciler and {@code render} both call it.
+ */
+public final class NatsClusterModel {
+    private NatsClusterModel() {}
+
+    public static DesiredCluster desired(NatsCluster nc, ModelInputs in) {
+        return desired(nc, in, BrokerPaths.POD);
+    }
+
+    public static DesiredCluster desired(NatsCluster nc, ModelInputs in, BrokerPaths paths) {
+        Names names = Names.of(nc, in.clusterDomain());
+        Secret tls = null;
+        if (nc.getSpec().getTls() != null) {
+            if (in.tls() == null) throw new IllegalArgumentException("spec.tls is set but no certificate was given");
+            tls = BrokerSecrets.secret(nc, names.tlsSecret(), "tls", "kubernetes.io/tls", Map.of(
+                    "tls.crt", in.tls().certificateChainPem(),
+                    "tls.key", in.tls().privateKeyPem(),
+                    "ca.crt", in.tls().caBundlePem()));
+        }
+        return new DesiredCluster(
+                BrokerSecrets.config(nc, names, paths),
+                BrokerSecrets.routesConfig(nc, names, in.routePassword()),
+                tls,
+                BrokerServices.headless(nc, names),
+                BrokerServices.client(nc, names),
+                BrokerDisruptionBudget.of(nc, names),
+                BrokerStatefulSet.of(nc, names, paths));
+    }
+
+    /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */
+    public static List<String> certificateDnsNames(NatsCluster nc, String clusterDomain) {
+        List<String> sans = new ArrayList<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize()));
+        if (nc.getSpec().getTls() != null) {
+            nc.getSpec().getTls().getExtraSANs().stream().filter(s -> !sans.contains(s)).forEach(sans::add);
+        }
+        return sans;
+    }
+
+    /** For status.clientURLs: the client Service, in-cluster. */
+    public static List<String> clientUrls(NatsCluster nc) {
+        String scheme = nc.getSpec().getTls() != null ? "tls" : "nats";
+        return List.of(scheme + "://" + nc.getMetadata().getName() + "." + nc.getMetadata().getNamespace() + ".svc:"
+                + nc.getSpec().getPorts().getClient());
+    }
+
+    /** For status.middlewareHosts, the value of plugin.choria.middleware_hosts. */
+    public static String middlewareHosts(NatsCluster nc) {
+        Names names = Names.of(nc, Names.DEFAULT_CLUSTER_DOMAIN);
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < nc.getSpec().getSize(); i++) {
+            hosts.add(names.pod(i) + "." + names.headlessService() + "." + names.namespace() + ".svc:" + nc.getSpec().getPorts().getClient());
+        }
+        return String.join(",", hosts);
+    }
+}

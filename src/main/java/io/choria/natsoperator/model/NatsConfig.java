@@ -1,0 +1,86 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.LimitsSpec;
+import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.TlsSpec;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Renders the broker configuration. It comes in two files because the route URLs must carry
+ * the password ({@code user:password@host}: nats-server 2.9 refuses an explicit route
+ * without credentials even when the cluster authorization holds them):
+ * {@code nats.conf} holds no secret and lives in a ConfigMap; {@code routes.conf}, included
+ * inside the {@code cluster} block, holds the authorization and the routes and lives in a Secret.
+ */
+public final class NatsConfig {
+    public static final String CONFIG_FILE = "nats.conf";
+    public static final String ROUTES_FILE = "routes.conf";
+    public static final String ROUTE_USER = "route";
+    /** The pod name, set from the downward API, so server_name follows the pod. */
+    public static final String POD_NAME_ENV = "POD_NAME";
+
+    private NatsConfig() {}
+
+    public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+        LimitsSpec limits = spec.getLimits();
+        StringBuilder c = new StringBuilder();
+        c.append("# nats.conf for NatsCluster ").append(names.namespace()).append('/').append(names.cluster())
+                .append(", rendered by nats-operator. Holds no secret: the routes and their\n")
+                .append("# password are included from a Secret.\n");
+        c.append("server_name: $").append(POD_NAME_ENV).append('\n');
+        c.append("port: ").append(spec.getPorts().getClient()).append('\n');
+        c.append("http_port: ").append(spec.getPorts().getMonitor()).append('\n');
+        c.append("pid_file: ").append(quote(paths.pidFile())).append('\n');
+        c.append("max_connections: ").append(limits.getMaxConnections()).append('\n');
+        c.append("write_deadline: ").append(quote(limits.getWriteDeadline())).append('\n');
+        c.append("lame_duck_duration: ").append(quote(limits.getLameDuckDuration())).append('\n');
+        c.append("lame_duck_grace_period: \"10s\"\n");
+        TlsSpec tls = spec.getTls();
+        if (tls != null) {
+            c.append("tls {\n");
+            tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), "  ");
+            c.append("}\n");
+        }
+        c.append("cluster {\n");
+        c.append("  name: ").append(quote(names.cluster())).append('\n');
+        c.append("  port: ").append(spec.getPorts().getCluster()).append('\n');
+        // Clients outside Kubernetes cannot reach pod addresses; never gossip them.
+        c.append("  no_advertise: true\n");
+        if (tls != null) {
+            c.append("  tls {\n");
+            tlsBody(c, paths, true, "    ");
+            c.append("  }\n");
+        }
+        c.append("  include \"../routes/").append(ROUTES_FILE).append("\"\n");
+        c.append("}\n");
+        return c.toString();
+    }
+
+    /** The secret half: route authorization and one route per broker (a self-route is ignored by NATS). */
+    public static String routesConfig(Names names, int size, int clusterPort, String password) {
+        StringBuilder c = new StringBuilder();
+        c.append("authorization {\n  user: ").append(quote(ROUTE_USER)).append("\n  password: ")
+                .append(quote(password)).append("\n  timeout: 2\n}\n");
+        c.append("routes = [\n");
+        String userInfo = ROUTE_USER + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8).replace("+", "%20");
+        String scheme = "nats-route://";
+        for (int i = 0; i < size; i++) {
+            c.append("  ").append(quote(scheme + userInfo + "@" + names.podFqdn(i) + ":" + clusterPort)).append('\n');
+        }
+        c.append("]\n");
+        return c.toString();
+    }
+
+    private static void tlsBody(StringBuilder c, BrokerPaths paths, boolean verify, String indent) {
+        c.append(indent).append("cert_file: ").append(quote(paths.tlsCert())).append('\n');
+        c.append(indent).append("key_file: ").append(quote(paths.tlsKey())).append('\n');
+        c.append(indent).append("ca_file: ").append(quote(paths.tlsCa())).append('\n');
+        c.append(indent).append("verify: ").append(verify).append('\n');
+        c.append(indent).append("timeout: 5\n");
+    }
+
+    static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+}

@@ -1,0 +1,80 @@
+package io.choria.natsoperator.model;
+
+import io.choria.natsoperator.api.LimitsSpec;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.PodSpec;
+import io.choria.natsoperator.api.PortsSpec;
+import io.choria.natsoperator.api.RoutesSpec;
+import io.choria.natsoperator.api.ServiceSpec;
+import io.choria.natsoperator.api.SysctlsSpec;
+import io.choria.natsoperator.api.TlsSpec;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Fills every default the API server would fill from the CRD schema, on a copy, so the model
+ * sees the same spec whether it came through the API server or from a file given to
+ * {@code render}. Never changes the caller's object.
+ */
+public final class SpecDefaults {
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private SpecDefaults() {}
+
+    public static NatsCluster withDefaults(NatsCluster original) {
+        NatsCluster nc = SERIALIZATION.clone(original);
+        if (nc.getSpec() == null) nc.setSpec(new NatsClusterSpec());
+        NatsClusterSpec s = nc.getSpec();
+        NatsClusterSpec d = new NatsClusterSpec();
+        if (s.getSize() == null) s.setSize(d.getSize());
+        if (s.getImage() == null || s.getImage().isBlank()) s.setImage(d.getImage());
+        s.setPorts(orNew(s.getPorts(), PortsSpec::new));
+        PortsSpec p = s.getPorts(), dp = new PortsSpec();
+        fill(p.getClient(), p::setClient, dp.getClient());
+        fill(p.getCluster(), p::setCluster, dp.getCluster());
+        fill(p.getMonitor(), p::setMonitor, dp.getMonitor());
+        s.setRoutes(orNew(s.getRoutes(), RoutesSpec::new));
+        s.setSysctls(orNew(s.getSysctls(), SysctlsSpec::new));
+        SysctlsSpec y = s.getSysctls(), dy = new SysctlsSpec();
+        fill(y.getMode(), y::setMode, dy.getMode());
+        fill(y.getSomaxconn(), y::setSomaxconn, dy.getSomaxconn());
+        fill(y.getTcpMaxSynBacklog(), y::setTcpMaxSynBacklog, dy.getTcpMaxSynBacklog());
+        s.setLimits(orNew(s.getLimits(), LimitsSpec::new));
+        LimitsSpec l = s.getLimits(), dl = new LimitsSpec();
+        fill(l.getMaxConnections(), l::setMaxConnections, dl.getMaxConnections());
+        fill(l.getWriteDeadline(), l::setWriteDeadline, dl.getWriteDeadline());
+        fill(l.getLameDuckDuration(), l::setLameDuckDuration, dl.getLameDuckDuration());
+        s.setPod(orNew(s.getPod(), PodSpec::new));
+        PodSpec pod = s.getPod();
+        if (pod.getNodeSelector() == null) pod.setNodeSelector(new LinkedHashMap<>());
+        if (pod.getTolerations() == null) pod.setTolerations(new ArrayList<>());
+        if (pod.getTopologySpreadConstraints() == null) pod.setTopologySpreadConstraints(new ArrayList<>());
+        if (pod.getLabels() == null) pod.setLabels(new LinkedHashMap<>());
+        if (pod.getAnnotations() == null) pod.setAnnotations(new LinkedHashMap<>());
+        s.setService(orNew(s.getService(), ServiceSpec::new));
+        if (s.getService().getType() == null) s.getService().setType(ServiceSpec.Type.ClusterIP);
+        if (s.getService().getAnnotations() == null) s.getService().setAnnotations(new LinkedHashMap<>());
+        TlsSpec t = s.getTls();
+        if (t != null) {
+            TlsSpec dt = new TlsSpec();
+            fill(t.getVerifyClients(), t::setVerifyClients, dt.getVerifyClients());
+            fill(t.getKeyAlgorithm(), t::setKeyAlgorithm, dt.getKeyAlgorithm());
+            fill(t.getValidityDays(), t::setValidityDays, dt.getValidityDays());
+            fill(t.getRenewBeforeDays(), t::setRenewBeforeDays, dt.getRenewBeforeDays());
+            if (t.getExtraSANs() == null) t.setExtraSANs(new ArrayList<>());
+        }
+        return nc;
+    }
+
+    private static <T> T orNew(T value, Supplier<T> fresh) {
+        return value != null ? value : fresh.get();
+    }
+
+    private static <T> void fill(T value, Consumer<T> setter, T fallback) {
+        if (value == null) setter.accept(fallback);
+    }
+}

@@ -1,0 +1,37 @@
+package io.choria.natsoperator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/** metav1.Condition helpers: a condition keeps its lastTransitionTime until its status changes. */
+public final class Conditions {
+    public static final String READY = "Ready";
+    public static final String CERTIFICATE_READY = "CertificateReady";
+    public static final String ROUTES_MESHED = "RoutesMeshed";
+    public static final String PROGRESSING = "Progressing";
+    public static final String DEGRADED = "Degraded";
+
+    private Conditions() {}
+
+    public static Condition of(String type, boolean status, String reason, String message, Long generation,
+            List<Condition> previous, Instant now) {
+        String s = status ? "True" : "False";
+        String since = find(previous, type).filter(p -> s.equals(p.getStatus())).map(Condition::getLastTransitionTime)
+                .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
+        return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
+                .withObservedGeneration(generation).withLastTransitionTime(since).build();
+    }
+
+    public static Optional<Condition> find(List<Condition> conditions, String type) {
+        if (conditions == null) return Optional.empty();
+        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    public static boolean isTrue(List<Condition> conditions, String type) {
+        return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+}

@@ -1,0 +1,155 @@
+package io.choria.natsoperator.reconciler;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.DesiredCluster;
+import io.choria.natsoperator.model.ModelInputs;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.NatsClusterModel;
+import io.choria.natsoperator.model.SpecDefaults;
+import io.choria.natsoperator.model.SpecProblem;
+import io.choria.natsoperator.model.SpecValidator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a NatsCluster into its broker cluster, in order: validate, gather inputs (route
+ * password, certificate), apply the model's objects, observe, write status. An input that
+ * cannot be honoured stops the pipeline before anything is written, so the last good objects
+ * stay in place.
+ */
+@ControllerConfiguration(name = "natscluster")
+public class NatsClusterReconciler implements Reconciler<NatsCluster> {
+    private static final Logger LOG = LoggerFactory.getLogger(NatsClusterReconciler.class);
+
+    private final KubernetesClient client;
+    private final OperatorSettings settings;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final ResourceApplier applier;
+
+    public NatsClusterReconciler(KubernetesClient client, OperatorSettings settings, EventRecorder events, Clock clock) {
+        this.client = client;
+        this.settings = settings;
+        this.events = events;
+        this.clock = clock;
+        this.applier = new ResourceApplier(client);
+    }
+
+    @Override
+    public List<EventSource<?, NatsCluster>> prepareEventSources(EventSourceContext<NatsCluster> ctx) {
+        List<EventSource<?, NatsCluster>> sources = new ArrayList<>();
+        for (Class<? extends HasMetadata> owned : List.of(StatefulSet.class, Service.class, ConfigMap.class, PodDisruptionBudget.class)) {
+            sources.add(owned(owned, ctx));
+        }
+        // Secrets: ours map back by owner; the user's (route password, CA) by the clusters naming them.
+        sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, NatsCluster.class)
+                .withSecondaryToPrimaryMapper(new SecretToClusters(ctx.getPrimaryCache()))
+                .build(), ctx));
+        return sources;
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, NatsCluster> owned(Class<R> type, EventSourceContext<NatsCluster> ctx) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, NatsCluster.class)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false))
+                .build(), ctx);
+    }
+
+    @Override
+    public UpdateControl<NatsCluster> reconcile(NatsCluster original, Context<NatsCluster> context) {
+        NatsCluster nc = SpecDefaults.withDefaults(original);
+        Names names = Names.of(nc, settings.clusterDomain());
+        Observation seen;
+        try {
+            List<SpecProblem> problems = SpecValidator.validate(nc);
+            if (!problems.isEmpty()) {
+                throw new InputProblem(SpecValidator.INVALID_SPEC,
+                        problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+            }
+            String password = routePassword(nc, names);
+            DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, null));
+            for (HasMetadata object : desired.inApplyOrder()) {
+                ResourceApplier.Outcome outcome = applier.apply(object, nc);
+                if (outcome != ResourceApplier.Outcome.UNCHANGED) {
+                    LOG.info("{} {} {}/{}", outcome, object.getKind(), names.namespace(), object.getMetadata().getName());
+                }
+            }
+            seen = new Observation(statefulSet(names), null, null, null);
+        } catch (InputProblem problem) {
+            LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
+            seen = new Observation(statefulSet(names), problem, null, null);
+        }
+        NatsClusterStatus status = StatusCalculator.compute(nc, seen, clock.instant());
+        recordTransitions(original, original.getStatus(), status);
+        UpdateControl<NatsCluster> control;
+        if (Objects.equals(status, original.getStatus())) {
+            control = UpdateControl.noUpdate();
+        } else {
+            original.setStatus(status);
+            control = UpdateControl.patchStatus(original);
+        }
+        return control.rescheduleAfter(settings.resyncPeriod());
+    }
+
+    private String routePassword(NatsCluster nc, Names names) {
+        if (RoutePasswords.reference(nc) != null) {
+            return RoutePasswords.fromUserSecret(nc, name -> secret(names.namespace(), name));
+        }
+        String password = RoutePasswords.fromGeneratedSecret(secret(names.namespace(), names.routePasswordSecret()), names);
+        if (password == null) {
+            password = BrokerSecrets.newPassword();
+            applier.createIfAbsent(BrokerSecrets.generatedRoutePassword(nc, names, password), nc);
+            events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
+        }
+        return password;
+    }
+
+    private Secret secret(String namespace, String name) {
+        return client.secrets().inNamespace(namespace).withName(name).get();
+    }
+
+    private StatefulSet statefulSet(Names names) {
+        return client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+    }
+
+    /** Events when a condition changes: a new problem is a Warning, recovery and progress are Normal. */
+    private void recordTransitions(NatsCluster nc, NatsClusterStatus before, NatsClusterStatus after) {
+        List<io.fabric8.kubernetes.api.model.Condition> prev = before != null ? before.getConditions() : List.of();
+        for (var c : after.getConditions()) {
+            var old = Conditions.find(prev, c.getType());
+            boolean changed = old.isEmpty() || !Objects.equals(old.get().getStatus(), c.getStatus())
+                    || !Objects.equals(old.get().getReason(), c.getReason());
+            if (!changed) continue;
+            boolean bad = ("False".equals(c.getStatus()) && !c.getType().equals(Conditions.PROGRESSING)
+                    && !Reasons.BROKERS_NOT_READY.equals(c.getReason()))
+                    || ("True".equals(c.getStatus()) && c.getType().equals(Conditions.DEGRADED));
+            if (bad) {
+                events.warning(nc, c.getReason(), c.getMessage());
+            } else if ("True".equals(c.getStatus()) || old.isPresent()) {
+                events.normal(nc, c.getReason(), c.getMessage());
+            }
+        }
+    }
+}

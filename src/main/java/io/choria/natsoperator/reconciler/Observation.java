@@ -1,0 +1,18 @@
+package io.choria.natsoperator.reconciler;
+
+import io.choria.natsoperator.api.CertificateStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+
+/**
+ * What one reconcile saw, the input of {@link StatusCalculator}. {@code problem} is set when
+ * the spec or its inputs cannot be honoured; {@code certificate} is null without TLS;
+ * {@code mesh} is null when it was not checked.
+ */
+public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
+
+    /** The certificate outcome: ready with its status, or not ready with a reason. */
+    public record CertificateObservation(boolean ready, String reason, String message, CertificateStatus status) {}
+
+    /** From the brokers' monitoring endpoints: meshed or not, and why. */
+    public record MeshObservation(boolean meshed, String reason, String message) {}
+}

@@ -1,0 +1,134 @@
+package io.choria.natsoperator.reconciler;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.model.NatsClusterModel;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Pure: a NatsCluster, its previous status and what was observed become the new status. */
+public final class StatusCalculator {
+    /** Brokers may be unready this long (a rollout, a node drain) before the cluster counts as Degraded. */
+    public static final Duration DEGRADED_GRACE = Duration.ofMinutes(5);
+
+    private StatusCalculator() {}
+
+    public static NatsClusterStatus compute(NatsCluster nc, Observation seen, Instant now) {
+        NatsClusterStatus previous = nc.getStatus() != null ? nc.getStatus() : new NatsClusterStatus();
+        List<Condition> prev = previous.getConditions();
+        Long gen = nc.getMetadata().getGeneration();
+        int size = nc.getSpec().getSize();
+
+        NatsClusterStatus s = new NatsClusterStatus();
+        s.setObservedGeneration(gen);
+        s.setSize(size);
+        s.setClientURLs(NatsClusterModel.clientUrls(nc));
+        s.setMiddlewareHosts(NatsClusterModel.middlewareHosts(nc));
+        s.setCertificate(seen.certificate() != null && seen.certificate().status() != null
+                ? seen.certificate().status() : previous.getCertificate());
+
+        StatefulSet sts = seen.statefulSet();
+        StatefulSetStatus st = sts != null && sts.getStatus() != null ? sts.getStatus() : new StatefulSetStatus();
+        int ready = nz(st.getReadyReplicas());
+        s.setReadyReplicas(ready);
+        s.setReady(ready + "/" + size);
+
+        List<Condition> conditions = new ArrayList<>();
+        // Certificate
+        if (seen.certificate() != null) {
+            conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, seen.certificate().ready(), seen.certificate().reason(),
+                    seen.certificate().message(), gen, prev, now));
+        }
+        // Progressing
+        String progress = progress(sts, size);
+        boolean blocked = seen.problem() != null;
+        if (blocked) {
+            conditions.add(Conditions.of(Conditions.PROGRESSING, false, Reasons.BLOCKED,
+                    "waiting for the problem in the Ready condition to be fixed", gen, prev, now));
+        } else {
+            conditions.add(Conditions.of(Conditions.PROGRESSING, !progress.equals(Reasons.STABLE), progress,
+                    progressMessage(progress, st, size), gen, prev, now));
+        }
+        // Ready
+        boolean brokersReady = sts != null && allReady(sts, size);
+        boolean certReady = seen.certificate() == null || seen.certificate().ready();
+        Condition readyCond;
+        if (blocked) {
+            readyCond = Conditions.of(Conditions.READY, false, seen.problem().reason(), seen.problem().getMessage(), gen, prev, now);
+        } else if (!certReady) {
+            readyCond = Conditions.of(Conditions.READY, false, Reasons.CERTIFICATE_NOT_READY, seen.certificate().message(), gen, prev, now);
+        } else if (brokersReady) {
+            String msg = size + "/" + size + " brokers ready";
+            if (nc.getSpec().getTls() == null) msg += "; spec.tls is not set, so clients connect without TLS (insecure)";
+            readyCond = Conditions.of(Conditions.READY, true, Reasons.BROKERS_READY, msg, gen, prev, now);
+        } else {
+            readyCond = Conditions.of(Conditions.READY, false, Reasons.BROKERS_NOT_READY,
+                    ready + "/" + size + " brokers ready" + (sts == null ? " (no StatefulSet yet)" : ""), gen, prev, now);
+        }
+        conditions.add(0, readyCond);
+        // Mesh
+        if (seen.mesh() != null) {
+            conditions.add(Conditions.of(Conditions.ROUTES_MESHED, seen.mesh().meshed(), seen.mesh().reason(),
+                    seen.mesh().message(), gen, prev, now));
+        }
+        // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
+        boolean unreadyTooLong = !blocked && !"True".equals(readyCond.getStatus())
+                && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
+        boolean meshBroken = seen.mesh() != null && !seen.mesh().meshed() && brokersReady;
+        if (unreadyTooLong) {
+            conditions.add(Conditions.of(Conditions.DEGRADED, true, Reasons.BROKERS_UNAVAILABLE, ready + "/" + size
+                    + " brokers ready for longer than " + DEGRADED_GRACE.toMinutes() + " minutes", gen, prev, now));
+        } else if (meshBroken) {
+            conditions.add(Conditions.of(Conditions.DEGRADED, true, seen.mesh().reason(), seen.mesh().message(), gen, prev, now));
+        } else {
+            conditions.add(Conditions.of(Conditions.DEGRADED, false, Reasons.AS_EXPECTED, "no fault seen", gen, prev, now));
+        }
+        s.setConditions(conditions);
+        s.setPhase(readyCond.getReason());
+        return s;
+    }
+
+    /** All brokers ready, at the StatefulSet's current generation and revision. */
+    static boolean allReady(StatefulSet sts, int size) {
+        StatefulSetStatus st = sts.getStatus();
+        if (st == null) return false;
+        return Objects.equals(sts.getSpec().getReplicas(), size)
+                && nz(st.getReadyReplicas()) == size
+                && nz(st.getReplicas()) == size
+                && nz(st.getUpdatedReplicas()) == size
+                && st.getObservedGeneration() != null && st.getObservedGeneration() >= nzl(sts.getMetadata().getGeneration())
+                && (st.getUpdateRevision() == null || st.getUpdateRevision().equals(st.getCurrentRevision()));
+    }
+
+    static String progress(StatefulSet sts, int size) {
+        if (sts == null || sts.getStatus() == null) return Reasons.CREATING;
+        StatefulSetStatus st = sts.getStatus();
+        int replicas = nz(st.getReplicas());
+        if (st.getObservedGeneration() == null && replicas == 0) return Reasons.CREATING;
+        if (replicas < size) return Reasons.SCALING_UP;
+        if (replicas > size) return Reasons.SCALING_DOWN;
+        boolean revisionsDiffer = st.getUpdateRevision() != null && !st.getUpdateRevision().equals(st.getCurrentRevision());
+        boolean behind = st.getObservedGeneration() == null || st.getObservedGeneration() < nzl(sts.getMetadata().getGeneration());
+        if (revisionsDiffer || nz(st.getUpdatedReplicas()) < size || behind) return Reasons.ROLLING_UPDATE;
+        return Reasons.STABLE;
+    }
+
+    private static String progressMessage(String progress, StatefulSetStatus st, int size) {
+        return switch (progress) {
+            case Reasons.CREATING -> "creating " + size + " brokers";
+            case Reasons.SCALING_UP, Reasons.SCALING_DOWN -> "scaling from " + nz(st.getReplicas()) + " to " + size + " brokers";
+            case Reasons.ROLLING_UPDATE -> nz(st.getUpdatedReplicas()) + "/" + size + " brokers updated to revision "
+                    + st.getUpdateRevision();
+            default -> "no change in progress";
+        };
+    }
+
+    private static int nz(Integer i) { return i == null ? 0 : i; }
+    private static long nzl(Long l) { return l == null ? 0 : l; }
+}

@@ -1,0 +1,316 @@
+package io.choria.natsoperator.pki;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+import javax.net.ssl.SSLContext;
+
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
+import org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.openssl.PKCS8Generator;
+import org.bouncycastle.util.io.pem.PemObjectGenerator;
+
+/**
+ * Throwaway CAs for tests, built the way Puppet and openssl build theirs. Public so that other test code
+ * (real nats-server TLS tests) can make CAs and client certificates with it.
+ * Key generation is slow on small machines: make one per test class and share it.
+ */
+public final class TestCa {
+
+    /** A certificate and its key as PEM, the shape Secrets and nats-server files take. */
+    public record Pems(String certPem, String keyPem) {
+        @Override
+        public String toString() {
+            return "Pems[certPem.length=" + certPem.length() + "]";
+        }
+
+        public SSLContext clientContext(String caPem) throws GeneralSecurityException {
+            return PemSslContexts.clientContext(certPem, keyPem, caPem);
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    // Only for writing encrypted keys in tests; never registered globally.
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+    private final X509Certificate certificate;
+    private final KeyPair keyPair;
+    private final TestCa parent;
+
+    private TestCa(X509Certificate certificate, KeyPair keyPair, TestCa parent) {
+        this.certificate = certificate;
+        this.keyPair = keyPair;
+        this.parent = parent;
+    }
+
+    // ---- factories -------------------------------------------------------------------------------
+
+    public static TestCa rsaRoot(String cn) {
+        return root(cn, KeyAlgorithm.RSA_2048, validFrom(), validUntil(), true, true);
+    }
+
+    public static TestCa ecRoot(String cn) {
+        return root(cn, KeyAlgorithm.EC_P256, validFrom(), validUntil(), true, true);
+    }
+
+    /** Puppet 7 style: a self-signed root and an intermediate that signs; the intermediate is returned. */
+    public static TestCa rootWithIntermediate(KeyAlgorithm rootAlg, KeyAlgorithm intermediateAlg) {
+        return root("Test Root CA", rootAlg, validFrom(), validUntil(), true, true).intermediate("Test Intermediate CA", intermediateAlg);
+    }
+
+    /** A CA whose validity ended a day ago. */
+    public static TestCa expired(KeyAlgorithm alg) {
+        Instant now = Instant.now();
+        return root("Expired CA", alg, now.minus(Duration.ofDays(400)), now.minus(Duration.ofDays(1)), true, true);
+    }
+
+    /** A CA that only becomes valid tomorrow. */
+    public static TestCa notYetValid(KeyAlgorithm alg) {
+        Instant now = Instant.now();
+        return root("Future CA", alg, now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(400)), true, true);
+    }
+
+    /** Self-signed, but basicConstraints cA=false: a server certificate handed over as a CA by mistake. */
+    public static TestCa nonCa(KeyAlgorithm alg) {
+        return root("not-a-ca.example.com", alg, validFrom(), validUntil(), false, false);
+    }
+
+    /** cA=true but keyUsage without keyCertSign. */
+    public static TestCa caWithoutKeyCertSign(KeyAlgorithm alg) {
+        return root("No keyCertSign CA", alg, validFrom(), validUntil(), true, false);
+    }
+
+    /** A CA issued by this one. */
+    public TestCa intermediate(String cn, KeyAlgorithm alg) {
+        KeyPair kp = keys(alg);
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(), validUntil(),
+                true, true, null, List.of());
+        return new TestCa(cert, kp, this);
+    }
+
+    private static TestCa root(String cn, KeyAlgorithm alg, Instant notBefore, Instant notAfter, boolean ca, boolean keyCertSign) {
+        KeyPair kp = keys(alg);
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), new TestCa(null, kp, null),
+                notBefore, notAfter, ca, keyCertSign, null, List.of());
+        return new TestCa(cert, kp, null);
+    }
+
+    // ---- certificates ----------------------------------------------------------------------------
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    public KeyPair keyPair() {
+        return keyPair;
+    }
+
+    public TestCa parent() {
+        return parent;
+    }
+
+    public TestCa root() {
+        return parent == null ? this : parent.root();
+    }
+
+    public String certPem() {
+        return Pem.certificate(certificate);
+    }
+
+    /** This certificate, then its issuers up to the root. */
+    public String chainPem() {
+        StringBuilder sb = new StringBuilder();
+        for (TestCa c = this; c != null; c = c.parent) {
+            sb.append(c.certPem());
+        }
+        return sb.toString();
+    }
+
+    /** Root first, then down to this certificate: the order Puppet 7 writes ca_crt.pem in. */
+    public String rootFirstBundlePem() {
+        List<String> pems = new ArrayList<>();
+        for (TestCa c = this; c != null; c = c.parent) {
+            pems.add(0, c.certPem());
+        }
+        return String.join("", pems);
+    }
+
+    /** The CA as the operator would load it from a Secret holding {@link #chainPem()} and a PKCS#1/SEC1 key. */
+    public CertificateAuthority load() {
+        try {
+            return CertificateAuthority.load(chainPem(), traditionalKeyPem(), Instant.now());
+        } catch (PkiException e) {
+            throw new IllegalStateException(e.reason() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An EC P-256 client certificate (clientAuth) signed by this CA, like a Choria node's Puppet certificate. */
+    public Pems issueClientCertificate(String cn) {
+        KeyPair kp = keys(KeyAlgorithm.EC_P256);
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(), Instant.now().plus(Duration.ofDays(30)),
+                false, false, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, List.of(cn));
+        return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));
+    }
+
+    // ---- keys ------------------------------------------------------------------------------------
+
+    /** PKCS#1 ({@code RSA PRIVATE KEY}) for RSA, SEC1 ({@code EC PRIVATE KEY}) for EC: what Puppet and openssl write. */
+    public String traditionalKeyPem() {
+        return keyPair.getPrivate().getAlgorithm().equals("EC") ? sec1WithParameters()
+                : write(() -> new JcaMiscPEMGenerator(keyPair.getPrivate()));
+    }
+
+    public String pkcs1KeyPem() {
+        requireAlgorithm("RSA");
+        return traditionalKeyPem();
+    }
+
+    public String sec1KeyPem() {
+        requireAlgorithm("EC");
+        return traditionalKeyPem();
+    }
+
+    /**
+     * SEC1 the way openssl writes it: curve OID and public point inside the structure. The JDK's PKCS#8
+     * encoding keeps the curve outside, so a plain re-wrap would give a key that openssl cannot read either.
+     */
+    private String sec1WithParameters() {
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(keyPair.getPrivate().getEncoded());
+            java.security.interfaces.ECPrivateKey k = (java.security.interfaces.ECPrivateKey) keyPair.getPrivate();
+            SubjectPublicKeyInfo pub = SubjectPublicKeyInfo.getInstance(keyPair.getPublic().getEncoded());
+            ECPrivateKey sec1 = new ECPrivateKey(k.getParams().getOrder().bitLength(), k.getS(),
+                    pub.getPublicKeyData(), info.getPrivateKeyAlgorithm().getParameters());
+            return Pem.encode("EC PRIVATE KEY", sec1.getEncoded());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String pkcs8KeyPem() {
+        return Pem.pkcs8(keyPair.getPrivate());
+    }
+
+    /** {@code ENCRYPTED PRIVATE KEY}, AES-256-CBC. */
+    public String encryptedPkcs8KeyPem(String password) {
+        try {
+            var encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(BC)
+                    .setPassword(password.toCharArray()).build();
+            return write(() -> new JcaPKCS8Generator(keyPair.getPrivate(), encryptor));
+        } catch (org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Legacy OpenSSL encryption: {@code Proc-Type: 4,ENCRYPTED} inside an {@code RSA/EC PRIVATE KEY} block. */
+    public String legacyEncryptedKeyPem(String password) {
+        return write(() -> new JcaMiscPEMGenerator(keyPair.getPrivate(),
+                new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(BC).build(password.toCharArray())));
+    }
+
+    private void requireAlgorithm(String alg) {
+        if (!keyPair.getPrivate().getAlgorithm().equals(alg)) {
+            throw new IllegalStateException("this CA has a " + keyPair.getPrivate().getAlgorithm() + " key, not " + alg);
+        }
+    }
+
+    private interface PemSource {
+        PemObjectGenerator get() throws IOException;
+    }
+
+    private static String write(PemSource gen) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+            w.writeObject(gen.get());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString();
+    }
+
+    static KeyPair keys(KeyAlgorithm alg) {
+        try {
+            return CertificateAuthority.generateKeyPair(alg);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- signing ---------------------------------------------------------------------------------
+
+    private static Instant validFrom() {
+        return Instant.now().minus(Duration.ofDays(1));
+    }
+
+    private static Instant validUntil() {
+        return Instant.now().plus(Duration.ofDays(3650));
+    }
+
+    /** Signs with {@code issuer}'s key; when issuer has no certificate yet the result is self-signed. */
+    private static X509Certificate sign(X500Name subject, PublicKey subjectKey, TestCa issuer, Instant notBefore, Instant notAfter,
+                                        boolean ca, boolean keyCertSign, KeyPurposeId[] eku, List<String> dnsNames) {
+        try {
+            X500Name issuerName = issuer.certificate == null ? subject
+                    : X500Name.getInstance(issuer.certificate.getSubjectX500Principal().getEncoded());
+            PublicKey issuerKey = issuer.keyPair.getPublic();
+            PrivateKey signingKey = issuer.keyPair.getPrivate();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, new BigInteger(64, RANDOM).add(BigInteger.ONE),
+                    Date.from(notBefore), Date.from(notAfter), subject, subjectKey);
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+            int usage = ca ? (keyCertSign ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.cRLSign | KeyUsage.digitalSignature)
+                    : KeyUsage.digitalSignature | KeyUsage.keyEncipherment;
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKey));
+            if (eku != null) {
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+            }
+            if (!dnsNames.isEmpty()) {
+                b.addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
+            }
+            return new JcaX509CertificateConverter().getCertificate(
+                    b.build(new JcaContentSignerBuilder(KeyPairs.signatureAlgorithm(signingKey)).build(signingKey)));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot build test certificate " + subject, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TestCa[" + certificate.getSubjectX500Principal() + "]";
+    }
+}

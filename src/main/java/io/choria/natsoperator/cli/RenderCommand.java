@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  * from the same model the reconciler applies. Secret values are redacted unless asked for.
  */
 final class RenderCommand {
-    static final String REDACTED = "UkVEQUNURUQ="; // base64("REDACTED")
+    static final String REDACTED = "REDACTED";
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private RenderCommand() {}
@@ -44,10 +44,12 @@ final class RenderCommand {
         }
         if (files.isEmpty()) throw new Main.UsageException("render: give at least one -f FILE");
         try {
-            List<HasMetadata> objects = render(RenderInput.read(files), clusterDomain);
+            RenderInput input = RenderInput.read(files);
+            List<HasMetadata> objects = render(input, clusterDomain);
+            List<String> sensitive = sensitiveValues(objects);
             StringBuilder yaml = new StringBuilder();
             for (HasMetadata o : objects) {
-                if (!reveal && o instanceof Secret s) o = redacted(s);
+                if (!reveal && o instanceof Secret s) o = redacted(s, sensitive);
                 yaml.append(SERIALIZATION.asYaml(o));
             }
             out.print(yaml);
@@ -87,11 +89,37 @@ final class RenderCommand {
         return objects;
     }
 
-    private static Secret redacted(Secret s) {
+    /** Route passwords and private keys: whatever must not reach a terminal or a pipe unasked. */
+    static List<String> sensitiveValues(List<HasMetadata> objects) {
+        List<String> values = new ArrayList<>();
+        for (HasMetadata o : objects) {
+            if (o instanceof Secret s && s.getData() != null) {
+                for (String key : s.getData().keySet()) {
+                    if (key.equals(BrokerSecrets.PASSWORD_KEY) || key.endsWith(".key")) {
+                        values.add(BrokerSecrets.decode(s, key));
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    /** The Secret as readable stringData with every sensitive value replaced, so routes stay visible. */
+    static Secret redacted(Secret s, List<String> sensitive) {
         Secret copy = SERIALIZATION.clone(s);
-        var data = new LinkedHashMap<String, String>();
-        if (copy.getData() != null) copy.getData().keySet().forEach(k -> data.put(k, REDACTED));
-        copy.setData(data);
+        var text = new LinkedHashMap<String, String>();
+        if (s.getData() != null) {
+            for (String key : s.getData().keySet()) {
+                String value = BrokerSecrets.decode(s, key);
+                for (String secret : sensitive) {
+                    value = value.replace(secret, REDACTED);
+                    value = value.replace(java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8), REDACTED);
+                }
+                text.put(key, value);
+            }
+        }
+        copy.setData(null);
+        copy.setStringData(text);
         return copy;
     }
 }

@@ -1,0 +1,126 @@
+package io.choria.natsoperator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.testing.Examples;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RenderCommandTest {
+    @TempDir
+    Path dir;
+
+    record Result(int exit, String out, String err) {}
+
+    static Result render(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int exit;
+            try {
+                exit = RenderCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+            } catch (Main.UsageException e) {
+                exit = 2;
+                System.err.println(e.getMessage());
+            }
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+
+    static List<HasMetadata> parse(String yaml) {
+        return new KubernetesSerialization().unmarshal(yaml);
+    }
+
+    @Test
+    void rendersTheThreeBrokerExample() {
+        Result r = render("-f", Examples.THREE_BROKERS.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<HasMetadata> objects = parse(r.out());
+        List<String> kinds = objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
+        assertEquals(List.of("Secret/broker-routes", "ConfigMap/broker-config", "Secret/broker-routes-config",
+                "Service/broker-headless", "Service/broker", "PodDisruptionBudget/broker", "StatefulSet/broker"), kinds);
+        StatefulSet sts = (StatefulSet) objects.get(6);
+        assertEquals(3, sts.getSpec().getReplicas());
+        Secret routes = (Secret) objects.get(2);
+        String conf = routes.getStringData().get("routes.conf");
+        assertEquals(3, conf.split("nats-route://route:REDACTED@", -1).length - 1, conf);
+        assertTrue(((ConfigMap) objects.get(1)).getData().get("nats.conf").contains("port: 4223"));
+    }
+
+    @Test
+    void secretsAreRedactedUnlessAsked() {
+        Result hidden = render("-f", Examples.ONE_BROKER.toString());
+        Result shown = render("-f", Examples.ONE_BROKER.toString(), "--reveal-secrets");
+        Secret generated = (Secret) parse(shown.out()).get(0);
+        String password = new String(java.util.Base64.getDecoder().decode(generated.getData().get("password")), StandardCharsets.UTF_8);
+        assertEquals(32, password.length());
+        assertTrue(hidden.out().contains("password: \"REDACTED\""), hidden.out());
+        assertFalse(hidden.out().contains(generated.getData().get("password")));
+    }
+
+    @Test
+    void userSecretFromTheFiles() throws Exception {
+        Path f = dir.resolve("nc.yaml");
+        Files.writeString(f, """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: pw, namespace: choria}
+                stringData: {password: "given"}
+                ---
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: b, namespace: choria}
+                spec:
+                  size: 1
+                  routes: {passwordSecretRef: {name: pw}}
+                """);
+        Result r = render("-f", f.toString(), "--reveal-secrets");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Secret"));
+        assertFalse(parse(r.out()).stream().anyMatch(o -> o.getMetadata().getName().equals("b-routes")), "nothing generated");
+    }
+
+    @Test
+    void badInputIsOneLineAndNonZero() throws Exception {
+        assertBad("spec:\n  size: 0\n", "spec.size must be at least 1 (got 0)");
+        assertBad("spec:\n  routes: {passwordSecretRef: {name: missing}}\n", "RoutePasswordSecretNotFound");
+        assertBad("spec:\n  ports: {client: 4222, cluster: 4222}\n", "spec.ports.cluster (4222) is used by another port");
+        assertBad("spec:\n  size: [\n", "not valid YAML");
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+        Result r = render("-f", other.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("unknown kind 'ConfigMap'"), r.err());
+        Result missing = render("-f", dir.resolve("nope.yaml").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+        assertEquals(2, render().exit(), "no -f");
+    }
+
+    private void assertBad(String spec, String expected) throws Exception {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n" + spec);
+        Result r = render("-f", f.toString());
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.err().contains(expected), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertEquals("", r.out());
+    }
+}

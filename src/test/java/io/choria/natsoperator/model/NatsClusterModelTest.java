@@ -1,0 +1,234 @@
+package io.choria.natsoperator.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.SysctlsSpec;
+import io.choria.natsoperator.testing.Examples;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class NatsClusterModelTest {
+    static final String PASSWORD = "s3cret-Route/pass word";
+
+    static NatsCluster threeBrokers() {
+        return SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+    }
+
+    static DesiredCluster desired(NatsCluster nc) {
+        return NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, null));
+    }
+
+    static Container container(DesiredCluster d, String name) {
+        return d.statefulSet().getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void portsGoWhereTheyBelong() {
+        DesiredCluster d = desired(threeBrokers());
+        var nats = container(d, "nats");
+        assertEquals(Map.of("client", 4222, "cluster", 4223, "monitor", 8222),
+                Map.of(nats.getPorts().get(0).getName(), nats.getPorts().get(0).getContainerPort(),
+                        nats.getPorts().get(1).getName(), nats.getPorts().get(1).getContainerPort(),
+                        nats.getPorts().get(2).getName(), nats.getPorts().get(2).getContainerPort()));
+        // headless: routes only; client: client only, never monitoring
+        assertEquals(List.of(4223), d.headless().getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+        assertEquals("None", d.headless().getSpec().getClusterIP());
+        assertTrue(d.headless().getSpec().getPublishNotReadyAddresses());
+        assertEquals(List.of(4222), d.client().getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+        assertEquals("ClusterIP", d.client().getSpec().getType());
+        String conf = d.config().getData().get("nats.conf");
+        assertTrue(conf.contains("port: 4222\n"), conf);
+        assertTrue(conf.contains("http_port: 8222\n"), conf);
+        assertTrue(conf.contains("  port: 4223\n"), conf);
+    }
+
+    @Test
+    void customPortsFollowEverywhere() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().getPorts().setClient(14222);
+        nc.getSpec().getPorts().setCluster(14223);
+        DesiredCluster d = desired(nc);
+        assertEquals(14222, d.client().getSpec().getPorts().get(0).getPort());
+        assertEquals(14223, d.headless().getSpec().getPorts().get(0).getPort());
+        assertTrue(routes(d).stream().allMatch(r -> r.endsWith(":14223")), routes(d).toString());
+    }
+
+    static List<String> routes(DesiredCluster d) {
+        String conf = BrokerSecrets.decode(d.routesConfig(), NatsConfig.ROUTES_FILE);
+        Matcher m = Pattern.compile("\"(nats-route://[^\"]+)\"").matcher(conf);
+        List<String> routes = new java.util.ArrayList<>();
+        while (m.find()) routes.add(m.group(1));
+        return routes;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 5})
+    void oneRoutePerBrokerByStableDnsName(int size) {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().setSize(size);
+        DesiredCluster d = desired(nc);
+        List<String> routes = routes(d);
+        assertEquals(size, routes.size());
+        for (int i = 0; i < size; i++) {
+            assertEquals("nats-route://route:s3cret-Route%2Fpass%20word@broker-" + i
+                    + ".broker-headless.choria.svc.cluster.local:4223", routes.get(i));
+        }
+        assertEquals(size, d.statefulSet().getSpec().getReplicas());
+        String conf = BrokerSecrets.decode(d.routesConfig(), NatsConfig.ROUTES_FILE);
+        assertTrue(conf.contains("password: \"s3cret-Route/pass word\""), conf);
+    }
+
+    @Test
+    void sizeDoesNotTouchThePodTemplate() {
+        NatsCluster nc = threeBrokers();
+        var template3 = desired(nc).statefulSet().getSpec().getTemplate();
+        nc.getSpec().setSize(5);
+        assertEquals(template3, desired(nc).statefulSet().getSpec().getTemplate());
+        assertEquals(desired(threeBrokers()).config(), desired(nc).config(), "nats.conf does not list routes");
+    }
+
+    @Test
+    void everyObjectIsLabelledAndOwned() {
+        NatsCluster nc = threeBrokers();
+        for (HasMetadata o : desired(nc).inApplyOrder()) {
+            var labels = o.getMetadata().getLabels();
+            assertEquals("nats", labels.get("app.kubernetes.io/name"), o.getKind());
+            assertEquals("broker", labels.get("app.kubernetes.io/instance"), o.getKind());
+            assertEquals("nats-operator", labels.get("app.kubernetes.io/managed-by"), o.getKind());
+            assertEquals("choria", o.getMetadata().getNamespace());
+            var ref = o.getMetadata().getOwnerReferences().get(0);
+            assertEquals("NatsCluster", ref.getKind());
+            assertEquals("choria.io/v1alpha1", ref.getApiVersion());
+            assertEquals("uid-broker", ref.getUid());
+            assertTrue(ref.getController());
+            assertTrue(Owned.isOwnedBy(o.getMetadata(), nc));
+        }
+    }
+
+    @Test
+    void statefulSetShape() {
+        var sts = desired(threeBrokers()).statefulSet();
+        assertEquals("Parallel", sts.getSpec().getPodManagementPolicy());
+        assertEquals("broker-headless", sts.getSpec().getServiceName());
+        assertEquals(Labels.selector("broker"), sts.getSpec().getSelector().getMatchLabels());
+        var pdb = desired(threeBrokers()).disruptionBudget();
+        assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
+        var env = container(desired(threeBrokers()), "nats").getEnv().get(0);
+        assertEquals("POD_NAME", env.getName());
+        assertEquals("metadata.name", env.getValueFrom().getFieldRef().getFieldPath());
+        String conf = desired(threeBrokers()).config().getData().get("nats.conf");
+        assertTrue(conf.contains("server_name: $POD_NAME\n"));
+        assertTrue(conf.contains("name: \"broker\""), "fixed cluster name");
+        assertTrue(conf.contains("no_advertise: true"));
+    }
+
+    @Test
+    void sysctlInitContainerByDefault() {
+        var spec = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
+        Container init = spec.getInitContainers().get(0);
+        assertEquals(List.of("sysctl", "-w", "net.core.somaxconn=4092", "net.ipv4.tcp_max_syn_backlog=8192"), init.getCommand());
+        assertTrue(init.getSecurityContext().getPrivileged());
+        assertNull(spec.getSecurityContext().getSysctls() == null || spec.getSecurityContext().getSysctls().isEmpty() ? null : "sysctls");
+    }
+
+    @Test
+    void sysctlsInPodSecurityContext() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().getSysctls().setMode(SysctlsSpec.Mode.PodSecurityContext);
+        nc.getSpec().getSysctls().setSomaxconn(1024);
+        var spec = desired(nc).statefulSet().getSpec().getTemplate().getSpec();
+        assertTrue(spec.getInitContainers().isEmpty());
+        var sysctls = spec.getSecurityContext().getSysctls();
+        assertEquals("net.core.somaxconn", sysctls.get(0).getName());
+        assertEquals("1024", sysctls.get(0).getValue());
+        assertEquals("8192", sysctls.get(1).getValue());
+        assertTrue(spec.getSecurityContext().getRunAsNonRoot());
+    }
+
+    @Test
+    void sysctlsNone() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().getSysctls().setMode(SysctlsSpec.Mode.None);
+        var spec = desired(nc).statefulSet().getSpec().getTemplate().getSpec();
+        assertTrue(spec.getInitContainers().isEmpty());
+        assertTrue(spec.getSecurityContext().getSysctls() == null || spec.getSecurityContext().getSysctls().isEmpty());
+    }
+
+    @Test
+    void defaultsFromAnEmptySpec() {
+        NatsCluster nc = new NatsCluster();
+        nc.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("b").withNamespace("ns").build());
+        nc.setSpec(null);
+        NatsCluster d = SpecDefaults.withDefaults(nc);
+        assertNull(nc.getSpec(), "the caller's object is not changed");
+        assertEquals(3, d.getSpec().getSize());
+        assertEquals("nats:2.10.24-alpine", d.getSpec().getImage());
+        assertEquals(4222, d.getSpec().getPorts().getClient());
+        assertEquals(SysctlsSpec.Mode.InitContainer, d.getSpec().getSysctls().getMode());
+        var nats = container(desired(d), "nats");
+        assertEquals("300Mi", nats.getResources().getRequests().get("memory").toString());
+        assertEquals("512Mi", nats.getResources().getLimits().get("memory").toString());
+        assertTrue(SpecValidator.validate(d).isEmpty());
+    }
+
+    @Test
+    void schedulingAndPodMetadataFromSpec() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().getPod().setNodeSelector(Map.of("role", "broker"));
+        nc.getSpec().getPod().setTolerations(List.of(new Toleration("NoSchedule", "dedicated", "Equal", null, "nats")));
+        nc.getSpec().getPod().setPriorityClassName("high");
+        nc.getSpec().getPod().setLabels(Map.of("team", "platform", "app.kubernetes.io/name", "hijack"));
+        nc.getSpec().getPod().setAnnotations(Map.of("a", "b"));
+        var tpl = desired(nc).statefulSet().getSpec().getTemplate();
+        assertEquals(Map.of("role", "broker"), tpl.getSpec().getNodeSelector());
+        assertEquals("dedicated", tpl.getSpec().getTolerations().get(0).getKey());
+        assertEquals("high", tpl.getSpec().getPriorityClassName());
+        assertEquals("platform", tpl.getMetadata().getLabels().get("team"));
+        assertEquals("nats", tpl.getMetadata().getLabels().get("app.kubernetes.io/name"), "selector labels win");
+        assertEquals("b", tpl.getMetadata().getAnnotations().get("a"));
+        assertTrue(tpl.getSpec().getAffinity().getPodAntiAffinity() != null, "spread by default");
+    }
+
+    @Test
+    void noSecretInTheConfigMapOrThePodSpec() {
+        DesiredCluster d = desired(threeBrokers());
+        var json = new KubernetesSerialization();
+        assertFalse(json.asJson(d.config()).contains(PASSWORD));
+        assertFalse(json.asJson(d.config()).contains("s3cret"));
+        assertFalse(json.asJson(d.statefulSet()).contains("s3cret"));
+        assertFalse(json.asJson(d.headless()).contains("s3cret"));
+        assertFalse(json.asJson(d.routesConfig()).contains("s3cret"), "base64 only in the Secret");
+    }
+
+    @Test
+    void clientServiceExposable() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().getService().setType(io.choria.natsoperator.api.ServiceSpec.Type.LoadBalancer);
+        nc.getSpec().getService().setAnnotations(Map.of("service.beta.kubernetes.io/aws-load-balancer-type", "nlb"));
+        var svc = desired(nc).client();
+        assertEquals("LoadBalancer", svc.getSpec().getType());
+        assertEquals("nlb", svc.getMetadata().getAnnotations().get("service.beta.kubernetes.io/aws-load-balancer-type"));
+    }
+
+    @Test
+    void statusHelpers() {
+        NatsCluster nc = threeBrokers();
+        assertEquals(List.of("nats://broker.choria.svc:4222"), NatsClusterModel.clientUrls(nc));
+        assertEquals("broker-0.broker-headless.choria.svc:4222,broker-1.broker-headless.choria.svc:4222,"
+                + "broker-2.broker-headless.choria.svc:4222", NatsClusterModel.middlewareHosts(nc));
+    }
+}

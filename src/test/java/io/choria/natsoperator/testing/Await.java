@@ -1,0 +1,37 @@
+package io.choria.natsoperator.testing;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Polls until a condition holds, for tests against asynchronous controllers. */
+public final class Await {
+    private Await() {}
+
+    public static <T> T until(String what, Duration timeout, Supplier<T> probe, java.util.function.Predicate<T> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = probe.get();
+                if (last != null && done.test(last)) return last;
+            } catch (RuntimeException ignored) {
+                // not there yet
+            }
+            sleep(100);
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
+    }
+
+    public static <T> T present(String what, Supplier<T> probe) {
+        return until(what, Duration.ofSeconds(30), probe, x -> true);
+    }
+
+    public static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.choria.natsoperator.testing;
+
+import io.choria.natsoperator.reconciler.OperatorAssembly;
+import io.choria.natsoperator.reconciler.OperatorSettings;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.javaoperatorsdk.operator.Operator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fabric8 mock server in CRUD mode standing in for the API server, with the CRD from
+ * crds/ installed and the real operator running against it in-process.
+ */
+public final class MockCluster implements AutoCloseable {
+    public final KubernetesMockServer server;
+    public final KubernetesClient client;
+    private Operator operator;
+
+    public MockCluster() {
+        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
+                new java.util.HashMap<>(), new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), true);
+        server.init();
+        client = server.createClient();
+        try {
+            var crd = new KubernetesSerialization().unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")),
+                    CustomResourceDefinition.class);
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public MockCluster startOperator(Duration resync) {
+        return startOperator(new OperatorSettings("cluster.local", Set.of(), resync), Clock.systemUTC());
+    }
+
+    public MockCluster startOperator(OperatorSettings settings, Clock clock) {
+        operator = OperatorAssembly.create(client, settings, clock);
+        operator.start();
+        return this;
+    }
+
+    /** Takes every request recorded so far. */
+    public List<RecordedRequest> drainRequests() {
+        List<RecordedRequest> requests = new ArrayList<>();
+        try {
+            RecordedRequest r;
+            while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) requests.add(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return requests;
+    }
+
+    public static boolean isWrite(RecordedRequest r) {
+        return List.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod());
+    }
+
+    @Override
+    public void close() {
+        if (operator != null) operator.stop();
+        client.close();
+        server.destroy();
+    }
+}

@@ -1,12 +1,14 @@
 package io.choria.natsoperator.model;
 
 /**
- * Where a broker finds its files. In a pod the root is {@code /etc/nats}; the real-broker
- * tests render the same config with a temporary root, and this record is the one place
- * where that difference lives.
+ * Where a broker finds its files and which address it listens on. In a pod the root is
+ * {@code /etc/nats} and the broker listens on every address of its own network namespace
+ * ({@code listenHost} null). The real-broker tests run several brokers on one machine, each
+ * with its own root and its own loopback address; this record is the one place where the
+ * rendered config differs between a pod and those tests.
  */
-public record BrokerPaths(String root, String pidFile) {
-    public static final BrokerPaths POD = new BrokerPaths("/etc/nats", "/var/run/nats/nats.pid");
+public record BrokerPaths(String root, String pidFile, String listenHost) {
+    public static final BrokerPaths POD = new BrokerPaths("/etc/nats", "/var/run/nats/nats.pid", null);
 
     public String configDir() { return root + "/config"; }
     public String configFile() { return configDir() + "/" + NatsConfig.CONFIG_FILE; }

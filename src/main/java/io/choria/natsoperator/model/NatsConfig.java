@@ -29,8 +29,13 @@ public final class NatsConfig {
                 .append(", rendered by nats-operator. Holds no secret: the routes and their\n")
                 .append("# password are included from a Secret.\n");
         c.append("server_name: $").append(POD_NAME_ENV).append('\n');
+        if (paths.listenHost() != null) {
+            c.append("host: ").append(quote(paths.listenHost())).append('\n');
+            c.append("http: ").append(quote(paths.listenHost() + ":" + spec.getPorts().getMonitor())).append('\n');
+        } else {
+            c.append("http_port: ").append(spec.getPorts().getMonitor()).append('\n');
+        }
         c.append("port: ").append(spec.getPorts().getClient()).append('\n');
-        c.append("http_port: ").append(spec.getPorts().getMonitor()).append('\n');
         c.append("pid_file: ").append(quote(paths.pidFile())).append('\n');
         c.append("max_connections: ").append(limits.getMaxConnections()).append('\n');
         c.append("write_deadline: ").append(quote(limits.getWriteDeadline())).append('\n');
@@ -44,6 +49,7 @@ public final class NatsConfig {
         }
         c.append("cluster {\n");
         c.append("  name: ").append(quote(names.cluster())).append('\n');
+        if (paths.listenHost() != null) c.append("  host: ").append(quote(paths.listenHost())).append('\n');
         c.append("  port: ").append(spec.getPorts().getCluster()).append('\n');
         // Clients outside Kubernetes cannot reach pod addresses; never gossip them.
         c.append("  no_advertise: true\n");

@@ -8,7 +8,10 @@ import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.SpecProblem;
 import io.choria.natsoperator.model.SpecValidator;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.reconciler.BrokerCertificates;
 import io.choria.natsoperator.reconciler.InputProblem;
+import java.time.Instant;
 import io.choria.natsoperator.reconciler.RoutePasswords;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -84,7 +87,16 @@ final class RenderCommand {
             } catch (InputProblem p) {
                 throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
             }
-            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, null)).inApplyOrder());
+            TlsFiles tls = null;
+            if (nc.getSpec().getTls() != null) {
+                try {
+                    tls = BrokerCertificates.plan(nc, input.secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
+                            null, clusterDomain, Instant.now()).files();
+                } catch (InputProblem p) {
+                    throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
+                }
+            }
+            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls)).inApplyOrder());
         }
         return objects;
     }

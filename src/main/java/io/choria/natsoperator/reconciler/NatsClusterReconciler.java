@@ -26,7 +26,10 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.choria.natsoperator.model.TlsFiles;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -81,7 +84,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     public UpdateControl<NatsCluster> reconcile(NatsCluster original, Context<NatsCluster> context) {
         NatsCluster nc = SpecDefaults.withDefaults(original);
         Names names = Names.of(nc, settings.clusterDomain());
+        Instant now = clock.instant();
         Observation seen;
+        Observation.CertificateObservation certificate = null;
+        Duration wakeUp = settings.resyncPeriod();
         try {
             List<SpecProblem> problems = SpecValidator.validate(nc);
             if (!problems.isEmpty()) {
@@ -89,19 +95,37 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                         problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
             }
             String password = routePassword(nc, names);
-            DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, null));
+            TlsFiles tls = null;
+            if (nc.getSpec().getTls() != null) {
+                BrokerCertificates.Plan plan;
+                try {
+                    plan = BrokerCertificates.plan(nc, secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
+                            secret(names.namespace(), names.tlsSecret()), settings.clusterDomain(), now);
+                } catch (InputProblem caProblem) {
+                    certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
+                    throw caProblem;
+                }
+                tls = plan.files();
+                certificate = certificateObservation(plan);
+                plan.issuedBecause().ifPresent(why -> events.normal(nc, BrokerCertificates.CERTIFICATE_ISSUED,
+                        "issued broker certificate serial " + plan.status().serial() + ", valid until " + plan.status().notAfter()
+                                + " (" + why + ")"));
+                Duration untilRenewal = Duration.between(now, plan.renewAt());
+                if (untilRenewal.compareTo(wakeUp) < 0) wakeUp = untilRenewal.isNegative() ? Duration.ofSeconds(1) : untilRenewal;
+            }
+            DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, tls));
             for (HasMetadata object : desired.inApplyOrder()) {
                 ResourceApplier.Outcome outcome = applier.apply(object, nc);
                 if (outcome != ResourceApplier.Outcome.UNCHANGED) {
                     LOG.info("{} {} {}/{}", outcome, object.getKind(), names.namespace(), object.getMetadata().getName());
                 }
             }
-            seen = new Observation(statefulSet(names), null, null, null);
+            seen = new Observation(statefulSet(names), null, certificate, null);
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
-            seen = new Observation(statefulSet(names), problem, null, null);
+            seen = new Observation(statefulSet(names), problem, certificate, null);
         }
-        NatsClusterStatus status = StatusCalculator.compute(nc, seen, clock.instant());
+        NatsClusterStatus status = StatusCalculator.compute(nc, seen, now);
         recordTransitions(original, original.getStatus(), status);
         UpdateControl<NatsCluster> control;
         if (Objects.equals(status, original.getStatus())) {
@@ -110,7 +134,12 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             original.setStatus(status);
             control = UpdateControl.patchStatus(original);
         }
-        return control.rescheduleAfter(settings.resyncPeriod());
+        return control.rescheduleAfter(wakeUp);
+    }
+
+    private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
+        return new Observation.CertificateObservation(true, BrokerCertificates.CERTIFICATE_VALID, "serving certificate serial " + plan.status().serial() + " valid until " + plan.status().notAfter()
+                        + "; renewal at " + plan.renewAt(), plan.status());
     }
 
     private String routePassword(NatsCluster nc, Names names) {
@@ -137,11 +166,12 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     /** Events when a condition changes: a new problem is a Warning, recovery and progress are Normal. */
     private void recordTransitions(NatsCluster nc, NatsClusterStatus before, NatsClusterStatus after) {
         List<io.fabric8.kubernetes.api.model.Condition> prev = before != null ? before.getConditions() : List.of();
+        java.util.Set<String> said = new java.util.HashSet<>();
         for (var c : after.getConditions()) {
             var old = Conditions.find(prev, c.getType());
             boolean changed = old.isEmpty() || !Objects.equals(old.get().getStatus(), c.getStatus())
                     || !Objects.equals(old.get().getReason(), c.getReason());
-            if (!changed) continue;
+            if (!changed || !said.add(c.getReason() + c.getStatus())) continue;
             boolean bad = ("False".equals(c.getStatus()) && !c.getType().equals(Conditions.PROGRESSING)
                     && !Reasons.BROKERS_NOT_READY.equals(c.getReason()))
                     || ("True".equals(c.getStatus()) && c.getType().equals(Conditions.DEGRADED));

@@ -30,8 +30,8 @@ public final class StatusCalculator {
         s.setSize(size);
         s.setClientURLs(NatsClusterModel.clientUrls(nc));
         s.setMiddlewareHosts(NatsClusterModel.middlewareHosts(nc));
-        s.setCertificate(seen.certificate() != null && seen.certificate().status() != null
-                ? seen.certificate().status() : previous.getCertificate());
+        s.setCertificate(nc.getSpec().getTls() == null ? null
+                : seen.certificate() != null && seen.certificate().status() != null ? seen.certificate().status() : previous.getCertificate());
 
         StatefulSet sts = seen.statefulSet();
         StatefulSetStatus st = sts != null && sts.getStatus() != null ? sts.getStatus() : new StatefulSetStatus();
@@ -44,6 +44,9 @@ public final class StatusCalculator {
         if (seen.certificate() != null) {
             conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, seen.certificate().ready(), seen.certificate().reason(),
                     seen.certificate().message(), gen, prev, now));
+        } else if (nc.getSpec().getTls() == null) {
+            conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, false, BrokerCertificates.TLS_NOT_CONFIGURED,
+                    "spec.tls is not set: brokers serve clients and routes without TLS (insecure)", gen, prev, now));
         }
         // Progressing
         String progress = progress(sts, size);

@@ -20,8 +20,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RenderCommandTest {
+    static final io.choria.natsoperator.pki.TestCa CA = io.choria.natsoperator.pki.TestCa.ecRoot("Puppet CA: test");
+
     @TempDir
     Path dir;
+
+    /** The CA Secret the examples name, as a user would have it in a file. */
+    Path caSecret(String certPem, String keyPem) throws Exception {
+        Path f = dir.resolve("puppet-ca.yaml");
+        Files.writeString(f, "apiVersion: v1\nkind: Secret\nmetadata: {name: puppet-ca, namespace: choria}\ndata:\n"
+                + "  ca_crt.pem: " + b64(certPem) + "\n  ca_key.pem: " + b64(keyPem) + "\n");
+        return f;
+    }
+
+    static String b64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Path goodCa() throws Exception {
+        return caSecret(CA.certPem(), CA.pkcs8KeyPem());
+    }
 
     record Result(int exit, String out, String err) {}
 
@@ -49,14 +67,17 @@ class RenderCommandTest {
     }
 
     @Test
-    void rendersTheThreeBrokerExample() {
-        Result r = render("-f", Examples.THREE_BROKERS.toString());
+    void rendersTheThreeBrokerExample() throws Exception {
+        Result r = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
         assertEquals(0, r.exit(), r.err());
         List<HasMetadata> objects = parse(r.out());
         List<String> kinds = objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
-        assertEquals(List.of("Secret/broker-routes", "ConfigMap/broker-config", "Secret/broker-routes-config",
+        assertEquals(List.of("Secret/broker-routes", "ConfigMap/broker-config", "Secret/broker-routes-config", "Secret/broker-tls",
                 "Service/broker-headless", "Service/broker", "PodDisruptionBudget/broker", "StatefulSet/broker"), kinds);
-        StatefulSet sts = (StatefulSet) objects.get(6);
+        StatefulSet sts = (StatefulSet) objects.get(7);
+        Secret tls = (Secret) objects.get(3);
+        assertEquals("REDACTED", tls.getStringData().get("tls.key"));
+        assertTrue(tls.getStringData().get("tls.crt").startsWith("-----BEGIN CERTIFICATE-----"));
         assertEquals(3, sts.getSpec().getReplicas());
         Secret routes = (Secret) objects.get(2);
         String conf = routes.getStringData().get("routes.conf");
@@ -65,14 +86,16 @@ class RenderCommandTest {
     }
 
     @Test
-    void secretsAreRedactedUnlessAsked() {
-        Result hidden = render("-f", Examples.ONE_BROKER.toString());
-        Result shown = render("-f", Examples.ONE_BROKER.toString(), "--reveal-secrets");
+    void secretsAreRedactedUnlessAsked() throws Exception {
+        Result hidden = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString());
+        Result shown = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString(), "--reveal-secrets");
         Secret generated = (Secret) parse(shown.out()).get(0);
         String password = new String(java.util.Base64.getDecoder().decode(generated.getData().get("password")), StandardCharsets.UTF_8);
         assertEquals(32, password.length());
         assertTrue(hidden.out().contains("password: \"REDACTED\""), hidden.out());
         assertFalse(hidden.out().contains(generated.getData().get("password")));
+        assertFalse(hidden.out().contains("PRIVATE KEY"), "no private key unless asked");
+        assertTrue(shown.out().contains(b64(CA.certPem()).substring(0, 20)) || shown.out().contains("ca.crt"));
     }
 
     @Test
@@ -95,6 +118,18 @@ class RenderCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Secret"));
         assertFalse(parse(r.out()).stream().anyMatch(o -> o.getMetadata().getName().equals("b-routes")), "nothing generated");
+    }
+
+    @Test
+    void badCaIsOneLineAndNonZero() throws Exception {
+        Path mismatch = caSecret(CA.certPem(), io.choria.natsoperator.pki.TestCa.ecRoot("other").pkcs8KeyPem());
+        Result r = render("-f", Examples.ONE_BROKER.toString(), "-f", mismatch.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("CaKeyMismatch"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Result missing = render("-f", Examples.ONE_BROKER.toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("CaSecretNotFound") && missing.err().contains("puppet-ca"), missing.err());
     }
 
     @Test

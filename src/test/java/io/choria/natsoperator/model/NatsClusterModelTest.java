@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Test;
 class NatsClusterModelTest {
     static final String PASSWORD = "s3cret-Route/pass word";
 
+    /** The 3-broker example without TLS; TLS has its own tests. */
     static NatsCluster threeBrokers() {
-        return SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        nc.getSpec().setTls(null);
+        return SpecDefaults.withDefaults(nc);
     }
 
     static DesiredCluster desired(NatsCluster nc) {
@@ -222,6 +225,40 @@ class NatsClusterModelTest {
         var svc = desired(nc).client();
         assertEquals("LoadBalancer", svc.getSpec().getType());
         assertEquals("nlb", svc.getMetadata().getAnnotations().get("service.beta.kubernetes.io/aws-load-balancer-type"));
+    }
+
+    @Test
+    void tlsMountsTheCertificateAndVerifiesClients() {
+        NatsCluster nc = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        DesiredCluster d = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD,
+                new TlsFiles("CERT", "KEY", "CA")));
+        assertEquals("kubernetes.io/tls", d.tls().getType());
+        assertEquals("KEY", BrokerSecrets.decode(d.tls(), "tls.key"));
+        assertTrue(d.inApplyOrder().indexOf(d.tls()) < d.inApplyOrder().indexOf(d.statefulSet()));
+        String conf = d.config().getData().get("nats.conf");
+        assertTrue(conf.contains("tls {\n  cert_file: \"/etc/nats/tls/tls.crt\"\n  key_file: \"/etc/nats/tls/tls.key\"\n"
+                + "  ca_file: \"/etc/nats/tls/ca.crt\"\n  verify: true\n"), conf);
+        assertTrue(conf.contains("  tls {\n    cert_file"), "routes over TLS: " + conf);
+        nc.getSpec().getTls().setVerifyClients(false);
+        String noVerify = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
+                .config().getData().get("nats.conf");
+        assertTrue(noVerify.contains("  verify: false\n"), noVerify);
+        assertTrue(noVerify.contains("    verify: true\n"), "routes always verify: " + noVerify);
+        var mounts = container(d, "nats").getVolumeMounts().stream().map(m -> m.getMountPath()).toList();
+        assertTrue(mounts.contains("/etc/nats/tls"), mounts.toString());
+        assertEquals(List.of("tls://broker.choria.svc:4222"), NatsClusterModel.clientUrls(nc));
+    }
+
+    @Test
+    void certificateNamesCoverBrokersServicesAndExtraSans() {
+        NatsCluster nc = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        var sans = NatsClusterModel.certificateDnsNames(nc, "cluster.local");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(sans.contains("broker-" + i + ".broker-headless.choria.svc.cluster.local"));
+            assertTrue(sans.contains("broker-" + i + ".broker-headless"));
+        }
+        assertTrue(sans.containsAll(List.of("broker", "broker.choria.svc", "broker-headless.choria.svc.cluster.local", "puppet")));
+        assertEquals(sans.size(), new java.util.HashSet<>(sans).size(), "no duplicates");
     }
 
     @Test

@@ -40,6 +40,9 @@ class SpecValidatorTest {
         assertProblem("passwordSecretRef.name", nc -> nc.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference()));
         assertProblem("at most 54", nc -> nc.getMetadata().setName("b".repeat(55)));
         assertProblem("DNS label", nc -> nc.getMetadata().setName("Broker_1"));
+        assertProblem("renewBeforeDays (30) must be at least 1 and less than validityDays (20)",
+                nc -> nc.getSpec().getTls().setValidityDays(20));
+        assertProblem("caSecretRef.name is required", nc -> nc.getSpec().getTls().getCaSecretRef().setName(""));
     }
 
     @Test

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** The real reconciler, run by java-operator-sdk against the fabric8 mock server in CRUD mode. */
 class ReconcilerMockServerTest {
+    static final io.choria.natsoperator.pki.TestCa CA = io.choria.natsoperator.pki.TestCa.ecRoot("Puppet CA");
     static MockCluster cluster;
     static KubernetesClient client;
 
@@ -49,6 +50,8 @@ class ReconcilerMockServerTest {
 
     static NatsCluster apply(String namespace, String name, int size, SecretKeyReference passwordRef) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).createOr(n -> n.update());
+        client.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
+                .addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.pkcs8KeyPem()).build()).create();
         NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
         nc.getMetadata().setUid(null);
         nc.getMetadata().setGeneration(null);
@@ -165,7 +168,6 @@ class ReconcilerMockServerTest {
 
     @Test
     void userRoutePasswordSecretIsOnlyRead() {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("user").endMetadata().build()).create();
         Secret mine = client.secrets().inNamespace("user").resource(new SecretBuilder().withNewMetadata().withName("my-routes")
                 .withNamespace("user").addToLabels("owner", "me").endMetadata()
                 .addToData("pw", Base64.getEncoder().encodeToString("user-chosen:pass".getBytes(StandardCharsets.UTF_8))).build()).create();

@@ -77,7 +77,9 @@ public final class BrokerStatefulSet {
                 .withTerminationGracePeriodSeconds(Durations.seconds(spec.getLimits().getLameDuckDuration()) + SHUTDOWN_MARGIN_SECONDS)
                 .withSecurityContext(podSecurity.build())
                 .withInitContainers(initContainers)
-                .withContainers(brokerContainer(spec, paths))
+                // the reloader signals the broker through its pid file
+                .withShareProcessNamespace(true)
+                .withContainers(brokerContainer(spec, paths), reloaderContainer(spec, paths))
                 .withVolumes(volumes(names, spec, paths))
                 .withNodeSelector(pod.getNodeSelector().isEmpty() ? null : pod.getNodeSelector())
                 .withTolerations(pod.getTolerations().isEmpty() ? null : pod.getTolerations())
@@ -127,11 +129,28 @@ public final class BrokerStatefulSet {
                 .withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand(lameDuckCommand(paths))
                 .endExec().endPreStop().endLifecycle()
-                .withNewSecurityContext()
+                .withSecurityContext(restricted())
+                .build();
+    }
+
+    static Container reloaderContainer(NatsClusterSpec spec, BrokerPaths paths) {
+        return new ContainerBuilder()
+                .withName(ConfigReloader.CONTAINER)
+                .withImage(spec.getImage())
+                .withCommand("sh", "-c", ConfigReloader.script(paths, spec.getTls() != null))
+                .withVolumeMounts(volumeMounts(spec, paths))
+                .withNewResources().addToRequests("cpu", new Quantity("5m")).addToRequests("memory", new Quantity("8Mi"))
+                .addToLimits("memory", new Quantity("32Mi")).endResources()
+                .withSecurityContext(restricted())
+                .build();
+    }
+
+    /** Non-root, read-only root filesystem, no capabilities: what the restricted Pod Security Standard asks. */
+    static io.fabric8.kubernetes.api.model.SecurityContext restricted() {
+        return new io.fabric8.kubernetes.api.model.SecurityContextBuilder()
                 .withRunAsNonRoot(true).withRunAsUser((long) NON_ROOT_UID).withRunAsGroup((long) NON_ROOT_UID)
                 .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
-                .endSecurityContext()
                 .build();
     }
 

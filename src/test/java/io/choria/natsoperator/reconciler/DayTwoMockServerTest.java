@@ -1,0 +1,131 @@
+package io.choria.natsoperator.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.MockCluster;
+import io.choria.natsoperator.testing.MutableClock;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Day 2 against the mock server: what restarts brokers and what does not, and the status during change. */
+class DayTwoMockServerTest {
+    static final TestCa CA = TestCa.ecRoot("Puppet CA");
+    static final String NS = "day2";
+    static MockCluster cluster;
+    static KubernetesClient client;
+    static final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeAll
+    static void start() {
+        cluster = new MockCluster().startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofMillis(300)), clock);
+        client = cluster.client;
+        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
+                .addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.pkcs8KeyPem()).build()).create();
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        nc.getMetadata().setUid(null);
+        nc.getMetadata().setGeneration(null);
+        nc.getMetadata().setNamespace(NS);
+        client.resource(nc).create();
+        Await.present("StatefulSet", DayTwoMockServerTest::sts);
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    static StatefulSet sts() {
+        return client.apps().statefulSets().inNamespace(NS).withName("broker").get();
+    }
+
+    static NatsCluster nc() {
+        return client.resources(NatsCluster.class).inNamespace(NS).withName("broker").get();
+    }
+
+    static void edit(java.util.function.Consumer<NatsCluster> change) {
+        NatsCluster live = nc();
+        change.accept(live);
+        client.resource(live).update();
+    }
+
+    static void kubelet(int replicas, int ready, int updated, String current, String update) {
+        StatefulSet s = sts();
+        s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withUpdatedReplicas(updated)
+                .withObservedGeneration(s.getMetadata().getGeneration()).withCurrentRevision(current).withUpdateRevision(update).build());
+        client.resource(s).updateStatus();
+    }
+
+    static io.fabric8.kubernetes.api.model.Condition condition(String type) {
+        return Conditions.find(nc().getStatus().getConditions(), type).orElseThrow();
+    }
+
+    static boolean event(String reason) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream().anyMatch(e -> e.getReason().equals(reason));
+    }
+
+    @Test
+    void sizeAndRenewalKeepTheTemplateImageChangesIt() {
+        kubelet(3, 3, 3, "r1", "r1");
+        Await.until("Ready", Duration.ofSeconds(20), () -> condition("Ready"), c -> c.getStatus().equals("True"));
+        var template = sts().getSpec().getTemplate();
+        String tlsVersion = client.secrets().inNamespace(NS).withName("broker-tls").get().getMetadata().getResourceVersion();
+
+        edit(n -> n.getSpec().setSize(5));
+        Await.until("5 replicas", Duration.ofSeconds(20), DayTwoMockServerTest::sts, s -> s.getSpec().getReplicas() == 5);
+        // five brokers need two more names on the certificate: re-issued, reloaded, not restarted
+        Await.until("certificate re-issued", Duration.ofSeconds(20), () -> client.secrets().inNamespace(NS).withName("broker-tls").get(),
+                s -> !s.getMetadata().getResourceVersion().equals(tlsVersion));
+        assertEquals(template, sts().getSpec().getTemplate(), "scaling and renewal do not restart brokers");
+        kubelet(3, 3, 3, "r1", "r1");
+        Await.until("ScalingUp", Duration.ofSeconds(20), () -> condition("Progressing"), c -> c.getReason().equals("ScalingUp"));
+        assertTrue(Await.until("scaling event", Duration.ofSeconds(10), () -> event("ScalingUp"), b -> b));
+
+        kubelet(5, 5, 5, "r1", "r1");
+        Await.until("Ready at 5", Duration.ofSeconds(20), () -> condition("Ready"), c -> c.getStatus().equals("True"));
+        clock.advance(Duration.ofDays(340)); // into the renewal window
+        String renewedVersion = Await.until("renewal", Duration.ofSeconds(20),
+                () -> client.secrets().inNamespace(NS).withName("broker-tls").get().getMetadata().getResourceVersion(),
+                v -> !v.equals(tlsVersion));
+        assertEquals(template, sts().getSpec().getTemplate());
+        assertTrue(renewedVersion != null);
+
+        edit(n -> n.getSpec().setImage("nats:2.10.25-alpine"));
+        StatefulSet rolled = Await.until("new image", Duration.ofSeconds(20), DayTwoMockServerTest::sts,
+                s -> s.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().equals("nats:2.10.25-alpine"));
+        assertNotEquals(template, rolled.getSpec().getTemplate(), "an image change rolls the brokers");
+        assertEquals("RollingUpdate", rolled.getSpec().getUpdateStrategy().getType());
+
+        kubelet(5, 5, 2, "r1", "r2");
+        var progressing = Await.until("RollingUpdate", Duration.ofSeconds(20), () -> condition("Progressing"),
+                c -> c.getReason().equals("RollingUpdate"));
+        assertEquals("True", progressing.getStatus());
+        assertTrue(progressing.getMessage().contains("2/5"), progressing.getMessage());
+        assertTrue(Await.until("rollout event", Duration.ofSeconds(10), () -> event("RollingUpdate"), b -> b));
+
+        kubelet(5, 4, 5, "r2", "r2");
+        Await.until("Stable", Duration.ofSeconds(20), () -> condition("Progressing"), c -> c.getReason().equals("Stable"));
+        assertEquals("False", condition("Degraded").getStatus(), "one broker down briefly is not degraded");
+        clock.advance(StatusCalculator.DEGRADED_GRACE.plusMinutes(1));
+        var degraded = Await.until("Degraded", Duration.ofSeconds(20), () -> condition("Degraded"), c -> c.getStatus().equals("True"));
+        assertEquals("BrokersUnavailable", degraded.getReason());
+        assertTrue(Await.until("degraded event", Duration.ofSeconds(10), () -> event("BrokersUnavailable"), b -> b));
+
+        kubelet(5, 5, 5, "r2", "r2");
+        Await.until("Ready", Duration.ofSeconds(20), () -> condition("Ready"), c -> c.getStatus().equals("True"));
+        assertEquals("False", condition("Degraded").getStatus());
+    }
+}

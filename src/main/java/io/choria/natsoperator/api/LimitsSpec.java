@@ -5,8 +5,11 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.lameDuckDuration) || duration(self.lameDuckDuration) >= duration('30s')",
+        message = "lameDuckDuration must be at least 30s (nats-server refuses less)")
 public class LimitsSpec {
     public static final String DURATION_PATTERN = "^([0-9]+(ms|s|m|h))+$";
 

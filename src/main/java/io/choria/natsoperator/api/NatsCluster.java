@@ -2,6 +2,7 @@ package io.choria.natsoperator.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -18,6 +19,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Status", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@ValidationRule(value = "size(self.metadata.name) <= 54",
+        message = "metadata.name must be at most 54 characters so every broker's DNS label (<name>-headless) stays within 63")
 public class NatsCluster extends CustomResource<NatsClusterSpec, NatsClusterStatus> implements Namespaced {
     public static final String GROUP = "choria.io";
     public static final String VERSION = "v1alpha1";

@@ -15,6 +15,7 @@ public class NatsClusterSpec {
     public static final String DEFAULT_IMAGE = "nats:2.10.24-alpine";
 
     @Min(1)
+    @io.fabric8.generator.annotation.Max(99)
     @Default("3")
     @JsonPropertyDescription("Number of brokers in the full mesh (usually 1, 3 or 5). Scaling reloads the routes of the brokers that stay; it does not restart them.")
     private Integer size = 3;

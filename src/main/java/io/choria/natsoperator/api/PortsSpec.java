@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 
+@ValidationRule(value = "self.client != self.cluster && self.client != self.monitor && self.cluster != self.monitor",
+        message = "client, cluster and monitor ports must all differ")
 public class PortsSpec {
     @Min(1) @Max(65535) @Default("4222")
     @JsonPropertyDescription("Client port, the one Choria nodes connect to (plugin.choria.middleware_hosts).")

@@ -6,11 +6,14 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Broker certificates issued from the site's Puppet CA; only Puppet-signed nodes get in. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.renewBeforeDays) || !has(self.validityDays) || self.renewBeforeDays < self.validityDays",
+        message = "renewBeforeDays must be less than validityDays")
 public class TlsSpec {
     public enum KeyAlgorithm {
         @com.fasterxml.jackson.annotation.JsonProperty("RSA-2048") RSA_2048,

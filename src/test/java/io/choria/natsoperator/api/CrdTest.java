@@ -65,6 +65,26 @@ class CrdTest {
         assertEquals(3, spec.getProperties().get("service").getProperties().get("type").getEnum().size());
     }
 
+    @Test
+    void crossFieldRulesAreCel() throws Exception {
+        var root = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+        var spec = root.getProperties().get("spec");
+        assertEquals(List.of("size(self.metadata.name) <= 54"), rules(root));
+        assertEquals(List.of("self.client != self.cluster && self.client != self.monitor && self.cluster != self.monitor"),
+                rules(spec.getProperties().get("ports")));
+        assertTrue(rules(spec.getProperties().get("tls")).get(0).contains("self.renewBeforeDays < self.validityDays"));
+        assertTrue(rules(spec.getProperties().get("limits")).get(0).contains("duration(self.lameDuckDuration) >= duration('30s')"));
+        assertEquals(99.0, spec.getProperties().get("size").getMaximum());
+        assertEquals(3650.0, spec.getProperties().get("tls").getProperties().get("validityDays").getMaximum());
+        assertTrue(spec.getProperties().get("limits").getProperties().get("writeDeadline").getPattern().startsWith("^"));
+        assertEquals(List.of("caSecretRef"), spec.getProperties().get("tls").getRequired());
+    }
+
+    static List<String> rules(JSONSchemaProps props) {
+        assertTrue(props.getXKubernetesValidations() != null, "no x-kubernetes-validations");
+        return props.getXKubernetesValidations().stream().map(r -> r.getRule()).toList();
+    }
+
     /** Own fields must carry a description; embedded Kubernetes types (affinity, resources) bring theirs. */
     private static void assertDescribed(String path, JSONSchemaProps props, boolean ours) {
         if (props.getProperties() == null) return;

@@ -48,6 +48,11 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("The client Service (port 4222) that Choria nodes connect to.")
     private ServiceSpec service = new ServiceSpec();
 
+    @JsonPropertyDescription("Optional NetworkPolicy guarding the client, route and monitoring ports.")
+    private NetworkPolicySpec networkPolicy = new NetworkPolicySpec();
+
+    public NetworkPolicySpec getNetworkPolicy() { return networkPolicy; }
+    public void setNetworkPolicy(NetworkPolicySpec networkPolicy) { this.networkPolicy = networkPolicy; }
     public Integer getSize() { return size; }
     public void setSize(Integer size) { this.size = size; }
     public String getImage() { return image; }

@@ -5,19 +5,22 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every object the operator keeps in line with one NatsCluster. {@code tls} is null without TLS. */
+/** Every object the operator keeps in line with one NatsCluster. {@code tls} and {@code networkPolicy} are optional (null). */
 public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
-        PodDisruptionBudget disruptionBudget, StatefulSet statefulSet) {
+        PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet) {
 
     /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
     public List<HasMetadata> inApplyOrder() {
         List<HasMetadata> all = new ArrayList<>(List.of(config, routesConfig));
         if (tls != null) all.add(tls);
-        all.addAll(List.of(headless, client, disruptionBudget, statefulSet));
+        all.addAll(List.of(headless, client, disruptionBudget));
+        if (networkPolicy != null) all.add(networkPolicy);
+        all.add(statefulSet);
         return all;
     }
 }

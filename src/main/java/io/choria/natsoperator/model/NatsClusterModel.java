@@ -34,6 +34,7 @@ public final class NatsClusterModel {
                 BrokerServices.headless(nc, names),
                 BrokerServices.client(nc, names),
                 BrokerDisruptionBudget.of(nc, names),
+                Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names) : null,
                 BrokerStatefulSet.of(nc, names, paths));
     }
 

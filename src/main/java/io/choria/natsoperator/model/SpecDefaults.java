@@ -58,6 +58,9 @@ public final class SpecDefaults {
         s.setService(orNew(s.getService(), ServiceSpec::new));
         if (s.getService().getType() == null) s.getService().setType(ServiceSpec.Type.ClusterIP);
         if (s.getService().getAnnotations() == null) s.getService().setAnnotations(new LinkedHashMap<>());
+        s.setNetworkPolicy(orNew(s.getNetworkPolicy(), io.choria.natsoperator.api.NetworkPolicySpec::new));
+        if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(false);
+        if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());
         TlsSpec t = s.getTls();
         if (t != null) {
             TlsSpec dt = new TlsSpec();

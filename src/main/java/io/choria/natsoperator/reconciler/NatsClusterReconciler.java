@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -64,7 +65,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     @Override
     public List<EventSource<?, NatsCluster>> prepareEventSources(EventSourceContext<NatsCluster> ctx) {
         List<EventSource<?, NatsCluster>> sources = new ArrayList<>();
-        for (Class<? extends HasMetadata> owned : List.of(StatefulSet.class, Service.class, ConfigMap.class, PodDisruptionBudget.class)) {
+        for (Class<? extends HasMetadata> owned : List.of(StatefulSet.class, Service.class, ConfigMap.class, PodDisruptionBudget.class,
+                NetworkPolicy.class)) {
             sources.add(owned(owned, ctx));
         }
         // Secrets: ours map back by owner; the user's (route password, CA) by the clusters naming them.
@@ -119,6 +121,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                 if (outcome != ResourceApplier.Outcome.UNCHANGED) {
                     LOG.info("{} {} {}/{}", outcome, object.getKind(), names.namespace(), object.getMetadata().getName());
                 }
+            }
+            if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
+                LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
             }
             seen = new Observation(statefulSet(names), null, certificate, null);
         } catch (InputProblem problem) {

@@ -69,6 +69,14 @@ public final class ResourceApplier {
         return client.resource(desired).create();
     }
 
+    /** Removes an optional object the operator made earlier and no longer wants; never one it does not own. */
+    public <T extends HasMetadata> boolean deleteIfOwned(Class<T> type, String namespace, String name, NatsCluster owner) {
+        T actual = client.resources(type).inNamespace(namespace).withName(name).get();
+        if (actual == null || !Owned.isOwnedBy(actual.getMetadata(), owner)) return false;
+        client.resource(actual).delete();
+        return true;
+    }
+
     static void requireOwned(HasMetadata actual, NatsCluster owner) {
         if (!Owned.isOwnedBy(actual.getMetadata(), owner)) {
             throw new InputProblem(Reasons.OBJECT_NOT_OWNED, actual.getKind() + " " + actual.getMetadata().getName()

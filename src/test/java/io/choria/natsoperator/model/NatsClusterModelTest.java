@@ -262,6 +262,24 @@ class NatsClusterModelTest {
     }
 
     @Test
+    void networkPolicyGuardsEachPort() {
+        NatsCluster nc = threeBrokers();
+        assertEquals(null, desired(nc).networkPolicy(), "off by default");
+        nc.getSpec().getNetworkPolicy().setEnabled(true);
+        var np = desired(nc).networkPolicy();
+        assertTrue(desired(nc).inApplyOrder().contains(np));
+        var rules = np.getSpec().getIngress();
+        assertEquals(4222, rules.get(0).getPorts().get(0).getPort().getIntVal());
+        assertEquals(null, rules.get(0).getFrom(), "clients from anywhere when nothing is chosen");
+        assertEquals(4223, rules.get(1).getPorts().get(0).getPort().getIntVal());
+        assertEquals(Labels.selector("broker"), rules.get(1).getFrom().get(0).getPodSelector().getMatchLabels());
+        assertEquals(8222, rules.get(2).getPorts().get(0).getPort().getIntVal());
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator"), rules.get(2).getFrom().get(0).getPodSelector().getMatchLabels());
+        nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.20.0.0/16"));
+        assertEquals("10.20.0.0/16", desired(nc).networkPolicy().getSpec().getIngress().get(0).getFrom().get(0).getIpBlock().getCidr());
+    }
+
+    @Test
     void statusHelpers() {
         NatsCluster nc = threeBrokers();
         assertEquals(List.of("nats://broker.choria.svc:4222"), NatsClusterModel.clientUrls(nc));

@@ -94,7 +94,8 @@ class CrdTest {
                 String d = e.getValue().getDescription();
                 assertTrue(d != null && !d.isBlank(), "no description on " + p);
             }
-            boolean embedded = List.of("resources", "affinity", "tolerations", "topologySpreadConstraints").contains(e.getKey());
+            boolean embedded = List.of("resources", "affinity", "tolerations", "topologySpreadConstraints",
+                    "clientNamespaceSelector", "monitorNamespaceSelector").contains(e.getKey());
             if (!embedded) assertDescribed(p, e.getValue(), ours);
         }
     }

@@ -34,7 +34,7 @@ public final class MockCluster implements AutoCloseable {
         try {
             var crd = new KubernetesSerialization().unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")),
                     CustomResourceDefinition.class);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

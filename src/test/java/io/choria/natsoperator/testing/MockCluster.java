@@ -27,8 +27,10 @@ public final class MockCluster implements AutoCloseable {
     private Operator operator;
 
     public MockCluster() {
+        // CRUD, plus expectations a test sets with server.expect() (e.g. a 409), which answer first
+        var responses = new java.util.HashMap<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
         server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
-                new java.util.HashMap<>(), new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), true);
+                responses, new io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher(responses), true);
         server.init();
         client = server.createClient();
         try {
@@ -48,6 +50,20 @@ public final class MockCluster implements AutoCloseable {
         operator = OperatorAssembly.create(client, settings, clock);
         operator.start();
         return this;
+    }
+
+    /** Stops the running operator (as a pod restart would), keeping the API server's state. */
+    public void stopOperator() {
+        if (operator != null) operator.stop();
+        operator = null;
+    }
+
+    /** A second, independent operator on its own client: two replicas racing without leader election. */
+    public Operator startAnotherOperator(Duration resync) {
+        Operator other = OperatorAssembly.create(server.createClient(), new OperatorSettings("cluster.local", Set.of(), resync),
+                Clock.systemUTC());
+        other.start();
+        return other;
     }
 
     /** Takes every request recorded so far. */

@@ -48,7 +48,8 @@ public final class LeaseAwareMockServer implements AutoCloseable {
         client = server.createClient();
         try {
             var crd = JSON.unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")), CustomResourceDefinition.class);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            // createOr: under load the client may retry a POST that the server already took
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -34,8 +34,12 @@ public final class Main {
                   render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets]
                          print, as YAML, every object the operator would create for the NatsClusters
                          in FILE (Secrets they reference may be given in the files too); no cluster needed
-                  run    [--namespace NS ...] [--cluster-domain D]
-                         run the operator against the current kubeconfig or the in-cluster config""";
+                  run    [--namespace NS ...] [--cluster-domain D] [--log-level L] [--http-port P]
+                         [--leader-election] [--lease-name N] [--lease-namespace NS]
+                         run the operator against the current kubeconfig or the in-cluster config;
+                         serves /healthz, /readyz and /metrics on the HTTP port (default 8080);
+                         env vars: WATCH_NAMESPACES, CLUSTER_DOMAIN, LOG_LEVEL, HTTP_PORT,
+                         LEADER_ELECTION, LEASE_NAME, POD_NAMESPACE (flags win)""";
     }
 
     /** Bad command line: a one-line message and exit code 2. */

@@ -2,6 +2,8 @@ package io.choria.natsoperator.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.util.function.Consumer;
 
@@ -15,6 +17,19 @@ public final class OperatorAssembly {
 
     public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock) {
         return create(client, settings, clock, o -> {});
+    }
+
+    /**
+     * The operator as {@code run} builds it: with java-operator-sdk metrics (reconcile counts,
+     * durations, failures) and, when {@code leaderElection} is not null, a Lease so only one
+     * replica reconciles.
+     */
+    public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
+            Metrics metrics, LeaderElectionConfiguration leaderElection) {
+        return create(client, settings, clock, o -> {
+            if (metrics != null) o.withMetrics(metrics);
+            if (leaderElection != null) o.withLeaderElectionConfiguration(leaderElection);
+        });
     }
 
     public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,

@@ -1,0 +1,75 @@
+package io.choria.natsoperator.runtime;
+
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRule;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectRulesReviewStatusBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fabric8 mock server in CRUD mode with the CRD installed (as testing.MockCluster), that
+ * also answers the SelfSubjectRulesReview java-operator-sdk makes before leader election with
+ * the rules it is given (for example the chart's lease Role), so leader election runs against
+ * it. CRUD mode alone would echo the review back with no status.
+ */
+public final class LeaseAwareMockServer implements AutoCloseable {
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+    public final KubernetesMockServer server;
+    public final KubernetesClient client;
+
+    public LeaseAwareMockServer(List<ResourceRule> grantedRules) {
+        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
+            @Override
+            public MockResponse handleCreate(RecordedRequest request) {
+                if (request.getPath().contains("/selfsubjectrulesreviews")) {
+                    SelfSubjectRulesReview review = JSON.unmarshal(request.getUtf8Body(), SelfSubjectRulesReview.class);
+                    review.setStatus(new SubjectRulesReviewStatusBuilder().withIncomplete(false)
+                            .withResourceRules(grantedRules).build());
+                    return new MockResponse().setResponseCode(201).setBody(JSON.asJson(review));
+                }
+                return super.handleCreate(request);
+            }
+        };
+        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
+                new java.util.HashMap<>(), dispatcher, true);
+        server.init();
+        client = server.createClient();
+        try {
+            var crd = JSON.unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")), CustomResourceDefinition.class);
+            // createOr: under load the client may retry a POST that the server already took
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Takes every request recorded so far. */
+    public List<RecordedRequest> drainRequests() {
+        List<RecordedRequest> requests = new ArrayList<>();
+        try {
+            RecordedRequest r;
+            while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) requests.add(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return requests;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.destroy();
+    }
+}

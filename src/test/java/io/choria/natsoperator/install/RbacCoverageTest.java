@@ -144,8 +144,19 @@ class RbacCoverageTest {
     /** Generated password, user password Secret, scale, StatefulSet status, hand edits put back, delete. */
     static void scenario(KubernetesClient actor, String ns) {
         actor.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(n -> n.update());
+        Examples.createPuppetCa(actor, ns);
         NatsCluster generated = cluster(ns, "gen", 3, null);
+        generated.getSpec().getNetworkPolicy().setEnabled(true);
         actor.resource(generated).create();
+        Await.present("gen NetworkPolicy", () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get());
+        // a hand edit of the NetworkPolicy is put back (update)
+        actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").edit(np -> {
+            np.getMetadata().getAnnotations().put(ResourceApplier.HASH_ANNOTATION, "edited-by-hand");
+            return np;
+        });
+        Await.until("NetworkPolicy put back", Duration.ofSeconds(30),
+                () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get(),
+                np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
         actor.resource(new SecretBuilder().withNewMetadata().withName("user-routes").withNamespace(ns).endMetadata()
                 .addToStringData("password", "s3cret-route-password").build()).create();
         actor.resource(cluster(ns, "usr", 1, new SecretKeyReference("user-routes", "password"))).create();
@@ -156,10 +167,13 @@ class RbacCoverageTest {
         Await.until("scaled the NatsCluster", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
                 .withName("gen").edit(nc -> {
                     nc.getSpec().setSize(5);
+                    nc.getSpec().getNetworkPolicy().setEnabled(false);
                     return nc;
                 }), nc -> true);
         Await.until("scaled to 5", Duration.ofSeconds(30), () -> actor.apps().statefulSets().inNamespace(ns).withName("gen").get(),
                 s -> s.getSpec().getReplicas() == 5);
+        Await.until("NetworkPolicy removed", Duration.ofSeconds(30),
+                () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get() == null, gone -> gone);
 
         gen = actor.apps().statefulSets().inNamespace(ns).withName("gen").get();
         gen.setStatus(new StatefulSetStatusBuilder().withReplicas(5).withReadyReplicas(5).withAvailableReplicas(5)
@@ -243,7 +257,7 @@ class RbacCoverageTest {
         usedLease.addAll(LEASE_VERBS_JOSDK_CHECKS);
         assertEquals(usedLease, granted(lease.getRules()), "the lease Role grants exactly what leader election uses and checks");
         // not used today; a future feature that needs them must add them (and this test tells)
-        for (String never : List.of("networking.k8s.io/networkpolicies", "monitoring.coreos.com/servicemonitors", "/pods/exec", "/pods")) {
+        for (String never : List.of("monitoring.coreos.com/servicemonitors", "/pods/exec", "/pods")) {
             assertTrue(granted(clusterRules).stream().noneMatch(k -> k.startsWith(never + ":")), never);
         }
     }

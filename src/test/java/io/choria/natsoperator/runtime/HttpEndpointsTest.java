@@ -50,6 +50,7 @@ class HttpEndpointsTest {
     static NatsCluster createCluster(KubernetesClient client, String namespace, String name) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                 .createOr(n -> n.update());
+        Examples.createPuppetCa(client, namespace);
         NatsCluster nc = Examples.load(Examples.ONE_BROKER);
         nc.getMetadata().setUid(null);
         nc.getMetadata().setGeneration(null);

@@ -13,7 +13,18 @@ public final class Examples {
     public static final Path ONE_BROKER = Path.of("examples/natscluster-1.yaml");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+    /** One throwaway EC CA for every test that needs the examples' puppet-ca Secret (EC: fast to make). */
+    public static final io.choria.natsoperator.pki.TestCa PUPPET_CA = io.choria.natsoperator.pki.TestCa.ecRoot("Puppet CA: test");
+
     private Examples() {}
+
+    /** The Secret the examples name in spec.tls.caSecretRef, created in {@code namespace} if absent. */
+    public static void createPuppetCa(io.fabric8.kubernetes.client.KubernetesClient client, String namespace) {
+        client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("puppet-ca").withNamespace(namespace).endMetadata()
+                .addToStringData("ca.crt", PUPPET_CA.certPem()).addToStringData("ca.key", PUPPET_CA.pkcs8KeyPem()).build())
+                .createOr(s -> s.update());
+    }
 
     public static NatsCluster load(Path file) {
         try {

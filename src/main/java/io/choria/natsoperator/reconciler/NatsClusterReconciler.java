@@ -116,10 +116,11 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                 if (untilRenewal.compareTo(wakeUp) < 0) wakeUp = untilRenewal.isNegative() ? Duration.ofSeconds(1) : untilRenewal;
             }
             DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, tls));
-            for (HasMetadata object : desired.inApplyOrder()) {
-                ResourceApplier.Outcome outcome = applier.apply(object, nc);
-                if (outcome != ResourceApplier.Outcome.UNCHANGED) {
-                    LOG.info("{} {} {}/{}", outcome, object.getKind(), names.namespace(), object.getMetadata().getName());
+            List<HasMetadata> objects = desired.inApplyOrder();
+            List<ResourceApplier.Outcome> outcomes = applier.applyAll(objects, nc);
+            for (int i = 0; i < objects.size(); i++) {
+                if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
+                    LOG.info("{} {} {}/{}", outcomes.get(i), objects.get(i).getKind(), names.namespace(), objects.get(i).getMetadata().getName());
                 }
             }
             if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {

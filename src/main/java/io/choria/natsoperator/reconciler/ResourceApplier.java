@@ -34,9 +34,29 @@ public final class ResourceApplier {
         this.client = client;
     }
 
+    /**
+     * Applies the objects in order, after checking that none of them exists without being
+     * owned by this NatsCluster: a foreign object in the way stops the whole apply before any
+     * write, so a half-applied cluster never results from it.
+     */
+    public java.util.List<Outcome> applyAll(java.util.List<HasMetadata> desired, NatsCluster owner) {
+        java.util.List<HasMetadata> actuals = new java.util.ArrayList<>();
+        for (HasMetadata d : desired) {
+            HasMetadata actual = client.resource(d).get();
+            if (actual != null) requireOwned(actual, owner);
+            actuals.add(actual);
+        }
+        java.util.List<Outcome> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < desired.size(); i++) outcomes.add(apply(desired.get(i), actuals.get(i), owner));
+        return outcomes;
+    }
+
     public Outcome apply(HasMetadata desired, NatsCluster owner) {
+        return apply(desired, client.resource(desired).get(), owner);
+    }
+
+    private Outcome apply(HasMetadata desired, HasMetadata actual, NatsCluster owner) {
         String hash = hash(desired);
-        HasMetadata actual = client.resource(desired).get();
         HasMetadata toWrite = JSON.clone(desired);
         annotations(toWrite).put(HASH_ANNOTATION, hash);
         if (actual == null) {

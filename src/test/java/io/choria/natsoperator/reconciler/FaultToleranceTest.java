@@ -1,0 +1,140 @@
+package io.choria.natsoperator.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Faults against the mock server: deleted children, conflicts, racing operators, a restart mid-way. */
+class FaultToleranceTest {
+    static NatsCluster create(KubernetesClient client, String ns, int size) {
+        Examples.createPuppetCa(client, ns);
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        nc.getMetadata().setUid(null);
+        nc.getMetadata().setGeneration(null);
+        nc.getMetadata().setNamespace(ns);
+        nc.getSpec().setSize(size);
+        return client.resource(nc).create();
+    }
+
+    static StatefulSet sts(KubernetesClient client, String ns) {
+        return client.apps().statefulSets().inNamespace(ns).withName("broker").get();
+    }
+
+    static void resize(KubernetesClient client, String ns, int size) {
+        Await.until("resized", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
+                .edit(n -> {
+                    n.getSpec().setSize(size);
+                    return n;
+                }), x -> true);
+    }
+
+    /** Hash annotation of every owned object: what the operator wants them to be. */
+    static Map<String, String> desiredHashes(KubernetesClient client, String ns) {
+        Map<String, String> m = new LinkedHashMap<>();
+        List<HasMetadata> all = new java.util.ArrayList<>();
+        all.addAll(client.secrets().inNamespace(ns).list().getItems());
+        all.addAll(client.configMaps().inNamespace(ns).list().getItems());
+        all.addAll(client.services().inNamespace(ns).list().getItems());
+        all.addAll(client.apps().statefulSets().inNamespace(ns).list().getItems());
+        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
+        all.stream().filter(o -> o.getMetadata().getAnnotations() != null && o.getMetadata().getAnnotations().containsKey(ResourceApplier.HASH_ANNOTATION))
+                .filter(o -> !o.getMetadata().getName().endsWith("-tls")) // a re-issued certificate differs by design
+                .forEach(o -> m.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
+        return m;
+    }
+
+    @Test
+    void aChildDeletedByHandIsRecreated() {
+        try (MockCluster cluster = new MockCluster().startOperator(Duration.ofSeconds(30))) {
+            KubernetesClient client = cluster.client;
+            create(client, "deleted", 3);
+            Await.present("StatefulSet", () -> sts(client, "deleted"));
+            Await.present("tls", () -> client.secrets().inNamespace("deleted").withName("broker-tls").get());
+            Map<String, String> before = desiredHashes(client, "deleted");
+            client.apps().statefulSets().inNamespace("deleted").withName("broker").delete();
+            client.configMaps().inNamespace("deleted").withName("broker-config").delete();
+            client.secrets().inNamespace("deleted").withName("broker-routes-config").delete();
+            client.services().inNamespace("deleted").withName("broker-headless").delete();
+            // recreated on the delete events, long before the 30s resync
+            Await.until("recreated", Duration.ofSeconds(15), () -> desiredHashes(client, "deleted"), before::equals);
+        }
+    }
+
+    @Test
+    void aConflictIsRetriedAndConverges() {
+        try (MockCluster cluster = new MockCluster().startOperator(Duration.ofSeconds(30))) {
+            KubernetesClient client = cluster.client;
+            create(client, "conflict", 3);
+            Await.present("StatefulSet", () -> sts(client, "conflict"));
+            String path = "/apis/apps/v1/namespaces/conflict/statefulsets/broker";
+            cluster.server.expect().put().withPath(path).andReturn(409, new StatusBuilder().withCode(409).withReason("Conflict")
+                    .withMessage("the object has been modified; please apply your changes to the latest version").build()).once();
+            cluster.drainRequests();
+            resize(client, "conflict", 5);
+            Await.until("5 replicas after the conflict", Duration.ofSeconds(30), () -> sts(client, "conflict"),
+                    s -> s.getSpec().getReplicas() == 5);
+            long puts = cluster.drainRequests().stream().filter(r -> r.getMethod().equals("PUT") && r.getPath().equals(path)).count();
+            assertTrue(puts >= 2, "the first update met a 409 and was retried: " + puts + " PUTs");
+        }
+    }
+
+    @Test
+    void twoOperatorsRacingAgreeOnOneResult() {
+        try (MockCluster cluster = new MockCluster().startOperator(Duration.ofMillis(300))) {
+            var other = cluster.startAnotherOperator(Duration.ofMillis(300));
+            try {
+                KubernetesClient client = cluster.client;
+                create(client, "race", 3);
+                Await.present("StatefulSet", () -> sts(client, "race"));
+                resize(client, "race", 5);
+                Await.until("5 replicas", Duration.ofSeconds(20), () -> sts(client, "race"), s -> s.getSpec().getReplicas() == 5);
+                Await.sleep(1500); // both keep reconciling
+                String password = BrokerSecrets.decode(client.secrets().inNamespace("race").withName("broker-routes").get(), "password");
+                String routes = BrokerSecrets.decode(client.secrets().inNamespace("race").withName("broker-routes-config").get(), "routes.conf");
+                assertEquals(5, routes.split("route:" + password + "@", -1).length - 1, "routes carry the one stored password");
+                assertEquals(1, client.secrets().inNamespace("race").list().getItems().stream()
+                        .filter(s -> s.getMetadata().getName().equals("broker-routes")).count());
+                Map<String, String> settled = desiredHashes(client, "race");
+                Await.sleep(1000);
+                assertEquals(settled, desiredHashes(client, "race"), "no flapping between the two");
+            } finally {
+                other.stop();
+            }
+        }
+    }
+
+    @Test
+    void aRestartedOperatorConvergesToTheSameObjects() {
+        try (MockCluster cluster = new MockCluster().startOperator(Duration.ofSeconds(30))) {
+            KubernetesClient client = cluster.client;
+            create(client, "restart", 3);
+            Await.present("StatefulSet", () -> sts(client, "restart"));
+            Await.present("tls", () -> client.secrets().inNamespace("restart").withName("broker-tls").get());
+            Map<String, String> before = desiredHashes(client, "restart");
+            String password = BrokerSecrets.decode(client.secrets().inNamespace("restart").withName("broker-routes").get(), "password");
+            // as if the operator died half-way through a reconcile: some objects gone, the change not applied
+            cluster.stopOperator();
+            client.apps().statefulSets().inNamespace("restart").withName("broker").delete();
+            client.configMaps().inNamespace("restart").withName("broker-config").delete();
+            cluster.startOperator(Duration.ofSeconds(30));
+            Await.until("converged", Duration.ofSeconds(20), () -> desiredHashes(client, "restart"), before::equals);
+            assertEquals(password, BrokerSecrets.decode(client.secrets().inNamespace("restart").withName("broker-routes").get(), "password"));
+            assertNotNull(sts(client, "restart"));
+        }
+    }
+}

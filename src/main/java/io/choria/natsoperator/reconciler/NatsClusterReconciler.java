@@ -96,7 +96,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                 throw new InputProblem(SpecValidator.INVALID_SPEC,
                         problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
             }
-            String password = routePassword(nc, names);
+            RoutePassword routes = routePassword(nc, names);
+            String password = routes.password();
             TlsFiles tls = null;
             if (nc.getSpec().getTls() != null) {
                 BrokerCertificates.Plan plan;
@@ -117,7 +118,11 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             }
             DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, tls));
             List<HasMetadata> objects = desired.inApplyOrder();
-            List<ResourceApplier.Outcome> outcomes = applier.applyAll(objects, nc);
+            List<HasMetadata> createOnly = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
+            List<ResourceApplier.Outcome> outcomes = applier.applyAll(createOnly, objects, nc);
+            if (routes.toCreate() != null) {
+                events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
+            }
             for (int i = 0; i < objects.size(); i++) {
                 if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
                     LOG.info("{} {} {}/{}", outcomes.get(i), objects.get(i).getKind(), names.namespace(), objects.get(i).getMetadata().getName());
@@ -148,17 +153,17 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                         + "; renewal at " + plan.renewAt(), plan.status());
     }
 
-    private String routePassword(NatsCluster nc, Names names) {
+    /** The route password, and the Secret to create first when the operator has to generate it. */
+    private record RoutePassword(String password, Secret toCreate) {}
+
+    private RoutePassword routePassword(NatsCluster nc, Names names) {
         if (RoutePasswords.reference(nc) != null) {
-            return RoutePasswords.fromUserSecret(nc, name -> secret(names.namespace(), name));
+            return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> secret(names.namespace(), name)), null);
         }
         String password = RoutePasswords.fromGeneratedSecret(secret(names.namespace(), names.routePasswordSecret()), names);
-        if (password == null) {
-            password = BrokerSecrets.newPassword();
-            applier.createIfAbsent(BrokerSecrets.generatedRoutePassword(nc, names, password), nc);
-            events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
-        }
-        return password;
+        if (password != null) return new RoutePassword(password, null);
+        password = BrokerSecrets.newPassword();
+        return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));
     }
 
     private Secret secret(String namespace, String name) {

@@ -35,17 +35,24 @@ public final class ResourceApplier {
     }
 
     /**
-     * Applies the objects in order, after checking that none of them exists without being
-     * owned by this NatsCluster: a foreign object in the way stops the whole apply before any
-     * write, so a half-applied cluster never results from it.
+     * Creates the {@code createOnly} objects (absent by the caller's reading; a concurrent
+     * creator makes this a 409, retried), then applies {@code desired} in order, after
+     * checking that none of them exists without being owned by this NatsCluster: a foreign
+     * object in the way stops the whole apply before any write.
      */
-    public java.util.List<Outcome> applyAll(java.util.List<HasMetadata> desired, NatsCluster owner) {
+    public java.util.List<Outcome> applyAll(java.util.List<HasMetadata> createOnly, java.util.List<HasMetadata> desired,
+            NatsCluster owner) {
+        for (HasMetadata c : createOnly) {
+            HasMetadata actual = client.resource(c).get();
+            if (actual != null) requireOwned(actual, owner);
+        }
         java.util.List<HasMetadata> actuals = new java.util.ArrayList<>();
         for (HasMetadata d : desired) {
             HasMetadata actual = client.resource(d).get();
             if (actual != null) requireOwned(actual, owner);
             actuals.add(actual);
         }
+        for (HasMetadata c : createOnly) client.resource(c).create();
         java.util.List<Outcome> outcomes = new java.util.ArrayList<>();
         for (int i = 0; i < desired.size(); i++) outcomes.add(apply(desired.get(i), actuals.get(i), owner));
         return outcomes;
@@ -77,16 +84,6 @@ public final class ResourceApplier {
         toWrite.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
         client.resource(toWrite).update();
         return Outcome.UPDATED;
-    }
-
-    /** Creates the object only when it is absent; never updates it (a generated password is never rotated). */
-    public <T extends HasMetadata> T createIfAbsent(T desired, NatsCluster owner) {
-        T actual = client.resource(desired).get();
-        if (actual != null) {
-            requireOwned(actual, owner);
-            return actual;
-        }
-        return client.resource(desired).create();
     }
 
     /** Removes an optional object the operator made earlier and no longer wants; never one it does not own. */

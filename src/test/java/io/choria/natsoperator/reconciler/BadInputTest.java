@@ -1,0 +1,153 @@
+package io.choria.natsoperator.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.SecretKeyReference;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each bad input -> Ready=False with its reason, a Warning Event, and every object that existed
+ * before left exactly as it was (the mock server has no schema validation, so invalid specs reach
+ * the operator as they would on a cluster without the CRD's rules).
+ */
+class BadInputTest {
+    static MockCluster cluster;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() {
+        cluster = new MockCluster().startOperator(Duration.ofMillis(500));
+        client = cluster.client;
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    /** A bad change to a running cluster: the setup runs first (Secrets), then the spec change. */
+    record BadChange(String ns, String reason, String messagePart, Consumer<KubernetesClient> setup, Consumer<NatsCluster> change) {}
+
+    static NatsCluster good(String ns) {
+        Examples.createPuppetCa(client, ns);
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        nc.getMetadata().setUid(null);
+        nc.getMetadata().setGeneration(null);
+        nc.getMetadata().setNamespace(ns);
+        return nc;
+    }
+
+    static NatsCluster get(String ns) {
+        return client.resources(NatsCluster.class).inNamespace(ns).withName("broker").get();
+    }
+
+    static io.fabric8.kubernetes.api.model.Condition ready(String ns) {
+        return Conditions.find(get(ns).getStatus().getConditions(), "Ready").orElseThrow();
+    }
+
+    static Map<String, String> versions(String ns) {
+        Map<String, String> v = new LinkedHashMap<>();
+        List<HasMetadata> all = new java.util.ArrayList<>();
+        all.addAll(client.secrets().inNamespace(ns).list().getItems());
+        all.addAll(client.configMaps().inNamespace(ns).list().getItems());
+        all.addAll(client.services().inNamespace(ns).list().getItems());
+        all.addAll(client.apps().statefulSets().inNamespace(ns).list().getItems());
+        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
+        all.forEach(o -> v.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getResourceVersion()));
+        return v;
+    }
+
+    static void userSecret(KubernetesClient c, String ns, String key, String value) {
+        c.resource(new SecretBuilder().withNewMetadata().withName("routes-pw").withNamespace(ns).endMetadata()
+                .addToStringData(key, value).build()).create();
+    }
+
+    static boolean warned(String ns, String reason) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals(reason) && e.getType().equals("Warning"));
+    }
+
+    @Test
+    void badChangesToARunningClusterChangeNothing() {
+        List<BadChange> cases = List.of(
+                new BadChange("size-zero", "InvalidSpec", "spec.size must be at least 1", c -> {}, n -> n.getSpec().setSize(0)),
+                new BadChange("ports-clash", "InvalidSpec", "spec.ports.monitor (4222) is used by another port", c -> {},
+                        n -> n.getSpec().getPorts().setMonitor(4222)),
+                new BadChange("lame-duck", "InvalidSpec", "lameDuckDuration must be at least 30s", c -> {},
+                        n -> n.getSpec().getLimits().setLameDuckDuration("5s")),
+                new BadChange("renewal", "InvalidSpec", "renewBeforeDays", c -> {}, n -> n.getSpec().getTls().setRenewBeforeDays(400)),
+                new BadChange("pw-missing", "RoutePasswordSecretNotFound", "'routes-pw'", c -> {},
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
+                new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
+                new BadChange("pw-empty", "RoutePasswordEmpty", "is empty", c -> userSecret(c, "pw-empty", "password", "  "),
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))));
+        for (BadChange bad : cases) {
+            client.resource(good(bad.ns())).create();
+            Await.until("settled " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
+                    n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+            bad.setup().accept(client);
+            Map<String, String> before = versions(bad.ns());
+            Await.until("changed " + bad.ns(), Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(bad.ns())
+                    .withName("broker").edit(n -> {
+                        bad.change().accept(n);
+                        return n;
+                    }), x -> true);
+            var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> ready(bad.ns()),
+                    c -> c.getReason().equals(bad.reason()));
+            assertEquals("False", cond.getStatus());
+            assertTrue(cond.getMessage().contains(bad.messagePart()), cond.getMessage());
+            assertEquals(get(bad.ns()).getMetadata().getGeneration(), get(bad.ns()).getStatus().getObservedGeneration());
+            assertTrue(Await.until("Warning " + bad.reason(), Duration.ofSeconds(10), () -> warned(bad.ns(), bad.reason()), b -> b));
+            Await.sleep(1200); // reconciled again at least twice
+            assertEquals(before, versions(bad.ns()), "nothing changed in " + bad.ns());
+        }
+    }
+
+    @Test
+    void aForeignObjectInTheWayIsReportedNeverAdopted() {
+        String ns = "foreign";
+        var foreignCm = client.resource(new ConfigMapBuilder().withNewMetadata().withName("broker-config").withNamespace(ns)
+                .addToLabels("team", "other").endMetadata().addToData("nats.conf", "# theirs").build()).create();
+        var foreignSts = client.resource(new StatefulSetBuilder().withNewMetadata().withName("broker").withNamespace(ns).endMetadata()
+                .withNewSpec().withReplicas(1).endSpec().build()).create();
+        client.resource(good(ns)).create();
+        var cond = Await.until("ObjectNotOwned", Duration.ofSeconds(20), () -> ready(ns), c -> c.getReason().equals("ObjectNotOwned"));
+        assertTrue(cond.getMessage().contains("ConfigMap broker-config already exists and is not owned"), cond.getMessage());
+        assertTrue(Await.until("Warning", Duration.ofSeconds(10), () -> warned(ns, "ObjectNotOwned"), b -> b));
+        Await.sleep(1000);
+        var cm = client.configMaps().inNamespace(ns).withName("broker-config").get();
+        assertEquals(foreignCm.getMetadata().getResourceVersion(), cm.getMetadata().getResourceVersion());
+        assertEquals(Map.of("nats.conf", "# theirs"), cm.getData());
+        assertTrue(cm.getMetadata().getOwnerReferences() == null || cm.getMetadata().getOwnerReferences().isEmpty(), "not adopted");
+        assertEquals(foreignSts.getMetadata().getResourceVersion(),
+                client.apps().statefulSets().inNamespace(ns).withName("broker").get().getMetadata().getResourceVersion());
+        assertNull(client.services().inNamespace(ns).withName("broker-headless").get(), "nothing half-applied");
+        assertNull(client.secrets().inNamespace(ns).withName("broker-routes").get(), "nothing half-applied");
+
+        // the user removes their object: the operator proceeds
+        client.configMaps().inNamespace(ns).withName("broker-config").delete();
+        client.apps().statefulSets().inNamespace(ns).withName("broker").delete();
+        Await.until("created once the way is clear", Duration.ofSeconds(20),
+                () -> client.apps().statefulSets().inNamespace(ns).withName("broker").get(),
+                s -> s.getSpec().getReplicas() == 3);
+    }
+}

@@ -23,4 +23,9 @@ public final class Reasons {
     // Degraded
     public static final String AS_EXPECTED = "AsExpected";
     public static final String BROKERS_UNAVAILABLE = "BrokersUnavailable";
+    // RoutesMeshed (io.choria.natsoperator.mesh.MeshChecker)
+    public static final String FULL_MESH = "FullMesh";
+    public static final String BROKER_UNREACHABLE = "BrokerUnreachable";
+    public static final String ROUTES_INCOMPLETE = "RoutesIncomplete";
+    public static final String UNEXPECTED_PEERS = "UnexpectedPeers";
 }

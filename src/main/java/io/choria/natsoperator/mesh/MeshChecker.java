@@ -1,0 +1,106 @@
+package io.choria.natsoperator.mesh;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.reconciler.Observation.MeshObservation;
+import io.choria.natsoperator.reconciler.Reasons;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
+
+/**
+ * The {@code RoutesMeshed} check: asks every broker's {@code /varz} how many distinct peers it
+ * has routes to ({@code remotes}) and calls the cluster meshed when each of the {@code size}
+ * brokers sees {@code size-1}. The brokers are asked in parallel, each request bounded by the
+ * {@link MonitorClient}'s timeout, so one check takes at most about two timeouts.
+ */
+public final class MeshChecker {
+    static final long CONFIRM_DELAY_MS = 200;
+    private final MonitorClient client;
+
+    public MeshChecker() {
+        this(new MonitorClient());
+    }
+
+    public MeshChecker(MonitorClient client) {
+        this.client = client;
+    }
+
+    /** In production: broker i's monitoring endpoint through its stable DNS name, {@code http://<pod>.<name>-headless.<ns>.svc.<domain>:<monitor>}. */
+    public static IntFunction<URI> podMonitorUris(NatsCluster defaultedNc, String clusterDomain) {
+        Names names = Names.of(defaultedNc, clusterDomain);
+        int port = defaultedNc.getSpec().getPorts().getMonitor();
+        return i -> URI.create("http://" + names.podFqdn(i) + ":" + port);
+    }
+
+    /** One broker's answer: its peer count, or why it gave none. */
+    public record BrokerView(String broker, Integer remotes, String error) {}
+
+    /**
+     * @param defaultedNc       a NatsCluster after {@code SpecDefaults.withDefaults}
+     * @param monitorUriOfBroker the monitoring base URI of broker {@code i} (0..size-1)
+     */
+    public MeshObservation check(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {
+        int size = defaultedNc.getSpec().getSize();
+        MeshObservation first = judge(size, views(defaultedNc, monitorUriOfBroker));
+        if (!first.meshed() || size == 1) return first;
+        // nats-server counts a peer in "remotes" as soon as its INFO arrives, before the route is authorized:
+        // a peer with a wrong route password flickers in and out. A full mesh must hold on a second look.
+        sleep(CONFIRM_DELAY_MS);
+        return judge(size, views(defaultedNc, monitorUriOfBroker));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public List<BrokerView> views(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {
+        Names names = Names.of(defaultedNc, Names.DEFAULT_CLUSTER_DOMAIN);
+        int size = defaultedNc.getSpec().getSize();
+        List<CompletableFuture<BrokerView>> asks = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            String pod = names.pod(i);
+            CompletableFuture<BrokerView> ask;
+            try {
+                ask = client.varzAsync(monitorUriOfBroker.apply(i))
+                        .thenApply(v -> new BrokerView(pod, v.remotes(), null))
+                        .exceptionally(t -> new BrokerView(pod, null, client.asMonitorException(t).getMessage()));
+            } catch (RuntimeException e) { // a malformed URI, for one
+                ask = CompletableFuture.completedFuture(new BrokerView(pod, null, e.getMessage()));
+            }
+            asks.add(ask);
+        }
+        return asks.stream().map(CompletableFuture::join).toList();
+    }
+
+    /** Pure: the observation for these answers. Unreachable brokers first, then missing peers, then extra peers. */
+    public static MeshObservation judge(int size, List<BrokerView> views) {
+        int expected = size - 1;
+        List<String> unreachable = new ArrayList<>(), incomplete = new ArrayList<>(), extra = new ArrayList<>();
+        for (BrokerView v : views) {
+            if (v.remotes() == null) {
+                unreachable.add(v.broker() + " did not answer /varz: " + v.error());
+            } else if (v.remotes() < expected) {
+                incomplete.add(v.broker() + " sees " + v.remotes() + " of " + expected + " peers");
+            } else if (v.remotes() > expected) {
+                extra.add(v.broker() + " sees " + v.remotes() + " peers, expected " + expected);
+            }
+        }
+        if (!unreachable.isEmpty()) {
+            List<String> all = new ArrayList<>(unreachable);
+            all.addAll(incomplete);
+            return new MeshObservation(false, Reasons.BROKER_UNREACHABLE, String.join("; ", all));
+        }
+        if (!incomplete.isEmpty()) return new MeshObservation(false, Reasons.ROUTES_INCOMPLETE, String.join("; ", incomplete));
+        if (!extra.isEmpty()) return new MeshObservation(false, Reasons.UNEXPECTED_PEERS, String.join("; ", extra));
+        return new MeshObservation(true, Reasons.FULL_MESH, size == 1
+                ? "single broker, no routes needed"
+                : "each of the " + size + " brokers sees " + expected + " peers");
+    }
+}

@@ -1,0 +1,228 @@
+package io.choria.natsoperator.bench;
+
+import io.choria.natsoperator.brokers.LocalBrokerCluster;
+import io.choria.natsoperator.mesh.MonitorClient;
+import io.choria.natsoperator.testing.Examples;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The seed's headline claim, measured: one broker with the operator's rendered config and TLS,
+ * N Choria-like nodes (default 2000, up to 10000), each a TLS connection presenting a certificate
+ * from the CA and holding 5 broadcast agent subscriptions plus its own reply subject.
+ * Reports the broker's RSS and /varz mem, bytes per node, connect time, a broadcast round-trip
+ * to all N, and the reconnect storm after a broker restart.
+ *
+ * <p>Not a unit test: {@code bench/run BrokerLoadBench [N]} (needs root and nats-server, like the
+ * real-broker tests). All nodes present one shared client certificate: the broker verifies each
+ * TLS handshake the same way whatever the certificate, and issuing 10000 keys would only slow the
+ * setup. The jnats connections share one executor and one scheduler; each still parks a reader and a
+ * writer thread, so run with a small stack, e.g. {@code JAVA_TOOL_OPTIONS="-Xss256k -Xmx3g"}.
+ */
+public final class BrokerLoadBench {
+    static final List<String> AGENTS = List.of("rpcutil", "discovery", "choria_util", "scout", "filemgr");
+    static final Duration TIMEOUT = Duration.ofMinutes(3);
+    static final Duration STORM_TIMEOUT = Duration.ofMinutes(Long.getLong("storm.minutes", 5));
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        if (n < 1 || n > 10000) throw new IllegalArgumentException("N must be 1..10000");
+        MonitorClient monitor = new MonitorClient(Duration.ofSeconds(5));
+        ExecutorService executor = Executors.newCachedThreadPool(daemon("nats"));
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4, daemon("nats-sched"));
+        ExecutorService connector = Executors.newFixedThreadPool(16, daemon("connector"));
+        List<Connection> nodes = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger received = new AtomicInteger();
+        AtomicInteger reconnected = new AtomicInteger();
+        AtomicInteger disconnected = new AtomicInteger();
+
+        try (LocalBrokerCluster broker = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40).start()) {
+            System.out.printf("nats-server %s, java %s, %d cores, ulimit -n %s, N=%d nodes x %d subscriptions%n",
+                    "2.9.10", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+                    ulimit(), n, AGENTS.size() + 1);
+            long idleRss = rssBytes(broker.pid(0));
+            long idleMem = monitor.varz(broker.monitorUri(0)).memBytes();
+            SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
+            ConnectionListener listener = (conn, event) -> {
+                if (event == ConnectionListener.Events.RECONNECTED) reconnected.incrementAndGet();
+                if (event == ConnectionListener.Events.DISCONNECTED) disconnected.incrementAndGet();
+            };
+            Options.Builder base = new Options.Builder()
+                    .server(broker.clientUrl(0))
+                    .sslContext(tls)
+                    .executor(executor)
+                    .scheduledExecutor(scheduler)
+                    .useDispatcherWithExecutor()
+                    .bufferSize(8 * 1024)
+                    .connectionTimeout(Duration.ofSeconds(20))
+                    .maxReconnects(-1)
+                    .reconnectWait(Duration.ofSeconds(1))
+                    .reconnectJitterTls(Duration.ofSeconds(1))
+                    .connectionListener(listener)
+                    .errorListener(new ErrorListener() {});
+
+            // ---- connect and subscribe like Choria nodes ----
+            long t0 = System.nanoTime();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int node = i;
+                futures.add(connector.submit(() -> {
+                    Connection c = Nats.connect(new Options.Builder(base.build()).connectionName("node-" + node).build());
+                    Dispatcher d = c.createDispatcher(m -> received.incrementAndGet());
+                    for (String agent : AGENTS) d.subscribe("choria.broadcast.agent." + agent);
+                    d.subscribe("choria.reply.node-" + node);
+                    c.flush(Duration.ofSeconds(20));
+                    nodes.add(c);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            double connectS = seconds(t0);
+            int subs = AGENTS.size() + 1;
+            await("broker counts " + n + " connections", () -> varz(monitor, broker).connections() >= n);
+            Thread.sleep(2000); // let the broker's memory settle after the handshakes
+            long rss = rssBytes(broker.pid(0));
+            MonitorClient.Varz loaded = varz(monitor, broker);
+            System.out.printf("connect+subscribe: %d nodes in %.1f s (%.0f nodes/s, 16 connecting threads); client JVM threads: %d%n",
+                    n, connectS, n / connectS, Thread.activeCount());
+            System.out.printf("broker idle:   RSS %s, /varz mem %s%n", mib(idleRss), mib(idleMem));
+            System.out.printf("broker loaded: RSS %s, /varz mem %s, connections %d%n", mib(rss), mib(loaded.memBytes()), loaded.connections());
+            System.out.printf("per node:      %.1f KiB RSS ((loaded - idle) / N), %.1f KiB total RSS / N%n",
+                    (rss - idleRss) / 1024.0 / n, rss / 1024.0 / n);
+
+            // ---- broadcast round-trip: one publish on an agent subject, until all N have it ----
+            try (Connection publisher = Nats.connect(new Options.Builder(base.build()).connectionName("publisher")
+                    .connectionListener(null).build())) {
+                List<Double> rtts = new ArrayList<>();
+                for (int round = 0; round < 5; round++) {
+                    received.set(0);
+                    long p0 = System.nanoTime();
+                    publisher.publish("choria.broadcast.agent.rpcutil", ("ping " + round).getBytes());
+                    publisher.flush(Duration.ofSeconds(5));
+                    await("all " + n + " nodes receive the broadcast", () -> received.get() >= n);
+                    rtts.add(seconds(p0) * 1000);
+                }
+                Collections.sort(rtts);
+                System.out.printf("broadcast to %d nodes: median %.1f ms, min %.1f ms, max %.1f ms (5 rounds)%n",
+                        n, rtts.get(2), rtts.get(0), rtts.get(4));
+            }
+
+            // ---- reconnect storm: restart the broker, time until every node is back ----
+            reconnected.set(0);
+            disconnected.set(0);
+            long s0 = System.nanoTime();
+            broker.stop(0);
+            await("every node notices the disconnect", () -> disconnected.get() >= n);
+            long r0 = System.nanoTime();
+            broker.start(0);
+            double upS = seconds(r0);
+            // Bounded: on a small machine the storm can collapse (TLS handshakes time out and retry in lockstep).
+            long deadline = System.nanoTime() + STORM_TIMEOUT.toNanos();
+            double brokerSeesAllS = -1, allReconnectedS = -1;
+            int lastConnections = 0;
+            while (System.nanoTime() < deadline && (brokerSeesAllS < 0 || allReconnectedS < 0)) {
+                lastConnections = varz(monitor, broker).connections();
+                if (brokerSeesAllS < 0 && lastConnections >= n) brokerSeesAllS = seconds(r0);
+                if (allReconnectedS < 0 && reconnected.get() >= n) allReconnectedS = seconds(r0);
+                Thread.sleep(100);
+            }
+            if (brokerSeesAllS < 0 || allReconnectedS < 0) {
+                System.out.printf("restart: broker healthy %.2f s after start; storm NOT over after %d s: broker counts %d of %d"
+                        + " connections, %d nodes RECONNECTED; TLS handshake timeouts in the broker log: %d%n",
+                        upS, STORM_TIMEOUT.toSeconds(), lastConnections, n, reconnected.get(), handshakeTimeouts(broker));
+            } else {
+                System.out.printf("restart: broker healthy %.2f s after start; %d connections after %.1f s; all %d RECONNECTED after %.1f s"
+                        + " (%.1f s since stop); TLS handshake timeouts in the broker log: %d%n",
+                        upS, n, brokerSeesAllS, n, allReconnectedS, seconds(s0), handshakeTimeouts(broker));
+            }
+            long rssAfter = rssBytes(broker.pid(0));
+            System.out.printf("broker after the storm: RSS %s, /varz mem %s%n", mib(rssAfter), mib(varz(monitor, broker).memBytes()));
+        } finally {
+            for (Connection c : nodes) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // the broker may be gone
+                }
+            }
+            connector.shutdownNow();
+            executor.shutdownNow();
+            scheduler.shutdownNow();
+        }
+        System.exit(0);
+    }
+
+    private static long handshakeTimeouts(LocalBrokerCluster broker) {
+        return broker.log(0).lines().filter(l -> l.contains("TLS handshake timeout")).count();
+    }
+
+    private static MonitorClient.Varz varz(MonitorClient monitor, LocalBrokerCluster broker) {
+        try {
+            return monitor.varz(broker.monitorUri(0));
+        } catch (MonitorClient.MonitorException e) {
+            return new MonitorClient.Varz(null, 0, 0, 0, 0);
+        }
+    }
+
+    static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + TIMEOUT + ": " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    static long rssBytes(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    private static String ulimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) return line.split("\\s+")[3];
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return "?";
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1024.0 / 1024.0);
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(null, r, prefix + "-" + count.incrementAndGet(), 256 * 1024);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

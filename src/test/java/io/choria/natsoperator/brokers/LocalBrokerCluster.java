@@ -1,0 +1,382 @@
+package io.choria.natsoperator.brokers;
+
+import io.choria.natsoperator.api.CaSecretReference;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.TlsSpec;
+import io.choria.natsoperator.mesh.MonitorClient;
+import io.choria.natsoperator.model.BrokerPaths;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.DesiredCluster;
+import io.choria.natsoperator.model.ModelInputs;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.NatsClusterModel;
+import io.choria.natsoperator.model.NatsConfig;
+import io.choria.natsoperator.model.SpecDefaults;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.pki.CertificateAuthority;
+import io.choria.natsoperator.pki.IssuedCertificate;
+import io.choria.natsoperator.pki.KeyAlgorithm;
+import io.choria.natsoperator.pki.ServerCertificateRequest;
+import io.choria.natsoperator.pki.TestCa;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The brokers of a NatsCluster as real Debian {@code nats-server} processes on loopback.
+ *
+ * <p>Everything a broker reads is what the operator renders: {@code nats.conf} from the model's
+ * ConfigMap, {@code routes.conf} from its routes Secret, {@code tls.crt/tls.key/ca.crt} from its
+ * TLS Secret (a certificate issued by the real {@link CertificateAuthority} for the model's SANs),
+ * laid out under one root per broker as {@link BrokerPaths} expects. Broker {@code i} listens on
+ * its own address {@code 127.0.0.(firstHost+i)}, selected by {@link BrokerPaths#listenHost()}, the
+ * one documented difference from a pod. The stable DNS names in the route URLs
+ * ({@code <name>-<i>.<name>-headless.<ns>.svc.cluster.local}) resolve through a private hosts
+ * file, bind-mounted over {@code /etc/hosts} in a mount namespace of each broker
+ * ({@code unshare -m}, which needs root). {@code server_name} comes from {@code POD_NAME} as in a pod.
+ *
+ * <p>Always use in try-with-resources or close in {@code @AfterAll}: {@link #close()} kills every
+ * broker (forcibly when SIGTERM is not enough) and deletes the files.
+ */
+public final class LocalBrokerCluster implements AutoCloseable {
+    public static final String NATS_SERVER = "nats-server";
+    public static final String CLUSTER_DOMAIN = Names.DEFAULT_CLUSTER_DOMAIN;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    private final NatsCluster nc;
+    private final Names names;
+    private final TestCa ca;
+    private final Path dir;
+    private final Path hostsFile;
+    private final List<BrokerPaths> paths = new ArrayList<>();
+    private final Process[] processes;
+    private final MonitorClient monitor = new MonitorClient(Duration.ofSeconds(1));
+    private final TestCa.Pems clientCertificate;
+    // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
+    private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
+
+    /** How to build the cluster. {@code routePasswords} overrides the route password of single brokers. */
+    public static final class Builder {
+        private final NatsCluster example;
+        private TestCa ca;
+        private int firstHost = 2;
+        private String routePassword = BrokerSecrets.newPassword();
+        private final Map<Integer, String> routePasswordOf = new HashMap<>();
+
+        private Builder(NatsCluster example) {
+            this.example = example;
+        }
+
+        public Builder ca(TestCa ca) { this.ca = ca; return this; }
+        /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
+        public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
+        public Builder routePassword(String password) { this.routePassword = password; return this; }
+        /** Renders broker {@code i} with another route password, as if its Secret were wrong. */
+        public Builder routePasswordOf(int broker, String password) { routePasswordOf.put(broker, password); return this; }
+
+        /** Renders and writes every broker's files, then starts them all and waits for /healthz. */
+        public LocalBrokerCluster start() {
+            LocalBrokerCluster c = new LocalBrokerCluster(this);
+            try {
+                for (int i = 0; i < c.size(); i++) c.launch(i);
+                for (int i = 0; i < c.size(); i++) c.awaitHealthy(i);
+                return c;
+            } catch (RuntimeException | Error e) {
+                c.close();
+                throw e;
+            }
+        }
+    }
+
+    public static Builder of(NatsCluster example) {
+        return new Builder(example);
+    }
+
+    private LocalBrokerCluster(Builder b) {
+        requireTools();
+        this.ca = b.ca != null ? b.ca : TestCa.rsaRoot("Test Puppet CA");
+        NatsCluster withTls = SpecDefaults.withDefaults(b.example);
+        if (withTls.getSpec().getTls() == null) {
+            TlsSpec tls = new TlsSpec();
+            CaSecretReference ref = new CaSecretReference();
+            ref.setName("puppet-ca");
+            tls.setCaSecretRef(ref);
+            withTls.getSpec().setTls(tls);
+        }
+        this.nc = SpecDefaults.withDefaults(withTls);
+        this.names = Names.of(nc, CLUSTER_DOMAIN);
+        int size = nc.getSpec().getSize();
+        if (b.firstHost < 2 || b.firstHost + size > 255) throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        this.processes = new Process[size];
+        try {
+            this.dir = Files.createTempDirectory("brokers-" + names.cluster() + "-");
+            TlsFiles tls = serverCertificate();
+            StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
+            for (int i = 0; i < size; i++) {
+                String host = "127.0.0." + (b.firstHost + i);
+                String root = dir.resolve(names.pod(i)).toString();
+                BrokerPaths p = new BrokerPaths(root, root + "/run/nats.pid", host);
+                requirePortsFree(host);
+                String password = b.routePasswordOf.getOrDefault(i, b.routePassword);
+                DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls), p);
+                write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
+                write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
+                for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
+                    write(p.tlsDir() + "/" + key, BrokerSecrets.decode(desired.tls(), key));
+                }
+                Files.createDirectories(Path.of(p.pidDir()));
+                paths.add(p);
+                // Every name of broker i: short, namespaced, .svc and fully qualified.
+                String base = names.pod(i) + "." + names.headlessService();
+                hosts.append(host).append(' ').append(String.join(" ", List.of(names.podFqdn(i), base + "." + names.namespace() + ".svc",
+                        base + "." + names.namespace(), base))).append('\n');
+            }
+            this.hostsFile = dir.resolve("hosts");
+            write(hostsFile.toString(), hosts.toString());
+            this.clientCertificate = ca.issueClientCertificate("node-0.example.net");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The certificate the operator would put in the TLS Secret: one for all brokers, SANs from the model. */
+    private TlsFiles serverCertificate() {
+        CertificateAuthority authority = ca.load();
+        TlsSpec t = nc.getSpec().getTls();
+        List<String> sans = NatsClusterModel.certificateDnsNames(nc, CLUSTER_DOMAIN);
+        IssuedCertificate cert = authority.issue(new ServerCertificateRequest(names.clientService() + "." + names.namespace() + ".svc",
+                sans, KeyAlgorithm.valueOf(t.getKeyAlgorithm().name()), t.getValidityDays()), Instant.now());
+        return new TlsFiles(cert.certificateChainPem(), cert.privateKeyPem(), cert.caBundlePem());
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------
+
+    /** Starts broker i (again) from its files and waits until /healthz answers 200. */
+    public void start(int i) {
+        launch(i);
+        awaitHealthy(i);
+    }
+
+    /** SIGTERM, then SIGKILL after 5 s; waits until the process is gone. */
+    public void stop(int i) {
+        Process p = processes[i];
+        if (p == null) return;
+        processes[i] = null;
+        p.destroy();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Live config reload, as the config-reloader sidecar does it: {@code nats-server --signal reload=<pidfile>}. */
+    public void reload(int i) {
+        run(List.of(NATS_SERVER, "--signal", "reload=" + paths.get(i).pidFile()));
+    }
+
+    /** Rewrites broker i's routes.conf (e.g. another password), to be picked up by {@link #reload(int)} or a restart. */
+    public void rewriteRoutes(int i, String routePassword) {
+        write(paths.get(i).routesDir() + "/" + NatsConfig.ROUTES_FILE,
+                NatsConfig.routesConfig(names, size(), nc.getSpec().getPorts().getCluster(), routePassword));
+    }
+
+    private void launch(int i) {
+        if (i == 0 || processes[i] == null) {
+            try {
+                Runtime.getRuntime().addShutdownHook(reaper);
+            } catch (IllegalArgumentException alreadyAdded) {
+                // fine
+            }
+        }
+        if (processes[i] != null && processes[i].isAlive()) throw new IllegalStateException(names.pod(i) + " is running");
+        BrokerPaths p = paths.get(i);
+        // unshare execs sh, sh execs nats-server: the Process is the broker itself, so destroy() reaches it.
+        ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "sh", "-c",
+                "mount --bind \"$0\" /etc/hosts && exec " + NATS_SERVER + " -c \"$1\"", hostsFile.toString(), p.configFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile()));
+        pb.environment().put(NatsConfig.POD_NAME_ENV, names.pod(i));
+        try {
+            processes[i] = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + names.pod(i), e);
+        }
+    }
+
+    private void awaitHealthy(int i) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Process p = processes[i];
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException(names.pod(i) + " exited (" + (p == null ? "?" : p.exitValue()) + "):\n" + logTail(i));
+            }
+            if (monitor.healthy(monitorUri(i))) return;
+            sleep(50);
+        }
+        throw new IllegalStateException(names.pod(i) + " not healthy after " + START_TIMEOUT + ":\n" + logTail(i));
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < processes.length; i++) {
+            try {
+                stop(i);
+            } catch (RuntimeException e) {
+                if (processes[i] != null) processes[i].destroyForcibly();
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalArgumentException | IllegalStateException ignored) {
+            // not added, or the JVM is exiting
+        }
+        if (dir != null && !Boolean.getBoolean("brokers.keep")) deleteTree(dir);
+    }
+
+    private void destroyAll() {
+        for (Process p : processes) if (p != null) p.destroyForcibly();
+    }
+
+    // ---- what tests need -------------------------------------------------------------------------
+
+    /** The defaulted NatsCluster the brokers were rendered from (with spec.tls). */
+    public NatsCluster cluster() { return nc; }
+    public Names names() { return names; }
+    public int size() { return nc.getSpec().getSize(); }
+    public TestCa ca() { return ca; }
+    public String host(int i) { return paths.get(i).listenHost(); }
+    public BrokerPaths paths(int i) { return paths.get(i); }
+    public boolean running(int i) { return processes[i] != null && processes[i].isAlive(); }
+
+    public long pid(int i) {
+        if (!running(i)) throw new IllegalStateException(names.pod(i) + " is not running");
+        return processes[i].pid();
+    }
+
+    /** The client URL of broker i by address: the JVM does not see the brokers' private hosts file. */
+    public String clientUrl(int i) {
+        return "tls://" + host(i) + ":" + nc.getSpec().getPorts().getClient();
+    }
+
+    public URI monitorUri(int i) {
+        return URI.create("http://" + host(i) + ":" + nc.getSpec().getPorts().getMonitor());
+    }
+
+    /** A client certificate from the cluster's CA (CN node-0.example.net), like a Choria node's. */
+    public TestCa.Pems clientCertificate() { return clientCertificate; }
+
+    /** The CA bundle clients trust (the one in the TLS Secret's ca.crt). */
+    public String caPem() { return read(paths.get(0).tlsCa()); }
+
+    public String log(int i) { return read(logFile(i).toString()); }
+
+    private Path logFile(int i) { return Path.of(paths.get(i).root(), "nats.log"); }
+
+    private String logTail(int i) {
+        String log = Files.exists(logFile(i)) ? log(i) : "";
+        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+    }
+
+    // ---- checks and plumbing ---------------------------------------------------------------------
+
+    private static void requireTools() {
+        if (!Files.isExecutable(Path.of("/usr/sbin/nats-server")) && !onPath(NATS_SERVER)) {
+            throw new IllegalStateException("nats-server not found: apt-get install -y nats-server (or run .ci/run)");
+        }
+        if (!onPath("unshare")) throw new IllegalStateException("unshare (util-linux) not found");
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("the real-broker harness needs root for unshare -m and mount --bind");
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
+    }
+
+    /** A system nats-server on 0.0.0.0:4222 (Debian starts one) would make every broker fail to bind: say so clearly. */
+    private void requirePortsFree(String host) {
+        var ports = nc.getSpec().getPorts();
+        for (int port : List.of(ports.getClient(), ports.getCluster(), ports.getMonitor())) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            } catch (IOException e) {
+                throw new IllegalStateException(host + ":" + port + " is taken (" + e.getMessage() + "). Is a system nats-server"
+                        + " running on 0.0.0.0? Stop it (systemctl stop nats-server) or find it with: ss -ltnp | grep " + port);
+            }
+        }
+    }
+
+    private static void run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(command + " timed out");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) throw new IllegalStateException(command + " failed (" + p.exitValue() + "): " + out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void write(String file, String content) {
+        try {
+            Path p = Path.of(file);
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: it is a temp dir
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

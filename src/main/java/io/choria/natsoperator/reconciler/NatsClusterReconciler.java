@@ -131,7 +131,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
                 LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
             }
-            seen = new Observation(statefulSet(names), null, certificate, null);
+            StatefulSet sts = statefulSet(names);
+            seen = new Observation(sts, null, certificate, mesh(nc, sts));
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, certificate, null);
@@ -164,6 +165,15 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (password != null) return new RoutePassword(password, null);
         password = BrokerSecrets.newPassword();
         return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));
+    }
+
+    /** Asked only of brokers that can answer: some are ready. */
+    private Observation.MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
+        if (settings.meshProbe() == null || sts == null || sts.getStatus() == null
+                || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
+            return null;
+        }
+        return settings.meshProbe().check(nc);
     }
 
     private Secret secret(String namespace, String name) {

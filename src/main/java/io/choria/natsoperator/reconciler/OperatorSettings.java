@@ -1,15 +1,25 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.mesh.MeshProbe;
 import java.time.Duration;
 import java.util.Set;
 
 /**
  * How the operator runs: the Kubernetes cluster domain (for broker DNS names), the namespaces
- * it watches (empty: all), and how often it re-checks a settled cluster.
+ * it watches (empty: all), how often it re-checks a settled cluster (and so refreshes
+ * RoutesMeshed), and how it checks the mesh (null: not at all, e.g. where the brokers'
+ * monitoring ports cannot be reached).
  */
-public record OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod) {
+public record OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe) {
+    public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(60);
+
+    /** Without a mesh check. */
+    public OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod) {
+        this(clusterDomain, namespaces, resyncPeriod, null);
+    }
+
     public static OperatorSettings defaults() {
-        return new OperatorSettings(Names.DEFAULT_CLUSTER_DOMAIN, Set.of(), Duration.ofMinutes(5));
+        return new OperatorSettings(Names.DEFAULT_CLUSTER_DOMAIN, Set.of(), DEFAULT_RESYNC, MeshProbe.pods(Names.DEFAULT_CLUSTER_DOMAIN));
     }
 }

@@ -83,7 +83,9 @@ public final class StatusCalculator {
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
         boolean unreadyTooLong = !blocked && !"True".equals(readyCond.getStatus())
                 && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
-        boolean meshBroken = seen.mesh() != null && !seen.mesh().meshed() && brokersReady;
+        // A broker the operator cannot reach says more about the operator's network than the mesh.
+        boolean meshBroken = seen.mesh() != null && !seen.mesh().meshed() && brokersReady
+                && !Reasons.BROKER_UNREACHABLE.equals(seen.mesh().reason());
         if (unreadyTooLong) {
             conditions.add(Conditions.of(Conditions.DEGRADED, true, Reasons.BROKERS_UNAVAILABLE, ready + "/" + size
                     + " brokers ready for longer than " + DEGRADED_GRACE.toMinutes() + " minutes", gen, prev, now));

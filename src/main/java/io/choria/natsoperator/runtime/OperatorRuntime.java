@@ -1,6 +1,7 @@
 package io.choria.natsoperator.runtime;
 
 import io.choria.natsoperator.reconciler.OperatorAssembly;
+import io.choria.natsoperator.mesh.MeshProbe;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -57,7 +58,7 @@ public final class OperatorRuntime implements AutoCloseable {
         // Per-controller metrics, not per NatsCluster: the series do not grow with the clusters.
         MicrometerMetrics metrics = MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build();
         OperatorSettings settings = new OperatorSettings(config.clusterDomain(), config.namespaces(),
-                OperatorSettings.defaults().resyncPeriod());
+                OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain()));
         this.operator = OperatorAssembly.create(client, settings, clock, metrics, leaderElection(config));
         health.attach(operator);
     }

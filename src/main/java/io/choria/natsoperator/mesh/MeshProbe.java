@@ -1,0 +1,17 @@
+package io.choria.natsoperator.mesh;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.reconciler.Observation.MeshObservation;
+
+/** How the reconciler learns whether a cluster's brokers form the full mesh. */
+@FunctionalInterface
+public interface MeshProbe {
+    /** {@code nc} is the defaulted spec. */
+    MeshObservation check(NatsCluster nc);
+
+    /** In a cluster: every broker's monitoring port by its stable DNS name. */
+    static MeshProbe pods(String clusterDomain) {
+        MeshChecker checker = new MeshChecker();
+        return nc -> checker.check(nc, MeshChecker.podMonitorUris(nc, clusterDomain));
+    }
+}

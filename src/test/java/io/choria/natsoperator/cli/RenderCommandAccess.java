@@ -1,0 +1,31 @@
+package io.choria.natsoperator.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs {@code render} in-process for tests in other packages, capturing its output. */
+public final class RenderCommandAccess {
+    public record Result(int exit, String out, String err) {}
+
+    private RenderCommandAccess() {}
+
+    public static Result render(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int exit;
+            try {
+                exit = RenderCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+            } catch (Main.UsageException e) {
+                exit = 2;
+                System.err.println("render: " + e.getMessage());
+            }
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+}

@@ -60,12 +60,9 @@ public final class StatusCalculator {
         }
         // Ready
         boolean brokersReady = sts != null && allReady(sts, size);
-        boolean certReady = seen.certificate() == null || seen.certificate().ready();
         Condition readyCond;
         if (blocked) {
             readyCond = Conditions.of(Conditions.READY, false, seen.problem().reason(), seen.problem().getMessage(), gen, prev, now);
-        } else if (!certReady) {
-            readyCond = Conditions.of(Conditions.READY, false, Reasons.CERTIFICATE_NOT_READY, seen.certificate().message(), gen, prev, now);
         } else if (brokersReady) {
             String msg = size + "/" + size + " brokers ready";
             if (nc.getSpec().getTls() == null) msg += "; spec.tls is not set, so clients connect without TLS (insecure)";

@@ -150,10 +150,11 @@ class RbacCoverageTest {
         actor.resource(generated).create();
         Await.present("gen NetworkPolicy", () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get());
         // a hand edit of the NetworkPolicy is put back (update)
-        actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").edit(np -> {
-            np.getMetadata().getAnnotations().put(ResourceApplier.HASH_ANNOTATION, "edited-by-hand");
-            return np;
-        });
+        Await.until("NetworkPolicy edited", Duration.ofSeconds(30),
+                () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").edit(np -> {
+                    np.getMetadata().getAnnotations().put(ResourceApplier.HASH_ANNOTATION, "edited-by-hand");
+                    return np;
+                }), x -> true);
         Await.until("NetworkPolicy put back", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get(),
                 np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));

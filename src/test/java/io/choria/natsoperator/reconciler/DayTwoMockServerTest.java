@@ -56,17 +56,23 @@ class DayTwoMockServerTest {
         return client.resources(NatsCluster.class).inNamespace(NS).withName("broker").get();
     }
 
+    /** The operator writes status meanwhile: retry on a conflict, as kubectl would. */
     static void edit(java.util.function.Consumer<NatsCluster> change) {
-        NatsCluster live = nc();
-        change.accept(live);
-        client.resource(live).update();
+        Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(NS).withName("broker")
+                .edit(n -> {
+                    change.accept(n);
+                    return n;
+                }), x -> true);
     }
 
+    /** What the StatefulSet controller would report; retried when the operator updates the StatefulSet meanwhile. */
     static void kubelet(int replicas, int ready, int updated, String current, String update) {
-        StatefulSet s = sts();
-        s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withUpdatedReplicas(updated)
-                .withObservedGeneration(s.getMetadata().getGeneration()).withCurrentRevision(current).withUpdateRevision(update).build());
-        client.resource(s).updateStatus();
+        Await.until("StatefulSet status set", Duration.ofSeconds(20), () -> {
+            StatefulSet s = sts();
+            s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withUpdatedReplicas(updated)
+                    .withObservedGeneration(s.getMetadata().getGeneration()).withCurrentRevision(current).withUpdateRevision(update).build());
+            return client.resource(s).updateStatus();
+        }, x -> true);
     }
 
     static io.fabric8.kubernetes.api.model.Condition condition(String type) {

@@ -76,13 +76,15 @@ class ReconcilerMockServerTest {
 
     /** What the kubelet and the StatefulSet controller would report. */
     static void setStatefulSetStatus(String ns, String name, int ready) {
-        StatefulSet s = sts(ns, name);
-        int replicas = s.getSpec().getReplicas();
-        s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withAvailableReplicas(ready)
-                .withUpdatedReplicas(replicas).withCurrentReplicas(replicas)
-                .withObservedGeneration(s.getMetadata().getGeneration() == null ? 1L : s.getMetadata().getGeneration())
-                .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1").build());
-        client.resource(s).updateStatus();
+        Await.until("StatefulSet status set", Duration.ofSeconds(20), () -> {
+            StatefulSet s = sts(ns, name);
+            int replicas = s.getSpec().getReplicas();
+            s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withAvailableReplicas(ready)
+                    .withUpdatedReplicas(replicas).withCurrentReplicas(replicas)
+                    .withObservedGeneration(s.getMetadata().getGeneration() == null ? 1L : s.getMetadata().getGeneration())
+                    .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1").build());
+            return client.resource(s).updateStatus();
+        }, x -> true);
     }
 
     @Test
@@ -120,9 +122,12 @@ class ReconcilerMockServerTest {
         NatsCluster nc = apply("scale", "broker", 3, null);
         StatefulSet before = Await.present("StatefulSet", () -> sts("scale", "broker"));
         String password = BrokerSecrets.decode(client.secrets().inNamespace("scale").withName("broker-routes").get(), "password");
-        NatsCluster live = get("scale", "broker");
-        live.getSpec().setSize(5);
-        client.resource(live).update();
+        // the operator writes status meanwhile: retry on a conflict, as kubectl would
+        Await.until("resized", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace("scale").withName("broker")
+                .edit(n -> {
+                    n.getSpec().setSize(5);
+                    return n;
+                }), x -> true);
         StatefulSet after = Await.until("5 replicas", Duration.ofSeconds(20), () -> sts("scale", "broker"),
                 s -> s.getSpec().getReplicas() == 5);
         assertEquals(before.getSpec().getTemplate(), after.getSpec().getTemplate(), "scaling does not restart brokers");

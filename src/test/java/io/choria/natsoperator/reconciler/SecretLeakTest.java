@@ -54,17 +54,18 @@ class SecretLeakTest {
             client.resource(cluster("usr", ns, new SecretKeyReference("user-pw", "password"))).create();
             Await.present("gen tls", () -> client.secrets().inNamespace(ns).withName("gen-tls").get());
             Await.present("usr tls", () -> client.secrets().inNamespace(ns).withName("usr-tls").get());
-            client.resources(NatsCluster.class).inNamespace(ns).withName("gen").edit(n -> {
+            // the operator writes status meanwhile: retry on a conflict, as kubectl would
+            Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("gen").edit(n -> {
                 n.getSpec().setSize(5);
                 return n;
-            });
+            }), x -> true);
             Await.until("scaled", Duration.ofSeconds(20), () -> client.apps().statefulSets().inNamespace(ns).withName("gen").get(),
                     s -> s.getSpec().getReplicas() == 5);
             // problems that put names of Secrets into messages
-            client.resources(NatsCluster.class).inNamespace(ns).withName("usr").edit(n -> {
+            Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").edit(n -> {
                 n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("user-pw", "nokey"));
                 return n;
-            });
+            }), x -> true);
             Await.until("problem reported", Duration.ofSeconds(20),
                     () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").get().getStatus().getPhase(),
                     "RoutePasswordKeyMissing"::equals);

@@ -31,9 +31,7 @@ class MeshReconcileTest {
             api.startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofMillis(500),
                     nc -> checker.check(nc, brokers::monitorUri)), Clock.systemUTC());
             Examples.createPuppetCa(api.client, "choria");
-            NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-            nc.getMetadata().setUid(null);
-            nc.getMetadata().setGeneration(null);
+            NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, null, null);
             api.client.resource(nc).create();
             StatefulSet sts = Await.present("StatefulSet", () -> api.client.apps().statefulSets().inNamespace("choria").withName("broker").get());
             sts.setStatus(new StatefulSetStatusBuilder().withReplicas(3).withReadyReplicas(3).withUpdatedReplicas(3)

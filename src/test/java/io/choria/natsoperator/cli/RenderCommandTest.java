@@ -41,25 +41,8 @@ class RenderCommandTest {
         return caSecret(CA.certPem(), CA.pkcs8KeyPem());
     }
 
-    record Result(int exit, String out, String err) {}
-
-    static Result render(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit;
-            try {
-                exit = RenderCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
-            } catch (Main.UsageException e) {
-                exit = 2;
-                System.err.println(e.getMessage());
-            }
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
+    static RenderCommandAccess.Result render(String... args) {
+        return RenderCommandAccess.render(args);
     }
 
     static List<HasMetadata> parse(String yaml) {
@@ -68,7 +51,7 @@ class RenderCommandTest {
 
     @Test
     void rendersTheThreeBrokerExample() throws Exception {
-        Result r = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
+        RenderCommandAccess.Result r = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
         assertEquals(0, r.exit(), r.err());
         List<HasMetadata> objects = parse(r.out());
         List<String> kinds = objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
@@ -87,8 +70,8 @@ class RenderCommandTest {
 
     @Test
     void secretsAreRedactedUnlessAsked() throws Exception {
-        Result hidden = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString());
-        Result shown = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString(), "--reveal-secrets");
+        RenderCommandAccess.Result hidden = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString());
+        RenderCommandAccess.Result shown = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString(), "--reveal-secrets");
         Secret generated = (Secret) parse(shown.out()).get(0);
         String password = new String(java.util.Base64.getDecoder().decode(generated.getData().get("password")), StandardCharsets.UTF_8);
         assertEquals(32, password.length());
@@ -114,7 +97,7 @@ class RenderCommandTest {
                   size: 1
                   routes: {passwordSecretRef: {name: pw}}
                 """);
-        Result r = render("-f", f.toString(), "--reveal-secrets");
+        RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Secret"));
         assertFalse(parse(r.out()).stream().anyMatch(o -> o.getMetadata().getName().equals("b-routes")), "nothing generated");
@@ -123,11 +106,11 @@ class RenderCommandTest {
     @Test
     void badCaIsOneLineAndNonZero() throws Exception {
         Path mismatch = caSecret(CA.certPem(), io.choria.natsoperator.pki.TestCa.ecRoot("other").pkcs8KeyPem());
-        Result r = render("-f", Examples.ONE_BROKER.toString(), "-f", mismatch.toString());
+        RenderCommandAccess.Result r = render("-f", Examples.ONE_BROKER.toString(), "-f", mismatch.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("CaKeyMismatch"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
-        Result missing = render("-f", Examples.ONE_BROKER.toString());
+        RenderCommandAccess.Result missing = render("-f", Examples.ONE_BROKER.toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("CaSecretNotFound") && missing.err().contains("puppet-ca"), missing.err());
     }
@@ -140,10 +123,10 @@ class RenderCommandTest {
         assertBad("spec:\n  size: [\n", "not valid YAML");
         Path other = dir.resolve("other.yaml");
         Files.writeString(other, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
-        Result r = render("-f", other.toString());
+        RenderCommandAccess.Result r = render("-f", other.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("unknown kind 'ConfigMap'"), r.err());
-        Result missing = render("-f", dir.resolve("nope.yaml").toString());
+        RenderCommandAccess.Result missing = render("-f", dir.resolve("nope.yaml").toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("no such file"), missing.err());
         assertEquals(2, render().exit(), "no -f");
@@ -152,7 +135,7 @@ class RenderCommandTest {
     private void assertBad(String spec, String expected) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n" + spec);
-        Result r = render("-f", f.toString());
+        RenderCommandAccess.Result r = render("-f", f.toString());
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.err().contains(expected), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());

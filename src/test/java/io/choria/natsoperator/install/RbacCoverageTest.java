@@ -211,11 +211,7 @@ class RbacCoverageTest {
     }
 
     static NatsCluster cluster(String ns, String name, int size, SecretKeyReference ref) {
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(ns);
-        nc.getMetadata().setName(name);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, ns, name);
         nc.getSpec().setSize(size);
         nc.getSpec().getRoutes().setPasswordSecretRef(ref);
         return nc;

@@ -48,10 +48,7 @@ class BadInputTest {
 
     static NatsCluster good(String ns) {
         Examples.createPuppetCa(client, ns);
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(ns);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, ns, null);
         return nc;
     }
 
@@ -64,15 +61,7 @@ class BadInputTest {
     }
 
     static Map<String, String> versions(String ns) {
-        Map<String, String> v = new LinkedHashMap<>();
-        List<HasMetadata> all = new java.util.ArrayList<>();
-        all.addAll(client.secrets().inNamespace(ns).list().getItems());
-        all.addAll(client.configMaps().inNamespace(ns).list().getItems());
-        all.addAll(client.services().inNamespace(ns).list().getItems());
-        all.addAll(client.apps().statefulSets().inNamespace(ns).list().getItems());
-        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
-        all.forEach(o -> v.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getResourceVersion()));
-        return v;
+        return cluster.versionsIn(ns);
     }
 
     static void userSecret(KubernetesClient c, String ns, String key, String value) {

@@ -61,10 +61,7 @@ class CertificateReconcileTest {
     static NatsCluster create(String ns) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
         client.resource(caSecret(ns, goodCa())).create();
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(ns);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, ns, null);
         TlsSpec tls = new TlsSpec();
         CaSecretReference ref = new CaSecretReference();
         ref.setName("puppet-ca");
@@ -170,15 +167,8 @@ class CertificateReconcileTest {
 
     /** resourceVersion of every object the operator owns in the namespace. */
     static Map<String, String> versions(String ns) {
-        Map<String, String> v = new LinkedHashMap<>();
-        List<HasMetadata> all = new java.util.ArrayList<>();
-        all.addAll(client.secrets().inNamespace(ns).list().getItems());
-        all.addAll(client.configMaps().inNamespace(ns).list().getItems());
-        all.addAll(client.services().inNamespace(ns).list().getItems());
-        all.addAll(client.apps().statefulSets().inNamespace(ns).list().getItems());
-        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
-        all.stream().filter(o -> !o.getMetadata().getName().equals("puppet-ca"))
-                .forEach(o -> v.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getResourceVersion()));
+        Map<String, String> v = cluster.versionsIn(ns);
+        v.remove("Secret/puppet-ca");
         return v;
     }
 }

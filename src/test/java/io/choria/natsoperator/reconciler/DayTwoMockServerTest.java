@@ -35,10 +35,7 @@ class DayTwoMockServerTest {
         client = cluster.client;
         client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
                 .addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.pkcs8KeyPem()).build()).create();
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(NS);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, NS, null);
         client.resource(nc).create();
         Await.present("StatefulSet", DayTwoMockServerTest::sts);
     }

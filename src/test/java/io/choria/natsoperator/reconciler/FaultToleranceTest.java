@@ -23,10 +23,7 @@ import org.junit.jupiter.api.Test;
 class FaultToleranceTest {
     static NatsCluster create(KubernetesClient client, String ns, int size) {
         Examples.createPuppetCa(client, ns);
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(ns);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, ns, null);
         nc.getSpec().setSize(size);
         return client.resource(nc).create();
     }
@@ -44,15 +41,10 @@ class FaultToleranceTest {
     }
 
     /** Hash annotation of every owned object: what the operator wants them to be. */
-    static Map<String, String> desiredHashes(KubernetesClient client, String ns) {
+    static Map<String, String> desiredHashes(MockCluster cluster, String ns) {
         Map<String, String> m = new LinkedHashMap<>();
-        List<HasMetadata> all = new java.util.ArrayList<>();
-        all.addAll(client.secrets().inNamespace(ns).list().getItems());
-        all.addAll(client.configMaps().inNamespace(ns).list().getItems());
-        all.addAll(client.services().inNamespace(ns).list().getItems());
-        all.addAll(client.apps().statefulSets().inNamespace(ns).list().getItems());
-        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
-        all.stream().filter(o -> o.getMetadata().getAnnotations() != null && o.getMetadata().getAnnotations().containsKey(ResourceApplier.HASH_ANNOTATION))
+        cluster.objectsIn(ns).stream()
+                .filter(o -> o.getMetadata().getAnnotations() != null && o.getMetadata().getAnnotations().containsKey(ResourceApplier.HASH_ANNOTATION))
                 .filter(o -> !o.getMetadata().getName().endsWith("-tls")) // a re-issued certificate differs by design
                 .forEach(o -> m.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
         return m;
@@ -65,13 +57,13 @@ class FaultToleranceTest {
             create(client, "deleted", 3);
             Await.present("StatefulSet", () -> sts(client, "deleted"));
             Await.present("tls", () -> client.secrets().inNamespace("deleted").withName("broker-tls").get());
-            Map<String, String> before = desiredHashes(client, "deleted");
+            Map<String, String> before = desiredHashes(cluster, "deleted");
             client.apps().statefulSets().inNamespace("deleted").withName("broker").delete();
             client.configMaps().inNamespace("deleted").withName("broker-config").delete();
             client.secrets().inNamespace("deleted").withName("broker-routes-config").delete();
             client.services().inNamespace("deleted").withName("broker-headless").delete();
             // recreated on the delete events, long before the 30s resync
-            Await.until("recreated", Duration.ofSeconds(15), () -> desiredHashes(client, "deleted"), before::equals);
+            Await.until("recreated", Duration.ofSeconds(15), () -> desiredHashes(cluster, "deleted"), before::equals);
         }
     }
 
@@ -109,9 +101,9 @@ class FaultToleranceTest {
                 assertEquals(5, routes.split("route:" + password + "@", -1).length - 1, "routes carry the one stored password");
                 assertEquals(1, client.secrets().inNamespace("race").list().getItems().stream()
                         .filter(s -> s.getMetadata().getName().equals("broker-routes")).count());
-                Map<String, String> settled = desiredHashes(client, "race");
+                Map<String, String> settled = desiredHashes(cluster, "race");
                 Await.sleep(1000);
-                assertEquals(settled, desiredHashes(client, "race"), "no flapping between the two");
+                assertEquals(settled, desiredHashes(cluster, "race"), "no flapping between the two");
             } finally {
                 other.stop();
             }
@@ -125,14 +117,14 @@ class FaultToleranceTest {
             create(client, "restart", 3);
             Await.present("StatefulSet", () -> sts(client, "restart"));
             Await.present("tls", () -> client.secrets().inNamespace("restart").withName("broker-tls").get());
-            Map<String, String> before = desiredHashes(client, "restart");
+            Map<String, String> before = desiredHashes(cluster, "restart");
             String password = BrokerSecrets.decode(client.secrets().inNamespace("restart").withName("broker-routes").get(), "password");
             // as if the operator died half-way through a reconcile: some objects gone, the change not applied
             cluster.stopOperator();
             client.apps().statefulSets().inNamespace("restart").withName("broker").delete();
             client.configMaps().inNamespace("restart").withName("broker-config").delete();
             cluster.startOperator(Duration.ofSeconds(30));
-            Await.until("converged", Duration.ofSeconds(20), () -> desiredHashes(client, "restart"), before::equals);
+            Await.until("converged", Duration.ofSeconds(20), () -> desiredHashes(cluster, "restart"), before::equals);
             assertEquals(password, BrokerSecrets.decode(client.secrets().inNamespace("restart").withName("broker-routes").get(), "password"));
             assertNotNull(sts(client, "restart"));
         }

@@ -52,11 +52,7 @@ class ReconcilerMockServerTest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).createOr(n -> n.update());
         client.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
                 .addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.pkcs8KeyPem()).build()).create();
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(namespace);
-        nc.getMetadata().setName(name);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, namespace, name);
         nc.getSpec().setSize(size);
         nc.getSpec().getRoutes().setPasswordSecretRef(passwordRef);
         return client.resource(nc).create();

@@ -101,11 +101,7 @@ class SecretLeakTest {
     }
 
     static NatsCluster cluster(String name, String ns, SecretKeyReference password) {
-        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setName(name);
-        nc.getMetadata().setNamespace(ns);
+        NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, ns, name);
         nc.getSpec().getRoutes().setPasswordSecretRef(password);
         return nc;
     }

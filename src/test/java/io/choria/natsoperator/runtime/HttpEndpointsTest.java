@@ -51,11 +51,7 @@ class HttpEndpointsTest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                 .createOr(n -> n.update());
         Examples.createPuppetCa(client, namespace);
-        NatsCluster nc = Examples.load(Examples.ONE_BROKER);
-        nc.getMetadata().setUid(null);
-        nc.getMetadata().setGeneration(null);
-        nc.getMetadata().setNamespace(namespace);
-        nc.getMetadata().setName(name);
+        NatsCluster nc = Examples.toApply(Examples.ONE_BROKER, namespace, name);
         return client.resource(nc).create();
     }
 

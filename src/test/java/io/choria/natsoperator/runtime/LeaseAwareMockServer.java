@@ -57,14 +57,7 @@ public final class LeaseAwareMockServer implements AutoCloseable {
 
     /** Takes every request recorded so far. */
     public List<RecordedRequest> drainRequests() {
-        List<RecordedRequest> requests = new ArrayList<>();
-        try {
-            RecordedRequest r;
-            while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) requests.add(r);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return requests;
+        return io.choria.natsoperator.testing.MockCluster.drain(server);
     }
 
     @Override

@@ -18,6 +18,19 @@ public final class Examples {
 
     private Examples() {}
 
+    /**
+     * An example as a user would apply it: no uid or generation (the API server sets them), in
+     * {@code namespace} and named {@code name} (null keeps the example's).
+     */
+    public static NatsCluster toApply(Path file, String namespace, String name) {
+        NatsCluster nc = load(file);
+        nc.getMetadata().setUid(null);
+        nc.getMetadata().setGeneration(null);
+        if (namespace != null) nc.getMetadata().setNamespace(namespace);
+        if (name != null) nc.getMetadata().setName(name);
+        return nc;
+    }
+
     /** The Secret the examples name in spec.tls.caSecretRef, created in {@code namespace} if absent. */
     public static void createPuppetCa(io.fabric8.kubernetes.client.KubernetesClient client, String namespace) {
         client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()

@@ -68,6 +68,11 @@ public final class MockCluster implements AutoCloseable {
 
     /** Takes every request recorded so far. */
     public List<RecordedRequest> drainRequests() {
+        return drain(server);
+    }
+
+    /** Takes every request {@code server} recorded so far. */
+    public static List<RecordedRequest> drain(KubernetesMockServer server) {
         List<RecordedRequest> requests = new ArrayList<>();
         try {
             RecordedRequest r;
@@ -76,6 +81,25 @@ public final class MockCluster implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return requests;
+    }
+
+    /** Every object of the kinds the operator creates, in one namespace (CA and user Secrets included). */
+    public List<io.fabric8.kubernetes.api.model.HasMetadata> objectsIn(String namespace) {
+        List<io.fabric8.kubernetes.api.model.HasMetadata> all = new ArrayList<>();
+        all.addAll(client.secrets().inNamespace(namespace).list().getItems());
+        all.addAll(client.configMaps().inNamespace(namespace).list().getItems());
+        all.addAll(client.services().inNamespace(namespace).list().getItems());
+        all.addAll(client.apps().statefulSets().inNamespace(namespace).list().getItems());
+        all.addAll(client.policy().v1().podDisruptionBudget().inNamespace(namespace).list().getItems());
+        all.addAll(client.network().v1().networkPolicies().inNamespace(namespace).list().getItems());
+        return all;
+    }
+
+    /** kind/name -> resourceVersion: equal maps mean nothing was written. */
+    public java.util.Map<String, String> versionsIn(String namespace) {
+        java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
+        objectsIn(namespace).forEach(o -> v.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getResourceVersion()));
+        return v;
     }
 
     public static boolean isWrite(RecordedRequest r) {

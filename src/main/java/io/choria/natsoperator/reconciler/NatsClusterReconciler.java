@@ -86,58 +86,20 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     public UpdateControl<NatsCluster> reconcile(NatsCluster original, Context<NatsCluster> context) {
         NatsCluster nc = SpecDefaults.withDefaults(original);
         Names names = Names.of(nc, settings.clusterDomain());
-        Instant now = clock.instant();
+        Pass pass = new Pass(clock.instant(), settings.resyncPeriod());
         Observation seen;
-        Observation.CertificateObservation certificate = null;
-        Duration wakeUp = settings.resyncPeriod();
         try {
-            List<SpecProblem> problems = SpecValidator.validate(nc);
-            if (!problems.isEmpty()) {
-                throw new InputProblem(SpecValidator.INVALID_SPEC,
-                        problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
-            }
+            validate(nc);
             RoutePassword routes = routePassword(nc, names);
-            String password = routes.password();
-            TlsFiles tls = null;
-            if (nc.getSpec().getTls() != null) {
-                BrokerCertificates.Plan plan;
-                try {
-                    plan = BrokerCertificates.plan(nc, secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
-                            secret(names.namespace(), names.tlsSecret()), settings.clusterDomain(), now);
-                } catch (InputProblem caProblem) {
-                    certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
-                    throw caProblem;
-                }
-                tls = plan.files();
-                certificate = certificateObservation(plan);
-                plan.issuedBecause().ifPresent(why -> events.normal(nc, BrokerCertificates.CERTIFICATE_ISSUED,
-                        "issued broker certificate serial " + plan.status().serial() + ", valid until " + plan.status().notAfter()
-                                + " (" + why + ")"));
-                Duration untilRenewal = Duration.between(now, plan.renewAt());
-                if (untilRenewal.compareTo(wakeUp) < 0) wakeUp = untilRenewal.isNegative() ? Duration.ofSeconds(1) : untilRenewal;
-            }
-            DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), password, tls));
-            List<HasMetadata> objects = desired.inApplyOrder();
-            List<HasMetadata> createOnly = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
-            List<ResourceApplier.Outcome> outcomes = applier.applyAll(createOnly, objects, nc);
-            if (routes.toCreate() != null) {
-                events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
-            }
-            for (int i = 0; i < objects.size(); i++) {
-                if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
-                    LOG.info("{} {} {}/{}", outcomes.get(i), objects.get(i).getKind(), names.namespace(), objects.get(i).getMetadata().getName());
-                }
-            }
-            if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
-                LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
-            }
+            TlsFiles tls = certificate(nc, names, pass);
+            apply(nc, names, routes, tls);
             StatefulSet sts = statefulSet(names);
-            seen = new Observation(sts, null, certificate, mesh(nc, sts));
+            seen = new Observation(sts, null, pass.certificate, mesh(nc, sts));
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
-            seen = new Observation(statefulSet(names), problem, certificate, null);
+            seen = new Observation(statefulSet(names), problem, pass.certificate, null);
         }
-        NatsClusterStatus status = StatusCalculator.compute(nc, seen, now);
+        NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
         recordTransitions(original, original.getStatus(), status);
         UpdateControl<NatsCluster> control;
         if (Objects.equals(status, original.getStatus())) {
@@ -146,12 +108,73 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             original.setStatus(status);
             control = UpdateControl.patchStatus(original);
         }
-        return control.rescheduleAfter(wakeUp);
+        return control.rescheduleAfter(pass.wakeUp);
+    }
+
+    /** What one reconcile learns on its way: the time, the certificate outcome, when to wake up next. */
+    private static final class Pass {
+        final Instant now;
+        Duration wakeUp;
+        Observation.CertificateObservation certificate;
+
+        Pass(Instant now, Duration wakeUp) {
+            this.now = now;
+            this.wakeUp = wakeUp;
+        }
+
+        void wakeBy(Instant when) {
+            Duration until = Duration.between(now, when);
+            if (until.compareTo(wakeUp) < 0) wakeUp = until.isNegative() ? Duration.ofSeconds(1) : until;
+        }
+    }
+
+    private static void validate(NatsCluster nc) {
+        List<SpecProblem> problems = SpecValidator.validate(nc);
+        if (!problems.isEmpty()) {
+            throw new InputProblem(SpecValidator.INVALID_SPEC, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+        }
+    }
+
+    /** The broker certificate to serve (null without TLS); an unusable CA is an InputProblem. */
+    private TlsFiles certificate(NatsCluster nc, Names names, Pass pass) {
+        if (nc.getSpec().getTls() == null) return null;
+        BrokerCertificates.Plan plan;
+        try {
+            plan = BrokerCertificates.plan(nc, secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
+                    secret(names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now);
+        } catch (InputProblem caProblem) {
+            pass.certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
+            throw caProblem;
+        }
+        pass.certificate = certificateObservation(plan);
+        pass.wakeBy(plan.renewAt());
+        plan.issuedBecause().ifPresent(why -> events.normal(nc, BrokerCertificates.CERTIFICATE_ISSUED, "issued broker certificate serial "
+                + plan.status().serial() + ", valid until " + plan.status().notAfter() + " (" + why + ")"));
+        return plan.files();
+    }
+
+    /** Writes what the model wants; removes the NetworkPolicy the operator made when it is switched off. */
+    private void apply(NatsCluster nc, Names names, RoutePassword routes, TlsFiles tls) {
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls));
+        List<HasMetadata> objects = desired.inApplyOrder();
+        List<HasMetadata> createOnly = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
+        List<ResourceApplier.Outcome> outcomes = applier.applyAll(createOnly, objects, nc);
+        if (routes.toCreate() != null) {
+            events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
+        }
+        for (int i = 0; i < objects.size(); i++) {
+            if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
+                LOG.info("{} {} {}/{}", outcomes.get(i), objects.get(i).getKind(), names.namespace(), objects.get(i).getMetadata().getName());
+            }
+        }
+        if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
+            LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
+        }
     }
 
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
-        return new Observation.CertificateObservation(true, BrokerCertificates.CERTIFICATE_VALID, "serving certificate serial " + plan.status().serial() + " valid until " + plan.status().notAfter()
-                        + "; renewal at " + plan.renewAt(), plan.status());
+        return new Observation.CertificateObservation(true, BrokerCertificates.CERTIFICATE_VALID, "serving certificate serial "
+                + plan.status().serial() + " valid until " + plan.status().notAfter() + "; renewal at " + plan.renewAt(), plan.status());
     }
 
     /** The route password, and the Secret to create first when the operator has to generate it. */

@@ -123,9 +123,11 @@ public final class BrokerStatefulSet {
                 .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
                 .withResources(resources(spec))
                 .withVolumeMounts(volumeMounts(spec, paths))
-                .withStartupProbe(healthz(spec, 2, 30))
-                .withReadinessProbe(healthz(spec, 5, 3))
-                .withLivenessProbe(healthz(spec, 10, 6))
+                .withStartupProbe(healthz(2, 30, 2))
+                .withReadinessProbe(healthz(5, 3, 2))
+                // Patient: after a restart thousands of TLS handshakes can starve /healthz for a
+                // while (see docs/BENCHMARKS.md); killing the broker then only starts another storm.
+                .withLivenessProbe(healthz(10, 12, 5))
                 .withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand(lameDuckCommand(paths))
                 .endExec().endPreStop().endLifecycle()
@@ -159,10 +161,10 @@ public final class BrokerStatefulSet {
         return List.of("nats-server", "--signal", "ldm=" + paths.pidFile());
     }
 
-    static Probe healthz(NatsClusterSpec spec, int period, int failures) {
+    static Probe healthz(int period, int failures, int timeout) {
         return new ProbeBuilder()
                 .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("monitor")).endHttpGet()
-                .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(2)
+                .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(timeout)
                 .build();
     }
 

@@ -140,6 +140,24 @@ class NatsClusterModelTest {
     }
 
     @Test
+    void probesOnHealthzOfTheMonitoringPortAndAPatientLiveness() {
+        var nats = container(desired(threeBrokers()), "nats");
+        for (var probe : List.of(nats.getStartupProbe(), nats.getReadinessProbe(), nats.getLivenessProbe())) {
+            assertEquals("/healthz", probe.getHttpGet().getPath());
+            assertEquals("monitor", probe.getHttpGet().getPort().getStrVal());
+        }
+        var live = nats.getLivenessProbe();
+        assertTrue(live.getPeriodSeconds() * live.getFailureThreshold() >= 120, "two minutes before a restart");
+        assertEquals(List.of("nats-server", "--signal", "ldm=/var/run/nats/nats.pid"), nats.getLifecycle().getPreStop().getExec().getCommand());
+        var pod = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
+        assertEquals(60L, pod.getTerminationGracePeriodSeconds(), "lame duck 30s + 30s");
+        assertTrue(pod.getShareProcessNamespace(), "the reloader signals the broker");
+        var reloader = container(desired(threeBrokers()), "reloader");
+        assertEquals(nats.getVolumeMounts(), reloader.getVolumeMounts(), "the reloader sees what the broker reads");
+        assertTrue(reloader.getSecurityContext().getReadOnlyRootFilesystem());
+    }
+
+    @Test
     void sysctlInitContainerByDefault() {
         var spec = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
         Container init = spec.getInitContainers().get(0);

@@ -2,7 +2,10 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.model.Owned;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Creates or updates the objects a NatsCluster owns, with plain create and update (PUT), not
@@ -20,7 +24,9 @@ import java.util.Map;
  * <p>Whether an object needs an update is decided by a hash of what the operator wants,
  * stored in an annotation, not by comparing with the live object: the API server fills
  * defaults and normalises quantities, so a field-by-field comparison would see a change on
- * every reconcile. Same desired state, same hash, no write.
+ * every reconcile. Same desired state, same hash, no write. Where the server never rewrites
+ * what we send (ConfigMap and Secret content, StatefulSet replicas), a hand edit is also seen
+ * and put back.
  */
 public final class ResourceApplier {
     public static final String HASH_ANNOTATION = "choria.io/desired-hash";
@@ -71,7 +77,7 @@ public final class ResourceApplier {
             return Outcome.CREATED;
         }
         requireOwned(actual, owner);
-        if (hash.equals(annotations(actual).get(HASH_ANNOTATION))) return Outcome.UNCHANGED;
+        if (hash.equals(annotations(actual).get(HASH_ANNOTATION)) && !drifted(desired, actual)) return Outcome.UNCHANGED;
         // Keep what others put on the object's metadata (labels, annotations, finalizers);
         // ours win on a clash. The resourceVersion makes a concurrent change a 409, retried.
         Map<String, String> labels = new LinkedHashMap<>(nullSafe(actual.getMetadata().getLabels()));
@@ -100,6 +106,19 @@ public final class ResourceApplier {
                     + " already exists and is not owned by this NatsCluster; the operator will not adopt or"
                     + " overwrite it: rename or delete it");
         }
+    }
+
+    /**
+     * Hand edits the hash cannot see, checked only where the API server never rewrites what we
+     * send: the content of a ConfigMap or Secret, and a StatefulSet's replicas (kubectl scale).
+     */
+    static boolean drifted(HasMetadata desired, HasMetadata actual) {
+        if (desired instanceof ConfigMap d && actual instanceof ConfigMap a) return !Objects.equals(d.getData(), a.getData());
+        if (desired instanceof Secret d && actual instanceof Secret a) return !Objects.equals(d.getData(), a.getData());
+        if (desired instanceof StatefulSet d && actual instanceof StatefulSet a) {
+            return !Objects.equals(d.getSpec().getReplicas(), a.getSpec() == null ? null : a.getSpec().getReplicas());
+        }
+        return false;
     }
 
     static String hash(HasMetadata desired) {

@@ -68,6 +68,24 @@ class FaultToleranceTest {
     }
 
     @Test
+    void handEditsOfWhatTheOperatorOwnsArePutBack() {
+        try (MockCluster cluster = new MockCluster().startOperator(Duration.ofMillis(300))) {
+            KubernetesClient client = cluster.client;
+            create(client, "drift", 3);
+            Await.present("StatefulSet", () -> sts(client, "drift"));
+            String conf = client.configMaps().inNamespace("drift").withName("broker-config").get().getData().get("nats.conf");
+            client.apps().statefulSets().inNamespace("drift").withName("broker").scale(1);
+            client.configMaps().inNamespace("drift").withName("broker-config").edit(cm -> {
+                cm.getData().put("nats.conf", "# edited by hand");
+                return cm;
+            });
+            Await.until("replicas put back", Duration.ofSeconds(15), () -> sts(client, "drift"), s -> s.getSpec().getReplicas() == 3);
+            Await.until("nats.conf put back", Duration.ofSeconds(15),
+                    () -> client.configMaps().inNamespace("drift").withName("broker-config").get().getData().get("nats.conf"), conf::equals);
+        }
+    }
+
+    @Test
     void aConflictIsRetriedAndConverges() {
         try (MockCluster cluster = new MockCluster().startOperator(Duration.ofSeconds(30))) {
             KubernetesClient client = cluster.client;

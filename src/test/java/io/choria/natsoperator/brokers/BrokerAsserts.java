@@ -84,18 +84,21 @@ final class BrokerAsserts {
     }
 
     /**
-     * The certificate a broker serves on a port, from a real TLS handshake. NATS 2.9 speaks plain text first
-     * (the server's INFO line), then the client upgrades the same socket to TLS: read INFO, then handshake.
+     * The certificate a broker serves on a port, from a real TLS handshake. On the client port NATS 2.9 speaks
+     * plain text first (the server's INFO line), then the client upgrades the same socket to TLS: read INFO,
+     * then handshake. On the route port the accepting broker starts TLS at once ({@code infoFirst} false).
      */
-    static X509Certificate servedCertificate(String host, int port, SSLContext ctx) throws IOException {
+    static X509Certificate servedCertificate(String host, int port, SSLContext ctx, boolean infoFirst) throws IOException {
         try (Socket plain = new Socket()) {
             plain.connect(new InetSocketAddress(host, port), 3000);
             plain.setSoTimeout(3000);
-            InputStream in = plain.getInputStream();
-            StringBuilder info = new StringBuilder();
-            for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) info.append((char) b);
-            if (!info.toString().startsWith("INFO ") || !info.toString().contains("\"tls_required\":true")) {
-                throw new IllegalStateException(host + ":" + port + " sent no TLS INFO: " + info);
+            if (infoFirst) {
+                InputStream in = plain.getInputStream();
+                StringBuilder info = new StringBuilder();
+                for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) info.append((char) b);
+                if (!info.toString().startsWith("INFO ") || !info.toString().contains("\"tls_required\":true")) {
+                    throw new IllegalStateException(host + ":" + port + " sent no TLS INFO: " + info);
+                }
             }
             try (SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, port, true)) {
                 tls.setUseClientMode(true);

@@ -136,7 +136,7 @@ class ScaleByReloadTest {
                         brokers.reloads(1), brokers.reloads(2)) + "; reconnects of the staying brokers' clients "
                         + clients.subList(0, 3).stream().map(Clients.Tracked::reconnects).toList());
             } finally {
-                for (Clients.Tracked c : clients) c.close();
+                Clients.closeAll(clients);
             }
         }
     }

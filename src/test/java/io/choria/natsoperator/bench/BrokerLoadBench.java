@@ -55,7 +55,12 @@ public final class BrokerLoadBench {
         AtomicInteger reconnected = new AtomicInteger();
         AtomicInteger disconnected = new AtomicInteger();
 
-        try (LocalBrokerCluster broker = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40).start()) {
+        // -Dbench.tlsTimeout=N: an experiment, not the render: replaces the rendered tls `timeout: 5` (client and route blocks).
+        String tlsTimeout = System.getProperty("bench.tlsTimeout");
+        LocalBrokerCluster.Builder builder = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40);
+        if (tlsTimeout != null) builder.configOverride(conf -> conf.replace("timeout: 5\n", "timeout: " + Integer.parseInt(tlsTimeout) + "\n"));
+        try (LocalBrokerCluster broker = builder.start()) {
+            if (tlsTimeout != null) System.out.println("EXPERIMENT: tls timeout " + tlsTimeout + " s instead of the rendered 5 s");
             System.out.printf("nats-server %s, java %s, %d cores, ulimit -n %s, N=%d nodes x %d subscriptions%n",
                     "2.9.10", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                     ulimit(), n, AGENTS.size() + 1);

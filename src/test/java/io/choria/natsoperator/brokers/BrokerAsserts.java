@@ -8,7 +8,21 @@ import io.choria.natsoperator.reconciler.Observation.MeshObservation;
 import io.choria.natsoperator.reconciler.StatusCalculator;
 import io.choria.natsoperator.testing.Await;
 import io.fabric8.kubernetes.api.model.Condition;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,5 +59,60 @@ final class BrokerAsserts {
     static Condition routesMeshedCondition(LocalBrokerCluster brokers, MeshObservation mesh) {
         var status = StatusCalculator.compute(brokers.cluster(), new Observation(null, null, null, mesh), Instant.now());
         return Conditions.find(status.getConditions(), Conditions.ROUTES_MESHED).orElseThrow();
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** The whole /varz document (for fields MonitorClient does not keep: {@code start}, {@code cluster.urls}). */
+    static JsonNode varz(URI monitor) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(monitor.resolve("/varz")).timeout(Duration.ofSeconds(2)).build();
+        return new ObjectMapper().readTree(HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    /** The routes a broker is configured with, from /varz {@code cluster.urls} (host:port, no credentials). */
+    static List<String> configuredRoutes(LocalBrokerCluster brokers, int i) {
+        List<String> urls = new ArrayList<>();
+        try {
+            varz(brokers.monitorUri(i)).path("cluster").path("urls").forEach(u -> urls.add(u.asText()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return urls;
+    }
+
+    /**
+     * The certificate a broker serves on a port, from a real TLS handshake. On the client port NATS 2.9 speaks
+     * plain text first (the server's INFO line), then the client upgrades the same socket to TLS: read INFO,
+     * then handshake. On the route port the accepting broker starts TLS at once ({@code infoFirst} false).
+     */
+    static X509Certificate servedCertificate(String host, int port, SSLContext ctx, boolean infoFirst) throws IOException {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress(host, port), 3000);
+            plain.setSoTimeout(3000);
+            if (infoFirst) {
+                InputStream in = plain.getInputStream();
+                StringBuilder info = new StringBuilder();
+                for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) info.append((char) b);
+                if (!info.toString().startsWith("INFO ") || !info.toString().contains("\"tls_required\":true")) {
+                    throw new IllegalStateException(host + ":" + port + " sent no TLS INFO: " + info);
+                }
+            }
+            try (SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, port, true)) {
+                tls.setUseClientMode(true);
+                tls.startHandshake();
+                return (X509Certificate) tls.getSession().getPeerCertificates()[0];
+            }
+        }
+    }
+
+    static String serialHex(X509Certificate c) {
+        return c.getSerialNumber().toString(16);
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -7,7 +7,11 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import io.nats.client.ConnectionListener;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /** jnats connections to the local brokers: TLS with a client certificate, no reconnect, bounded timeouts. */
@@ -29,5 +33,76 @@ final class Clients {
                 .errorListener(new io.nats.client.ErrorListener() {}) // quiet: rejections are expected in tests
                 .build();
         return Nats.connect(o);
+    }
+
+    /** One connection event as a client saw it: when (System.nanoTime), what, and the server it was connected to then. */
+    record Event(long nanos, ConnectionListener.Events type, String url) {}
+
+    /**
+     * A client like a Choria node's: it reconnects (without limit, 250 ms apart) through {@code urls} in that order
+     * (no randomizing, so a test knows where it lands first) and records every connection event.
+     */
+    static final class Tracked implements AutoCloseable {
+        final Connection connection;
+        final List<Event> events;
+
+        private Tracked(Connection connection, List<Event> events) {
+            this.connection = connection;
+            this.events = events;
+        }
+
+        static Tracked connect(List<String> urls, SSLContext ctx) throws IOException, InterruptedException {
+            List<Event> events = Collections.synchronizedList(new ArrayList<>());
+            Options o = new Options.Builder()
+                    .servers(urls.toArray(String[]::new))
+                    .noRandomize()
+                    .sslContext(ctx)
+                    .connectionTimeout(Duration.ofSeconds(3))
+                    .reconnectWait(Duration.ofMillis(250))
+                    .maxReconnects(-1)
+                    .connectionListener((conn, type) -> events.add(new Event(System.nanoTime(), type, conn.getConnectedUrl())))
+                    .errorListener(new io.nats.client.ErrorListener() {})
+                    .build();
+            return new Tracked(Nats.connect(o), events);
+        }
+
+        long count(ConnectionListener.Events type) {
+            synchronized (events) {
+                return events.stream().filter(e -> e.type() == type).count();
+            }
+        }
+
+        /** The first time this event happened, or -1. */
+        long firstNanos(ConnectionListener.Events type) {
+            synchronized (events) {
+                return events.stream().filter(e -> e.type() == type).mapToLong(Event::nanos).findFirst().orElse(-1);
+            }
+        }
+
+        long reconnects() {
+            return connection.getStatistics().getReconnects();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            connection.close();
+        }
+    }
+
+    /** Closes all at once: a jnats connection that has reconnected takes about a second to close. */
+    static void closeAll(List<Tracked> clients) throws InterruptedException {
+        if (clients.isEmpty()) return;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients.size());
+        try {
+            for (Tracked c : clients) {
+                pool.submit(() -> {
+                    c.close();
+                    return null;
+                });
+            }
+        } finally {
+            pool.shutdown();
+            pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }

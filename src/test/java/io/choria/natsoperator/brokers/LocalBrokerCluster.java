@@ -18,6 +18,7 @@ import io.choria.natsoperator.pki.IssuedCertificate;
 import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
 import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.reconciler.BrokerCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -59,8 +60,16 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
-    private final NatsCluster nc;
+    private NatsCluster nc;
     private final Names names;
+    private final int capacity;
+    private final String routePassword;
+    private final java.util.function.UnaryOperator<String> configOverride;
+    private final Map<Integer, String> routePasswordOf;
+    /** What the model rendered for each broker (with that broker's paths), as last written to its files. */
+    private final DesiredCluster[] rendered;
+    /** Sidecar processes (config reloaders) started for the brokers; killed on close(). */
+    private final List<Process> sidecars = new ArrayList<>();
     private final TestCa ca;
     private final Path dir;
     private final Path hostsFile;
@@ -76,6 +85,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private final NatsCluster example;
         private TestCa ca;
         private int firstHost = 2;
+        private int capacity;
+        private java.util.function.UnaryOperator<String> configOverride = java.util.function.UnaryOperator.identity();
         private String routePassword = BrokerSecrets.newPassword();
         private final Map<Integer, String> routePasswordOf = new HashMap<>();
 
@@ -87,6 +98,15 @@ public final class LocalBrokerCluster implements AutoCloseable {
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
         public Builder routePassword(String password) { this.routePassword = password; return this; }
+        /** Reserves addresses, files and hosts entries for this many brokers, so that {@link #scaleTo(int)} can grow the cluster. */
+        public Builder capacity(int brokers) { this.capacity = brokers; return this; }
+        /**
+         * Rewrites the rendered nats.conf before it is written: a departure from what the operator renders, for
+         * experiments only (a benchmark trying a setting the model does not offer yet). Tests must not use it.
+         */
+        public Builder configOverride(java.util.function.UnaryOperator<String> override) { this.configOverride = override; return this; }
+        /** Overrides spec fields of the example before rendering (e.g. limits), as a user's edit would. */
+        public Builder edit(java.util.function.Consumer<NatsCluster> edit) { edit.accept(example); return this; }
         /** Renders broker {@code i} with another route password, as if its Secret were wrong. */
         public Builder routePasswordOf(int broker, String password) { routePasswordOf.put(broker, password); return this; }
 
@@ -122,24 +142,21 @@ public final class LocalBrokerCluster implements AutoCloseable {
         this.nc = SpecDefaults.withDefaults(withTls);
         this.names = Names.of(nc, CLUSTER_DOMAIN);
         int size = nc.getSpec().getSize();
-        if (b.firstHost < 2 || b.firstHost + size > 255) throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
-        this.processes = new Process[size];
+        this.capacity = Math.max(size, b.capacity);
+        if (b.firstHost < 2 || b.firstHost + capacity > 255) throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        this.processes = new Process[capacity];
+        this.rendered = new DesiredCluster[capacity];
+        this.routePassword = b.routePassword;
+        this.routePasswordOf = Map.copyOf(b.routePasswordOf);
+        this.configOverride = b.configOverride;
         try {
             this.dir = Files.createTempDirectory("brokers-" + names.cluster() + "-");
-            TlsFiles tls = serverCertificate();
             StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < capacity; i++) {
                 String host = "127.0.0." + (b.firstHost + i);
                 String root = dir.resolve(names.pod(i)).toString();
                 BrokerPaths p = new BrokerPaths(root, root + "/run/nats.pid", host);
                 requirePortsFree(host);
-                String password = b.routePasswordOf.getOrDefault(i, b.routePassword);
-                DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls), p);
-                write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
-                write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
-                for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
-                    write(p.tlsDir() + "/" + key, BrokerSecrets.decode(desired.tls(), key));
-                }
                 Files.createDirectories(Path.of(p.pidDir()));
                 paths.add(p);
                 // Every name of broker i: short, namespaced, .svc and fully qualified.
@@ -149,20 +166,158 @@ public final class LocalBrokerCluster implements AutoCloseable {
             }
             this.hostsFile = dir.resolve("hosts");
             write(hostsFile.toString(), hosts.toString());
+            TlsFiles tls = asFiles(serverCertificate());
+            for (int i = 0; i < size; i++) render(i, tls);
             this.clientCertificate = ca.issueClientCertificate("node-0.example.net");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Renders broker i through the model (current spec, its route password, these TLS files) and writes what its pod would mount. */
+    private DesiredCluster render(int i, TlsFiles tls) {
+        BrokerPaths p = paths.get(i);
+        String password = routePasswordOf.getOrDefault(i, routePassword);
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls), p);
+        write(p.configFile(), configOverride.apply(desired.config().getData().get(NatsConfig.CONFIG_FILE)));
+        write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
+        if (desired.tls() != null) {
+            for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
+                write(p.tlsDir() + "/" + key, BrokerSecrets.decode(desired.tls(), key));
+            }
+        }
+        rendered[i] = desired;
+        return desired;
+    }
+
+    private static TlsFiles asFiles(IssuedCertificate cert) {
+        return new TlsFiles(cert.certificateChainPem(), cert.privateKeyPem(), cert.caBundlePem());
+    }
+
+    // ---- day 2: what the operator changes in a running cluster -----------------------------------
+
+    /**
+     * Scales the spec to {@code newSize} and renders it as the operator would: the certificate decided by
+     * {@link BrokerCertificates#plan} (the CA Secret, the current TLS Secret; new SANs mean a new certificate),
+     * the same route password, and the new routes. Writes the files of brokers {@code 0..newSize-1}, as the
+     * kubelet updates the mounted ConfigMap and Secrets of every pod that stays or starts. Starts and stops nothing.
+     */
+    public BrokerCertificates.Plan scaleTo(int newSize) {
+        if (newSize < 1 || newSize > capacity) throw new IllegalArgumentException("size " + newSize + " outside 1.." + capacity);
+        NatsCluster next = SpecDefaults.withDefaults(nc);
+        next.getSpec().setSize(newSize);
+        BrokerCertificates.Plan plan = BrokerCertificates.plan(next, caSecret(), rendered[0].tls(), CLUSTER_DOMAIN, Instant.now());
+        this.nc = next;
+        for (int i = 0; i < newSize; i++) render(i, plan.files());
+        return plan;
+    }
+
+    /** A new broker certificate (new serial, same CA and SANs) written to every broker's tls files, as a renewal would. */
+    public IssuedCertificate renewCertificate() {
+        IssuedCertificate cert = serverCertificate();
+        for (int i = 0; i < size(); i++) render(i, asFiles(cert));
+        return cert;
+    }
+
+    /** The CA Secret as the user creates it ({@code ca.crt} + {@code ca.key}). */
+    private io.fabric8.kubernetes.api.model.Secret caSecret() {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("puppet-ca").withNamespace(names.namespace())
+                .endMetadata()
+                .addToData("ca.crt", b64.encodeToString(ca.chainPem().getBytes(StandardCharsets.UTF_8)))
+                .addToData("ca.key", b64.encodeToString(ca.traditionalKeyPem().getBytes(StandardCharsets.UTF_8)))
+                .build();
+    }
+
+    /** The StatefulSet the model rendered for broker i (with broker i's paths). */
+    public io.fabric8.kubernetes.api.model.apps.StatefulSet renderedStatefulSet(int i) {
+        return rendered[i].statefulSet();
+    }
+
+    private io.fabric8.kubernetes.api.model.Container renderedContainer(int i, String name) {
+        return rendered[i].statefulSet().getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no container " + name + " in the rendered StatefulSet"));
+    }
+
+    /** The preStop exec command of the rendered broker container, for broker i. */
+    public List<String> renderedPreStop(int i) {
+        return renderedContainer(i, io.choria.natsoperator.model.BrokerStatefulSet.CONTAINER).getLifecycle().getPreStop().getExec().getCommand();
+    }
+
+    /** Runs broker i's rendered preStop command (what the kubelet runs before it stops the pod); returns its exit code. */
+    public int runPreStop(int i) {
+        return run(renderedPreStop(i));
+    }
+
+    /**
+     * Starts the rendered config-reloader sidecar of broker i: the command of the {@code reloader} container
+     * ({@code sh -c <script>}) with {@code RELOAD_INTERVAL} seconds between checks; its output goes to
+     * {@link #reloaderLog(int)}. In the pod it shares the process namespace with the broker; here it shares the host's.
+     */
+    public void startReloader(int i, int intervalSeconds) {
+        List<String> command = renderedContainer(i, io.choria.natsoperator.model.ConfigReloader.CONTAINER).getCommand();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(reloaderLogFile(i).toFile()));
+        pb.environment().put("RELOAD_INTERVAL", String.valueOf(intervalSeconds));
+        try {
+            synchronized (sidecars) {
+                sidecars.add(pb.start());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the reloader of " + names.pod(i), e);
+        }
+    }
+
+    public String reloaderLog(int i) {
+        return Files.exists(reloaderLogFile(i)) ? read(reloaderLogFile(i).toString()) : "";
+    }
+
+    private Path reloaderLogFile(int i) { return Path.of(paths.get(i).root(), "reloader.log"); }
+
+    /** How many times broker i's log says it reloaded its configuration. */
+    public int reloads(int i) {
+        return log(i).split(java.util.regex.Pattern.quote("Reloaded server configuration"), -1).length - 1;
+    }
+
+    /** SIGTERM only, as the kubelet sends it after the preStop hook; does not wait. False when the broker had already exited. */
+    public boolean sigterm(int i) {
+        if (processes[i] == null) throw new IllegalStateException(names.pod(i) + " was not started");
+        if (!processes[i].isAlive()) return false;
+        processes[i].destroy();
+        return true;
+    }
+
+    /** Waits (bounded) until broker i exits by itself; returns its exit code. */
+    public int awaitExit(int i, Duration timeout) {
+        Process p = processes[i];
+        if (p == null) throw new IllegalStateException(names.pod(i) + " was not started");
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(names.pod(i) + " still running after " + timeout + ":\n" + logTail(i));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        processes[i] = null;
+        return p.exitValue();
+    }
+
+    /** The kernel's start time of broker i's process (clock ticks since boot, field 22 of /proc/pid/stat). */
+    public long processStartTicks(int i) {
+        String stat = read("/proc/" + pid(i) + "/stat");
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[19]); // field 22 overall; fields after ')' start at 3
+    }
+
     /** The certificate the operator would put in the TLS Secret: one for all brokers, SANs from the model. */
-    private TlsFiles serverCertificate() {
+    private IssuedCertificate serverCertificate() {
         CertificateAuthority authority = ca.load();
         TlsSpec t = nc.getSpec().getTls();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, CLUSTER_DOMAIN);
-        IssuedCertificate cert = authority.issue(new ServerCertificateRequest(names.clientService() + "." + names.namespace() + ".svc",
+        return authority.issue(new ServerCertificateRequest(names.clientService() + "." + names.namespace() + ".svc",
                 sans, KeyAlgorithm.valueOf(t.getKeyAlgorithm().name()), t.getValidityDays()), Instant.now());
-        return new TlsFiles(cert.certificateChainPem(), cert.privateKeyPem(), cert.caBundlePem());
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------
@@ -239,6 +394,10 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (sidecars) {
+            for (Process p : sidecars) p.destroyForcibly();
+            sidecars.clear();
+        }
         for (int i = 0; i < processes.length; i++) {
             try {
                 stop(i);
@@ -255,6 +414,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
     }
 
     private void destroyAll() {
+        synchronized (sidecars) {
+            for (Process p : sidecars) p.destroyForcibly();
+        }
         for (Process p : processes) if (p != null) p.destroyForcibly();
     }
 
@@ -328,7 +490,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         }
     }
 
-    private static void run(List<String> command) {
+    private static int run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -337,6 +499,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) throw new IllegalStateException(command + " failed (" + p.exitValue() + "): " + out);
+            return p.exitValue();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

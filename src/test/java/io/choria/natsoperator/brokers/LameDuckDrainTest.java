@@ -1,0 +1,101 @@
+package io.choria.natsoperator.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.model.BrokerStatefulSet;
+import io.choria.natsoperator.model.Durations;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener.Events;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The rendered preStop command drains a broker gradually. 30 TLS clients on broker 0, each knowing all
+ * three brokers (as {@code plugin.choria.middleware_hosts} lists them); the kubelet's sequence is replayed:
+ * the preStop exec ({@code nats-server --signal ldm=<pid file>}), then SIGTERM as soon as it returns.
+ *
+ * <p>What nats-server 2.9.10 does with the rendered {@code lame_duck_duration: 30s} (the minimum, and the
+ * default) and {@code lame_duck_grace_period: 10s}: it stops accepting at once, ignores the SIGTERM, waits
+ * the grace period, then closes one client every {@code (30s - 10s) / 30} on average (a random pause between
+ * half that and that), and exits by itself after the last one: about 10 s + 15 s here.
+ */
+@Timeout(60)
+class LameDuckDrainTest {
+    private static final int CLIENTS = 30;
+
+    @Test
+    void preStopClosesClientsGraduallyAndTheyReconnectToTheOtherBrokers() throws Exception {
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).firstHost(70).start()) {
+            assertEquals("30s", brokers.cluster().getSpec().getLimits().getLameDuckDuration(), "the default lame_duck_duration");
+            long ldmSeconds = Durations.seconds(brokers.cluster().getSpec().getLimits().getLameDuckDuration());
+            BrokerAsserts.awaitRemotes(brokers, List.of(2, 2, 2));
+            SSLContext ctx = brokers.clientCertificate().clientContext(brokers.caPem());
+            List<Clients.Tracked> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < CLIENTS; i++) {
+                    // broker-0 first; then half try broker-1 next, half broker-2.
+                    List<String> urls = i % 2 == 0 ? List.of(brokers.clientUrl(0), brokers.clientUrl(1), brokers.clientUrl(2))
+                            : List.of(brokers.clientUrl(0), brokers.clientUrl(2), brokers.clientUrl(1));
+                    clients.add(Clients.Tracked.connect(urls, ctx));
+                }
+                for (Clients.Tracked c : clients) assertTrue(c.connection.getConnectedUrl().contains(brokers.host(0)));
+                assertEquals(CLIENTS, new io.choria.natsoperator.mesh.MonitorClient().varz(brokers.monitorUri(0)).connections());
+                assertEquals(BrokerStatefulSet.lameDuckCommand(brokers.paths(0)), brokers.renderedPreStop(0));
+                long t0 = System.nanoTime();
+                assertEquals(0, brokers.runPreStop(0));
+                assertTrue(brokers.sigterm(0), "broker-0 still runs when the preStop hook returns");
+                int exit = brokers.awaitExit(0, Duration.ofSeconds(ldmSeconds + 10));
+                long exitedMs = (System.nanoTime() - t0) / 1_000_000;
+                for (Clients.Tracked c : clients) {
+                    Await.until("client reconnected", Duration.ofSeconds(10), () -> c.connection.getStatus(), s -> s == Connection.Status.CONNECTED);
+                }
+                // When did each client lose broker-0, in ms after the preStop hook?
+                List<Long> disconnectMs = new ArrayList<>();
+                for (Clients.Tracked c : clients) {
+                    long d = c.firstNanos(Events.DISCONNECTED);
+                    assertTrue(d > 0, "every client was disconnected: " + c.events);
+                    disconnectMs.add((d - t0) / 1_000_000);
+                }
+                disconnectMs.sort(null);
+                long first = disconnectMs.get(0);
+                long last = disconnectMs.get(CLIENTS - 1);
+                Map<Long, Integer> perSecond = new TreeMap<>();
+                for (long ms : disconnectMs) perSecond.merge(ms / 1000, 1, Integer::sum);
+                int busiestSecond = perSecond.values().stream().max(Integer::compare).orElseThrow();
+                Map<String, Integer> landedOn = new TreeMap<>();
+                for (Clients.Tracked c : clients) landedOn.merge(c.connection.getConnectedUrl(), 1, Integer::sum);
+
+                long sawLameDuck = clients.stream().filter(c -> c.count(Events.LAME_DUCK) > 0).count();
+                ScaleByReloadTest.report("lame duck: " + CLIENTS + " clients on broker-0, " + sawLameDuck + " told of lame duck; first disconnect " + first + " ms after preStop, last "
+                        + last + " ms (spread " + (last - first) + " ms); busiest second " + busiestSecond + " disconnects; per second "
+                        + perSecond + "; broker-0 exited by itself (code " + exit + ") after " + exitedMs + " ms; clients landed on "
+                        + landedOn + "; reconnects per client " + clients.stream().map(Clients.Tracked::reconnects).distinct().toList());
+
+                assertTrue(first >= 9_000, "the grace period (10 s) passes before the first client is closed: " + first);
+                assertTrue(last - first >= 8_000, "closes spread over the lame-duck window, not one storm: " + disconnectMs);
+                assertTrue(busiestSecond <= 6, "at most a few closes per second: " + perSecond);
+                assertTrue(exitedMs < (ldmSeconds + 5) * 1000, "the broker exits by itself within lame_duck_duration: " + exitedMs);
+                assertTrue(brokers.log(0).contains("Entering lame duck mode"));
+                assertEquals(CLIENTS, sawLameDuck, "every client got the server's lame-duck notice (INFO ldm)");
+                for (Clients.Tracked c : clients) {
+                    String url = c.connection.getConnectedUrl();
+                    assertTrue(url.contains(brokers.host(1)) || url.contains(brokers.host(2)), "reconnected to another broker: " + url);
+                    assertEquals(1, c.reconnects(), "one reconnect each: " + c.events);
+                }
+                assertEquals(2, landedOn.size(), "both remaining brokers took clients: " + landedOn);
+                BrokerAsserts.awaitRemotes(brokers, List.of(-1, 1, 1));
+            } finally {
+                Clients.closeAll(clients);
+            }
+        }
+    }
+}

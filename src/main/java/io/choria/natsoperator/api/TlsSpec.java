@@ -40,6 +40,13 @@ public class TlsSpec {
     @JsonPropertyDescription("Re-issue the certificate this many days before it expires (less than validityDays).")
     private Integer renewBeforeDays = 30;
 
+    @Min(1) @Max(60) @Default("5")
+    @JsonPropertyDescription("Seconds a broker allows for a TLS handshake (nats.conf tls timeout). After a restart thousands of nodes handshake at once; a longer timeout means fewer failed handshakes and retries (see docs/BENCHMARKS.md).")
+    private Integer handshakeTimeoutSeconds = 5;
+
+    public Integer getHandshakeTimeoutSeconds() { return handshakeTimeoutSeconds; }
+    public void setHandshakeTimeoutSeconds(Integer handshakeTimeoutSeconds) { this.handshakeTimeoutSeconds = handshakeTimeoutSeconds; }
+
     @JsonPropertyDescription("Extra DNS names (or IP addresses) on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'.")
     private List<String> extraSANs = new ArrayList<>();
 

@@ -44,7 +44,7 @@ public final class NatsConfig {
         TlsSpec tls = spec.getTls();
         if (tls != null) {
             c.append("tls {\n");
-            tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), "  ");
+            tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), tls.getHandshakeTimeoutSeconds(), "  ");
             c.append("}\n");
         }
         c.append("cluster {\n");
@@ -55,7 +55,7 @@ public final class NatsConfig {
         c.append("  no_advertise: true\n");
         if (tls != null) {
             c.append("  tls {\n");
-            tlsBody(c, paths, true, "    ");
+            tlsBody(c, paths, true, tls.getHandshakeTimeoutSeconds(), "    ");
             c.append("  }\n");
         }
         c.append("  include \"../routes/").append(ROUTES_FILE).append("\"\n");
@@ -78,12 +78,12 @@ public final class NatsConfig {
         return c.toString();
     }
 
-    private static void tlsBody(StringBuilder c, BrokerPaths paths, boolean verify, String indent) {
+    private static void tlsBody(StringBuilder c, BrokerPaths paths, boolean verify, int timeoutSeconds, String indent) {
         c.append(indent).append("cert_file: ").append(quote(paths.tlsCert())).append('\n');
         c.append(indent).append("key_file: ").append(quote(paths.tlsKey())).append('\n');
         c.append(indent).append("ca_file: ").append(quote(paths.tlsCa())).append('\n');
         c.append(indent).append("verify: ").append(verify).append('\n');
-        c.append(indent).append("timeout: 5\n");
+        c.append(indent).append("timeout: ").append(timeoutSeconds).append('\n');
     }
 
     static String quote(String s) {

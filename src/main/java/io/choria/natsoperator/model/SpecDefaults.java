@@ -68,6 +68,7 @@ public final class SpecDefaults {
             fill(t.getKeyAlgorithm(), t::setKeyAlgorithm, dt.getKeyAlgorithm());
             fill(t.getValidityDays(), t::setValidityDays, dt.getValidityDays());
             fill(t.getRenewBeforeDays(), t::setRenewBeforeDays, dt.getRenewBeforeDays());
+            fill(t.getHandshakeTimeoutSeconds(), t::setHandshakeTimeoutSeconds, dt.getHandshakeTimeoutSeconds());
             if (t.getExtraSANs() == null) t.setExtraSANs(new ArrayList<>());
         }
         return nc;

@@ -61,6 +61,9 @@ public final class SpecValidator {
                 problems.add(problem("spec.tls.caSecretRef.name is required when tls is set"));
             }
             if (tls.getValidityDays() < 1) problems.add(problem("spec.tls.validityDays must be at least 1"));
+            if (tls.getHandshakeTimeoutSeconds() < 1 || tls.getHandshakeTimeoutSeconds() > 60) {
+                problems.add(problem("spec.tls.handshakeTimeoutSeconds must be 1-60 (got " + tls.getHandshakeTimeoutSeconds() + ")"));
+            }
             if (tls.getRenewBeforeDays() < 1 || tls.getRenewBeforeDays() >= tls.getValidityDays()) {
                 problems.add(problem("spec.tls.renewBeforeDays (" + tls.getRenewBeforeDays()
                         + ") must be at least 1 and less than validityDays (" + tls.getValidityDays() + ")"));

@@ -55,12 +55,17 @@ public final class BrokerLoadBench {
         AtomicInteger reconnected = new AtomicInteger();
         AtomicInteger disconnected = new AtomicInteger();
 
-        // -Dbench.tlsTimeout=N: an experiment, not the render: replaces the rendered tls `timeout: 5` (client and route blocks).
-        String tlsTimeout = System.getProperty("bench.tlsTimeout");
-        LocalBrokerCluster.Builder builder = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40);
-        if (tlsTimeout != null) builder.configOverride(conf -> conf.replace("timeout: 5\n", "timeout: " + Integer.parseInt(tlsTimeout) + "\n"));
+        // -Dbench.handshakeTimeout=N (seconds) and -Dbench.keyAlgorithm=EC-P256: spec settings, rendered as the operator would.
+        Integer handshake = Integer.getInteger("bench.handshakeTimeout");
+        String keyAlgorithm = System.getProperty("bench.keyAlgorithm");
+        LocalBrokerCluster.Builder builder = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40).edit(nc -> {
+            if (handshake != null) nc.getSpec().getTls().setHandshakeTimeoutSeconds(handshake);
+            if (keyAlgorithm != null) nc.getSpec().getTls().setKeyAlgorithm(
+                    keyAlgorithm.equals("EC-P256") ? io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256 : io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.RSA_2048);
+        });
         try (LocalBrokerCluster broker = builder.start()) {
-            if (tlsTimeout != null) System.out.println("EXPERIMENT: tls timeout " + tlsTimeout + " s instead of the rendered 5 s");
+            System.out.printf("spec.tls: handshakeTimeoutSeconds=%s keyAlgorithm=%s%n", handshake == null ? "5 (default)" : handshake,
+                    keyAlgorithm == null ? "RSA-2048 (default)" : keyAlgorithm);
             System.out.printf("nats-server %s, java %s, %d cores, ulimit -n %s, N=%d nodes x %d subscriptions%n",
                     "2.9.10", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                     ulimit(), n, AGENTS.size() + 1);

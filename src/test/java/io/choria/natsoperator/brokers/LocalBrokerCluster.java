@@ -64,7 +64,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final Names names;
     private final int capacity;
     private final String routePassword;
-    private final java.util.function.UnaryOperator<String> configOverride;
     private final Map<Integer, String> routePasswordOf;
     /** What the model rendered for each broker (with that broker's paths), as last written to its files. */
     private final DesiredCluster[] rendered;
@@ -86,7 +85,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private TestCa ca;
         private int firstHost = 2;
         private int capacity;
-        private java.util.function.UnaryOperator<String> configOverride = java.util.function.UnaryOperator.identity();
         private String routePassword = BrokerSecrets.newPassword();
         private final Map<Integer, String> routePasswordOf = new HashMap<>();
 
@@ -100,11 +98,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder routePassword(String password) { this.routePassword = password; return this; }
         /** Reserves addresses, files and hosts entries for this many brokers, so that {@link #scaleTo(int)} can grow the cluster. */
         public Builder capacity(int brokers) { this.capacity = brokers; return this; }
-        /**
-         * Rewrites the rendered nats.conf before it is written: a departure from what the operator renders, for
-         * experiments only (a benchmark trying a setting the model does not offer yet). Tests must not use it.
-         */
-        public Builder configOverride(java.util.function.UnaryOperator<String> override) { this.configOverride = override; return this; }
         /** Overrides spec fields of the example before rendering (e.g. limits), as a user's edit would. */
         public Builder edit(java.util.function.Consumer<NatsCluster> edit) { edit.accept(example); return this; }
         /** Renders broker {@code i} with another route password, as if its Secret were wrong. */
@@ -148,7 +141,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
         this.rendered = new DesiredCluster[capacity];
         this.routePassword = b.routePassword;
         this.routePasswordOf = Map.copyOf(b.routePasswordOf);
-        this.configOverride = b.configOverride;
         try {
             this.dir = Files.createTempDirectory("brokers-" + names.cluster() + "-");
             StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
@@ -179,7 +171,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
         DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls), p);
-        write(p.configFile(), configOverride.apply(desired.config().getData().get(NatsConfig.CONFIG_FILE)));
+        write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {

@@ -257,6 +257,11 @@ class NatsClusterModelTest {
         assertTrue(conf.contains("tls {\n  cert_file: \"/etc/nats/tls/tls.crt\"\n  key_file: \"/etc/nats/tls/tls.key\"\n"
                 + "  ca_file: \"/etc/nats/tls/ca.crt\"\n  verify: true\n"), conf);
         assertTrue(conf.contains("  tls {\n    cert_file"), "routes over TLS: " + conf);
+        assertTrue(conf.contains("  timeout: 5\n") && conf.contains("    timeout: 5\n"), "default handshake timeout, clients and routes");
+        nc.getSpec().getTls().setHandshakeTimeoutSeconds(15);
+        String patient = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
+                .config().getData().get("nats.conf");
+        assertTrue(patient.contains("  timeout: 15\n") && patient.contains("    timeout: 15\n"), patient);
         nc.getSpec().getTls().setVerifyClients(false);
         String noVerify = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
                 .config().getData().get("nats.conf");

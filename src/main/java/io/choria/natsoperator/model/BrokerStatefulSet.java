@@ -156,9 +156,17 @@ public final class BrokerStatefulSet {
                 .build();
     }
 
-    /** Puts the broker in lame-duck mode so its clients leave gradually instead of in one storm. */
+    /** The broker needs this long to enter lame-duck mode on a busy node before the kubelet's SIGTERM arrives. */
+    static final int LAME_DUCK_SETTLE_SECONDS = 5;
+
+    /**
+     * Puts the broker in lame-duck mode so its clients leave gradually instead of in one storm.
+     * The kubelet sends SIGTERM as soon as the hook returns, and a broker that sees SIGTERM before
+     * the lame-duck signal shuts down at once (seen under load in ScaleByReloadTest), so the hook
+     * waits a little; once in lame duck the broker ignores SIGTERM and exits when drained.
+     */
     public static List<String> lameDuckCommand(BrokerPaths paths) {
-        return List.of("nats-server", "--signal", "ldm=" + paths.pidFile());
+        return List.of("sh", "-c", "nats-server --signal ldm=" + paths.pidFile() + " && sleep " + LAME_DUCK_SETTLE_SECONDS);
     }
 
     static Probe healthz(int period, int failures, int timeout) {

@@ -320,6 +320,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
         awaitHealthy(i);
     }
 
+    /** Starts broker i (again) without waiting: a benchmark times how long the broker takes under a storm. */
+    public void startWithoutWaiting(int i) {
+        launch(i);
+    }
+
     /** SIGTERM, then SIGKILL after 5 s; waits until the process is gone. */
     public void stop(int i) {
         Process p = processes[i];

@@ -112,9 +112,10 @@ class ScaleByReloadTest {
                 for (int i = 3; i < 5; i++) {
                     assertTrue(brokers.log(i).contains("Entering lame duck mode"), brokers.log(i));
                     Clients.Tracked moved = clients.get(i);
-                    Await.until("the client of broker-" + i + " on a staying broker", Duration.ofSeconds(10),
-                            () -> moved.connection.getStatus(), s -> s == io.nats.client.Connection.Status.CONNECTED);
-                    String url = moved.connection.getConnectedUrl();
+                    // jnats may report CONNECTED a moment before it knows the URL: wait for both
+                    String url = Await.until("the client of broker-" + i + " on a staying broker", Duration.ofSeconds(10),
+                            () -> moved.connection.getStatus() == io.nats.client.Connection.Status.CONNECTED
+                                    ? moved.connection.getConnectedUrl() : null, u -> true);
                     assertTrue(List.of(brokers.host(0), brokers.host(1), brokers.host(2)).stream().anyMatch(url::contains), url);
                 }
                 int[] reloadsBefore = {brokers.reloads(0), brokers.reloads(1), brokers.reloads(2)};

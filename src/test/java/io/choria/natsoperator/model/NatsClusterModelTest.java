@@ -148,7 +148,8 @@ class NatsClusterModelTest {
         }
         var live = nats.getLivenessProbe();
         assertTrue(live.getPeriodSeconds() * live.getFailureThreshold() >= 120, "two minutes before a restart");
-        assertEquals(List.of("nats-server", "--signal", "ldm=/var/run/nats/nats.pid"), nats.getLifecycle().getPreStop().getExec().getCommand());
+        assertEquals(List.of("sh", "-c", "nats-server --signal ldm=/var/run/nats/nats.pid && sleep 5"),
+                nats.getLifecycle().getPreStop().getExec().getCommand());
         var pod = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
         assertEquals(60L, pod.getTerminationGracePeriodSeconds(), "lame duck 30s + 30s");
         assertTrue(pod.getShareProcessNamespace(), "the reloader signals the broker");
@@ -257,11 +258,11 @@ class NatsClusterModelTest {
         assertTrue(conf.contains("tls {\n  cert_file: \"/etc/nats/tls/tls.crt\"\n  key_file: \"/etc/nats/tls/tls.key\"\n"
                 + "  ca_file: \"/etc/nats/tls/ca.crt\"\n  verify: true\n"), conf);
         assertTrue(conf.contains("  tls {\n    cert_file"), "routes over TLS: " + conf);
-        assertTrue(conf.contains("  timeout: 5\n") && conf.contains("    timeout: 5\n"), "default handshake timeout, clients and routes");
-        nc.getSpec().getTls().setHandshakeTimeoutSeconds(15);
-        String patient = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
+        assertTrue(conf.contains("  timeout: 15\n") && conf.contains("    timeout: 15\n"), "default handshake timeout, clients and routes");
+        nc.getSpec().getTls().setHandshakeTimeoutSeconds(5);
+        String quick = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
                 .config().getData().get("nats.conf");
-        assertTrue(patient.contains("  timeout: 15\n") && patient.contains("    timeout: 15\n"), patient);
+        assertTrue(quick.contains("  timeout: 5\n") && quick.contains("    timeout: 5\n"), quick);
         nc.getSpec().getTls().setVerifyClients(false);
         String noVerify = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
                 .config().getData().get("nats.conf");

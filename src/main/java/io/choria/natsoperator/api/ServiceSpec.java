@@ -18,6 +18,12 @@ public class ServiceSpec {
     @JsonPropertyDescription("Annotations of the client Service (e.g. for a cloud load balancer).")
     private Map<String, String> annotations = new LinkedHashMap<>();
 
+    @Default("false")
+    @JsonPropertyDescription("Also create a Service named 'puppet' on the client port, so Choria nodes in this namespace connect with no configuration (Choria's default broker is puppet:4222); its names join the certificate.")
+    private Boolean puppetAlias = false;
+
+    public Boolean getPuppetAlias() { return puppetAlias; }
+    public void setPuppetAlias(Boolean puppetAlias) { this.puppetAlias = puppetAlias; }
     public Type getType() { return type; }
     public void setType(Type type) { this.type = type; }
     public Map<String, String> getAnnotations() { return annotations; }

@@ -25,6 +25,18 @@ public final class BrokerServices {
                 .build();
     }
 
+    /** The optional {@code puppet} Service: the brokers' client port under Choria's default broker name. */
+    public static Service puppetAlias(NatsCluster nc, Names names) {
+        return new ServiceBuilder()
+                .withMetadata(Owned.meta(nc, names.puppetAliasService(), "client"))
+                .withNewSpec()
+                .withSelector(Labels.selector(names.cluster()))
+                .addNewPort().withName("client").withPort(nc.getSpec().getPorts().getClient())
+                .withTargetPort(new IntOrString("client")).withProtocol("TCP").endPort()
+                .endSpec()
+                .build();
+    }
+
     /** Only the client port: monitoring is never exposed through it. */
     public static Service client(NatsCluster nc, Names names) {
         NatsClusterSpec spec = nc.getSpec();

@@ -10,15 +10,17 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every object the operator keeps in line with one NatsCluster. {@code tls} and {@code networkPolicy} are optional (null). */
+/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias} and {@code networkPolicy} are optional (null). */
 public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
-        PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet) {
+        Service puppetAlias, PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet) {
 
     /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
     public List<HasMetadata> inApplyOrder() {
         List<HasMetadata> all = new ArrayList<>(List.of(config, routesConfig));
         if (tls != null) all.add(tls);
-        all.addAll(List.of(headless, client, disruptionBudget));
+        all.addAll(List.of(headless, client));
+        if (puppetAlias != null) all.add(puppetAlias);
+        all.add(disruptionBudget);
         if (networkPolicy != null) all.add(networkPolicy);
         all.add(statefulSet);
         return all;

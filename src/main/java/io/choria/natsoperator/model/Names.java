@@ -22,6 +22,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String routesConfigSecret() { return cluster + "-routes-config"; }
     public String tlsSecret() { return cluster + "-tls"; }
     public String podDisruptionBudget() { return cluster; }
+    /** Choria's default broker host is puppet:4222. */
+    public String puppetAliasService() { return "puppet"; }
 
     public String pod(int ordinal) { return cluster + "-" + ordinal; }
 
@@ -32,6 +34,10 @@ public record Names(String cluster, String namespace, String clusterDomain) {
 
     /** Every DNS name a broker may be reached by, for the certificate's SANs. */
     public List<String> brokerDnsNames(int size) {
+        return brokerDnsNames(size, false);
+    }
+
+    public List<String> brokerDnsNames(int size, boolean puppetAlias) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String base = pod(i) + "." + headlessService();
@@ -40,7 +46,9 @@ public record Names(String cluster, String namespace, String clusterDomain) {
             names.add(base + "." + namespace + ".svc");
             names.add(podFqdn(i));
         }
-        for (String svc : List.of(clientService(), headlessService())) {
+        List<String> services = new ArrayList<>(List.of(clientService(), headlessService()));
+        if (puppetAlias) services.add(puppetAliasService());
+        for (String svc : services) {
             names.add(svc);
             names.add(svc + "." + namespace);
             names.add(svc + "." + namespace + ".svc");

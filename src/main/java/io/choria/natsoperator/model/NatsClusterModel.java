@@ -33,6 +33,7 @@ public final class NatsClusterModel {
                 tls,
                 BrokerServices.headless(nc, names),
                 BrokerServices.client(nc, names),
+                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()) ? BrokerServices.puppetAlias(nc, names) : null,
                 BrokerDisruptionBudget.of(nc, names),
                 Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names) : null,
                 BrokerStatefulSet.of(nc, names, paths));
@@ -40,7 +41,8 @@ public final class NatsClusterModel {
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */
     public static List<String> certificateDnsNames(NatsCluster nc, String clusterDomain) {
-        List<String> sans = new ArrayList<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize()));
+        List<String> sans = new ArrayList<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize(),
+                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias())));
         if (nc.getSpec().getTls() != null) {
             nc.getSpec().getTls().getExtraSANs().stream().filter(s -> !sans.contains(s)).forEach(sans::add);
         }

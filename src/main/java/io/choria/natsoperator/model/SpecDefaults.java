@@ -58,6 +58,7 @@ public final class SpecDefaults {
         s.setService(orNew(s.getService(), ServiceSpec::new));
         if (s.getService().getType() == null) s.getService().setType(ServiceSpec.Type.ClusterIP);
         if (s.getService().getAnnotations() == null) s.getService().setAnnotations(new LinkedHashMap<>());
+        if (s.getService().getPuppetAlias() == null) s.getService().setPuppetAlias(false);
         s.setNetworkPolicy(orNew(s.getNetworkPolicy(), io.choria.natsoperator.api.NetworkPolicySpec::new));
         if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(false);
         if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());

@@ -153,7 +153,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         return plan.files();
     }
 
-    /** Writes what the model wants; removes the NetworkPolicy the operator made when it is switched off. */
+    /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
     private void apply(NatsCluster nc, Names names, RoutePassword routes, TlsFiles tls) {
         DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls));
         List<HasMetadata> objects = desired.inApplyOrder();
@@ -169,6 +169,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         }
         if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
             LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
+        }
+        if (desired.puppetAlias() == null && applier.deleteIfOwned(Service.class, names.namespace(), names.puppetAliasService(), nc)) {
+            LOG.info("DELETED Service {}/{} (spec.service.puppetAlias is false)", names.namespace(), names.puppetAliasService());
         }
     }
 

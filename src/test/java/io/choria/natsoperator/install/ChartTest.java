@@ -79,9 +79,10 @@ class ChartTest {
             assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty(), rule.toString());
             assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), rule.toString());
             assertFalse(rule.getResources().stream().anyMatch(r -> r.startsWith("pods")), "no pod access: " + rule);
-            // the one delete: the operator's own NetworkPolicy when spec.networkPolicy is switched off
+            // the only deletes: the operator's own optional objects (NetworkPolicy, the puppet alias Service) when switched off
             boolean deletes = rule.getVerbs().contains("delete") || rule.getVerbs().contains("deletecollection");
-            assertFalse(deletes && !rule.getResources().equals(List.of("networkpolicies")), "nothing else deletes: " + rule);
+            assertFalse(deletes && !List.of(List.of("networkpolicies"), List.of("services")).contains(rule.getResources()),
+                    "nothing else deletes: " + rule);
             assertFalse(rule.getVerbs().contains("deletecollection"), rule.toString());
         }
         // the lease is granted in the release namespace only

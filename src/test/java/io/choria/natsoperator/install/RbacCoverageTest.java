@@ -147,6 +147,7 @@ class RbacCoverageTest {
         Examples.createPuppetCa(actor, ns);
         NatsCluster generated = cluster(ns, "gen", 3, null);
         generated.getSpec().getNetworkPolicy().setEnabled(true);
+        generated.getSpec().getService().setPuppetAlias(true);
         actor.resource(generated).create();
         Await.present("gen NetworkPolicy", () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get());
         // a hand edit of the NetworkPolicy is put back (update)
@@ -169,12 +170,15 @@ class RbacCoverageTest {
                 .withName("gen").edit(nc -> {
                     nc.getSpec().setSize(5);
                     nc.getSpec().getNetworkPolicy().setEnabled(false);
+                    nc.getSpec().getService().setPuppetAlias(false);
                     return nc;
                 }), nc -> true);
         Await.until("scaled to 5", Duration.ofSeconds(30), () -> actor.apps().statefulSets().inNamespace(ns).withName("gen").get(),
                 s -> s.getSpec().getReplicas() == 5);
         Await.until("NetworkPolicy removed", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get() == null, gone -> gone);
+        Await.until("puppet alias removed", Duration.ofSeconds(30),
+                () -> actor.services().inNamespace(ns).withName("puppet").get() == null, gone -> gone);
 
         gen = actor.apps().statefulSets().inNamespace(ns).withName("gen").get();
         gen.setStatus(new StatefulSetStatusBuilder().withReplicas(5).withReadyReplicas(5).withAvailableReplicas(5)

@@ -304,6 +304,23 @@ class NatsClusterModelTest {
     }
 
     @Test
+    void puppetAliasServiceOnTheClientPortAndOnTheCertificate() {
+        NatsCluster nc = threeBrokers();
+        assertEquals(null, desired(nc).puppetAlias(), "off by default");
+        nc.getSpec().getService().setPuppetAlias(true);
+        var alias = desired(nc).puppetAlias();
+        assertEquals("puppet", alias.getMetadata().getName());
+        assertEquals(List.of(4222), alias.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+        assertEquals(Labels.selector("broker"), alias.getSpec().getSelector());
+        assertTrue(desired(nc).inApplyOrder().contains(alias));
+        NatsCluster tls = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        tls.getSpec().getService().setPuppetAlias(true);
+        var sans = NatsClusterModel.certificateDnsNames(tls, "cluster.local");
+        assertTrue(sans.containsAll(List.of("puppet", "puppet.choria", "puppet.choria.svc", "puppet.choria.svc.cluster.local")), sans.toString());
+        assertEquals(sans.size(), new java.util.HashSet<>(sans).size(), "no duplicates with extraSANs: [puppet]");
+    }
+
+    @Test
     void statusHelpers() {
         NatsCluster nc = threeBrokers();
         assertEquals(List.of("nats://broker.choria.svc:4222"), NatsClusterModel.clientUrls(nc));

@@ -139,4 +139,26 @@ class BadInputTest {
                 () -> client.apps().statefulSets().inNamespace(ns).withName("broker").get(),
                 s -> s.getSpec().getReplicas() == 3);
     }
+
+    @Test
+    void thePuppetAliasNeverTakesAServiceItDoesNotOwn() {
+        String ns = "alias";
+        NatsCluster first = good(ns);
+        first.getSpec().getService().setPuppetAlias(true);
+        client.resource(first).create();
+        var alias = Await.present("puppet Service", () -> client.services().inNamespace(ns).withName("puppet").get());
+        assertEquals(4222, alias.getSpec().getPorts().get(0).getPort());
+
+        // a second cluster in the namespace wants the same alias: reported, the first keeps it
+        NatsCluster second = good(ns);
+        second.getMetadata().setName("other");
+        second.getSpec().getService().setPuppetAlias(true);
+        client.resource(second).create();
+        var cond = Await.until("ObjectNotOwned", Duration.ofSeconds(20),
+                () -> Conditions.find(client.resources(NatsCluster.class).inNamespace(ns).withName("other").get().getStatus().getConditions(), "Ready")
+                        .orElseThrow(), c -> c.getReason().equals("ObjectNotOwned"));
+        assertTrue(cond.getMessage().contains("Service puppet"), cond.getMessage());
+        assertEquals(alias.getMetadata().getResourceVersion(),
+                client.services().inNamespace(ns).withName("puppet").get().getMetadata().getResourceVersion());
+    }
 }

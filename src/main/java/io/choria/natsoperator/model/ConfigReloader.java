@@ -16,7 +16,7 @@ public final class ConfigReloader {
     private ConfigReloader() {}
 
     /** The watched files: everything nats.conf reads at reload. */
-    public static List<String> watchedPaths(BrokerPaths paths, boolean tls) {
+    static List<String> watchedPaths(BrokerPaths paths, boolean tls) {
         return tls ? List.of(paths.configDir(), paths.routesDir(), paths.tlsDir()) : List.of(paths.configDir(), paths.routesDir());
     }
 

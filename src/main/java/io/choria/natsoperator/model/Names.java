@@ -32,11 +32,7 @@ public record Names(String cluster, String namespace, String clusterDomain) {
         return pod(ordinal) + "." + headlessService() + "." + namespace + ".svc." + clusterDomain;
     }
 
-    /** Every DNS name a broker may be reached by, for the certificate's SANs. */
-    public List<String> brokerDnsNames(int size) {
-        return brokerDnsNames(size, false);
-    }
-
+    /** Every DNS name a broker may be reached by, for the certificate's SANs (with the puppet alias when it is on). */
     public List<String> brokerDnsNames(int size, boolean puppetAlias) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < size; i++) {

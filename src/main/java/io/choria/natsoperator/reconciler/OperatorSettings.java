@@ -1,6 +1,5 @@
 package io.choria.natsoperator.reconciler;
 
-import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.mesh.MeshProbe;
 import java.time.Duration;
 import java.util.Set;
@@ -17,9 +16,5 @@ public record OperatorSettings(String clusterDomain, Set<String> namespaces, Dur
     /** Without a mesh check. */
     public OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod) {
         this(clusterDomain, namespaces, resyncPeriod, null);
-    }
-
-    public static OperatorSettings defaults() {
-        return new OperatorSettings(Names.DEFAULT_CLUSTER_DOMAIN, Set.of(), DEFAULT_RESYNC, MeshProbe.pods(Names.DEFAULT_CLUSTER_DOMAIN));
     }
 }

@@ -64,10 +64,6 @@ public final class ResourceApplier {
         return outcomes;
     }
 
-    public Outcome apply(HasMetadata desired, NatsCluster owner) {
-        return apply(desired, client.resource(desired).get(), owner);
-    }
-
     private Outcome apply(HasMetadata desired, HasMetadata actual, NatsCluster owner) {
         String hash = hash(desired);
         HasMetadata toWrite = JSON.clone(desired);

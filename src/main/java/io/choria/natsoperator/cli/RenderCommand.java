@@ -48,11 +48,10 @@ final class RenderCommand {
         if (files.isEmpty()) throw new Main.UsageException("render: give at least one -f FILE");
         try {
             RenderInput input = RenderInput.read(files);
-            List<HasMetadata> objects = render(input, clusterDomain);
-            List<String> sensitive = sensitiveValues(objects);
+            Rendered rendered = render(input, clusterDomain);
             StringBuilder yaml = new StringBuilder();
-            for (HasMetadata o : objects) {
-                if (!reveal && o instanceof Secret s) o = redacted(s, sensitive);
+            for (HasMetadata o : rendered.objects()) {
+                if (!reveal && o instanceof Secret s) o = redacted(s, rendered.sensitive());
                 yaml.append(SERIALIZATION.asYaml(o));
             }
             out.print(yaml);
@@ -64,9 +63,16 @@ final class RenderCommand {
         }
     }
 
+    /**
+     * The objects, and the secret inputs the model was given (route passwords, whether generated or
+     * read from the user's Secret, and private keys): whatever must not reach a terminal unasked.
+     */
+    record Rendered(List<HasMetadata> objects, List<String> sensitive) {}
+
     /** The same objects, in the same order, as the reconciler applies them. */
-    static List<HasMetadata> render(RenderInput input, String clusterDomain) {
+    static Rendered render(RenderInput input, String clusterDomain) {
         List<HasMetadata> objects = new ArrayList<>();
+        List<String> sensitive = new ArrayList<>();
         for (NatsCluster original : input.clusters()) {
             NatsCluster nc = SpecDefaults.withDefaults(original);
             String id = nc.getMetadata().getNamespace() + "/" + nc.getMetadata().getName();
@@ -96,24 +102,11 @@ final class RenderCommand {
                     throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
                 }
             }
+            sensitive.add(password);
+            if (tls != null) sensitive.add(tls.privateKeyPem());
             objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls)).inApplyOrder());
         }
-        return objects;
-    }
-
-    /** Route passwords and private keys: whatever must not reach a terminal or a pipe unasked. */
-    static List<String> sensitiveValues(List<HasMetadata> objects) {
-        List<String> values = new ArrayList<>();
-        for (HasMetadata o : objects) {
-            if (o instanceof Secret s && s.getData() != null) {
-                for (String key : s.getData().keySet()) {
-                    if (key.equals(BrokerSecrets.PASSWORD_KEY) || key.endsWith(".key")) {
-                        values.add(BrokerSecrets.decode(s, key));
-                    }
-                }
-            }
-        }
-        return values;
+        return new Rendered(objects, sensitive);
     }
 
     /** The Secret as readable stringData with every sensitive value replaced, so routes stay visible. */
@@ -125,7 +118,7 @@ final class RenderCommand {
                 String value = BrokerSecrets.decode(s, key);
                 for (String secret : sensitive) {
                     value = value.replace(secret, REDACTED);
-                    value = value.replace(java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8), REDACTED);
+                    value = value.replace(io.choria.natsoperator.model.NatsConfig.urlEncoded(secret), REDACTED);
                 }
                 text.put(key, value);
             }

@@ -69,7 +69,7 @@ public final class NatsConfig {
         c.append("authorization {\n  user: ").append(quote(ROUTE_USER)).append("\n  password: ")
                 .append(quote(password)).append("\n  timeout: 2\n}\n");
         c.append("routes = [\n");
-        String userInfo = ROUTE_USER + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8).replace("+", "%20");
+        String userInfo = ROUTE_USER + ":" + urlEncoded(password);
         String scheme = "nats-route://";
         for (int i = 0; i < size; i++) {
             c.append("  ").append(quote(scheme + userInfo + "@" + names.podFqdn(i) + ":" + clusterPort)).append('\n');
@@ -84,6 +84,11 @@ public final class NatsConfig {
         c.append(indent).append("ca_file: ").append(quote(paths.tlsCa())).append('\n');
         c.append(indent).append("verify: ").append(verify).append('\n');
         c.append(indent).append("timeout: ").append(timeoutSeconds).append('\n');
+    }
+
+    /** The password as it stands in a route URL (a space is %20 there, not '+'). */
+    public static String urlEncoded(String password) {
+        return URLEncoder.encode(password, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static String quote(String s) {

@@ -88,7 +88,7 @@ class RenderCommandTest {
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: pw, namespace: choria}
-                stringData: {password: "given"}
+                stringData: {password: "given pass/word"}
                 ---
                 apiVersion: choria.io/v1alpha1
                 kind: NatsCluster
@@ -101,6 +101,10 @@ class RenderCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Secret"));
         assertFalse(parse(r.out()).stream().anyMatch(o -> o.getMetadata().getName().equals("b-routes")), "nothing generated");
+        RenderCommandAccess.Result hidden = render("-f", f.toString());
+        assertEquals(0, hidden.exit(), hidden.err());
+        assertTrue(hidden.out().contains("nats-route://route:REDACTED@b-0"), hidden.out());
+        assertFalse(hidden.out().contains("given"), "the password, plain or URL-encoded, is redacted");
     }
 
     @Test

@@ -22,6 +22,7 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String routesConfigSecret() { return cluster + "-routes-config"; }
     public String tlsSecret() { return cluster + "-tls"; }
     public String podDisruptionBudget() { return cluster; }
+    public String networkPolicy() { return cluster; }
     /** Choria's default broker host is puppet:4222. */
     public String puppetAliasService() { return "puppet"; }
 

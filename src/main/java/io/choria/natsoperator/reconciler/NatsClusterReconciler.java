@@ -10,39 +10,37 @@ import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.SpecProblem;
 import io.choria.natsoperator.model.SpecValidator;
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.reconciler.dependent.OwnedObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
-import io.choria.natsoperator.model.TlsFiles;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns a NatsCluster into its broker cluster, in order: validate, gather inputs (route
- * password, certificate), apply the model's objects, observe, write status. An input that
- * cannot be honoured stops the pipeline before anything is written, so the last good objects
- * stay in place.
+ * password, certificate), apply the owned objects ({@link OwnedObjects}), observe, write
+ * status. An input that cannot be honoured stops the pipeline before anything is written, so
+ * the last good objects stay in place. Every read comes from a cache: a settled cluster costs
+ * the API server no request.
  */
 @ControllerConfiguration(name = "natscluster")
 public class NatsClusterReconciler implements Reconciler<NatsCluster> {
@@ -52,34 +50,24 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final OperatorSettings settings;
     private final EventRecorder events;
     private final Clock clock;
-    private final ResourceApplier applier;
+    private final OwnedObjects owned;
+    private volatile ReferencedSecrets referenced;
+    private volatile Instant lastPrune = Instant.EPOCH;
 
     public NatsClusterReconciler(KubernetesClient client, OperatorSettings settings, EventRecorder events, Clock clock) {
         this.client = client;
         this.settings = settings;
         this.events = events;
         this.clock = clock;
-        this.applier = new ResourceApplier(client);
+        this.owned = new OwnedObjects(client);
     }
 
     @Override
     public List<EventSource<?, NatsCluster>> prepareEventSources(EventSourceContext<NatsCluster> ctx) {
-        List<EventSource<?, NatsCluster>> sources = new ArrayList<>();
-        for (Class<? extends HasMetadata> owned : List.of(StatefulSet.class, Service.class, ConfigMap.class, PodDisruptionBudget.class,
-                NetworkPolicy.class)) {
-            sources.add(owned(owned, ctx));
-        }
-        // Secrets: ours map back by owner; the user's (route password, CA) by the clusters naming them.
-        sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, NatsCluster.class)
-                .withSecondaryToPrimaryMapper(new SecretToClusters(ctx.getPrimaryCache()))
-                .build(), ctx));
+        List<EventSource<?, NatsCluster>> sources = new ArrayList<>(owned.eventSources(ctx));
+        referenced = new ReferencedSecrets(client, ctx.getPrimaryCache());
+        sources.add(referenced);
         return sources;
-    }
-
-    private static <R extends HasMetadata> InformerEventSource<R, NatsCluster> owned(Class<R> type, EventSourceContext<NatsCluster> ctx) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, NatsCluster.class)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false))
-                .build(), ctx);
     }
 
     @Override
@@ -101,14 +89,16 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         }
         NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
         recordTransitions(original, original.getStatus(), status);
-        UpdateControl<NatsCluster> control;
-        if (Objects.equals(status, original.getStatus())) {
-            control = UpdateControl.noUpdate();
-        } else {
-            original.setStatus(status);
-            control = UpdateControl.patchStatus(original);
+        if (!Objects.equals(status, original.getStatus())) {
+            // Written with its resourceVersion and kept in the operator's cache, so the next
+            // reconcile (the children's events follow at once) sees this status, not the one before it.
+            PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(original, context, fresh -> {
+                fresh.setStatus(status);
+                return fresh;
+            });
         }
-        return control.rescheduleAfter(pass.wakeUp);
+        pruneWatches(pass.now);
+        return UpdateControl.<NatsCluster>noUpdate().rescheduleAfter(pass.wakeUp);
     }
 
     /** What one reconcile learns on its way: the time, the certificate outcome, when to wake up next. */
@@ -140,8 +130,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (nc.getSpec().getTls() == null) return null;
         BrokerCertificates.Plan plan;
         try {
-            plan = BrokerCertificates.plan(nc, secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
-                    secret(names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now);
+            plan = BrokerCertificates.plan(nc, userSecret(names, nc.getSpec().getTls().getCaSecretRef().getName()),
+                    owned.cached(Secret.class, names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now);
         } catch (InputProblem caProblem) {
             pass.certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
             throw caProblem;
@@ -156,23 +146,17 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
     private void apply(NatsCluster nc, Names names, RoutePassword routes, TlsFiles tls) {
         DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls));
-        List<HasMetadata> objects = desired.inApplyOrder();
-        List<HasMetadata> createOnly = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
-        List<ResourceApplier.Outcome> outcomes = applier.applyAll(createOnly, objects, nc);
+        List<HasMetadata> createFirst = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
+        List<OwnedObjects.Change> changes;
+        try {
+            changes = owned.apply(nc, names, desired, createFirst);
+        } catch (OwnedObjects.NotOwned foreign) {
+            throw new InputProblem(Reasons.OBJECT_NOT_OWNED, foreign.getMessage());
+        }
         if (routes.toCreate() != null) {
             events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
         }
-        for (int i = 0; i < objects.size(); i++) {
-            if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
-                LOG.info("{} {} {}/{}", outcomes.get(i), objects.get(i).getKind(), names.namespace(), objects.get(i).getMetadata().getName());
-            }
-        }
-        if (desired.networkPolicy() == null && applier.deleteIfOwned(NetworkPolicy.class, names.namespace(), names.cluster(), nc)) {
-            LOG.info("DELETED NetworkPolicy {}/{} (spec.networkPolicy.enabled is false)", names.namespace(), names.cluster());
-        }
-        if (desired.puppetAlias() == null && applier.deleteIfOwned(Service.class, names.namespace(), names.puppetAliasService(), nc)) {
-            LOG.info("DELETED Service {}/{} (spec.service.puppetAlias is false)", names.namespace(), names.puppetAliasService());
-        }
+        changes.forEach(c -> LOG.info("{} {} {}/{}", c.outcome(), c.kind(), names.namespace(), c.name()));
     }
 
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
@@ -185,9 +169,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
 
     private RoutePassword routePassword(NatsCluster nc, Names names) {
         if (RoutePasswords.reference(nc) != null) {
-            return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> secret(names.namespace(), name)), null);
+            return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> userSecret(names, name)), null);
         }
-        String password = RoutePasswords.fromGeneratedSecret(secret(names.namespace(), names.routePasswordSecret()), names);
+        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names);
         if (password != null) return new RoutePassword(password, null);
         password = BrokerSecrets.newPassword();
         return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));
@@ -202,29 +186,42 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         return settings.meshProbe().check(nc);
     }
 
-    private Secret secret(String namespace, String name) {
-        return client.secrets().inNamespace(namespace).withName(name).get();
+    /** A Secret the user owns and the spec names (CA, route password): watched by name, never cached wholesale. */
+    private Secret userSecret(Names names, String name) {
+        return referenced.get(names.namespace(), name);
     }
 
     private StatefulSet statefulSet(Names names) {
-        return client.apps().statefulSets().inNamespace(names.namespace()).withName(names.statefulSet()).get();
+        return owned.cached(StatefulSet.class, names.namespace(), names.statefulSet());
     }
 
-    /** Events when a condition changes: a new problem is a Warning, recovery and progress are Normal. */
+    private void pruneWatches(Instant now) {
+        if (Duration.between(lastPrune, now).compareTo(settings.resyncPeriod()) < 0) return;
+        lastPrune = now;
+        referenced.prune();
+    }
+
+    /**
+     * Events when a condition changes, only where something happened: a new problem is a
+     * Warning; work starting (Progressing) and recovery from an earlier state are Normal. A
+     * condition's first appearance in its good state (CertificateReady, Degraded=False) says
+     * nothing new: the certificate's issue has its own Event.
+     */
     private void recordTransitions(NatsCluster nc, NatsClusterStatus before, NatsClusterStatus after) {
         List<io.fabric8.kubernetes.api.model.Condition> prev = before != null ? before.getConditions() : List.of();
-        java.util.Set<String> said = new java.util.HashSet<>();
+        Set<String> said = new HashSet<>();
         for (var c : after.getConditions()) {
             var old = Conditions.find(prev, c.getType());
             boolean changed = old.isEmpty() || !Objects.equals(old.get().getStatus(), c.getStatus())
                     || !Objects.equals(old.get().getReason(), c.getReason());
             if (!changed || !said.add(c.getReason() + c.getStatus())) continue;
-            boolean bad = ("False".equals(c.getStatus()) && !c.getType().equals(Conditions.PROGRESSING)
-                    && !Reasons.BROKERS_NOT_READY.equals(c.getReason()))
-                    || ("True".equals(c.getStatus()) && c.getType().equals(Conditions.DEGRADED));
+            boolean degraded = c.getType().equals(Conditions.DEGRADED);
+            boolean progressing = c.getType().equals(Conditions.PROGRESSING);
+            boolean bad = degraded ? "True".equals(c.getStatus())
+                    : "False".equals(c.getStatus()) && !progressing && !Reasons.BROKERS_NOT_READY.equals(c.getReason());
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());
-            } else if ("True".equals(c.getStatus()) || old.isPresent()) {
+            } else if (old.isPresent() || (progressing && "True".equals(c.getStatus()))) {
                 events.normal(nc, c.getReason(), c.getMessage());
             }
         }

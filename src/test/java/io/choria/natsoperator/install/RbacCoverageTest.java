@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
-import io.choria.natsoperator.reconciler.ResourceApplier;
+import io.choria.natsoperator.reconciler.dependent.Dependent;
 import io.choria.natsoperator.runtime.LeaseAwareMockServer;
 import io.choria.natsoperator.runtime.OperatorRuntime;
 import io.choria.natsoperator.runtime.RuntimeConfig;
@@ -153,12 +153,12 @@ class RbacCoverageTest {
         // a hand edit of the NetworkPolicy is put back (update)
         Await.until("NetworkPolicy edited", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").edit(np -> {
-                    np.getMetadata().getAnnotations().put(ResourceApplier.HASH_ANNOTATION, "edited-by-hand");
+                    np.getMetadata().getAnnotations().put(Dependent.HASH_ANNOTATION, "edited-by-hand");
                     return np;
                 }), x -> true);
         Await.until("NetworkPolicy put back", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get(),
-                np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
+                np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
         actor.resource(new SecretBuilder().withNewMetadata().withName("user-routes").withNamespace(ns).endMetadata()
                 .addToStringData("password", "s3cret-route-password").build()).create();
         actor.resource(cluster(ns, "usr", 1, new SecretKeyReference("user-routes", "password"))).create();
@@ -195,19 +195,19 @@ class RbacCoverageTest {
         owned.addAll(actor.apps().statefulSets().inNamespace(ns).list().getItems());
         owned.addAll(actor.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
         owned.removeIf(o -> o.getMetadata().getAnnotations() == null
-                || !o.getMetadata().getAnnotations().containsKey(ResourceApplier.HASH_ANNOTATION));
+                || !o.getMetadata().getAnnotations().containsKey(Dependent.HASH_ANNOTATION));
         assertTrue(owned.size() >= 5, "owned objects: " + owned.size());
         for (HasMetadata o : owned) {
             Await.until("tampered with " + o.getKind() + " " + o.getMetadata().getName(), Duration.ofSeconds(30),
                     () -> actor.resource(o).edit(x -> {
-                        x.getMetadata().getAnnotations().put(ResourceApplier.HASH_ANNOTATION, "edited-by-hand");
+                        x.getMetadata().getAnnotations().put(Dependent.HASH_ANNOTATION, "edited-by-hand");
                         return x;
                     }), x -> true);
         }
         for (HasMetadata o : owned) {
             Await.until("put back " + o.getKind() + " " + o.getMetadata().getName(), Duration.ofSeconds(30),
                     () -> actor.resource(o).get(),
-                    x -> !"edited-by-hand".equals(x.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
+                    x -> !"edited-by-hand".equals(x.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
         }
 
         actor.resources(NatsCluster.class).inNamespace(ns).withName("usr").delete();

@@ -1,5 +1,6 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.reconciler.dependent.Dependent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,9 +45,9 @@ class FaultToleranceTest {
     static Map<String, String> desiredHashes(MockCluster cluster, String ns) {
         Map<String, String> m = new LinkedHashMap<>();
         cluster.objectsIn(ns).stream()
-                .filter(o -> o.getMetadata().getAnnotations() != null && o.getMetadata().getAnnotations().containsKey(ResourceApplier.HASH_ANNOTATION))
+                .filter(o -> o.getMetadata().getAnnotations() != null && o.getMetadata().getAnnotations().containsKey(Dependent.HASH_ANNOTATION))
                 .filter(o -> !o.getMetadata().getName().endsWith("-tls")) // a re-issued certificate differs by design
-                .forEach(o -> m.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getAnnotations().get(ResourceApplier.HASH_ANNOTATION)));
+                .forEach(o -> m.put(o.getKind() + "/" + o.getMetadata().getName(), o.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
         return m;
     }
 

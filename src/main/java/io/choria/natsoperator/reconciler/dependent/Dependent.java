@@ -1,0 +1,62 @@
+package io.choria.natsoperator.reconciler.dependent;
+
+import io.choria.natsoperator.model.DesiredCluster;
+import io.choria.natsoperator.model.Names;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One kind of object a NatsCluster owns: which object the model wants (null when the spec
+ * switches it off) and whether the live one still matches. {@link Dependents#ALL} lists them
+ * in apply order; adding an owned object is one such class and one line there (plus its
+ * builder in {@code model}, its RBAC and its test).
+ *
+ * <p>Matching is by a hash of what the operator wants, stored in an annotation, not by
+ * comparing fields with the live object: the API server fills defaults and normalises
+ * quantities, so a field-by-field comparison would see a change on every reconcile. Kinds
+ * whose content the server never rewrites also compare that content ({@link #sameContent}),
+ * so a hand edit of it is seen and put back.
+ */
+public abstract class Dependent<R extends HasMetadata> {
+    public static final String HASH_ANNOTATION = "choria.io/desired-hash";
+
+    private final Class<R> type;
+    private final boolean removable;
+
+    /** {@code removable}: an optional object, deleted (when this NatsCluster owns it) once the spec switches it off. */
+    protected Dependent(Class<R> type, boolean removable) {
+        this.type = type;
+        this.removable = removable;
+    }
+
+    public final Class<R> type() {
+        return type;
+    }
+
+    public final boolean removable() {
+        return removable;
+    }
+
+    /** The object the model wants, or null when the spec switches it off. */
+    public abstract R desired(DesiredCluster cluster);
+
+    /** Its name, also when it is switched off, so that the one made earlier can be found. */
+    public abstract String name(Names names);
+
+    /** True when {@code actual} is what the operator wrote for {@code desired} (carrying {@code hash}) and was not edited since. */
+    public final boolean matches(R desired, String hash, R actual) {
+        Map<String, String> annotations = actual.getMetadata().getAnnotations();
+        return annotations != null && Objects.equals(hash, annotations.get(HASH_ANNOTATION)) && sameContent(desired, actual);
+    }
+
+    /** Hand edits the hash cannot see; only for content the API server never rewrites. */
+    protected boolean sameContent(R desired, R actual) {
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName();
+    }
+}

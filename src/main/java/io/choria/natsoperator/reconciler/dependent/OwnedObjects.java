@@ -1,0 +1,218 @@
+package io.choria.natsoperator.reconciler.dependent;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.DesiredCluster;
+import io.choria.natsoperator.model.Labels;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.Owned;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The objects NatsClusters own: one informer per kind, and how {@link Dependents#ALL} are
+ * written.
+ *
+ * <p>Reads come from the informers, which see only objects labelled
+ * {@code app.kubernetes.io/managed-by=nats-operator}: the operator's heap holds what it made,
+ * not every Secret in the cluster, and a settled cluster costs the API server no request. An
+ * object missing from the cache is looked up directly, once, before it would be created: it
+ * may exist without our label (someone else's, or ours with the label edited away).
+ *
+ * <p>Writes are plain create, update (PUT with the resourceVersion, so a concurrent change is
+ * a 409 and the reconcile is retried) and delete, not server-side apply: the fabric8 mock
+ * server the tests run against rejects SSA, and the operator ships the path its tests
+ * exercise. Each write goes into the informer's temporary cache, so the next reconcile sees it
+ * even before the watch does.
+ */
+public final class OwnedObjects {
+    /** Everything the operator creates carries it; its informers see nothing else. */
+    public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.MANAGER;
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+    public enum Outcome { CREATED, UPDATED, DELETED, UNCHANGED }
+
+    /** What one write did, for the log. */
+    public record Change(Outcome outcome, String kind, String name) {}
+
+    /** An object in the way that this NatsCluster does not own; nothing was written. */
+    public static final class NotOwned extends RuntimeException {
+        NotOwned(HasMetadata actual) {
+            super(actual.getKind() + " " + actual.getMetadata().getName() + " already exists and is not owned by this NatsCluster;"
+                    + " the operator will not adopt or overwrite it: rename or delete it");
+        }
+    }
+
+    private final KubernetesClient client;
+    private final Map<Class<?>, InformerEventSource<?, NatsCluster>> caches = new ConcurrentHashMap<>();
+
+    public OwnedObjects(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** One label-selected informer per owned kind; each event maps back to the owning NatsCluster. */
+    public List<EventSource<?, NatsCluster>> eventSources(EventSourceContext<NatsCluster> ctx) {
+        List<EventSource<?, NatsCluster>> sources = new ArrayList<>();
+        for (Class<? extends HasMetadata> kind : Dependents.kinds()) {
+            InformerEventSource<?, NatsCluster> source = informer(kind, ctx);
+            caches.put(kind, source);
+            sources.add(source);
+        }
+        return sources;
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, NatsCluster> informer(Class<R> kind, EventSourceContext<NatsCluster> ctx) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, NatsCluster.class)
+                .withLabelSelector(SELECTOR)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false))
+                .build(), ctx);
+    }
+
+    /** The object as the informer (or the operator's own last write) has it; null when absent. */
+    public <R extends HasMetadata> R cached(Class<R> kind, String namespace, String name) {
+        return cache(kind).get(new ResourceID(name, namespace)).orElse(null);
+    }
+
+    /** From the cache, else (rarely: before creating it) from the API server, as it may exist without our label. */
+    public <R extends HasMetadata> R find(Class<R> kind, String namespace, String name) {
+        R live = cached(kind, namespace, name);
+        return live != null ? live : client.resources(kind).inNamespace(namespace).withName(name).get();
+    }
+
+    /**
+     * Applies every wanted dependent in order and removes the optional ones switched off.
+     * {@code createFirst} (absent by the caller's reading, e.g. a generated password) is created
+     * before them. Every object in the way is checked first: one that this NatsCluster does not
+     * own stops the whole apply before any write ({@link NotOwned}).
+     */
+    public List<Change> apply(NatsCluster owner, Names names, DesiredCluster desired, List<HasMetadata> createFirst) {
+        List<Step<?>> steps = new ArrayList<>();
+        for (HasMetadata object : createFirst) steps.add(step(owner, object.getMetadata().getName(), object, null, names));
+        for (Dependent<?> d : Dependents.ALL) {
+            Step<?> step = step(owner, d.name(names), null, d, names, desired);
+            if (step != null) steps.add(step);
+        }
+        List<Change> changes = new ArrayList<>();
+        for (Step<?> step : steps) {
+            Change change = step.write();
+            if (change.outcome() != Outcome.UNCHANGED) changes.add(change);
+        }
+        return changes;
+    }
+
+    private <R extends HasMetadata> Step<R> step(NatsCluster owner, String name, R createOnly, Dependent<R> d, Names names) {
+        return step(owner, name, createOnly, d, names, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends HasMetadata> Step<R> step(NatsCluster owner, String name, R createOnly, Dependent<R> d, Names names,
+            DesiredCluster desired) {
+        Class<R> kind = d != null ? d.type() : (Class<R>) createOnly.getClass();
+        R wanted = d != null ? d.desired(desired) : createOnly;
+        R live = wanted != null ? find(kind, names.namespace(), name) : cached(kind, names.namespace(), name);
+        if (live != null && !Owned.isOwnedBy(live.getMetadata(), owner)) {
+            if (wanted != null) throw new NotOwned(live);
+            return null; // someone else's, and we want none: leave it alone
+        }
+        if (wanted == null && (live == null || !d.removable())) return null;
+        return new Step<>(d, wanted, live);
+    }
+
+    /** One object's write, decided after every object was checked. */
+    private final class Step<R extends HasMetadata> {
+        final Dependent<R> dependent; // null: create-only
+        final R wanted;
+        final R live;
+
+        Step(Dependent<R> dependent, R wanted, R live) {
+            this.dependent = dependent;
+            this.wanted = wanted;
+            this.live = live;
+        }
+
+        Change write() {
+            if (wanted == null) {
+                client.resource(live).delete();
+                return new Change(Outcome.DELETED, live.getKind(), live.getMetadata().getName());
+            }
+            if (dependent == null) return createOnly();
+            String hash = hash(wanted);
+            if (live != null && dependent.matches(wanted, hash, live)) {
+                return new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName());
+            }
+            R toWrite = JSON.clone(wanted);
+            annotations(toWrite).put(Dependent.HASH_ANNOTATION, hash);
+            ResourceID id = ResourceID.fromResource(toWrite);
+            if (live == null) {
+                R created = client.resource(toWrite).create();
+                cache(kind()).handleRecentResourceCreate(id, created);
+                return new Change(Outcome.CREATED, wanted.getKind(), wanted.getMetadata().getName());
+            }
+            // Keep what others put on the object's metadata (labels, annotations, finalizers);
+            // ours win on a clash. The resourceVersion makes a concurrent change a 409, retried.
+            toWrite.getMetadata().setLabels(merged(live.getMetadata().getLabels(), toWrite.getMetadata().getLabels()));
+            toWrite.getMetadata().setAnnotations(merged(live.getMetadata().getAnnotations(), toWrite.getMetadata().getAnnotations()));
+            toWrite.getMetadata().setFinalizers(live.getMetadata().getFinalizers());
+            toWrite.getMetadata().setResourceVersion(live.getMetadata().getResourceVersion());
+            R updated = client.resource(toWrite).update();
+            cache(kind()).handleRecentResourceUpdate(id, updated, live);
+            return new Change(Outcome.UPDATED, wanted.getKind(), wanted.getMetadata().getName());
+        }
+
+        /** Made once, as given, never updated (a generated password is never rotated behind the user's back). */
+        Change createOnly() {
+            if (live != null) return new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName());
+            R created = client.resource(wanted).create();
+            cache(kind()).handleRecentResourceCreate(ResourceID.fromResource(created), created);
+            return new Change(Outcome.CREATED, wanted.getKind(), wanted.getMetadata().getName());
+        }
+
+        @SuppressWarnings("unchecked")
+        Class<R> kind() {
+            return (Class<R>) (wanted != null ? wanted : live).getClass();
+        }
+    }
+
+    /** The desired-state hash: same desired object, same hash, no write. Unchanged since the first release, so an upgrade rewrites nothing. */
+    static String hash(HasMetadata desired) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.asJson(desired).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends HasMetadata> InformerEventSource<R, NatsCluster> cache(Class<R> kind) {
+        InformerEventSource<?, NatsCluster> source = caches.get(kind);
+        if (source == null) throw new IllegalStateException("no informer for " + kind.getSimpleName() + ": add it to Dependents");
+        return (InformerEventSource<R, NatsCluster>) source;
+    }
+
+    private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {
+        Map<String, String> m = new LinkedHashMap<>(theirs == null ? Map.of() : theirs);
+        if (ours != null) m.putAll(ours);
+        return m;
+    }
+
+    private static Map<String, String> annotations(HasMetadata o) {
+        if (o.getMetadata().getAnnotations() == null) o.getMetadata().setAnnotations(new LinkedHashMap<>());
+        return o.getMetadata().getAnnotations();
+    }
+}

@@ -54,7 +54,7 @@ ClusterRole (all namespaces) or into a Role per watched namespace.
   verbs: ["list", "watch"]
 - apiGroups: ["choria.io"]
   resources: ["natsclusters/status"]
-  verbs: ["patch"]
+  verbs: ["update"]
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
   verbs: ["create", "get", "list", "update", "watch"]

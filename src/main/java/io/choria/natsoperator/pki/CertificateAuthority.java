@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.Optional;
 
 import javax.security.auth.x500.X500Principal;
@@ -190,7 +191,23 @@ public final class CertificateAuthority {
         return fingerprint;
     }
 
+    /**
+     * At most one key generation per core, first come first served: when hundreds of clusters
+     * arrive at once, fifty reconciler threads generating RSA keys together would each finish
+     * late; in turn, the first cluster is ready at once and the rest follow at the same total rate.
+     */
+    private static final Semaphore KEY_GENERATION = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+
     public IssuedCertificate issue(ServerCertificateRequest req, Instant now) {
+        KEY_GENERATION.acquireUninterruptibly();
+        try {
+            return issueNow(req, now);
+        } finally {
+            KEY_GENERATION.release();
+        }
+    }
+
+    private IssuedCertificate issueNow(ServerCertificateRequest req, Instant now) {
         try {
             KeyPair leafKeys = generateKeyPair(req.keyAlgorithm());
             X509Certificate ca = signingCertificate();

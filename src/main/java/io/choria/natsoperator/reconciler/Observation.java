@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.CertificateStatus;
+import io.choria.natsoperator.inputs.InputProblem;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
 /**

@@ -13,9 +13,9 @@ public final class Reasons {
     public static final String ROUTE_PASSWORD_EMPTY = "RoutePasswordEmpty";
     public static final String OBJECT_NOT_OWNED = "ObjectNotOwned";
     // CertificateReady (and Ready when the CA cannot be used: the pki reasons, PkiException.Reason)
-    public static final String CA_SECRET_NOT_FOUND = BrokerCertificates.CA_SECRET_NOT_FOUND;
-    public static final String CERTIFICATE_VALID = BrokerCertificates.CERTIFICATE_VALID;
-    public static final String TLS_NOT_CONFIGURED = BrokerCertificates.TLS_NOT_CONFIGURED;
+    public static final String CA_SECRET_NOT_FOUND = io.choria.natsoperator.inputs.BrokerCertificates.CA_SECRET_NOT_FOUND;
+    public static final String CERTIFICATE_VALID = io.choria.natsoperator.inputs.BrokerCertificates.CERTIFICATE_VALID;
+    public static final String TLS_NOT_CONFIGURED = io.choria.natsoperator.inputs.BrokerCertificates.TLS_NOT_CONFIGURED;
     // Progressing
     public static final String CREATING = "Creating";
     public static final String SCALING_UP = "ScalingUp";

@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.model.Owned;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;

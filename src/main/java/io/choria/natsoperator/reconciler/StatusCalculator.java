@@ -2,6 +2,7 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;

@@ -3,6 +3,7 @@ package io.choria.natsoperator.reconciler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.testing.Examples;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;

@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 /**
  * An input the operator cannot honour (a Secret missing, a foreign object in the way). The

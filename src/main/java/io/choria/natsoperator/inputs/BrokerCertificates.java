@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.NatsCluster;

@@ -1,9 +1,10 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.reconciler.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.function.Function;
 

@@ -2,6 +2,7 @@ package io.choria.natsoperator.inputs;
 
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
@@ -28,14 +29,9 @@ import java.util.Optional;
  * Decides the broker certificate, with no I/O: keep the one in the {@code <name>-tls} Secret,
  * or issue a new one from the CA when it nears expiry, its SANs or the CA changed. Used by the
  * reconciler and by {@code render}. A CA that cannot be used is an {@link InputProblem} whose
- * reason names what is wrong (the pki reasons, or {@link #CA_SECRET_NOT_FOUND}).
+ * reason names what is wrong (the pki reasons, or {@link Reason#CaSecretNotFound}).
  */
 public final class BrokerCertificates {
-    public static final String CA_SECRET_NOT_FOUND = "CaSecretNotFound";
-    public static final String CERTIFICATE_ISSUED = "CertificateIssued";
-    public static final String CERTIFICATE_VALID = "CertificateValid";
-    public static final String TLS_NOT_CONFIGURED = "TlsNotConfigured";
-
     /** The files to serve; {@code issuedBecause} is set when a new certificate was issued. */
     public record Plan(TlsFiles files, Optional<String> issuedBecause, CertificateStatus status, Instant renewAt) {}
 
@@ -45,7 +41,7 @@ public final class BrokerCertificates {
         TlsSpec tls = nc.getSpec().getTls();
         Names names = Names.of(nc, clusterDomain);
         if (caSecret == null) {
-            throw new InputProblem(CA_SECRET_NOT_FOUND, "CA Secret '" + tls.getCaSecretRef().getName()
+            throw new InputProblem(Reason.CaSecretNotFound, "CA Secret '" + tls.getCaSecretRef().getName()
                     + "' (spec.tls.caSecretRef) not found in namespace " + names.namespace());
         }
         CertificateAuthority ca;
@@ -53,7 +49,7 @@ public final class BrokerCertificates {
             CaMaterial material = CaSecretKeys.select(bytes(caSecret), tls.getCaSecretRef().getCertKey(), tls.getCaSecretRef().getKeyKey());
             ca = CertificateAuthority.load(material.certPem(), material.keyPem(), now);
         } catch (PkiException e) {
-            throw new InputProblem(e.reason().name(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
+            throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
         }
         KeyAlgorithm alg = KeyAlgorithm.fromSpec(tls.getKeyAlgorithm() == TlsSpec.KeyAlgorithm.EC_P256 ? "EC-P256" : "RSA-2048");
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, clusterDomain);
@@ -90,7 +86,7 @@ public final class BrokerCertificates {
                 try {
                     out.put(k, Base64.getMimeDecoder().decode(v));
                 } catch (IllegalArgumentException e) {
-                    throw new InputProblem(PkiException.Reason.CaCertificateInvalid.name(), "Secret '"
+                    throw new InputProblem(Reason.CaCertificateInvalid, "Secret '"
                             + s.getMetadata().getName() + "' key '" + k + "' is not base64");
                 }
             });

@@ -2,6 +2,7 @@ package io.choria.natsoperator.model;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.TlsSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,7 +15,6 @@ import java.util.regex.Pattern;
  * without schema validation give the same answer) and for what the schema cannot express.
  */
 public final class SpecValidator {
-    public static final String INVALID_SPEC = "InvalidSpec";
     /** {@code <name>-headless} must stay a DNS label (63 characters). */
     public static final int MAX_NAME_LENGTH = 63 - "-headless".length();
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -85,6 +85,6 @@ public final class SpecValidator {
     }
 
     private static SpecProblem problem(String message) {
-        return new SpecProblem(INVALID_SPEC, message);
+        return new SpecProblem(Reason.InvalidSpec, message);
     }
 }

@@ -2,9 +2,11 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.ModelInputs;
@@ -134,7 +136,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private static void validate(NatsCluster nc) {
         List<SpecProblem> problems = SpecValidator.validate(nc);
         if (!problems.isEmpty()) {
-            throw new InputProblem(SpecValidator.INVALID_SPEC, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+            throw new InputProblem(Reason.InvalidSpec, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
         }
     }
 
@@ -151,7 +153,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         }
         pass.certificate = certificateObservation(plan);
         pass.wakeBy(plan.renewAt());
-        plan.issuedBecause().ifPresent(why -> events.normal(nc, BrokerCertificates.CERTIFICATE_ISSUED, "issued broker certificate serial "
+        plan.issuedBecause().ifPresent(why -> events.normal(nc, Reason.CertificateIssued, "issued broker certificate serial "
                 + plan.status().serial() + ", valid until " + plan.status().notAfter() + " (" + why + ")"));
         return plan.files();
     }
@@ -163,7 +165,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         List<HasMetadata> createOnly = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
         List<ResourceApplier.Outcome> outcomes = applier.applyAll(createOnly, objects, nc);
         if (routes.toCreate() != null) {
-            events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
+            events.normal(nc, Reason.RoutePasswordGenerated, "generated route password Secret " + names.routePasswordSecret());
         }
         for (int i = 0; i < objects.size(); i++) {
             if (outcomes.get(i) != ResourceApplier.Outcome.UNCHANGED) {
@@ -179,7 +181,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     }
 
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
-        return new Observation.CertificateObservation(true, BrokerCertificates.CERTIFICATE_VALID, "serving certificate serial "
+        return new Observation.CertificateObservation(true, Reason.CertificateValid, "serving certificate serial "
                 + plan.status().serial() + " valid until " + plan.status().notAfter() + "; renewal at " + plan.renewAt(), plan.status());
     }
 
@@ -197,7 +199,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     }
 
     /** Asked only of brokers that can answer: some are ready. */
-    private Observation.MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
+    private MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
         if (settings.meshProbe() == null || sts == null || sts.getStatus() == null
                 || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
             return null;
@@ -223,7 +225,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                     || !Objects.equals(old.get().getReason(), c.getReason());
             if (!changed || !said.add(c.getReason() + c.getStatus())) continue;
             boolean bad = ("False".equals(c.getStatus()) && !c.getType().equals(Conditions.PROGRESSING)
-                    && !Reasons.BROKERS_NOT_READY.equals(c.getReason()))
+                    && !Reason.BrokersNotReady.name().equals(c.getReason()))
                     || ("True".equals(c.getStatus()) && c.getType().equals(Conditions.DEGRADED));
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());

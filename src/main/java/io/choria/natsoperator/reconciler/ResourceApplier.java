@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.model.Owned;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -99,7 +100,7 @@ public final class ResourceApplier {
 
     static void requireOwned(HasMetadata actual, NatsCluster owner) {
         if (!Owned.isOwnedBy(actual.getMetadata(), owner)) {
-            throw new InputProblem(Reasons.OBJECT_NOT_OWNED, actual.getKind() + " " + actual.getMetadata().getName()
+            throw new InputProblem(Reason.ObjectNotOwned, actual.getKind() + " " + actual.getMetadata().getName()
                     + " already exists and is not owned by this NatsCluster; the operator will not adopt or"
                     + " overwrite it: rename or delete it");
         }

@@ -3,6 +3,7 @@ package io.choria.natsoperator.inputs;
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
@@ -12,7 +13,6 @@ import io.choria.natsoperator.pki.CaSecretKeys;
 import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.IssuedCertificate;
-import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.PkiException;
 import io.choria.natsoperator.pki.RenewalPolicy;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
@@ -51,7 +51,7 @@ public final class BrokerCertificates {
         } catch (PkiException e) {
             throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
         }
-        KeyAlgorithm alg = KeyAlgorithm.fromSpec(tls.getKeyAlgorithm() == TlsSpec.KeyAlgorithm.EC_P256 ? "EC-P256" : "RSA-2048");
+        TlsSpec.KeyAlgorithm alg = tls.getKeyAlgorithm();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, clusterDomain);
         String certPem = text(existingTls, "tls.crt");
         String keyPem = text(existingTls, "tls.key");

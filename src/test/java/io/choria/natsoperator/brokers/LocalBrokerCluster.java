@@ -16,7 +16,6 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.IssuedCertificate;
-import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
 import io.choria.natsoperator.pki.TestCa;
 import java.io.IOException;
@@ -309,7 +308,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         TlsSpec t = nc.getSpec().getTls();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, CLUSTER_DOMAIN);
         return authority.issue(new ServerCertificateRequest(names.clientService() + "." + names.namespace() + ".svc",
-                sans, KeyAlgorithm.valueOf(t.getKeyAlgorithm().name()), t.getValidityDays()), Instant.now());
+                sans, t.getKeyAlgorithm(), t.getValidityDays()), Instant.now());
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------

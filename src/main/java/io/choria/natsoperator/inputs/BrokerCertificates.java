@@ -57,7 +57,7 @@ public final class BrokerCertificates {
         String keyPem = text(existingTls, "tls.key");
         Optional<String> reason = RenewalPolicy.renewalReason(certPem, keyPem, ca, sans, alg, tls.getRenewBeforeDays(), now);
         if (reason.isPresent()) {
-            IssuedCertificate issued = ca.issue(new ServerCertificateRequest(commonName(names), sans, alg, tls.getValidityDays()), now);
+            IssuedCertificate issued = ca.issue(new ServerCertificateRequest(names.certificateCommonName(), sans, alg, tls.getValidityDays()), now);
             certPem = issued.certificateChainPem();
             keyPem = issued.privateKeyPem();
         }
@@ -71,12 +71,6 @@ public final class BrokerCertificates {
         TlsFiles files = new TlsFiles(certPem, keyPem, ca.trustBundlePem());
         CertificateStatus status = new CertificateStatus(names.tlsSecret(), info.notAfter().toString(), info.serialHex());
         return new Plan(files, reason, status, RenewalPolicy.renewalTime(info.notAfter(), tls.getRenewBeforeDays()));
-    }
-
-    /** The client Service's name, within the 64 characters a CN may hold. */
-    static String commonName(Names names) {
-        String cn = names.clientService() + "." + names.namespace() + ".svc";
-        return cn.length() <= 64 ? cn : names.clientService();
     }
 
     static Map<String, byte[]> bytes(Secret s) {

@@ -32,7 +32,7 @@ public final class MeshChecker {
     public static IntFunction<URI> podMonitorUris(NatsCluster defaultedNc, String clusterDomain) {
         Names names = Names.of(defaultedNc, clusterDomain);
         int port = defaultedNc.getSpec().getPorts().getMonitor();
-        return i -> URI.create("http://" + names.podFqdn(i) + ":" + port);
+        return i -> URI.create("http://" + names.podAddress(i, port));
     }
 
     /** One broker's answer: its peer count, or why it gave none. */

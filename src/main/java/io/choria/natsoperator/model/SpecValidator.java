@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class SpecValidator {
     /** {@code <name>-headless} must stay a DNS label (63 characters). */
-    public static final int MAX_NAME_LENGTH = 63 - "-headless".length();
+    public static final int MAX_NAME_LENGTH = 63 - Names.HEADLESS_SUFFIX.length();
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final long MIN_LAME_DUCK_MILLIS = 30_000;
 
@@ -30,7 +30,7 @@ public final class SpecValidator {
         } else {
             if (name.length() > MAX_NAME_LENGTH) {
                 problems.add(problem("metadata.name '" + name + "' is " + name.length() + " characters; at most "
-                        + MAX_NAME_LENGTH + " keep every broker's DNS label ('" + name + "-headless') within 63"));
+                        + MAX_NAME_LENGTH + " keep every broker's DNS label ('" + name + Names.HEADLESS_SUFFIX + "') within 63"));
             }
             if (!DNS_LABEL.matcher(name).matches()) {
                 problems.add(problem("metadata.name '" + name + "' must be a DNS label (lower-case letters, digits, '-')"));

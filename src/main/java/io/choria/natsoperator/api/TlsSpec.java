@@ -15,9 +15,21 @@ import java.util.List;
 @ValidationRule(value = "!has(self.renewBeforeDays) || !has(self.validityDays) || self.renewBeforeDays < self.validityDays",
         message = "renewBeforeDays must be less than validityDays")
 public class TlsSpec {
+    /** Key type of the broker certificate; the spec spells it as {@link #specName()}. */
     public enum KeyAlgorithm {
-        @com.fasterxml.jackson.annotation.JsonProperty("RSA-2048") RSA_2048,
-        @com.fasterxml.jackson.annotation.JsonProperty("EC-P256") EC_P256
+        @com.fasterxml.jackson.annotation.JsonProperty("RSA-2048") RSA_2048("RSA-2048"),
+        @com.fasterxml.jackson.annotation.JsonProperty("EC-P256") EC_P256("EC-P256");
+
+        private final String specName;
+
+        KeyAlgorithm(String specName) {
+            this.specName = specName;
+        }
+
+        /** The name in the spec (its JSON value), e.g. {@code RSA-2048}. */
+        public String specName() {
+            return specName;
+        }
     }
 
     @Required

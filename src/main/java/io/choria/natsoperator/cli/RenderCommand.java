@@ -1,6 +1,9 @@
 package io.choria.natsoperator.cli;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.inputs.BrokerCertificates;
+import io.choria.natsoperator.inputs.InputProblem;
+import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
@@ -9,15 +12,12 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.SpecProblem;
 import io.choria.natsoperator.model.SpecValidator;
 import io.choria.natsoperator.model.TlsFiles;
-import io.choria.natsoperator.reconciler.BrokerCertificates;
-import io.choria.natsoperator.reconciler.InputProblem;
-import java.time.Instant;
-import io.choria.natsoperator.reconciler.RoutePasswords;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

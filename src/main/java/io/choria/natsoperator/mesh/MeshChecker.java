@@ -1,9 +1,9 @@
 package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.Names;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
-import io.choria.natsoperator.reconciler.Reasons;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ public final class MeshChecker {
     public static IntFunction<URI> podMonitorUris(NatsCluster defaultedNc, String clusterDomain) {
         Names names = Names.of(defaultedNc, clusterDomain);
         int port = defaultedNc.getSpec().getPorts().getMonitor();
-        return i -> URI.create("http://" + names.podFqdn(i) + ":" + port);
+        return i -> URI.create("http://" + names.podAddress(i, port));
     }
 
     /** One broker's answer: its peer count, or why it gave none. */
@@ -95,11 +95,11 @@ public final class MeshChecker {
         if (!unreachable.isEmpty()) {
             List<String> all = new ArrayList<>(unreachable);
             all.addAll(incomplete);
-            return new MeshObservation(false, Reasons.BROKER_UNREACHABLE, String.join("; ", all));
+            return new MeshObservation(false, Reason.BrokerUnreachable, String.join("; ", all));
         }
-        if (!incomplete.isEmpty()) return new MeshObservation(false, Reasons.ROUTES_INCOMPLETE, String.join("; ", incomplete));
-        if (!extra.isEmpty()) return new MeshObservation(false, Reasons.UNEXPECTED_PEERS, String.join("; ", extra));
-        return new MeshObservation(true, Reasons.FULL_MESH, size == 1
+        if (!incomplete.isEmpty()) return new MeshObservation(false, Reason.RoutesIncomplete, String.join("; ", incomplete));
+        if (!extra.isEmpty()) return new MeshObservation(false, Reason.UnexpectedPeers, String.join("; ", extra));
+        return new MeshObservation(true, Reason.FullMesh, size == 1
                 ? "single broker, no routes needed"
                 : "each of the " + size + " brokers sees " + expected + " peers");
     }

@@ -1,7 +1,7 @@
 package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
+import io.choria.natsoperator.mesh.MeshObservation;
 
 /** How the reconciler learns whether a cluster's brokers form the full mesh. */
 @FunctionalInterface

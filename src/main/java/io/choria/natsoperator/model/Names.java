@@ -4,9 +4,14 @@ import io.choria.natsoperator.api.NatsCluster;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every name the operator gives to what it creates for one NatsCluster, in one place. */
+/**
+ * Every name the operator gives to what it creates for one NatsCluster, in one place, and every
+ * DNS name and {@code host:port} built from them.
+ */
 public record Names(String cluster, String namespace, String clusterDomain) {
     public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+    /** What the headless Service's name adds to the cluster's; a broker's DNS label holds both. */
+    public static final String HEADLESS_SUFFIX = "-headless";
 
     public static Names of(NatsCluster nc, String clusterDomain) {
         return new Names(nc.getMetadata().getName(), nc.getMetadata().getNamespace(), clusterDomain);
@@ -14,7 +19,7 @@ public record Names(String cluster, String namespace, String clusterDomain) {
 
     public String statefulSet() { return cluster; }
     public String clientService() { return cluster; }
-    public String headlessService() { return cluster + "-headless"; }
+    public String headlessService() { return cluster + HEADLESS_SUFFIX; }
     public String configMap() { return cluster + "-config"; }
     /** Generated when the user names no route password Secret. */
     public String routePasswordSecret() { return cluster + "-routes"; }
@@ -28,28 +33,79 @@ public record Names(String cluster, String namespace, String clusterDomain) {
 
     public String pod(int ordinal) { return cluster + "-" + ordinal; }
 
+    /** {@code host:port}. */
+    public static String hostPort(String host, int port) {
+        return host + ":" + port;
+    }
+
+    /** {@code <name>.<namespace>}: a Service (or a pod's headless-Service name) as seen from another namespace. */
+    private String inNamespace(String name) {
+        return name + "." + namespace;
+    }
+
+    /** {@code <service>.<namespace>.svc}, without the cluster domain. */
+    public String serviceHost(String service) {
+        return inNamespace(service) + ".svc";
+    }
+
+    /** {@code <service>.<namespace>.svc.<cluster domain>}. */
+    public String serviceFqdn(String service) {
+        return serviceHost(service) + "." + clusterDomain;
+    }
+
+    /** The client Service in-cluster, {@code <name>.<namespace>.svc}. */
+    public String clientServiceHost() {
+        return serviceHost(clientService());
+    }
+
+    /** {@code <scheme>://<name>.<namespace>.svc:<port>}: the client Service as a URL. */
+    public String clientServiceUrl(String scheme, int port) {
+        return scheme + "://" + hostPort(clientServiceHost(), port);
+    }
+
+    /** The broker certificate's common name: the client Service's host, or its bare name when that exceeds the 64 characters a CN may hold. */
+    public String certificateCommonName() {
+        String cn = clientServiceHost();
+        return cn.length() <= 64 ? cn : clientService();
+    }
+
+    /** {@code <pod>.<name>-headless}: one broker through the headless Service, within its namespace. */
+    private String podInHeadlessService(int ordinal) {
+        return pod(ordinal) + "." + headlessService();
+    }
+
+    /** One broker through the headless Service, {@code <pod>.<name>-headless.<namespace>.svc}, without the cluster domain. */
+    public String podHost(int ordinal) {
+        return serviceHost(podInHeadlessService(ordinal));
+    }
+
     /** Stable DNS name of one broker through the headless Service, with the cluster domain. */
     public String podFqdn(int ordinal) {
-        return pod(ordinal) + "." + headlessService() + "." + namespace + ".svc." + clusterDomain;
+        return serviceFqdn(podInHeadlessService(ordinal));
+    }
+
+    /** {@code <pod fqdn>:<port>}: one broker's address, e.g. for its routes or its monitoring endpoint. */
+    public String podAddress(int ordinal, int port) {
+        return hostPort(podFqdn(ordinal), port);
     }
 
     /** Every DNS name a broker may be reached by, for the certificate's SANs (with the puppet alias when it is on). */
     public List<String> brokerDnsNames(int size, boolean puppetAlias) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            String base = pod(i) + "." + headlessService();
+            String base = podInHeadlessService(i);
             names.add(base);
-            names.add(base + "." + namespace);
-            names.add(base + "." + namespace + ".svc");
+            names.add(inNamespace(base));
+            names.add(podHost(i));
             names.add(podFqdn(i));
         }
         List<String> services = new ArrayList<>(List.of(clientService(), headlessService()));
         if (puppetAlias) services.add(puppetAliasService());
         for (String svc : services) {
             names.add(svc);
-            names.add(svc + "." + namespace);
-            names.add(svc + "." + namespace + ".svc");
-            names.add(svc + "." + namespace + ".svc." + clusterDomain);
+            names.add(inNamespace(svc));
+            names.add(serviceHost(svc));
+            names.add(serviceFqdn(svc));
         }
         return names;
     }

@@ -52,8 +52,7 @@ public final class NatsClusterModel {
     /** For status.clientURLs: the client Service, in-cluster. */
     public static List<String> clientUrls(NatsCluster nc) {
         String scheme = nc.getSpec().getTls() != null ? "tls" : "nats";
-        return List.of(scheme + "://" + nc.getMetadata().getName() + "." + nc.getMetadata().getNamespace() + ".svc:"
-                + nc.getSpec().getPorts().getClient());
+        return List.of(Names.of(nc, Names.DEFAULT_CLUSTER_DOMAIN).clientServiceUrl(scheme, nc.getSpec().getPorts().getClient()));
     }
 
     /** For status.middlewareHosts, the value of plugin.choria.middleware_hosts. */
@@ -61,7 +60,7 @@ public final class NatsClusterModel {
         Names names = Names.of(nc, Names.DEFAULT_CLUSTER_DOMAIN);
         List<String> hosts = new ArrayList<>();
         for (int i = 0; i < nc.getSpec().getSize(); i++) {
-            hosts.add(names.pod(i) + "." + names.headlessService() + "." + names.namespace() + ".svc:" + nc.getSpec().getPorts().getClient());
+            hosts.add(Names.hostPort(names.podHost(i), nc.getSpec().getPorts().getClient()));
         }
         return String.join(",", hosts);
     }

@@ -31,7 +31,7 @@ public final class NatsConfig {
         c.append("server_name: $").append(POD_NAME_ENV).append('\n');
         if (paths.listenHost() != null) {
             c.append("host: ").append(quote(paths.listenHost())).append('\n');
-            c.append("http: ").append(quote(paths.listenHost() + ":" + spec.getPorts().getMonitor())).append('\n');
+            c.append("http: ").append(quote(Names.hostPort(paths.listenHost(), spec.getPorts().getMonitor()))).append('\n');
         } else {
             c.append("http_port: ").append(spec.getPorts().getMonitor()).append('\n');
         }
@@ -72,7 +72,7 @@ public final class NatsConfig {
         String userInfo = ROUTE_USER + ":" + urlEncoded(password);
         String scheme = "nats-route://";
         for (int i = 0; i < size; i++) {
-            c.append("  ").append(quote(scheme + userInfo + "@" + names.podFqdn(i) + ":" + clusterPort)).append('\n');
+            c.append("  ").append(quote(scheme + userInfo + "@" + names.podAddress(i, clusterPort))).append('\n');
         }
         c.append("]\n");
         return c.toString();

@@ -2,6 +2,7 @@ package io.choria.natsoperator.model;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.TlsSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,9 +15,8 @@ import java.util.regex.Pattern;
  * without schema validation give the same answer) and for what the schema cannot express.
  */
 public final class SpecValidator {
-    public static final String INVALID_SPEC = "InvalidSpec";
     /** {@code <name>-headless} must stay a DNS label (63 characters). */
-    public static final int MAX_NAME_LENGTH = 63 - "-headless".length();
+    public static final int MAX_NAME_LENGTH = 63 - Names.HEADLESS_SUFFIX.length();
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final long MIN_LAME_DUCK_MILLIS = 30_000;
 
@@ -30,7 +30,7 @@ public final class SpecValidator {
         } else {
             if (name.length() > MAX_NAME_LENGTH) {
                 problems.add(problem("metadata.name '" + name + "' is " + name.length() + " characters; at most "
-                        + MAX_NAME_LENGTH + " keep every broker's DNS label ('" + name + "-headless') within 63"));
+                        + MAX_NAME_LENGTH + " keep every broker's DNS label ('" + name + Names.HEADLESS_SUFFIX + "') within 63"));
             }
             if (!DNS_LABEL.matcher(name).matches()) {
                 problems.add(problem("metadata.name '" + name + "' must be a DNS label (lower-case letters, digits, '-')"));
@@ -85,6 +85,6 @@ public final class SpecValidator {
     }
 
     private static SpecProblem problem(String message) {
-        return new SpecProblem(INVALID_SPEC, message);
+        return new SpecProblem(Reason.InvalidSpec, message);
     }
 }

@@ -1,5 +1,6 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.Reason;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +26,14 @@ public final class CaSecretKeys {
         Map<String, byte[]> data = secretData == null ? Map.of() : secretData;
         String cert = certKey != null ? certKey : firstPresent(data, CONVENTIONS.stream().map(Pair::cert).toList());
         if (cert == null || isEmpty(data.get(cert))) {
-            throw new PkiException(PkiException.Reason.CaCertificateMissing,
+            throw new PkiException(Reason.CaCertificateMissing,
                     "CA Secret has no certificate under " + looked(certKey, Pair::cert));
         }
         // Pair the key with the cert's convention so a tls.key never goes with a ca.crt by accident.
         String key = keyKey != null ? keyKey : matchingKeyName(cert, data);
         if (key == null || isEmpty(data.get(key))) {
             String where = key != null ? quote(key) : looked(null, Pair::key);
-            throw new PkiException(PkiException.Reason.CaKeyMissing,
+            throw new PkiException(Reason.CaKeyMissing,
                     "CA Secret has no private key under " + where + " (certificate found under '" + cert + "')");
         }
         return new CaMaterial(text(data.get(cert)), text(data.get(key)), cert, key);

@@ -1,16 +1,15 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,9 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.Optional;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -43,8 +40,6 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.IPAddress;
-
-import io.choria.natsoperator.pki.PkiException.Reason;
 
 /** A CA loaded from a PEM bundle and its key (typically Puppet's), able to issue broker certificates. */
 public final class CertificateAuthority {
@@ -209,7 +204,7 @@ public final class CertificateAuthority {
 
     private IssuedCertificate issueNow(ServerCertificateRequest req, Instant now) {
         try {
-            KeyPair leafKeys = generateKeyPair(req.keyAlgorithm());
+            KeyPair leafKeys = KeyAlgorithms.generate(req.keyAlgorithm());
             X509Certificate ca = signingCertificate();
             BigInteger serial = randomSerial();
             Instant notAfter = now.plus(Duration.ofDays(req.validityDays()));
@@ -263,21 +258,6 @@ public final class CertificateAuthority {
         return new GeneralNames(names.stream()
                 .map(n -> IPAddress.isValid(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n))
                 .toArray(GeneralName[]::new));
-    }
-
-    static KeyPair generateKeyPair(KeyAlgorithm alg) throws GeneralSecurityException {
-        return switch (alg) {
-            case RSA_2048 -> {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048, RANDOM);
-                yield g.generateKeyPair();
-            }
-            case EC_P256 -> {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-                g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-                yield g.generateKeyPair();
-            }
-        };
     }
 
     /** 127 random bits, never zero: positive, unique in practice, and within the 20-octet limit. */

@@ -1,5 +1,6 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.Reason;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
@@ -12,10 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-
 import org.bouncycastle.util.IPAddress;
-
-import io.choria.natsoperator.pki.PkiException.Reason;
 
 /** What the operator needs to know about an existing server certificate (the first one of a chain). */
 public final class CertificateInfo {

@@ -1,22 +1,13 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.Reason;
+
 /**
- * A CA that cannot be used, with a reason fit for a status condition.
+ * A CA that cannot be used, with a reason fit for a status condition (one of the {@code Ca*} reasons).
  * Messages are single lines meant for users and must never carry key material,
  * which is why key parsing errors are not chained as causes.
  */
 public final class PkiException extends Exception {
-
-    public enum Reason {
-        CaCertificateMissing,
-        CaKeyMissing,
-        CaCertificateInvalid,
-        CaKeyInvalid,
-        CaKeyEncrypted,
-        CaKeyMismatch,
-        CaNotACertificateAuthority,
-        CaExpired
-    }
 
     private final Reason reason;
 

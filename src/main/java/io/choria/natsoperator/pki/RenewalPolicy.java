@@ -1,5 +1,6 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +34,7 @@ public final class RenewalPolicy {
         if (!info.issuedBy(ca)) {
             return Optional.of("issued by a different CA");
         }
-        Optional<KeyAlgorithm> current = KeyAlgorithm.of(info.publicKey());
+        Optional<KeyAlgorithm> current = KeyAlgorithms.of(info.publicKey());
         if (current.isEmpty() || current.get() != alg) {
             return Optional.of("key algorithm changed (" + current.map(KeyAlgorithm::specName).orElse(info.publicKey().getAlgorithm())
                     + " -> " + alg.specName() + ")");

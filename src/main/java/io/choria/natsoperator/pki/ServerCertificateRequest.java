@@ -1,5 +1,6 @@
 package io.choria.natsoperator.pki;
 
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

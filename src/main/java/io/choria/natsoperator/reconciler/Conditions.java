@@ -1,5 +1,6 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.api.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
@@ -17,12 +18,12 @@ public final class Conditions {
 
     private Conditions() {}
 
-    public static Condition of(String type, boolean status, String reason, String message, Long generation,
+    public static Condition of(String type, boolean status, Reason reason, String message, Long generation,
             List<Condition> previous, Instant now) {
         String s = status ? "True" : "False";
         String since = find(previous, type).filter(p -> s.equals(p.getStatus())).map(Condition::getLastTransitionTime)
                 .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
-        return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
+        return new ConditionBuilder().withType(type).withStatus(s).withReason(reason.name()).withMessage(message)
                 .withObservedGeneration(generation).withLastTransitionTime(since).build();
     }
 

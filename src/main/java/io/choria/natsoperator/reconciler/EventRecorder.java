@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,6 +24,15 @@ public class EventRecorder {
         this.client = client;
     }
 
+    public void normal(NatsCluster nc, Reason reason, String message) {
+        normal(nc, reason.name(), message);
+    }
+
+    public void warning(NatsCluster nc, Reason reason, String message) {
+        warning(nc, reason.name(), message);
+    }
+
+    /** {@code reason} is a {@link Reason}'s name, e.g. the reason of a condition that changed. */
     public void normal(NatsCluster nc, String reason, String message) {
         record(nc, "Normal", reason, message);
     }

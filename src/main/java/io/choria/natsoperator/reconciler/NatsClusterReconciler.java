@@ -2,6 +2,11 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.inputs.BrokerCertificates;
+import io.choria.natsoperator.inputs.InputProblem;
+import io.choria.natsoperator.inputs.RoutePasswords;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.ModelInputs;
@@ -121,7 +126,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private static void validate(NatsCluster nc) {
         List<SpecProblem> problems = SpecValidator.validate(nc);
         if (!problems.isEmpty()) {
-            throw new InputProblem(SpecValidator.INVALID_SPEC, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+            throw new InputProblem(Reason.InvalidSpec, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
         }
     }
 
@@ -138,7 +143,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         }
         pass.certificate = certificateObservation(plan);
         pass.wakeBy(plan.renewAt());
-        plan.issuedBecause().ifPresent(why -> events.normal(nc, BrokerCertificates.CERTIFICATE_ISSUED, "issued broker certificate serial "
+        plan.issuedBecause().ifPresent(why -> events.normal(nc, Reason.CertificateIssued, "issued broker certificate serial "
                 + plan.status().serial() + ", valid until " + plan.status().notAfter() + " (" + why + ")"));
         return plan.files();
     }
@@ -151,16 +156,16 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         try {
             changes = owned.apply(nc, names, desired, createFirst);
         } catch (OwnedObjects.NotOwned foreign) {
-            throw new InputProblem(Reasons.OBJECT_NOT_OWNED, foreign.getMessage());
+            throw new InputProblem(Reason.ObjectNotOwned, foreign.getMessage());
         }
         if (routes.toCreate() != null) {
-            events.normal(nc, "RoutePasswordGenerated", "generated route password Secret " + names.routePasswordSecret());
+            events.normal(nc, Reason.RoutePasswordGenerated, "generated route password Secret " + names.routePasswordSecret());
         }
         changes.forEach(c -> LOG.info("{} {} {}/{}", c.outcome(), c.kind(), names.namespace(), c.name()));
     }
 
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
-        return new Observation.CertificateObservation(true, BrokerCertificates.CERTIFICATE_VALID, "serving certificate serial "
+        return new Observation.CertificateObservation(true, Reason.CertificateValid, "serving certificate serial "
                 + plan.status().serial() + " valid until " + plan.status().notAfter() + "; renewal at " + plan.renewAt(), plan.status());
     }
 
@@ -178,7 +183,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     }
 
     /** Asked only of brokers that can answer: some are ready. */
-    private Observation.MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
+    private MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
         if (settings.meshProbe() == null || sts == null || sts.getStatus() == null
                 || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
             return null;
@@ -218,7 +223,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             boolean degraded = c.getType().equals(Conditions.DEGRADED);
             boolean progressing = c.getType().equals(Conditions.PROGRESSING);
             boolean bad = degraded ? "True".equals(c.getStatus())
-                    : "False".equals(c.getStatus()) && !progressing && !Reasons.BROKERS_NOT_READY.equals(c.getReason());
+                    : "False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason());
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());
             } else if (old.isPresent() || (progressing && "True".equals(c.getStatus()))) {

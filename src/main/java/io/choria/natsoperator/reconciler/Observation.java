@@ -1,6 +1,9 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.CertificateStatus;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.inputs.InputProblem;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 
 /**
@@ -11,8 +14,5 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
 
     /** The certificate outcome: ready with its status, or not ready with a reason. */
-    public record CertificateObservation(boolean ready, String reason, String message, CertificateStatus status) {}
-
-    /** From the brokers' monitoring endpoints: meshed or not, and why. */
-    public record MeshObservation(boolean meshed, String reason, String message) {}
+    public record CertificateObservation(boolean ready, Reason reason, String message, CertificateStatus status) {}
 }

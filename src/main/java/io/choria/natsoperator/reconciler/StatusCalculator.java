@@ -2,6 +2,7 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -45,17 +46,17 @@ public final class StatusCalculator {
             conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, seen.certificate().ready(), seen.certificate().reason(),
                     seen.certificate().message(), gen, prev, now));
         } else if (nc.getSpec().getTls() == null) {
-            conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, false, BrokerCertificates.TLS_NOT_CONFIGURED,
+            conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, false, Reason.TlsNotConfigured,
                     "spec.tls is not set: brokers serve clients and routes without TLS (insecure)", gen, prev, now));
         }
         // Progressing
-        String progress = progress(sts, size);
+        Reason progress = progress(sts, size);
         boolean blocked = seen.problem() != null;
         if (blocked) {
-            conditions.add(Conditions.of(Conditions.PROGRESSING, false, Reasons.BLOCKED,
+            conditions.add(Conditions.of(Conditions.PROGRESSING, false, Reason.Blocked,
                     "waiting for the problem in the Ready condition to be fixed", gen, prev, now));
         } else {
-            conditions.add(Conditions.of(Conditions.PROGRESSING, !progress.equals(Reasons.STABLE), progress,
+            conditions.add(Conditions.of(Conditions.PROGRESSING, progress != Reason.Stable, progress,
                     progressMessage(progress, st, size), gen, prev, now));
         }
         // Ready
@@ -66,9 +67,9 @@ public final class StatusCalculator {
         } else if (brokersReady) {
             String msg = size + "/" + size + " brokers ready";
             if (nc.getSpec().getTls() == null) msg += "; spec.tls is not set, so clients connect without TLS (insecure)";
-            readyCond = Conditions.of(Conditions.READY, true, Reasons.BROKERS_READY, msg, gen, prev, now);
+            readyCond = Conditions.of(Conditions.READY, true, Reason.BrokersReady, msg, gen, prev, now);
         } else {
-            readyCond = Conditions.of(Conditions.READY, false, Reasons.BROKERS_NOT_READY,
+            readyCond = Conditions.of(Conditions.READY, false, Reason.BrokersNotReady,
                     ready + "/" + size + " brokers ready" + (sts == null ? " (no StatefulSet yet)" : ""), gen, prev, now);
         }
         conditions.add(0, readyCond);
@@ -82,14 +83,14 @@ public final class StatusCalculator {
                 && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
         // A broker the operator cannot reach says more about the operator's network than the mesh.
         boolean meshBroken = seen.mesh() != null && !seen.mesh().meshed() && brokersReady
-                && !Reasons.BROKER_UNREACHABLE.equals(seen.mesh().reason());
+                && !Reason.BrokerUnreachable.equals(seen.mesh().reason());
         if (unreadyTooLong) {
-            conditions.add(Conditions.of(Conditions.DEGRADED, true, Reasons.BROKERS_UNAVAILABLE, ready + "/" + size
+            conditions.add(Conditions.of(Conditions.DEGRADED, true, Reason.BrokersUnavailable, ready + "/" + size
                     + " brokers ready for longer than " + DEGRADED_GRACE.toMinutes() + " minutes", gen, prev, now));
         } else if (meshBroken) {
             conditions.add(Conditions.of(Conditions.DEGRADED, true, seen.mesh().reason(), seen.mesh().message(), gen, prev, now));
         } else {
-            conditions.add(Conditions.of(Conditions.DEGRADED, false, Reasons.AS_EXPECTED, "no fault seen", gen, prev, now));
+            conditions.add(Conditions.of(Conditions.DEGRADED, false, Reason.AsExpected, "no fault seen", gen, prev, now));
         }
         s.setConditions(conditions);
         s.setPhase(readyCond.getReason());
@@ -108,24 +109,24 @@ public final class StatusCalculator {
                 && (st.getUpdateRevision() == null || st.getUpdateRevision().equals(st.getCurrentRevision()));
     }
 
-    static String progress(StatefulSet sts, int size) {
-        if (sts == null || sts.getStatus() == null) return Reasons.CREATING;
+    static Reason progress(StatefulSet sts, int size) {
+        if (sts == null || sts.getStatus() == null) return Reason.Creating;
         StatefulSetStatus st = sts.getStatus();
         int replicas = nz(st.getReplicas());
-        if (st.getObservedGeneration() == null && replicas == 0) return Reasons.CREATING;
-        if (replicas < size) return Reasons.SCALING_UP;
-        if (replicas > size) return Reasons.SCALING_DOWN;
+        if (st.getObservedGeneration() == null && replicas == 0) return Reason.Creating;
+        if (replicas < size) return Reason.ScalingUp;
+        if (replicas > size) return Reason.ScalingDown;
         boolean revisionsDiffer = st.getUpdateRevision() != null && !st.getUpdateRevision().equals(st.getCurrentRevision());
         boolean behind = st.getObservedGeneration() == null || st.getObservedGeneration() < nzl(sts.getMetadata().getGeneration());
-        if (revisionsDiffer || nz(st.getUpdatedReplicas()) < size || behind) return Reasons.ROLLING_UPDATE;
-        return Reasons.STABLE;
+        if (revisionsDiffer || nz(st.getUpdatedReplicas()) < size || behind) return Reason.RollingUpdate;
+        return Reason.Stable;
     }
 
-    private static String progressMessage(String progress, StatefulSetStatus st, int size) {
+    private static String progressMessage(Reason progress, StatefulSetStatus st, int size) {
         return switch (progress) {
-            case Reasons.CREATING -> "creating " + size + " brokers";
-            case Reasons.SCALING_UP, Reasons.SCALING_DOWN -> "scaling from " + nz(st.getReplicas()) + " to " + size + " brokers";
-            case Reasons.ROLLING_UPDATE -> nz(st.getUpdatedReplicas()) + "/" + size + " brokers updated to revision "
+            case Creating -> "creating " + size + " brokers";
+            case ScalingUp, ScalingDown -> "scaling from " + nz(st.getReplicas()) + " to " + size + " brokers";
+            case RollingUpdate -> nz(st.getUpdatedReplicas()) + "/" + size + " brokers updated to revision "
                     + st.getUpdateRevision();
             default -> "no change in progress";
         };

@@ -1,13 +1,12 @@
 package io.choria.natsoperator.bench;
 
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
+import io.choria.natsoperator.pki.CertificateAuthority;
+import io.choria.natsoperator.pki.ServerCertificateRequest;
+import io.choria.natsoperator.pki.TestCa;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-
-import io.choria.natsoperator.pki.CertificateAuthority;
-import io.choria.natsoperator.pki.KeyAlgorithm;
-import io.choria.natsoperator.pki.ServerCertificateRequest;
-import io.choria.natsoperator.pki.TestCa;
 
 /**
  * How long one broker certificate takes to issue, key generation included, for each key algorithm.

@@ -1,15 +1,15 @@
 package io.choria.natsoperator.brokers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choria.natsoperator.mesh.MeshChecker;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.reconciler.Conditions;
 import io.choria.natsoperator.reconciler.Observation;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
 import io.choria.natsoperator.reconciler.StatusCalculator;
 import io.choria.natsoperator.testing.Await;
 import io.fabric8.kubernetes.api.model.Condition;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -21,11 +21,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /** Bounded waits and the RoutesMeshed condition as the reconciler would compute it, for the real-broker tests. */
 final class BrokerAsserts {

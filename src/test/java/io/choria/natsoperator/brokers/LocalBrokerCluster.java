@@ -3,6 +3,7 @@ package io.choria.natsoperator.brokers;
 import io.choria.natsoperator.api.CaSecretReference;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.TlsSpec;
+import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.model.BrokerPaths;
 import io.choria.natsoperator.model.BrokerSecrets;
@@ -15,10 +16,8 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.IssuedCertificate;
-import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
 import io.choria.natsoperator.pki.TestCa;
-import io.choria.natsoperator.reconciler.BrokerCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -309,7 +308,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         TlsSpec t = nc.getSpec().getTls();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, CLUSTER_DOMAIN);
         return authority.issue(new ServerCertificateRequest(names.clientService() + "." + names.namespace() + ".svc",
-                sans, KeyAlgorithm.valueOf(t.getKeyAlgorithm().name()), t.getValidityDays()), Instant.now());
+                sans, t.getKeyAlgorithm(), t.getValidityDays()), Instant.now());
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------

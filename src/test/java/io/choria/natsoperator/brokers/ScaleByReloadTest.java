@@ -3,9 +3,9 @@ package io.choria.natsoperator.brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.pki.CertificateInfo;
-import io.choria.natsoperator.reconciler.BrokerCertificates;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.ConnectionListener.Events;

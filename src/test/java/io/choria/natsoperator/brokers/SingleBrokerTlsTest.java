@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.pki.TestCa;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
-import io.choria.natsoperator.reconciler.Reasons;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -61,6 +61,6 @@ class SingleBrokerTlsTest {
     void aSingleBrokerIsMeshedWithoutRoutes() {
         MeshObservation mesh = BrokerAsserts.check(broker);
         assertTrue(mesh.meshed(), mesh.toString());
-        assertEquals(Reasons.FULL_MESH, mesh.reason());
+        assertEquals(Reason.FullMesh, mesh.reason());
     }
 }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.mesh.MonitorClient;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
-import io.choria.natsoperator.reconciler.Reasons;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
@@ -82,7 +82,7 @@ class ThreeBrokerMeshTest {
         BrokerAsserts.awaitRemotes(brokers, List.of(2, 2, 2));
         MeshObservation mesh = BrokerAsserts.check(brokers);
         assertTrue(mesh.meshed(), mesh.toString());
-        assertEquals(Reasons.FULL_MESH, mesh.reason());
+        assertEquals(Reason.FullMesh, mesh.reason());
         var condition = BrokerAsserts.routesMeshedCondition(brokers, mesh);
         assertEquals("True", condition.getStatus());
         assertEquals("each of the 3 brokers sees 2 peers", condition.getMessage());
@@ -95,11 +95,11 @@ class ThreeBrokerMeshTest {
         try {
             MeshObservation mesh = BrokerAsserts.check(brokers);
             assertFalse(mesh.meshed());
-            assertEquals(Reasons.BROKER_UNREACHABLE, mesh.reason());
+            assertEquals(Reason.BrokerUnreachable, mesh.reason());
             assertTrue(mesh.message().startsWith("broker-2 did not answer /varz: connection refused"), mesh.message());
             var condition = BrokerAsserts.routesMeshedCondition(brokers, mesh);
             assertEquals("False", condition.getStatus());
-            assertEquals(Reasons.BROKER_UNREACHABLE, condition.getReason());
+            assertEquals(Reason.BrokerUnreachable.name(), condition.getReason());
             // The survivors notice the lost route and see only each other.
             BrokerAsserts.awaitRemotes(brokers, List.of(1, 1, -1));
         } finally {

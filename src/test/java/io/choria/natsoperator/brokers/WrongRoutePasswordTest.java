@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
-import io.choria.natsoperator.reconciler.Reasons;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import java.time.Duration;
@@ -31,7 +31,7 @@ class WrongRoutePasswordTest {
             MeshObservation mesh = Await.until("broker-2 named", Duration.ofSeconds(10), () -> BrokerAsserts.check(brokers),
                     m -> m.message().contains("broker-2 sees 0 of 2 peers"));
             assertFalse(mesh.meshed());
-            assertEquals(Reasons.ROUTES_INCOMPLETE, mesh.reason());
+            assertEquals(Reason.RoutesIncomplete, mesh.reason());
             assertEquals("False", BrokerAsserts.routesMeshedCondition(brokers, mesh).getStatus());
             for (int sample = 0; sample < 5; sample++) {
                 MeshObservation again = BrokerAsserts.check(brokers);

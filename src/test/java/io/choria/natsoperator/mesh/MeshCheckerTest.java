@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshChecker.BrokerView;
-import io.choria.natsoperator.reconciler.Observation.MeshObservation;
-import io.choria.natsoperator.reconciler.Reasons;
+import io.choria.natsoperator.mesh.MeshObservation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class MeshCheckerTest {
     void everyBrokerSeeingSizeMinusOnePeersIsAFullMesh() {
         MeshObservation m = MeshChecker.judge(3, List.of(view(0, 2), view(1, 2), view(2, 2)));
         assertTrue(m.meshed());
-        assertEquals(Reasons.FULL_MESH, m.reason());
+        assertEquals(Reason.FullMesh, m.reason());
     }
 
     @Test
@@ -26,7 +26,7 @@ class MeshCheckerTest {
         MeshObservation m = MeshChecker.judge(3, List.of(view(0, 1), view(1, 1),
                 new BrokerView("broker-2", null, "connection refused")));
         assertFalse(m.meshed());
-        assertEquals(Reasons.BROKER_UNREACHABLE, m.reason());
+        assertEquals(Reason.BrokerUnreachable, m.reason());
         assertEquals("broker-2 did not answer /varz: connection refused; broker-0 sees 1 of 2 peers; broker-1 sees 1 of 2 peers",
                 m.message());
     }
@@ -35,7 +35,7 @@ class MeshCheckerTest {
     void morePeersThanTheSpecAsksForIsNotAMesh() {
         MeshObservation m = MeshChecker.judge(3, List.of(view(0, 4), view(1, 2), view(2, 2)));
         assertFalse(m.meshed());
-        assertEquals(Reasons.UNEXPECTED_PEERS, m.reason());
+        assertEquals(Reason.UnexpectedPeers, m.reason());
         assertEquals("broker-0 sees 4 peers, expected 2", m.message());
     }
 
@@ -53,7 +53,7 @@ class MeshCheckerTest {
         MeshObservation m = new MeshChecker(new MonitorClient(java.time.Duration.ofMillis(500)))
                 .check(nc, i -> java.net.URI.create("http://broker-single-" + i + ".invalid:8222"));
         assertFalse(m.meshed());
-        assertEquals(Reasons.BROKER_UNREACHABLE, m.reason());
+        assertEquals(Reason.BrokerUnreachable, m.reason());
         assertTrue(m.message().startsWith("broker-single-0 did not answer /varz: "), m.message());
     }
 

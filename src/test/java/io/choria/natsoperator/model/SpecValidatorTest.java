@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.testing.Examples;
 import java.util.List;
@@ -20,7 +21,7 @@ class SpecValidatorTest {
     static void assertProblem(String fragment, Consumer<NatsCluster> change) {
         List<SpecProblem> p = problems(change);
         assertEquals(1, p.size(), p.toString());
-        assertEquals("InvalidSpec", p.get(0).reason());
+        assertEquals(Reason.InvalidSpec, p.get(0).reason());
         assertTrue(p.get(0).message().contains(fragment), p.get(0).message());
     }
 

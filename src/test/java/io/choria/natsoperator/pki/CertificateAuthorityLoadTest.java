@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.choria.natsoperator.pki.PkiException.Reason;
 
 class CertificateAuthorityLoadTest {
 

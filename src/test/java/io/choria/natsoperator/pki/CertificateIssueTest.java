@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
-
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
@@ -67,7 +67,7 @@ class CertificateIssueTest {
 
         assertEquals("SHA256withECDSA", leaf.getSigAlgName());
         assertEquals("RSA", leaf.getPublicKey().getAlgorithm());
-        assertEquals(KeyAlgorithm.RSA_2048, KeyAlgorithm.of(leaf.getPublicKey()).orElseThrow());
+        assertEquals(KeyAlgorithm.RSA_2048, KeyAlgorithms.of(leaf.getPublicKey()).orElseThrow());
         leaf.verify(ec.certificate().getPublicKey());
         assertArrayEquals(new boolean[] {true, false, true, false, false, false, false, false, false}, leaf.getKeyUsage());
         assertServerLeafBasics(leaf, issued);

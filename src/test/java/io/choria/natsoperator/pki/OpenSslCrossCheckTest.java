@@ -3,6 +3,8 @@ package io.choria.natsoperator.pki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class OpenSslCrossCheckTest {
         run("pkey", "-in", plain.toString(), "-aes256", "-passout", "pass:secret", "-out", enc.toString());
         PkiException e = org.junit.jupiter.api.Assertions.assertThrows(PkiException.class,
                 () -> CertificateAuthority.load(rsa.certPem(), Files.readString(enc), Instant.now()));
-        assertEquals(PkiException.Reason.CaKeyEncrypted, e.reason());
+        assertEquals(Reason.CaKeyEncrypted, e.reason());
     }
 
     private void issueFromOpensslCaAndVerify(Path caCrt, Path caKey) throws Exception {

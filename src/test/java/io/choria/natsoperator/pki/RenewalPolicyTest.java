@@ -3,11 +3,12 @@ package io.choria.natsoperator.pki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +112,6 @@ class RenewalPolicyTest {
         assertTrue(info.issuedBy(ca));
         assertTrue(!info.issuedBy(otherCa));
         assertEquals(java.util.Set.of("broker-0.broker-headless.choria.svc", "broker.choria.svc"), info.dnsNames());
-        CertificateAuthorityLoadTest.assertReason(PkiException.Reason.CaCertificateInvalid, () -> CertificateInfo.parse("nothing"));
+        CertificateAuthorityLoadTest.assertReason(Reason.CaCertificateInvalid, () -> CertificateInfo.parse("nothing"));
     }
 }

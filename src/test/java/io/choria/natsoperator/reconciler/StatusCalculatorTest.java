@@ -3,6 +3,8 @@ package io.choria.natsoperator.reconciler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.testing.Examples;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -89,7 +91,7 @@ class StatusCalculatorTest {
     @Test
     void aProblemBlocksAndNamesItsReason() {
         var s = StatusCalculator.compute(nc(), new Observation(null,
-                new InputProblem("RoutePasswordSecretNotFound", "route password Secret 'x' not found"), null, null), T0);
+                new InputProblem(Reason.RoutePasswordSecretNotFound, "route password Secret 'x' not found"), null, null), T0);
         assertEquals("False", status(s, "Ready"));
         assertEquals("RoutePasswordSecretNotFound", reason(s, "Ready"));
         assertEquals("RoutePasswordSecretNotFound", s.getPhase());

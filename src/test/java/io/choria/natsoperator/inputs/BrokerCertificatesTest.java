@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.CaSecretReference;
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.pki.CertificateInfo;
@@ -94,11 +95,11 @@ class BrokerCertificatesTest {
     @Test
     void badCaIsAnInputProblemWithADistinctReason() {
         NatsCluster nc = withTls();
-        assertEquals("CaSecretNotFound", assertThrows(InputProblem.class,
+        assertEquals(Reason.CaSecretNotFound, assertThrows(InputProblem.class,
                 () -> BrokerCertificates.plan(nc, null, null, "cluster.local", NOW)).reason());
         Secret noKey = new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
                 .addToStringData("ca.crt", CA.certPem()).build();
-        assertEquals("CaKeyMissing", assertThrows(InputProblem.class,
+        assertEquals(Reason.CaKeyMissing, assertThrows(InputProblem.class,
                 () -> BrokerCertificates.plan(nc, noKey, null, "cluster.local", NOW)).reason());
     }
 }

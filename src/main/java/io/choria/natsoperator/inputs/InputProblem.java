@@ -1,18 +1,20 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
+
+import io.choria.natsoperator.api.Reason;
 
 /**
  * An input the operator cannot honour (a Secret missing, a foreign object in the way). The
  * reconciler turns it into Ready=False with this reason and an Event, and changes nothing.
  */
 public final class InputProblem extends RuntimeException {
-    private final String reason;
+    private final Reason reason;
 
-    public InputProblem(String reason, String message) {
+    public InputProblem(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
-    public String reason() {
+    public Reason reason() {
         return reason;
     }
 }

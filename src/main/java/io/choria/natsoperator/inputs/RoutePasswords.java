@@ -1,6 +1,7 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
@@ -28,16 +29,16 @@ public final class RoutePasswords {
         SecretKeyReference ref = reference(nc);
         Secret secret = lookup.apply(ref.getName());
         if (secret == null) {
-            throw new InputProblem(Reasons.ROUTE_PASSWORD_SECRET_NOT_FOUND, "route password Secret '" + ref.getName()
+            throw new InputProblem(Reason.RoutePasswordSecretNotFound, "route password Secret '" + ref.getName()
                     + "' (spec.routes.passwordSecretRef) not found in namespace " + nc.getMetadata().getNamespace());
         }
         String password = BrokerSecrets.decode(secret, ref.getKey());
         if (password == null) {
-            throw new InputProblem(Reasons.ROUTE_PASSWORD_KEY_MISSING, "route password Secret '" + ref.getName()
+            throw new InputProblem(Reason.RoutePasswordKeyMissing, "route password Secret '" + ref.getName()
                     + "' has no key '" + ref.getKey() + "'");
         }
         if (password.isBlank()) {
-            throw new InputProblem(Reasons.ROUTE_PASSWORD_EMPTY, "route password in Secret '" + ref.getName()
+            throw new InputProblem(Reason.RoutePasswordEmpty, "route password in Secret '" + ref.getName()
                     + "' key '" + ref.getKey() + "' is empty");
         }
         return password.strip();
@@ -47,7 +48,7 @@ public final class RoutePasswords {
     public static String fromGeneratedSecret(Secret existing, Names names) {
         String password = BrokerSecrets.decode(existing, BrokerSecrets.PASSWORD_KEY);
         if (existing != null && (password == null || password.isBlank())) {
-            throw new InputProblem(Reasons.ROUTE_PASSWORD_EMPTY, "generated route password Secret '"
+            throw new InputProblem(Reason.RoutePasswordEmpty, "generated route password Secret '"
                     + names.routePasswordSecret() + "' has no password; delete it to have a new one generated");
         }
         return password;

@@ -1,7 +1,9 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.inputs;
 
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
@@ -11,7 +13,6 @@ import io.choria.natsoperator.pki.CaSecretKeys;
 import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.IssuedCertificate;
-import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.PkiException;
 import io.choria.natsoperator.pki.RenewalPolicy;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
@@ -28,14 +29,9 @@ import java.util.Optional;
  * Decides the broker certificate, with no I/O: keep the one in the {@code <name>-tls} Secret,
  * or issue a new one from the CA when it nears expiry, its SANs or the CA changed. Used by the
  * reconciler and by {@code render}. A CA that cannot be used is an {@link InputProblem} whose
- * reason names what is wrong (the pki reasons, or {@link #CA_SECRET_NOT_FOUND}).
+ * reason names what is wrong (the pki reasons, or {@link Reason#CaSecretNotFound}).
  */
 public final class BrokerCertificates {
-    public static final String CA_SECRET_NOT_FOUND = "CaSecretNotFound";
-    public static final String CERTIFICATE_ISSUED = "CertificateIssued";
-    public static final String CERTIFICATE_VALID = "CertificateValid";
-    public static final String TLS_NOT_CONFIGURED = "TlsNotConfigured";
-
     /** The files to serve; {@code issuedBecause} is set when a new certificate was issued. */
     public record Plan(TlsFiles files, Optional<String> issuedBecause, CertificateStatus status, Instant renewAt) {}
 
@@ -45,7 +41,7 @@ public final class BrokerCertificates {
         TlsSpec tls = nc.getSpec().getTls();
         Names names = Names.of(nc, clusterDomain);
         if (caSecret == null) {
-            throw new InputProblem(CA_SECRET_NOT_FOUND, "CA Secret '" + tls.getCaSecretRef().getName()
+            throw new InputProblem(Reason.CaSecretNotFound, "CA Secret '" + tls.getCaSecretRef().getName()
                     + "' (spec.tls.caSecretRef) not found in namespace " + names.namespace());
         }
         CertificateAuthority ca;
@@ -53,15 +49,15 @@ public final class BrokerCertificates {
             CaMaterial material = CaSecretKeys.select(bytes(caSecret), tls.getCaSecretRef().getCertKey(), tls.getCaSecretRef().getKeyKey());
             ca = CertificateAuthority.load(material.certPem(), material.keyPem(), now);
         } catch (PkiException e) {
-            throw new InputProblem(e.reason().name(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
+            throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
         }
-        KeyAlgorithm alg = KeyAlgorithm.fromSpec(tls.getKeyAlgorithm() == TlsSpec.KeyAlgorithm.EC_P256 ? "EC-P256" : "RSA-2048");
+        TlsSpec.KeyAlgorithm alg = tls.getKeyAlgorithm();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, clusterDomain);
         String certPem = text(existingTls, "tls.crt");
         String keyPem = text(existingTls, "tls.key");
         Optional<String> reason = RenewalPolicy.renewalReason(certPem, keyPem, ca, sans, alg, tls.getRenewBeforeDays(), now);
         if (reason.isPresent()) {
-            IssuedCertificate issued = ca.issue(new ServerCertificateRequest(commonName(names), sans, alg, tls.getValidityDays()), now);
+            IssuedCertificate issued = ca.issue(new ServerCertificateRequest(names.certificateCommonName(), sans, alg, tls.getValidityDays()), now);
             certPem = issued.certificateChainPem();
             keyPem = issued.privateKeyPem();
         }
@@ -77,12 +73,6 @@ public final class BrokerCertificates {
         return new Plan(files, reason, status, RenewalPolicy.renewalTime(info.notAfter(), tls.getRenewBeforeDays()));
     }
 
-    /** The client Service's name, within the 64 characters a CN may hold. */
-    static String commonName(Names names) {
-        String cn = names.clientService() + "." + names.namespace() + ".svc";
-        return cn.length() <= 64 ? cn : names.clientService();
-    }
-
     static Map<String, byte[]> bytes(Secret s) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         if (s.getData() != null) {
@@ -90,7 +80,7 @@ public final class BrokerCertificates {
                 try {
                     out.put(k, Base64.getMimeDecoder().decode(v));
                 } catch (IllegalArgumentException e) {
-                    throw new InputProblem(PkiException.Reason.CaCertificateInvalid.name(), "Secret '"
+                    throw new InputProblem(Reason.CaCertificateInvalid, "Secret '"
                             + s.getMetadata().getName() + "' key '" + k + "' is not base64");
                 }
             });

@@ -1,0 +1,47 @@
+package io.choria.natsoperator.api;
+
+/**
+ * Every reason the operator writes, in status conditions and in Events: part of the public
+ * contract, and the README's troubleshooting table lists each. A constant's {@link #name()} is
+ * the exact string written (CamelCase, as Kubernetes condition reasons are).
+ */
+public enum Reason {
+    // Ready
+    BrokersReady,
+    BrokersNotReady,
+    InvalidSpec,
+    RoutePasswordSecretNotFound,
+    RoutePasswordKeyMissing,
+    RoutePasswordEmpty,
+    ObjectNotOwned,
+    // CertificateReady (and Ready when the CA cannot be used)
+    CaSecretNotFound,
+    CaCertificateMissing,
+    CaKeyMissing,
+    CaCertificateInvalid,
+    CaKeyInvalid,
+    CaKeyEncrypted,
+    CaKeyMismatch,
+    CaNotACertificateAuthority,
+    CaExpired,
+    CertificateValid,
+    TlsNotConfigured,
+    // Progressing
+    Creating,
+    ScalingUp,
+    ScalingDown,
+    RollingUpdate,
+    Stable,
+    Blocked,
+    // Degraded
+    AsExpected,
+    BrokersUnavailable,
+    // RoutesMeshed (and Degraded)
+    FullMesh,
+    BrokerUnreachable,
+    RoutesIncomplete,
+    UnexpectedPeers,
+    // Events only
+    CertificateIssued,
+    RoutePasswordGenerated
+}

@@ -38,6 +38,11 @@ public final class BrokerCertificates {
     private BrokerCertificates() {}
 
     public static Plan plan(NatsCluster nc, Secret caSecret, Secret existingTls, String clusterDomain, Instant now) {
+        return plan(nc, caSecret, existingTls, clusterDomain, now, CaCache.NONE);
+    }
+
+    /** As above, with the CA parsed and key-checked once per CA Secret version ({@code cas}). */
+    public static Plan plan(NatsCluster nc, Secret caSecret, Secret existingTls, String clusterDomain, Instant now, CaCache cas) {
         TlsSpec tls = nc.getSpec().getTls();
         Names names = Names.of(nc, clusterDomain);
         if (caSecret == null) {
@@ -46,8 +51,7 @@ public final class BrokerCertificates {
         }
         CertificateAuthority ca;
         try {
-            CaMaterial material = CaSecretKeys.select(bytes(caSecret), tls.getCaSecretRef().getCertKey(), tls.getCaSecretRef().getKeyKey());
-            ca = CertificateAuthority.load(material.certPem(), material.keyPem(), now);
+            ca = cas.load(caSecret, tls.getCaSecretRef().getCertKey(), tls.getCaSecretRef().getKeyKey(), now);
         } catch (PkiException e) {
             throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
         }

@@ -176,6 +176,11 @@ public final class CertificateAuthority {
         return chain;
     }
 
+    /** Whether every certificate of the signing chain is valid at {@code now}, as {@link #load} demands. */
+    public boolean validAt(Instant now) {
+        return chain.stream().allMatch(c -> validAt(c, now));
+    }
+
     /** Every certificate of the bundle, for clients' and brokers' {@code ca.crt}. */
     public String trustBundlePem() {
         return Pem.certificates(bundle);

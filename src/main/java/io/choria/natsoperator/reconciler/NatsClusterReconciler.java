@@ -4,6 +4,7 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.inputs.BrokerCertificates;
+import io.choria.natsoperator.inputs.CaCache;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.mesh.MeshObservation;
@@ -56,6 +57,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final EventRecorder events;
     private final Clock clock;
     private final OwnedObjects owned;
+    private final CaCache cas = new CaCache();
     private volatile ReferencedSecrets referenced;
     private volatile Instant lastPrune = Instant.EPOCH;
 
@@ -136,7 +138,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         BrokerCertificates.Plan plan;
         try {
             plan = BrokerCertificates.plan(nc, userSecret(names, nc.getSpec().getTls().getCaSecretRef().getName()),
-                    owned.cached(Secret.class, names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now);
+                    owned.cached(Secret.class, names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now, cas);
         } catch (InputProblem caProblem) {
             pass.certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
             throw caProblem;

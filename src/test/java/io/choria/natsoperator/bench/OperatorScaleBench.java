@@ -54,7 +54,7 @@ import java.util.regex.Pattern;
  * the writes each one costs, steady-state request rates, and the operator's RSS, heap and CPU.
  *
  * <p>Not a unit test: {@code bench/run OperatorScaleBench M U [--jar PATH] [--steady-seconds N]
- * [--settle-seconds N] [--namespaces N] [--timeout-seconds N] [--label TEXT]} (build the jar first:
+ * [--settle-seconds N] [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options "FLAGS"]} (build the jar first:
  * {@code mvn -q package -DskipTests}). Setup: N namespaces (default 10), each with a Puppet-style CA
  * Secret {@code puppet-ca} (ca.crt/ca.key, one RSA CA), U unrelated ~1.5 KiB Secrets spread over the
  * namespaces; then the operator starts; right after /readyz answers 200, M NatsClusters (copies of
@@ -70,12 +70,14 @@ import java.util.regex.Pattern;
  *
  * <p>JVM flags: the chart's (helm values jvmOptions, operator/nats-operator.yaml):
  * {@code JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError} under a 512Mi
- * container limit; here the limit is stood in for by {@code -XX:MaxRAM=512m} (so a 384 MiB max heap
- * and, as in such a container, the JVM's own GC choice for a 512 MiB machine: Serial).
+ * container limit; here the limit is stood in for by {@code -XX:MaxRAM=512m}, giving the same 384 MiB
+ * max heap. One difference: MaxRAM does not change the JVM's server-class check, so on a 2-core host it
+ * picks G1, where a 512Mi container would make JDK 17 pick Serial. {@code --jvm-options "..."}
+ * replaces the flags (e.g. add -XX:+UseSerialGC to mimic the container's choice).
  */
 public final class OperatorScaleBench {
     static final String BENCH_AGENT = "operator-scale-bench";
-    static final String JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    static final String DEFAULT_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
     static final ResourceDefinitionContext NATS_CLUSTERS = new ResourceDefinitionContext.Builder().withGroup("choria.io")
             .withVersion("v1alpha1").withPlural("natsclusters").withKind("NatsCluster").withNamespaced(true).build();
 
@@ -121,7 +123,7 @@ public final class OperatorScaleBench {
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: bench/run OperatorScaleBench M U [--jar PATH] [--steady-seconds N] [--settle-seconds N]"
-                    + " [--namespaces N] [--timeout-seconds N] [--label TEXT]");
+                    + " [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options FLAGS]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -150,12 +152,13 @@ public final class OperatorScaleBench {
         int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "10"));
         int timeoutSeconds = Integer.parseInt(opts.getOrDefault("timeout-seconds", "900"));
         String label = opts.getOrDefault("label", jar.getFileName().toString());
+        String jvmOptions = opts.getOrDefault("jvm-options", DEFAULT_JVM_OPTIONS);
         if (!Files.isRegularFile(jar)) throw new IllegalArgumentException(jar + " not found (mvn -q package -DskipTests)");
         Path outDir = Path.of("target/bench").toAbsolutePath();
         Files.createDirectories(outDir);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        System.out.printf("OperatorScaleBench M=%d U=%d namespaces=%d jar=%s, %d cores%n", m, u, namespaces, jar,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf("OperatorScaleBench M=%d U=%d namespaces=%d jar=%s, %d cores, operator JAVA_TOOL_OPTIONS=%s%n", m, u,
+                namespaces, jar, Runtime.getRuntime().availableProcessors(), jvmOptions);
 
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         String loadBefore = loadAverage();
@@ -237,7 +240,7 @@ public final class OperatorScaleBench {
             env.remove(k);
         }
         env.put("KUBECONFIG", kubeconfig.toString());
-        env.put("JAVA_TOOL_OPTIONS", JVM_OPTIONS);
+        env.put("JAVA_TOOL_OPTIONS", jvmOptions);
         phase.set(new Counts());
         phases.put("startup", phase.get());
         long launch = System.nanoTime();
@@ -262,6 +265,8 @@ public final class OperatorScaleBench {
         phases.put("create", create);
         double readySeconds = (ready - launch) / 1e9;
         long cpuStartup = cpuTicks(pid);
+        long self = ProcessHandle.current().pid();
+        long mockCpu0 = cpuTicks(self);
         System.out.printf("readyz after %.2f s (pid %d, CPU %.1f s)%n", readySeconds, pid, cpuStartup / 100.0);
 
         // ---- create M NatsClusters as fast as 4 threads go
@@ -297,6 +302,8 @@ public final class OperatorScaleBench {
         double firstSeconds = (first - ready) / 1e9;
         double allSeconds = (all - ready) / 1e9;
         long cpuCreate = cpuTicks(pid) - cpuStartup;
+        // this process (mock server + creating clients): if it nears the operator's, the mock sets the pace
+        long mockCpuCreate = cpuTicks(self) - mockCpu0;
         System.out.printf("reconciled: first %.2f s, all %.2f s after readyz (operator CPU %.1f s)%n", firstSeconds, allSeconds,
                 cpuCreate / 100.0);
         Thread.sleep(settleSeconds * 1000L);
@@ -324,6 +331,12 @@ public final class OperatorScaleBench {
         while (hm.find()) heapKb += Long.parseLong(hm.group(1));
 
         String loadAfter = loadAverage();
+        if (steadySeconds < 60) {
+            // the reconciler wakes each NatsCluster every 60 s (OperatorSettings.DEFAULT_RESYNC); right after the create
+            // burst those wake-ups are bunched, so a shorter window over- or under-counts depending on where it falls
+            System.out.printf("NOTE: steady window %d s < the operator's 60 s resync: its rates depend on where the window falls%n",
+                    steadySeconds);
+        }
         // ---- report
         Map<String, Long> writes = new TreeMap<>();
         create.sorted().forEach((k, v) -> {
@@ -348,6 +361,7 @@ public final class OperatorScaleBench {
         System.out.printf("operator: RSS %.0f MiB (peak %.0f MiB), heap after full GC %.1f MiB, CPU start-up %.1f s,"
                 + " create %.1f s, steady %.1f s (%.1f%% of a core)%n", rssKb / 1024.0, hwmKb / 1024.0, heapKb / 1024.0,
                 cpuStartup / 100.0, cpuCreate / 100.0, cpuSteady / 100.0, cpuSteady / steadyElapsed);
+        System.out.printf("benchmark process (mock server): CPU %.1f s over the create phase%n", mockCpuCreate / 100.0);
         System.out.printf("load average (1/5/15 min) before: %s, after: %s (shared machine: timings scale with it)%n", loadBefore, loadAfter);
         System.out.println();
         String header = "| jar | M | U | readyz s | first s | all s | writes/NC | GET/s | LIST/s | WATCH/s | writes/s | RSS MiB | heap MiB"
@@ -365,7 +379,7 @@ public final class OperatorScaleBench {
         result.put("M", m);
         result.put("U", u);
         result.put("namespaces", namespaces);
-        result.put("jvmOptions", JVM_OPTIONS);
+        result.put("jvmOptions", jvmOptions);
         result.put("readySeconds", readySeconds);
         result.put("createdSeconds", createdSeconds);
         result.put("firstReconciledSeconds", firstSeconds);
@@ -384,6 +398,7 @@ public final class OperatorScaleBench {
         result.put("cpuStartupSeconds", cpuStartup / 100.0);
         result.put("cpuCreateSeconds", cpuCreate / 100.0);
         result.put("cpuSteadySeconds", cpuSteady / 100.0);
+        result.put("mockCpuCreateSeconds", mockCpuCreate / 100.0);
         result.put("loadAverageBefore", loadBefore);
         result.put("loadAverageAfter", loadAfter);
         result.put("heapInfo", heapInfo);

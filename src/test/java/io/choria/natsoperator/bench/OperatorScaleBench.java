@@ -1,0 +1,515 @@
+package io.choria.natsoperator.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.choria.natsoperator.pki.TestCa;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real operator ({@code java -jar nats-operator.jar run}, its own process, the chart's JVM
+ * flags) against fabric8's CRUD mock server hosted here on 127.0.0.1 (with an index, see
+ * {@link IndexedCrudDispatcher}): start-up time, time to reconcile M new TLS NatsClusters of size 3,
+ * the writes each one costs, steady-state request rates, and the operator's RSS, heap and CPU.
+ *
+ * <p>Not a unit test: {@code bench/run OperatorScaleBench M U [--jar PATH] [--steady-seconds N]
+ * [--settle-seconds N] [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options "FLAGS"]} (build the jar first:
+ * {@code mvn -q package -DskipTests}). Setup: N namespaces (default 10), each with a Puppet-style CA
+ * Secret {@code puppet-ca} (ca.crt/ca.key, one RSA CA), U unrelated ~1.5 KiB Secrets spread over the
+ * namespaces; then the operator starts; right after /readyz answers 200, M NatsClusters (copies of
+ * examples/natscluster-3.yaml) are created by 4 threads. "Reconciled" means
+ * status.observedGeneration == metadata.generation, seen in the mock's store as it is written.
+ * Results: a summary, a markdown table row, and JSON under target/bench/.
+ *
+ * <p>Which requests are the operator's: the benchmark's own client sends the User-Agent
+ * {@value #BENCH_AGENT}; every other request the mock receives is counted as the operator's (the
+ * operator's fabric8 client keeps its default agent). Counting happens in the dispatcher, per
+ * phase: start-up (launch to /readyz), create (/readyz until all are reconciled plus the settle
+ * time), steady (a window after that).
+ *
+ * <p>JVM flags: the chart's (helm values jvmOptions, operator/nats-operator.yaml):
+ * {@code JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError} under a 512Mi
+ * container limit; here the limit is stood in for by {@code -XX:MaxRAM=512m}, giving the same 384 MiB
+ * max heap. One difference: MaxRAM does not change the JVM's server-class check, so on a 2-core host it
+ * picks G1, where a 512Mi container would make JDK 17 pick Serial. {@code --jvm-options "..."}
+ * replaces the flags (e.g. add -XX:+UseSerialGC to mimic the container's choice).
+ */
+public final class OperatorScaleBench {
+    static final String BENCH_AGENT = "operator-scale-bench";
+    static final String DEFAULT_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    static final ResourceDefinitionContext NATS_CLUSTERS = new ResourceDefinitionContext.Builder().withGroup("choria.io")
+            .withVersion("v1alpha1").withPlural("natsclusters").withKind("NatsCluster").withNamespaced(true).build();
+
+    /** Request counts of one phase, "VERB kind" -> n, counted as the mock answers. */
+    static final class Counts {
+        final Map<String, LongAdder> byVerbKind = new ConcurrentHashMap<>();
+        final Map<Integer, LongAdder> byCode = new ConcurrentHashMap<>();
+        final long startNanos = System.nanoTime();
+
+        void add(String verb, String kind, int code) {
+            byVerbKind.computeIfAbsent(verb + " " + kind, k -> new LongAdder()).increment();
+            byCode.computeIfAbsent(code, k -> new LongAdder()).increment();
+        }
+
+        Map<String, Long> sorted() {
+            Map<String, Long> m = new TreeMap<>();
+            byVerbKind.forEach((k, v) -> m.put(k, v.sum()));
+            return m;
+        }
+
+        long total(String verbs) {
+            long n = 0;
+            for (var e : byVerbKind.entrySet()) {
+                if (verbs.contains(e.getKey().substring(0, e.getKey().indexOf(' ')))) n += e.getValue().sum();
+            }
+            return n;
+        }
+    }
+
+    private static final Pattern RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
+    private static final Pattern HWM = Pattern.compile("VmHWM:\\s+(\\d+) kB");
+    private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+
+    private final AtomicReference<Counts> phase = new AtomicReference<>(new Counts());
+    private final Map<String, Long> reconciledAt = new ConcurrentHashMap<>();
+    private final Map<String, Counts> phases = new LinkedHashMap<>();
+    // the mock logs every request at INFO through java.util.logging: costly at scale, and noise
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+    private Process operator;
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: bench/run OperatorScaleBench M U [--jar PATH] [--steady-seconds N] [--settle-seconds N]"
+                    + " [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options FLAGS]");
+            System.exit(2);
+        }
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) throw new IllegalArgumentException("bad option " + args[i]);
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        OperatorScaleBench bench = new OperatorScaleBench();
+        Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "bench-cleanup"));
+        int rc = 0;
+        try {
+            bench.run(Integer.parseInt(args[0]), Integer.parseInt(args[1]), opts);
+        } catch (Exception e) {
+            e.printStackTrace();
+            rc = 1;
+        } finally {
+            bench.cleanup();
+        }
+        System.exit(rc);
+    }
+
+    void run(int m, int u, Map<String, String> opts) throws Exception {
+        Path jar = Path.of(opts.getOrDefault("jar", "target/nats-operator.jar")).toAbsolutePath();
+        int steadySeconds = Integer.parseInt(opts.getOrDefault("steady-seconds", "60"));
+        int settleSeconds = Integer.parseInt(opts.getOrDefault("settle-seconds", "10"));
+        int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "10"));
+        int timeoutSeconds = Integer.parseInt(opts.getOrDefault("timeout-seconds", "900"));
+        String label = opts.getOrDefault("label", jar.getFileName().toString());
+        String jvmOptions = opts.getOrDefault("jvm-options", DEFAULT_JVM_OPTIONS);
+        if (!Files.isRegularFile(jar)) throw new IllegalArgumentException(jar + " not found (mvn -q package -DskipTests)");
+        Path outDir = Path.of("target/bench").toAbsolutePath();
+        Files.createDirectories(outDir);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        System.out.printf("OperatorScaleBench M=%d U=%d namespaces=%d jar=%s, %d cores, operator JAVA_TOOL_OPTIONS=%s%n", m, u,
+                namespaces, jar, Runtime.getRuntime().availableProcessors(), jvmOptions);
+
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+        String loadBefore = loadAverage();
+        // ---- the mock API server, loopback only, TLS like a real one
+        IndexedCrudDispatcher dispatcher = new IndexedCrudDispatcher();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        String masterUrl = "https://127.0.0.1:" + server.getPort() + "/";
+        dispatcher.onRequest(this::count);
+        dispatcher.onWrite(this::watchReconciled);
+        Thread drainer = new Thread(() -> {
+            // the mock also queues every request for takeRequest(); drop them so they do not pile up
+            try {
+                while (true) {
+                    if (server.takeRequest(1, TimeUnit.SECONDS) == null) continue;
+                }
+            } catch (Exception e) {
+                // stopped
+            }
+        }, "request-drain");
+        drainer.setDaemon(true);
+        drainer.start();
+        client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(masterUrl).withTrustCerts(true)
+                .withUserAgent(BENCH_AGENT).withNamespace("default").withRequestTimeout(60_000).withAutoConfigure(false).build()).build();
+        CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")),
+                CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+
+        // ---- setup: namespaces, CA Secrets, unrelated Secrets
+        long t0 = System.nanoTime();
+        TestCa ca = TestCa.rsaRoot("Puppet CA: bench.test");
+        List<String> nsNames = new ArrayList<>();
+        for (int i = 0; i < namespaces; i++) {
+            String ns = String.format("bench-%02d", i);
+            nsNames.add(ns);
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
+                    .addToData("ca.crt", b64(ca.chainPem())).addToData("ca.key", b64(ca.traditionalKeyPem())).build()).create();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < u; i++) {
+            int n = i;
+            futures.add(pool.submit(() -> {
+                Random r = new Random(n);
+                byte[] a = new byte[600], b = new byte[500], c = new byte[200];
+                r.nextBytes(a);
+                r.nextBytes(b);
+                r.nextBytes(c);
+                client.secrets().inNamespace(nsNames.get(n % namespaces)).resource(new SecretBuilder().withNewMetadata()
+                        .withName(String.format("unrelated-%05d", n)).addToLabels("app", "something-else").endMetadata()
+                        .addToData("token", Base64.getEncoder().encodeToString(a))
+                        .addToData("config.json", Base64.getEncoder().encodeToString(b))
+                        .addToData("id", Base64.getEncoder().encodeToString(c)).build()).create();
+            }));
+        }
+        for (Future<?> f : futures) f.get();
+        futures.clear();
+        System.out.printf("setup: %d namespaces, %d unrelated Secrets in %.1f s (mock holds %d objects)%n", namespaces, u,
+                secondsSince(t0), dispatcher.size());
+
+        // ---- the operator
+        int httpPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            httpPort = s.getLocalPort();
+        }
+        Path kubeconfig = outDir.resolve("kubeconfig-" + server.getPort() + ".yaml");
+        Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\nclusters:\n- name: mock\n  cluster:\n    server: " + masterUrl
+                + "\n    insecure-skip-tls-verify: true\nusers:\n- name: bench\n  user:\n    token: bench\ncontexts:\n"
+                + "- name: mock\n  context:\n    cluster: mock\n    user: bench\n    namespace: default\ncurrent-context: mock\n");
+        Path log = outDir.resolve("operator-" + stamp + ".log");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-jar", jar.toString(), "run", "--http-port", Integer.toString(httpPort))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        for (String k : List.of("WATCH_NAMESPACES", "CLUSTER_DOMAIN", "LOG_LEVEL", "HTTP_PORT", "LEADER_ELECTION", "LEASE_NAME",
+                "POD_NAMESPACE", "KUBERNETES_MASTER", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "_JAVA_OPTIONS",
+                "JDK_JAVA_OPTIONS")) {
+            env.remove(k);
+        }
+        env.put("KUBECONFIG", kubeconfig.toString());
+        env.put("JAVA_TOOL_OPTIONS", jvmOptions);
+        phase.set(new Counts());
+        phases.put("startup", phase.get());
+        long launch = System.nanoTime();
+        operator = pb.start();
+        long pid = operator.pid();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI readyz = URI.create("http://127.0.0.1:" + httpPort + "/readyz");
+        while (true) {
+            if (!operator.isAlive()) throw new IllegalStateException("operator exited with " + operator.exitValue() + ", see " + log);
+            try {
+                if (http.send(HttpRequest.newBuilder(readyz).timeout(Duration.ofSeconds(1)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) break;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (secondsSince(launch) > timeoutSeconds) throw new IllegalStateException("no /readyz within " + timeoutSeconds + " s");
+            Thread.sleep(50);
+        }
+        long ready = System.nanoTime();
+        Counts create = new Counts();
+        phase.set(create);
+        phases.put("create", create);
+        double readySeconds = (ready - launch) / 1e9;
+        long cpuStartup = cpuTicks(pid);
+        long self = ProcessHandle.current().pid();
+        long mockCpu0 = cpuTicks(self);
+        System.out.printf("readyz after %.2f s (pid %d, CPU %.1f s)%n", readySeconds, pid, cpuStartup / 100.0);
+
+        // ---- create M NatsClusters as fast as 4 threads go
+        GenericKubernetesResource template = Serialization.unmarshal(Files.readString(Path.of("examples/natscluster-3.yaml")),
+                GenericKubernetesResource.class);
+        for (int i = 0; i < m; i++) {
+            int n = i;
+            futures.add(pool.submit(() -> {
+                GenericKubernetesResource nc = Serialization.clone(template);
+                nc.getMetadata().setName(String.format("nc-%04d", n));
+                nc.getMetadata().setNamespace(nsNames.get(n % namespaces));
+                client.genericKubernetesResources(NATS_CLUSTERS).inNamespace(nc.getMetadata().getNamespace()).resource(nc).create();
+            }));
+        }
+        for (Future<?> f : futures) f.get();
+        pool.shutdown();
+        double createdSeconds = secondsSince(ready);
+        System.out.printf("created %d NatsClusters in %.2f s after readyz%n", m, createdSeconds);
+        long lastReport = System.nanoTime();
+        while (reconciledAt.size() < m) {
+            if (!operator.isAlive()) throw new IllegalStateException("operator exited with " + operator.exitValue() + ", see " + log);
+            if (secondsSince(ready) > timeoutSeconds) {
+                throw new IllegalStateException("only " + reconciledAt.size() + "/" + m + " reconciled after " + timeoutSeconds + " s");
+            }
+            if (secondsSince(lastReport) > 10) {
+                System.out.printf("  %.0f s: %d/%d reconciled%n", secondsSince(ready), reconciledAt.size(), m);
+                lastReport = System.nanoTime();
+            }
+            Thread.sleep(20);
+        }
+        long first = reconciledAt.values().stream().min(Long::compare).orElseThrow();
+        long all = reconciledAt.values().stream().max(Long::compare).orElseThrow();
+        double firstSeconds = (first - ready) / 1e9;
+        double allSeconds = (all - ready) / 1e9;
+        long cpuCreate = cpuTicks(pid) - cpuStartup;
+        // this process (mock server + creating clients): if it nears the operator's, the mock sets the pace
+        long mockCpuCreate = cpuTicks(self) - mockCpu0;
+        System.out.printf("reconciled: first %.2f s, all %.2f s after readyz (operator CPU %.1f s)%n", firstSeconds, allSeconds,
+                cpuCreate / 100.0);
+        Thread.sleep(settleSeconds * 1000L);
+
+        // ---- steady state
+        Counts steady = new Counts();
+        phase.set(steady);
+        phases.put("steady", steady);
+        long cpuSteady0 = cpuTicks(pid);
+        long s0 = System.nanoTime();
+        Thread.sleep(steadySeconds * 1000L);
+        double steadyElapsed = secondsSince(s0);
+        long cpuSteady = cpuTicks(pid) - cpuSteady0;
+        phase.set(new Counts());
+
+        // ---- memory
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        long rssKb = group(RSS, status);
+        long hwmKb = group(HWM, status);
+        String jcmd = Path.of(javaBin).resolveSibling("jcmd").toString();
+        exec(jcmd, Long.toString(pid), "GC.run");
+        String heapInfo = exec(jcmd, Long.toString(pid), "GC.heap_info");
+        long heapKb = 0;
+        Matcher hm = HEAP_USED.matcher(heapInfo);
+        while (hm.find()) heapKb += Long.parseLong(hm.group(1));
+
+        String loadAfter = loadAverage();
+        if (steadySeconds < 60) {
+            // the reconciler wakes each NatsCluster every 60 s (OperatorSettings.DEFAULT_RESYNC); right after the create
+            // burst those wake-ups are bunched, so a shorter window over- or under-counts depending on where it falls
+            System.out.printf("NOTE: steady window %d s < the operator's 60 s resync: its rates depend on where the window falls%n",
+                    steadySeconds);
+        }
+        // ---- report
+        Map<String, Long> writes = new TreeMap<>();
+        create.sorted().forEach((k, v) -> {
+            if (k.startsWith("POST") || k.startsWith("PUT") || k.startsWith("PATCH") || k.startsWith("DELETE")) writes.put(k, v);
+        });
+        long writesTotal = writes.values().stream().mapToLong(Long::longValue).sum();
+        double perCluster = m == 0 ? 0 : (double) writesTotal / m;
+        double gets = steady.total("GET") / steadyElapsed;
+        double lists = steady.total("LIST") / steadyElapsed;
+        double watches = steady.total("WATCH") / steadyElapsed;
+        double steadyWrites = steady.total("POST PUT PATCH DELETE") / steadyElapsed;
+
+        System.out.println();
+        System.out.printf("start-up: /readyz after %.2f s%n", readySeconds);
+        System.out.printf("create: %d NatsClusters posted in %.2f s; first reconciled %.2f s, all %.2f s after /readyz%n", m,
+                createdSeconds, firstSeconds, allSeconds);
+        System.out.printf("writes per NatsCluster (readyz .. all reconciled + %d s): %.2f%n", settleSeconds, perCluster);
+        writes.forEach((k, v) -> System.out.printf("  %-40s %7d  %6.2f/cluster%n", k, v, m == 0 ? 0.0 : (double) v / m));
+        System.out.printf("create-phase operator requests: %s; responses by code %s%n", create.sorted(), codes(create));
+        System.out.printf("steady (%.0f s): GET %.2f/s, LIST %.2f/s, WATCH %.2f/s, writes %.2f/s; %s; codes %s%n", steadyElapsed, gets,
+                lists, watches, steadyWrites, steady.sorted(), codes(steady));
+        System.out.printf("operator: RSS %.0f MiB (peak %.0f MiB), heap after full GC %.1f MiB, CPU start-up %.1f s,"
+                + " create %.1f s, steady %.1f s (%.1f%% of a core)%n", rssKb / 1024.0, hwmKb / 1024.0, heapKb / 1024.0,
+                cpuStartup / 100.0, cpuCreate / 100.0, cpuSteady / 100.0, cpuSteady / steadyElapsed);
+        System.out.printf("benchmark process (mock server): CPU %.1f s over the create phase%n", mockCpuCreate / 100.0);
+        System.out.printf("load average (1/5/15 min) before: %s, after: %s (shared machine: timings scale with it)%n", loadBefore, loadAfter);
+        System.out.println();
+        String header = "| jar | M | U | readyz s | first s | all s | writes/NC | GET/s | LIST/s | WATCH/s | writes/s | RSS MiB | heap MiB"
+                + " | CPU create s | CPU steady s |";
+        String row = String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f | %.1f |",
+                label, m, u, readySeconds, firstSeconds, allSeconds, perCluster, gets, lists, watches, steadyWrites, rssKb / 1024.0,
+                heapKb / 1024.0, cpuCreate / 100.0, cpuSteady / 100.0);
+        System.out.println(header);
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println(row);
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("jar", jar.toString());
+        result.put("label", label);
+        result.put("M", m);
+        result.put("U", u);
+        result.put("namespaces", namespaces);
+        result.put("jvmOptions", jvmOptions);
+        result.put("readySeconds", readySeconds);
+        result.put("createdSeconds", createdSeconds);
+        result.put("firstReconciledSeconds", firstSeconds);
+        result.put("allReconciledSeconds", allSeconds);
+        result.put("settleSeconds", settleSeconds);
+        result.put("writesPerNatsCluster", perCluster);
+        result.put("createWrites", writes);
+        result.put("createRequests", create.sorted());
+        result.put("startupRequests", phases.get("startup").sorted());
+        result.put("steadySeconds", steadyElapsed);
+        result.put("steadyRequests", steady.sorted());
+        result.put("steadyPerSecond", Map.of("GET", gets, "LIST", lists, "WATCH", watches, "writes", steadyWrites));
+        result.put("rssMiB", rssKb / 1024.0);
+        result.put("peakRssMiB", hwmKb / 1024.0);
+        result.put("heapAfterGcMiB", heapKb / 1024.0);
+        result.put("cpuStartupSeconds", cpuStartup / 100.0);
+        result.put("cpuCreateSeconds", cpuCreate / 100.0);
+        result.put("cpuSteadySeconds", cpuSteady / 100.0);
+        result.put("mockCpuCreateSeconds", mockCpuCreate / 100.0);
+        result.put("loadAverageBefore", loadBefore);
+        result.put("loadAverageAfter", loadAfter);
+        result.put("heapInfo", heapInfo);
+        result.put("markdownRow", row);
+        result.put("operatorLog", log.toString());
+        Path out = outDir.resolve("OperatorScaleBench-" + stamp + "-M" + m + "-U" + u + ".json");
+        Files.writeString(out, Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        Files.writeString(outDir.resolve("OperatorScaleBench.md"), row + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        System.out.println("results: " + out + " (row also appended to " + outDir.resolve("OperatorScaleBench.md") + ")");
+    }
+
+    /** Counts a request the mock answered, unless the benchmark sent it. */
+    private void count(RecordedRequest request, MockResponse response) {
+        String agent = request.getHeader("User-Agent");
+        if (agent != null && agent.startsWith(BENCH_AGENT)) return;
+        String path = request.getPath();
+        String query = "";
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            query = path.substring(q + 1);
+            path = path.substring(0, q);
+        }
+        String[] seg = path.split("/");
+        String kind = path;
+        boolean named = false;
+        // /api/v1[/namespaces/ns]/plural[/name[/sub]] or /apis/group/version[/namespaces/ns]/plural[/name[/sub]]
+        int i = seg.length > 1 && seg[1].equals("api") ? 3 : seg.length > 1 && seg[1].equals("apis") ? 4 : -1;
+        if (i > 0 && seg.length > i) {
+            if (seg[i].equals("namespaces") && seg.length > i + 2) i += 2;
+            kind = seg[i];
+            named = seg.length > i + 1;
+            if (seg.length > i + 2) kind += "/" + seg[i + 2];
+        }
+        String verb = request.getMethod();
+        if (verb.equals("GET")) verb = query.contains("watch=true") ? "WATCH" : named ? "GET" : "LIST";
+        phase.get().add(verb, kind, response == null ? 0 : response.code());
+    }
+
+    /** Notes when each NatsCluster is first seen with observedGeneration == generation. */
+    private void watchReconciled(String path, String newState) {
+        if (newState == null || !newState.contains("\"NatsCluster\"") || !newState.contains("observedGeneration")) return;
+        JsonNode n = Serialization.unmarshal(newState, JsonNode.class);
+        JsonNode meta = n.path("metadata");
+        long generation = meta.path("generation").asLong(-1);
+        if (generation > 0 && generation == n.path("status").path("observedGeneration").asLong(-2)) {
+            reconciledAt.putIfAbsent(meta.path("namespace").asText() + "/" + meta.path("name").asText(), System.nanoTime());
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String codes(Counts c) {
+        Map<Integer, Long> m = new TreeMap<>();
+        c.byCode.forEach((k, v) -> m.put(k, v.sum()));
+        return m.toString();
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        // fields after the ")" that closes the command name: state is field 3; utime 14, stime 15
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static long group(Pattern p, String s) {
+        Matcher matcher = p.matcher(s);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+    }
+
+    private static String exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static double secondsSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1e9;
+    }
+
+    /** Stops the operator (SIGTERM, then SIGKILL after 10 s) and the mock server; safe to call twice. */
+    synchronized void cleanup() {
+        Process p = operator;
+        operator = null;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (client != null) client.close();
+        client = null;
+        if (server != null) server.destroy();
+        server = null;
+    }
+}

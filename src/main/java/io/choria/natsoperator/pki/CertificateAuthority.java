@@ -192,11 +192,12 @@ public final class CertificateAuthority {
     }
 
     /**
-     * At most one key generation per core, first come first served: when hundreds of clusters
-     * arrive at once, fifty reconciler threads generating RSA keys together would each finish
-     * late; in turn, the first cluster is ready at once and the rest follow at the same total rate.
+     * Key generation (half of the CPU of creating a cluster, for RSA) on at most half the cores,
+     * first come first served: when hundreds of clusters arrive at once, fifty reconciler threads
+     * generating RSA keys together would each finish late and starve the HTTP threads that write
+     * the clusters already keyed. In turn, the first cluster is ready at once and the rest follow.
      */
-    private static final Semaphore KEY_GENERATION = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    private static final Semaphore KEY_GENERATION = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), true);
 
     public IssuedCertificate issue(ServerCertificateRequest req, Instant now) {
         KEY_GENERATION.acquireUninterruptibly();

@@ -85,7 +85,7 @@ class CertificateReconcileTest {
 
     @Test
     void issuesMountsAndReports() throws Exception {
-        create("tls");
+        NatsCluster created = create("tls");
         Secret tls = Await.present("tls Secret", () -> tls("tls"));
         assertEquals("kubernetes.io/tls", tls.getType());
         var info = CertificateInfo.parse(BrokerSecrets.decode(tls, "tls.crt"));
@@ -105,8 +105,9 @@ class CertificateReconcileTest {
 
         // reconciled again and again: the certificate is not re-issued, the Secret not written
         String version = tls("tls").getMetadata().getResourceVersion();
-        Await.sleep(1500);
+        cluster.awaitReconciles(created, 3);
         assertEquals(version, tls("tls").getMetadata().getResourceVersion());
+        assertEquals(info.serialHex(), CertificateInfo.parse(BrokerSecrets.decode(tls("tls"), "tls.crt")).serialHex());
     }
 
     @Test
@@ -144,7 +145,7 @@ class CertificateReconcileTest {
                 new BadCa("bad-expired", "CaExpired", b -> b.addToStringData("ca.crt", expired.certPem()).addToStringData("ca.key", expired.pkcs8KeyPem())),
                 new BadCa("bad-encrypted", "CaKeyEncrypted", b -> b.addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.encryptedPkcs8KeyPem("pw"))));
         for (BadCa bad : cases) {
-            create(bad.ns());
+            NatsCluster nc = create(bad.ns());
             Await.until("Ready in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
                     n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             Map<String, String> before = versions(bad.ns());
@@ -160,7 +161,7 @@ class CertificateReconcileTest {
             assertEquals(bad.reason(), condition(bad.ns(), "Ready").getReason());
             assertTrue(client.v1().events().inNamespace(bad.ns()).list().getItems().stream()
                     .anyMatch(e -> e.getReason().equals(bad.reason()) && e.getType().equals("Warning")), "Warning event " + bad.reason());
-            Await.sleep(500);
+            cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the bad CA
             assertEquals(before, versions(bad.ns()), "nothing else changed in " + bad.ns());
         }
     }

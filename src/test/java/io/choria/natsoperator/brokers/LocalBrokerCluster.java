@@ -460,18 +460,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
     // ---- checks and plumbing ---------------------------------------------------------------------
 
     private static void requireTools() {
-        if (!Files.isExecutable(Path.of("/usr/sbin/nats-server")) && !onPath(NATS_SERVER)) {
-            throw new IllegalStateException("nats-server not found: apt-get install -y nats-server (or run .ci/run)");
-        }
-        if (!onPath("unshare")) throw new IllegalStateException("unshare (util-linux) not found");
+        io.choria.natsoperator.testing.Tools.requireNatsServer();
+        io.choria.natsoperator.testing.Tools.require("unshare", "util-linux");
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("the real-broker harness needs root for unshare -m and mount --bind");
         }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
     }
 
     /** A system nats-server on 0.0.0.0:4222 (Debian starts one) would make every broker fail to bind: say so clearly. */

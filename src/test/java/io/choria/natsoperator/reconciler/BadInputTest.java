@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -92,7 +93,7 @@ class BadInputTest {
         for (BadChange bad : cases) {
             NatsCluster nc = client.resource(good(bad.ns())).create();
             Await.until("settled " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
-                    n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                    n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             bad.setup().accept(client);
             Map<String, String> before = versions(bad.ns());
             Await.until("changed " + bad.ns(), Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(bad.ns())

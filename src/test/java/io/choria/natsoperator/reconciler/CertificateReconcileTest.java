@@ -12,6 +12,7 @@ import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.KeyAlgorithm;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.MutableClock;
@@ -98,7 +99,7 @@ class CertificateReconcileTest {
         assertTrue(conf.contains("verify: true"), conf);
         assertTrue(conf.matches("(?s).*cluster \\{.*tls \\{.*\\}.*\\}.*"), "routes use TLS too");
         NatsCluster nc = Await.until("CertificateReady", Duration.ofSeconds(20), () -> get("tls"),
-                n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
         assertEquals(info.serialHex(), nc.getStatus().getCertificate().serial());
         assertEquals("broker-tls", nc.getStatus().getCertificate().secretName());
         assertEquals(List.of("tls://broker.tls.svc:4222"), nc.getStatus().getClientURLs());
@@ -125,7 +126,7 @@ class CertificateReconcileTest {
         NatsCluster nc = Await.until("status follows", Duration.ofSeconds(10), () -> get("renew"),
                 n -> n.getStatus() != null && n.getStatus().getCertificate() != null
                         && !serial.equals(n.getStatus().getCertificate().serial()));
-        assertTrue(Conditions.isTrue(nc.getStatus().getConditions(), "CertificateReady"));
+        assertTrue(ConditionChecks.isTrue(nc.getStatus().getConditions(), "CertificateReady"));
     }
 
     record BadCa(String ns, String reason, Consumer<SecretBuilder> content) {}
@@ -147,7 +148,7 @@ class CertificateReconcileTest {
         for (BadCa bad : cases) {
             NatsCluster nc = create(bad.ns());
             Await.until("Ready in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
-                    n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                    n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             Map<String, String> before = versions(bad.ns());
             if (bad.content() == null) {
                 client.secrets().inNamespace(bad.ns()).withName("puppet-ca").delete();

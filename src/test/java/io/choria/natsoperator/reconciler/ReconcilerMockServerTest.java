@@ -9,6 +9,7 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -110,7 +111,7 @@ class ReconcilerMockServerTest {
         assertEquals(3, nc.getStatus().getSize());
         assertEquals("False", Conditions.find(nc.getStatus().getConditions(), "Ready").orElseThrow().getStatus());
         assertEquals(nc.getMetadata().getGeneration(), nc.getStatus().getObservedGeneration());
-        assertTrue(Conditions.isTrue(nc.getStatus().getConditions(), "Progressing"));
+        assertTrue(ConditionChecks.isTrue(nc.getStatus().getConditions(), "Progressing"));
     }
 
     @Test
@@ -145,7 +146,7 @@ class ReconcilerMockServerTest {
         assertEquals("BrokersNotReady", Conditions.find(two.getStatus().getConditions(), "Ready").orElseThrow().getReason());
         setStatefulSetStatus("ready", "broker", 3);
         NatsCluster ready = Await.until("Ready", Duration.ofSeconds(20), () -> get("ready", "broker"),
-                n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "Ready"));
+                n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "Ready"));
         var cond = Conditions.find(ready.getStatus().getConditions(), "Ready").orElseThrow();
         assertEquals("BrokersReady", cond.getReason());
         assertEquals(ready.getMetadata().getGeneration(), cond.getObservedGeneration());

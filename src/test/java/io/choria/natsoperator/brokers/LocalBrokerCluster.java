@@ -3,7 +3,6 @@ package io.choria.natsoperator.brokers;
 import io.choria.natsoperator.api.CaSecretReference;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.TlsSpec;
-import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.model.BrokerPaths;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.DesiredCluster;
@@ -74,7 +73,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final Path hostsFile;
     private final List<BrokerPaths> paths = new ArrayList<>();
     private final Process[] processes;
-    private final MonitorClient monitor = new MonitorClient(Duration.ofSeconds(1));
     private final TestCa.Pems clientCertificate;
     // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
@@ -383,7 +381,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             if (p == null || !p.isAlive()) {
                 throw new IllegalStateException(names.pod(i) + " exited (" + (p == null ? "?" : p.exitValue()) + "):\n" + logTail(i));
             }
-            if (monitor.healthy(monitorUri(i))) return;
+            if (io.choria.natsoperator.mesh.Monitors.healthy(monitorUri(i), Duration.ofSeconds(1))) return;
             sleep(50);
         }
         throw new IllegalStateException(names.pod(i) + " not healthy after " + START_TIMEOUT + ":\n" + logTail(i));

@@ -51,15 +51,6 @@ public final class MonitorClient {
         }
     }
 
-    /** True when {@code /healthz} answers 200. Never throws: any failure is "not healthy". */
-    public boolean healthy(URI base) {
-        try {
-            return get(base, "/healthz").statusCode() == 200;
-        } catch (MonitorException e) {
-            return false;
-        }
-    }
-
     public CompletableFuture<Varz> varzAsync(URI base) {
         return getAsync(base, "/varz").thenCompose(body -> {
             JsonNode v = parse(body, "/varz");
@@ -72,14 +63,6 @@ public final class MonitorClient {
         });
     }
 
-    public Varz varz(URI base) throws MonitorException {
-        try {
-            return varzAsync(base).join();
-        } catch (CompletionException e) {
-            throw asMonitorException(e);
-        }
-    }
-
     /** Distinct peers in a {@code /routez} answer: by {@code remote_id}, the peer's server id. */
     static int distinctRemotes(JsonNode routez) {
         Set<String> ids = new HashSet<>();
@@ -88,17 +71,6 @@ public final class MonitorClient {
             if (!id.isEmpty()) ids.add(id);
         }
         return ids.size();
-    }
-
-    private HttpResponse<String> get(URI base, String path) throws MonitorException {
-        try {
-            return http.send(request(base, path), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new MonitorException(describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MonitorException("interrupted", e);
-        }
     }
 
     private CompletableFuture<String> getAsync(URI base, String path) {

@@ -31,8 +31,4 @@ public final class Conditions {
         if (conditions == null) return Optional.empty();
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
-
-    public static boolean isTrue(List<Condition> conditions, String type) {
-        return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
-    }
 }

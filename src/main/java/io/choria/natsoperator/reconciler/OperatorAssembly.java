@@ -15,10 +15,6 @@ import java.util.function.Consumer;
 public final class OperatorAssembly {
     private OperatorAssembly() {}
 
-    public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock) {
-        return create(client, settings, clock, o -> {});
-    }
-
     /**
      * The operator as {@code run} builds it: with java-operator-sdk metrics (reconcile counts,
      * durations, failures) and, when {@code leaderElection} is not null, a Lease so only one
@@ -32,7 +28,7 @@ public final class OperatorAssembly {
         });
     }
 
-    public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
+    private static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
             Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> more) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)

@@ -115,10 +115,6 @@ public final class OperatorRuntime implements AutoCloseable {
         return http.port();
     }
 
-    public Operator operator() {
-        return operator;
-    }
-
     public OperatorHealth health() {
         return health;
     }

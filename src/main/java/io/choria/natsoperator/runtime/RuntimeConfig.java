@@ -51,10 +51,6 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         if (leaseName == null || leaseName.isBlank()) throw new IllegalArgumentException("the lease name is empty");
     }
 
-    public static RuntimeConfig defaults() {
-        return parse(new String[0], Map.of());
-    }
-
     /** Reads flags and environment; an IllegalArgumentException says what is wrong, for a usage message. */
     public static RuntimeConfig parse(String[] args, Map<String, String> env) {
         Set<String> namespaces = namespaceList(env.get(ENV_WATCH_NAMESPACES));

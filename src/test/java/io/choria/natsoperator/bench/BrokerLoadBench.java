@@ -70,7 +70,7 @@ public final class BrokerLoadBench {
                     "2.9.10", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                     ulimit(), n, AGENTS.size() + 1);
             long idleRss = rssBytes(broker.pid(0));
-            long idleMem = monitor.varz(broker.monitorUri(0)).memBytes();
+            long idleMem = io.choria.natsoperator.mesh.Monitors.varz(monitor, broker.monitorUri(0)).memBytes();
             SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
             ConnectionListener listener = (conn, event) -> {
                 if (event == ConnectionListener.Events.RECONNECTED) reconnected.incrementAndGet();
@@ -151,7 +151,7 @@ public final class BrokerLoadBench {
             double brokerSeesAllS = -1, allReconnectedS = -1;
             int lastConnections = 0;
             while (System.nanoTime() < deadline && (brokerSeesAllS < 0 || allReconnectedS < 0)) {
-                if (upS < 0 && monitor.healthy(broker.monitorUri(0))) upS = seconds(r0);
+                if (upS < 0 && io.choria.natsoperator.mesh.Monitors.healthy(broker.monitorUri(0), Duration.ofSeconds(5))) upS = seconds(r0);
                 lastConnections = varz(monitor, broker).connections();
                 if (brokerSeesAllS < 0 && lastConnections >= n) brokerSeesAllS = seconds(r0);
                 if (allReconnectedS < 0 && reconnected.get() >= n) allReconnectedS = seconds(r0);
@@ -189,7 +189,7 @@ public final class BrokerLoadBench {
 
     private static MonitorClient.Varz varz(MonitorClient monitor, LocalBrokerCluster broker) {
         try {
-            return monitor.varz(broker.monitorUri(0));
+            return io.choria.natsoperator.mesh.Monitors.varz(monitor, broker.monitorUri(0));
         } catch (MonitorClient.MonitorException e) {
             return new MonitorClient.Varz(null, 0, 0, 0, 0);
         }

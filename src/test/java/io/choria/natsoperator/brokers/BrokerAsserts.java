@@ -39,7 +39,7 @@ final class BrokerAsserts {
         List<Integer> r = new ArrayList<>();
         for (int i = 0; i < brokers.size(); i++) {
             try {
-                r.add(MONITOR.varz(brokers.monitorUri(i)).remotes());
+                r.add(io.choria.natsoperator.mesh.Monitors.varz(MONITOR, brokers.monitorUri(i)).remotes());
             } catch (MonitorClient.MonitorException e) {
                 r.add(-1);
             }

@@ -48,7 +48,7 @@ class LameDuckDrainTest {
                     clients.add(Clients.Tracked.connect(urls, ctx));
                 }
                 for (Clients.Tracked c : clients) assertTrue(c.connection.getConnectedUrl().contains(brokers.host(0)));
-                assertEquals(CLIENTS, new io.choria.natsoperator.mesh.MonitorClient().varz(brokers.monitorUri(0)).connections());
+                assertEquals(CLIENTS, io.choria.natsoperator.mesh.Monitors.varz(brokers.monitorUri(0)).connections());
                 assertEquals(BrokerStatefulSet.lameDuckCommand(brokers.paths(0)), brokers.renderedPreStop(0));
                 long t0 = System.nanoTime();
                 assertEquals(0, brokers.runPreStop(0));

@@ -4,7 +4,6 @@ import io.choria.natsoperator.api.CaSecretReference;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.inputs.BrokerCertificates;
-import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.model.BrokerPaths;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.DesiredCluster;
@@ -73,7 +72,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final Path hostsFile;
     private final List<BrokerPaths> paths = new ArrayList<>();
     private final Process[] processes;
-    private final MonitorClient monitor = new MonitorClient(Duration.ofSeconds(1));
     private final TestCa.Pems clientCertificate;
     // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
@@ -382,7 +380,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             if (p == null || !p.isAlive()) {
                 throw new IllegalStateException(names.pod(i) + " exited (" + (p == null ? "?" : p.exitValue()) + "):\n" + logTail(i));
             }
-            if (monitor.healthy(monitorUri(i))) return;
+            if (io.choria.natsoperator.mesh.Monitors.healthy(monitorUri(i), Duration.ofSeconds(1))) return;
             sleep(50);
         }
         throw new IllegalStateException(names.pod(i) + " not healthy after " + START_TIMEOUT + ":\n" + logTail(i));
@@ -459,18 +457,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
     // ---- checks and plumbing ---------------------------------------------------------------------
 
     private static void requireTools() {
-        if (!Files.isExecutable(Path.of("/usr/sbin/nats-server")) && !onPath(NATS_SERVER)) {
-            throw new IllegalStateException("nats-server not found: apt-get install -y nats-server (or run .ci/run)");
-        }
-        if (!onPath("unshare")) throw new IllegalStateException("unshare (util-linux) not found");
+        io.choria.natsoperator.testing.Tools.requireNatsServer();
+        io.choria.natsoperator.testing.Tools.require("unshare", "util-linux");
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("the real-broker harness needs root for unshare -m and mount --bind");
         }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
     }
 
     /** A system nats-server on 0.0.0.0:4222 (Debian starts one) would make every broker fail to bind: say so clearly. */

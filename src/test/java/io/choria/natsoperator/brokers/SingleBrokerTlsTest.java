@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshObservation;
-import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
@@ -41,7 +40,7 @@ class SingleBrokerTlsTest {
             Message m = sub.nextMessage(Duration.ofSeconds(5));
             assertEquals("pong", new String(m.getData(), StandardCharsets.UTF_8));
         }
-        assertEquals("broker-single-0", new MonitorClient().varz(broker.monitorUri(0)).serverName());
+        assertEquals("broker-single-0", io.choria.natsoperator.mesh.Monitors.varz(broker.monitorUri(0)).serverName());
     }
 
     @Test

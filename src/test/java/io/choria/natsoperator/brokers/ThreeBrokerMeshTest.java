@@ -36,7 +36,7 @@ class ThreeBrokerMeshTest {
     void eachBrokerReportsTwoRemotesInVarz() throws Exception {
         BrokerAsserts.awaitRemotes(brokers, List.of(2, 2, 2));
         for (int i = 0; i < 3; i++) {
-            MonitorClient.Varz v = new MonitorClient().varz(brokers.monitorUri(i));
+            MonitorClient.Varz v = io.choria.natsoperator.mesh.Monitors.varz(brokers.monitorUri(i));
             assertEquals("broker-" + i, v.serverName(), "server_name comes from POD_NAME");
         }
     }

@@ -24,6 +24,7 @@ class ConfigReloaderTest {
 
     @Test
     void reloadsTheRunningBrokerWhenItsFilesChange() throws Exception {
+        io.choria.natsoperator.testing.Tools.requireNatsServer(); // a clear failure, not an IOException, when it is missing
         NatsCluster nc = Examples.load(Examples.ONE_BROKER);
         nc.getSpec().setTls(null);
         nc.getSpec().getPorts().setClient(24222);

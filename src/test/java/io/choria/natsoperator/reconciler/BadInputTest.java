@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -90,9 +91,9 @@ class BadInputTest {
                 new BadChange("pw-empty", "RoutePasswordEmpty", "is empty", c -> userSecret(c, "pw-empty", "password", "  "),
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))));
         for (BadChange bad : cases) {
-            client.resource(good(bad.ns())).create();
+            NatsCluster nc = client.resource(good(bad.ns())).create();
             Await.until("settled " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
-                    n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                    n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             bad.setup().accept(client);
             Map<String, String> before = versions(bad.ns());
             Await.until("changed " + bad.ns(), Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(bad.ns())
@@ -106,7 +107,7 @@ class BadInputTest {
             assertTrue(cond.getMessage().contains(bad.messagePart()), cond.getMessage());
             assertEquals(get(bad.ns()).getMetadata().getGeneration(), get(bad.ns()).getStatus().getObservedGeneration());
             assertTrue(Await.until("Warning " + bad.reason(), Duration.ofSeconds(10), () -> warned(bad.ns(), bad.reason()), b -> b));
-            Await.sleep(1200); // reconciled again at least twice
+            cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the bad spec
             assertEquals(before, versions(bad.ns()), "nothing changed in " + bad.ns());
         }
     }
@@ -118,11 +119,11 @@ class BadInputTest {
                 .addToLabels("team", "other").endMetadata().addToData("nats.conf", "# theirs").build()).create();
         var foreignSts = client.resource(new StatefulSetBuilder().withNewMetadata().withName("broker").withNamespace(ns).endMetadata()
                 .withNewSpec().withReplicas(1).endSpec().build()).create();
-        client.resource(good(ns)).create();
+        NatsCluster nc = client.resource(good(ns)).create();
         var cond = Await.until("ObjectNotOwned", Duration.ofSeconds(20), () -> ready(ns), c -> c.getReason().equals("ObjectNotOwned"));
         assertTrue(cond.getMessage().contains("ConfigMap broker-config already exists and is not owned"), cond.getMessage());
         assertTrue(Await.until("Warning", Duration.ofSeconds(10), () -> warned(ns, "ObjectNotOwned"), b -> b));
-        Await.sleep(1000);
+        cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the foreign objects in the way
         var cm = client.configMaps().inNamespace(ns).withName("broker-config").get();
         assertEquals(foreignCm.getMetadata().getResourceVersion(), cm.getMetadata().getResourceVersion());
         assertEquals(Map.of("nats.conf", "# theirs"), cm.getData());
@@ -158,6 +159,7 @@ class BadInputTest {
                 () -> Conditions.find(client.resources(NatsCluster.class).inNamespace(ns).withName("other").get().getStatus().getConditions(), "Ready")
                         .orElseThrow(), c -> c.getReason().equals("ObjectNotOwned"));
         assertTrue(cond.getMessage().contains("Service puppet"), cond.getMessage());
+        cluster.awaitReconciles(second, 2); // the second cluster, reconciled again, still leaves it alone
         assertEquals(alias.getMetadata().getResourceVersion(),
                 client.services().inNamespace(ns).withName("puppet").get().getMetadata().getResourceVersion());
     }

@@ -12,6 +12,7 @@ import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.MutableClock;
@@ -83,7 +84,7 @@ class CertificateReconcileTest {
 
     @Test
     void issuesMountsAndReports() throws Exception {
-        create("tls");
+        NatsCluster created = create("tls");
         Secret tls = Await.present("tls Secret", () -> tls("tls"));
         assertEquals("kubernetes.io/tls", tls.getType());
         var info = CertificateInfo.parse(BrokerSecrets.decode(tls, "tls.crt"));
@@ -96,15 +97,16 @@ class CertificateReconcileTest {
         assertTrue(conf.contains("verify: true"), conf);
         assertTrue(conf.matches("(?s).*cluster \\{.*tls \\{.*\\}.*\\}.*"), "routes use TLS too");
         NatsCluster nc = Await.until("CertificateReady", Duration.ofSeconds(20), () -> get("tls"),
-                n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
         assertEquals(info.serialHex(), nc.getStatus().getCertificate().serial());
         assertEquals("broker-tls", nc.getStatus().getCertificate().secretName());
         assertEquals(List.of("tls://broker.tls.svc:4222"), nc.getStatus().getClientURLs());
 
         // reconciled again and again: the certificate is not re-issued, the Secret not written
         String version = tls("tls").getMetadata().getResourceVersion();
-        Await.sleep(1500);
+        cluster.awaitReconciles(created, 3);
         assertEquals(version, tls("tls").getMetadata().getResourceVersion());
+        assertEquals(info.serialHex(), CertificateInfo.parse(BrokerSecrets.decode(tls("tls"), "tls.crt")).serialHex());
     }
 
     @Test
@@ -122,7 +124,7 @@ class CertificateReconcileTest {
         NatsCluster nc = Await.until("status follows", Duration.ofSeconds(10), () -> get("renew"),
                 n -> n.getStatus() != null && n.getStatus().getCertificate() != null
                         && !serial.equals(n.getStatus().getCertificate().serial()));
-        assertTrue(Conditions.isTrue(nc.getStatus().getConditions(), "CertificateReady"));
+        assertTrue(ConditionChecks.isTrue(nc.getStatus().getConditions(), "CertificateReady"));
     }
 
     record BadCa(String ns, String reason, Consumer<SecretBuilder> content) {}
@@ -142,9 +144,9 @@ class CertificateReconcileTest {
                 new BadCa("bad-expired", "CaExpired", b -> b.addToStringData("ca.crt", expired.certPem()).addToStringData("ca.key", expired.pkcs8KeyPem())),
                 new BadCa("bad-encrypted", "CaKeyEncrypted", b -> b.addToStringData("ca.crt", CA.certPem()).addToStringData("ca.key", CA.encryptedPkcs8KeyPem("pw"))));
         for (BadCa bad : cases) {
-            create(bad.ns());
+            NatsCluster nc = create(bad.ns());
             Await.until("Ready in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
-                    n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "CertificateReady"));
+                    n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             Map<String, String> before = versions(bad.ns());
             if (bad.content() == null) {
                 client.secrets().inNamespace(bad.ns()).withName("puppet-ca").delete();
@@ -158,7 +160,7 @@ class CertificateReconcileTest {
             assertEquals(bad.reason(), condition(bad.ns(), "Ready").getReason());
             assertTrue(client.v1().events().inNamespace(bad.ns()).list().getItems().stream()
                     .anyMatch(e -> e.getReason().equals(bad.reason()) && e.getType().equals("Warning")), "Warning event " + bad.reason());
-            Await.sleep(500);
+            cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the bad CA
             assertEquals(before, versions(bad.ns()), "nothing else changed in " + bad.ns());
         }
     }

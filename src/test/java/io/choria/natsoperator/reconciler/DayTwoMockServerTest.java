@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
@@ -49,6 +51,15 @@ class DayTwoMockServerTest {
         return client.apps().statefulSets().inNamespace(NS).withName("broker").get();
     }
 
+    /** The certificate in the broker-tls Secret. */
+    static CertificateInfo certificate() {
+        try {
+            return CertificateInfo.parse(BrokerSecrets.decode(client.secrets().inNamespace(NS).withName("broker-tls").get(), "tls.crt"));
+        } catch (io.choria.natsoperator.pki.PkiException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static NatsCluster nc() {
         return client.resources(NatsCluster.class).inNamespace(NS).withName("broker").get();
     }
@@ -85,13 +96,14 @@ class DayTwoMockServerTest {
         kubelet(3, 3, 3, "r1", "r1");
         Await.until("Ready", Duration.ofSeconds(20), () -> condition("Ready"), c -> c.getStatus().equals("True"));
         var template = sts().getSpec().getTemplate();
-        String tlsVersion = client.secrets().inNamespace(NS).withName("broker-tls").get().getMetadata().getResourceVersion();
+        CertificateInfo first = certificate();
 
         edit(n -> n.getSpec().setSize(5));
         Await.until("5 replicas", Duration.ofSeconds(20), DayTwoMockServerTest::sts, s -> s.getSpec().getReplicas() == 5);
         // five brokers need two more names on the certificate: re-issued, reloaded, not restarted
-        Await.until("certificate re-issued", Duration.ofSeconds(20), () -> client.secrets().inNamespace(NS).withName("broker-tls").get(),
-                s -> !s.getMetadata().getResourceVersion().equals(tlsVersion));
+        CertificateInfo scaled = Await.until("certificate re-issued with five names", Duration.ofSeconds(20), DayTwoMockServerTest::certificate,
+                c -> c.dnsNames().stream().anyMatch(d -> d.startsWith("broker-4.")));
+        assertNotEquals(first.serialHex(), scaled.serialHex());
         assertEquals(template, sts().getSpec().getTemplate(), "scaling and renewal do not restart brokers");
         kubelet(3, 3, 3, "r1", "r1");
         Await.until("ScalingUp", Duration.ofSeconds(20), () -> condition("Progressing"), c -> c.getReason().equals("ScalingUp"));
@@ -99,12 +111,19 @@ class DayTwoMockServerTest {
 
         kubelet(5, 5, 5, "r1", "r1");
         Await.until("Ready at 5", Duration.ofSeconds(20), () -> condition("Ready"), c -> c.getStatus().equals("True"));
+        // Renewal, measured against the certificate scaling issued (not against a resourceVersion
+        // scaling already changed): not renewed while it is young, renewed once the clock enters
+        // the renewal window, with the same names and a later expiry.
+        NatsCluster current = nc();
+        cluster.awaitReconciles(current, 2);
+        assertEquals(scaled.serialHex(), certificate().serialHex(), "a young certificate is kept");
         clock.advance(Duration.ofDays(340)); // into the renewal window
-        String renewedVersion = Await.until("renewal", Duration.ofSeconds(20),
-                () -> client.secrets().inNamespace(NS).withName("broker-tls").get().getMetadata().getResourceVersion(),
-                v -> !v.equals(tlsVersion));
-        assertEquals(template, sts().getSpec().getTemplate());
-        assertTrue(renewedVersion != null);
+        CertificateInfo renewed = Await.until("renewal", Duration.ofSeconds(20), DayTwoMockServerTest::certificate,
+                c -> !c.serialHex().equals(scaled.serialHex()));
+        assertTrue(renewed.notAfter().isAfter(scaled.notAfter()), "renewed: " + renewed.notAfter() + " after " + scaled.notAfter());
+        assertTrue(renewed.notBefore().isAfter(scaled.notAfter().minus(Duration.ofDays(60))), "issued at the advanced clock");
+        assertEquals(scaled.dnsNames(), renewed.dnsNames());
+        assertEquals(template, sts().getSpec().getTemplate(), "renewal does not restart brokers");
 
         edit(n -> n.getSpec().setImage("nats:2.10.25-alpine"));
         StatefulSet rolled = Await.until("new image", Duration.ofSeconds(20), DayTwoMockServerTest::sts,

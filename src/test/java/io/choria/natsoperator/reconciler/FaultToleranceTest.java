@@ -10,6 +10,7 @@ import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
+import io.choria.natsoperator.testing.ReconcileCounter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -107,21 +108,25 @@ class FaultToleranceTest {
     @Test
     void twoOperatorsRacingAgreeOnOneResult() {
         try (MockCluster cluster = new MockCluster().startOperator(Duration.ofMillis(300))) {
-            var other = cluster.startAnotherOperator(Duration.ofMillis(300));
+            var otherReconciles = new ReconcileCounter();
+            var other = cluster.startAnotherOperator(Duration.ofMillis(300), otherReconciles);
             try {
                 KubernetesClient client = cluster.client;
-                create(client, "race", 3);
+                NatsCluster nc = create(client, "race", 3);
                 Await.present("StatefulSet", () -> sts(client, "race"));
                 resize(client, "race", 5);
                 Await.until("5 replicas", Duration.ofSeconds(20), () -> sts(client, "race"), s -> s.getSpec().getReplicas() == 5);
-                Await.sleep(1500); // both keep reconciling
+                // both keep reconciling, each at least twice more
+                cluster.awaitReconciles(nc, 2);
+                otherReconciles.awaitReconciles(nc, 2, Duration.ofSeconds(30));
                 String password = BrokerSecrets.decode(client.secrets().inNamespace("race").withName("broker-routes").get(), "password");
                 String routes = BrokerSecrets.decode(client.secrets().inNamespace("race").withName("broker-routes-config").get(), "routes.conf");
                 assertEquals(5, routes.split("route:" + password + "@", -1).length - 1, "routes carry the one stored password");
                 assertEquals(1, client.secrets().inNamespace("race").list().getItems().stream()
                         .filter(s -> s.getMetadata().getName().equals("broker-routes")).count());
                 Map<String, String> settled = desiredHashes(cluster, "race");
-                Await.sleep(1000);
+                cluster.awaitReconciles(nc, 2);
+                otherReconciles.awaitReconciles(nc, 2, Duration.ofSeconds(30));
                 assertEquals(settled, desiredHashes(cluster, "race"), "no flapping between the two");
             } finally {
                 other.stop();

@@ -9,6 +9,7 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.ConditionChecks;
 import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -110,7 +111,7 @@ class ReconcilerMockServerTest {
         assertEquals(3, nc.getStatus().getSize());
         assertEquals("False", Conditions.find(nc.getStatus().getConditions(), "Ready").orElseThrow().getStatus());
         assertEquals(nc.getMetadata().getGeneration(), nc.getStatus().getObservedGeneration());
-        assertTrue(Conditions.isTrue(nc.getStatus().getConditions(), "Progressing"));
+        assertTrue(ConditionChecks.isTrue(nc.getStatus().getConditions(), "Progressing"));
     }
 
     @Test
@@ -137,7 +138,7 @@ class ReconcilerMockServerTest {
 
     @Test
     void readyFollowsTheStatefulSetStatus() {
-        apply("ready", "broker", 3, null);
+        NatsCluster nc = apply("ready", "broker", 3, null);
         Await.present("StatefulSet", () -> sts("ready", "broker"));
         setStatefulSetStatus("ready", "broker", 2);
         NatsCluster two = Await.until("2/3", Duration.ofSeconds(20), () -> get("ready", "broker"),
@@ -145,7 +146,7 @@ class ReconcilerMockServerTest {
         assertEquals("BrokersNotReady", Conditions.find(two.getStatus().getConditions(), "Ready").orElseThrow().getReason());
         setStatefulSetStatus("ready", "broker", 3);
         NatsCluster ready = Await.until("Ready", Duration.ofSeconds(20), () -> get("ready", "broker"),
-                n -> n.getStatus() != null && Conditions.isTrue(n.getStatus().getConditions(), "Ready"));
+                n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "Ready"));
         var cond = Conditions.find(ready.getStatus().getConditions(), "Ready").orElseThrow();
         assertEquals("BrokersReady", cond.getReason());
         assertEquals(ready.getMetadata().getGeneration(), cond.getObservedGeneration());
@@ -156,15 +157,19 @@ class ReconcilerMockServerTest {
         assertTrue(client.v1().events().inNamespace("ready").list().getItems().stream()
                 .anyMatch(e -> e.getReason().equals("BrokersReady")), "an Event when the cluster becomes ready");
 
-        // A settled cluster, reconciled again and again (resync 500ms), writes nothing.
-        Await.sleep(1000);
+        // A settled cluster, reconciled again and again (resync 500ms), writes nothing: not its
+        // objects, not its status, no Event. Counted reconciles, not a sleep, bound the window.
+        cluster.awaitNextReconcile(nc);
         cluster.drainRequests();
-        Await.sleep(2500);
-        var requests = cluster.drainRequests();
-        long reads = requests.stream().filter(r -> r.getMethod().equals("GET") && r.getPath().contains("statefulsets/broker")).count();
-        assertTrue(reads >= 2, "the operator did reconcile during the window: " + reads + " reads");
-        var writes = requests.stream().filter(MockCluster::isWrite).map(r -> r.getMethod() + " " + r.getPath()).toList();
+        var versions = cluster.versionsIn("ready");
+        String statusVersion = get("ready", "broker").getMetadata().getResourceVersion();
+        cluster.awaitReconciles(nc, 2);
+        // (other tests' clusters live in other namespaces and may still be settling)
+        var writes = cluster.drainRequests().stream().filter(MockCluster::isWrite).filter(r -> r.getPath().contains("/namespaces/ready/"))
+                .map(r -> r.getMethod() + " " + r.getPath()).toList();
         assertEquals(List.of(), writes);
+        assertEquals(versions, cluster.versionsIn("ready"));
+        assertEquals(statusVersion, get("ready", "broker").getMetadata().getResourceVersion());
     }
 
     @Test
@@ -172,12 +177,12 @@ class ReconcilerMockServerTest {
         Secret mine = client.secrets().inNamespace("user").resource(new SecretBuilder().withNewMetadata().withName("my-routes")
                 .withNamespace("user").addToLabels("owner", "me").endMetadata()
                 .addToData("pw", Base64.getEncoder().encodeToString("user-chosen:pass".getBytes(StandardCharsets.UTF_8))).build()).create();
-        apply("user", "broker", 3, new SecretKeyReference("my-routes", "pw"));
+        NatsCluster nc = apply("user", "broker", 3, new SecretKeyReference("my-routes", "pw"));
         Await.present("StatefulSet", () -> sts("user", "broker"));
         String routes = routesConf("user", "broker");
         assertTrue(routes.contains("route:user-chosen%3Apass@broker-0"), routes);
+        cluster.awaitReconciles(nc, 2); // the first reconcile and more, each reading the Secret
         assertEquals(null, client.secrets().inNamespace("user").withName("broker-routes").get(), "nothing generated");
-        Await.sleep(1500); // several reconciles
         Secret after = client.secrets().inNamespace("user").withName("my-routes").get();
         assertEquals(mine.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
         assertEquals(mine.getData(), after.getData());

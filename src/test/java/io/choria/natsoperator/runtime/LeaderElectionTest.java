@@ -3,6 +3,7 @@ package io.choria.natsoperator.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.testing.Await;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -41,7 +42,19 @@ class LeaderElectionTest {
                 Await.until("standby ready", Duration.ofSeconds(30),
                         () -> HttpEndpointsTest.get(port, HttpEndpoints.READINESS_PATH), r -> r.status() == 200);
                 HttpEndpointsTest.createCluster(api.client, "le", "broker");
-                Thread.sleep(2000);
+                // Proof the standby had something to reconcile: java-operator-sdk's Metrics (the
+                // runtime's Micrometer registry) counted the NatsCluster's event, the only primary here.
+                Await.until("the standby received the NatsCluster's event", Duration.ofSeconds(30),
+                        () -> counted(runtime, "operator.sdk.events.received"), n -> n >= 1);
+                // A second event for the same cluster (its CA Secret), sent after the first was counted:
+                // a leader would have submitted the first one's reconcile before taking this one.
+                api.client.secrets().inNamespace("le").withName("puppet-ca").edit(s -> {
+                    s.getMetadata().setLabels(Map.of("touched", "yes"));
+                    return s;
+                });
+                Await.until("the standby received the CA Secret's event", Duration.ofSeconds(30),
+                        () -> counted(runtime, "operator.sdk.events.received"), n -> n >= 2);
+                assertEquals(0.0, counted(runtime, "operator.sdk.reconciliations.started"), "a standby must not reconcile");
                 assertNull(api.client.apps().statefulSets().inNamespace("le").withName("broker").get(),
                         "a standby must not reconcile");
 
@@ -49,6 +62,7 @@ class LeaderElectionTest {
                 api.client.resource(held).delete();
                 Await.present("the StatefulSet, once leading",
                         () -> api.client.apps().statefulSets().inNamespace("le").withName("broker").get());
+                assertTrue(counted(runtime, "operator.sdk.reconciliations.started") >= 1, "reconciled once leading");
                 Lease ours = api.client.leases().inNamespace(LEASE_NS).withName("nats-operator-leader").get();
                 assertNotEquals("the-other-replica", ours.getSpec().getHolderIdentity());
             } finally {
@@ -57,5 +71,10 @@ class LeaderElectionTest {
             // our own stop is not a lost lease: the process is not made to exit
             assertEquals(OperatorHealth.Phase.STOPPED, runtime.health().phase());
         }
+    }
+
+    /** The sum of a java-operator-sdk counter over its tags (controller, event, action...). */
+    static double counted(OperatorRuntime runtime, String name) {
+        return runtime.registry().find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 }

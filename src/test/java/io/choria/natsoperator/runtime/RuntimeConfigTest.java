@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RuntimeConfigTest {
     @Test
     void defaultsWatchEveryNamespaceWithoutLeaderElection() {
-        RuntimeConfig c = RuntimeConfig.defaults();
+        RuntimeConfig c = RuntimeConfig.parse(new String[0], java.util.Map.of());
         assertEquals(Set.of(), c.namespaces());
         assertEquals("cluster.local", c.clusterDomain());
         assertEquals("info", c.logLevel());

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class MockCluster implements AutoCloseable {
     public final KubernetesMockServer server;
     public final KubernetesClient client;
+    /** Reconciles of the operator(s) {@link #startOperator} started, kept across restarts. */
+    public final ReconcileCounter reconciles = new ReconcileCounter();
     private Operator operator;
 
     public MockCluster() {
@@ -47,7 +49,7 @@ public final class MockCluster implements AutoCloseable {
     }
 
     public MockCluster startOperator(OperatorSettings settings, Clock clock) {
-        operator = OperatorAssembly.create(client, settings, clock);
+        operator = OperatorAssembly.create(client, settings, clock, reconciles, null);
         operator.start();
         return this;
     }
@@ -58,12 +60,28 @@ public final class MockCluster implements AutoCloseable {
         operator = null;
     }
 
-    /** A second, independent operator on its own client: two replicas racing without leader election. */
-    public Operator startAnotherOperator(Duration resync) {
+    /**
+     * A second, independent operator on its own client: two replicas racing without leader
+     * election. Its reconciles are counted by {@code counter}, apart from the first operator's.
+     */
+    public Operator startAnotherOperator(Duration resync, ReconcileCounter counter) {
         Operator other = OperatorAssembly.create(server.createClient(), new OperatorSettings("cluster.local", Set.of(), resync),
-                Clock.systemUTC());
+                Clock.systemUTC(), counter, null);
         other.start();
         return other;
+    }
+
+    /**
+     * Waits until {@code n} reconciles of {@code nc} that start after this call have finished
+     * (see {@link ReconcileCounter#awaitReconciles}); the resync or an event must trigger them.
+     */
+    public void awaitReconciles(io.fabric8.kubernetes.api.model.HasMetadata nc, int n) {
+        reconciles.awaitReconciles(nc, n, Duration.ofSeconds(30));
+    }
+
+    /** Waits for one whole reconcile of {@code nc} that starts after this call. */
+    public void awaitNextReconcile(io.fabric8.kubernetes.api.model.HasMetadata nc) {
+        awaitReconciles(nc, 1);
     }
 
     /** Takes every request recorded so far. */

@@ -1,5 +1,8 @@
 package io.choria.natsoperator.runtime;
 
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.Owned;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,13 +49,12 @@ class LeaderElectionTest {
                 // runtime's Micrometer registry) counted the NatsCluster's event, the only primary here.
                 Await.until("the standby received the NatsCluster's event", Duration.ofSeconds(30),
                         () -> counted(runtime, "operator.sdk.events.received"), n -> n >= 1);
-                // A second event for the same cluster (its CA Secret), sent after the first was counted:
-                // a leader would have submitted the first one's reconcile before taking this one.
-                api.client.secrets().inNamespace("le").withName("puppet-ca").edit(s -> {
-                    s.getMetadata().setLabels(Map.of("touched", "yes"));
-                    return s;
-                });
-                Await.until("the standby received the CA Secret's event", Duration.ofSeconds(30),
+                // A second event for the same cluster (an object it owns appears), sent after the first
+                // was counted: a leader would have submitted the first one's reconcile before taking this one.
+                NatsCluster nc = api.client.resources(NatsCluster.class).inNamespace("le").withName("broker").get();
+                api.client.configMaps().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withMetadata(Owned.meta(nc, "broker-probe", "probe")).build()).create();
+                Await.until("the standby received the owned ConfigMap's event", Duration.ofSeconds(30),
                         () -> counted(runtime, "operator.sdk.events.received"), n -> n >= 2);
                 assertEquals(0.0, counted(runtime, "operator.sdk.reconciliations.started"), "a standby must not reconcile");
                 assertNull(api.client.apps().statefulSets().inNamespace("le").withName("broker").get(),

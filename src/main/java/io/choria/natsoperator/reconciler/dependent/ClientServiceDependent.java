@@ -7,16 +7,6 @@ import io.fabric8.kubernetes.api.model.Service;
 /** The client Service (port 4222), exposable to Puppet nodes outside Kubernetes. */
 public final class ClientServiceDependent extends Dependent<Service> {
     public ClientServiceDependent() {
-        super(Service.class, false);
-    }
-
-    @Override
-    public Service desired(DesiredCluster cluster) {
-        return cluster.client();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.clientService();
+        super(Service.class, DesiredCluster::client, Names::clientService, false);
     }
 }

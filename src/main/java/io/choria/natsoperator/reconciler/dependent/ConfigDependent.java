@@ -8,17 +8,7 @@ import java.util.Objects;
 /** The {@code nats.conf} ConfigMap (no secret in it); a hand edit of its data is put back. */
 public final class ConfigDependent extends Dependent<ConfigMap> {
     public ConfigDependent() {
-        super(ConfigMap.class, false);
-    }
-
-    @Override
-    public ConfigMap desired(DesiredCluster cluster) {
-        return cluster.config();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.configMap();
+        super(ConfigMap.class, DesiredCluster::config, Names::configMap, false);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.choria.natsoperator.model.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * One kind of object a NatsCluster owns: which object the model wants (null when the spec
@@ -22,11 +23,19 @@ public abstract class Dependent<R extends HasMetadata> {
     public static final String HASH_ANNOTATION = "choria.io/desired-hash";
 
     private final Class<R> type;
+    private final Function<DesiredCluster, R> desired;
+    private final Function<Names, String> name;
     private final boolean removable;
 
-    /** {@code removable}: an optional object, deleted (when this NatsCluster owns it) once the spec switches it off. */
-    protected Dependent(Class<R> type, boolean removable) {
+    /**
+     * {@code desired}: the model's object (null when the spec switches it off); {@code name}: its
+     * name, also when switched off; {@code removable}: an optional object, deleted (when this
+     * NatsCluster owns it) once the spec switches it off.
+     */
+    protected Dependent(Class<R> type, Function<DesiredCluster, R> desired, Function<Names, String> name, boolean removable) {
         this.type = type;
+        this.desired = desired;
+        this.name = name;
         this.removable = removable;
     }
 
@@ -39,10 +48,14 @@ public abstract class Dependent<R extends HasMetadata> {
     }
 
     /** The object the model wants, or null when the spec switches it off. */
-    public abstract R desired(DesiredCluster cluster);
+    public final R desired(DesiredCluster cluster) {
+        return desired.apply(cluster);
+    }
 
     /** Its name, also when it is switched off, so that the one made earlier can be found. */
-    public abstract String name(Names names);
+    public final String name(Names names) {
+        return name.apply(names);
+    }
 
     /** True when {@code actual} is what the operator wrote for {@code desired} (carrying {@code hash}) and was not edited since. */
     public final boolean matches(R desired, String hash, R actual) {

@@ -7,16 +7,6 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 /** One broker down at a time. */
 public final class DisruptionBudgetDependent extends Dependent<PodDisruptionBudget> {
     public DisruptionBudgetDependent() {
-        super(PodDisruptionBudget.class, false);
-    }
-
-    @Override
-    public PodDisruptionBudget desired(DesiredCluster cluster) {
-        return cluster.disruptionBudget();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.podDisruptionBudget();
+        super(PodDisruptionBudget.class, DesiredCluster::disruptionBudget, Names::podDisruptionBudget, false);
     }
 }

@@ -7,16 +7,6 @@ import io.fabric8.kubernetes.api.model.Service;
 /** The headless Service: per-broker DNS names for the routes. */
 public final class HeadlessServiceDependent extends Dependent<Service> {
     public HeadlessServiceDependent() {
-        super(Service.class, false);
-    }
-
-    @Override
-    public Service desired(DesiredCluster cluster) {
-        return cluster.headless();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.headlessService();
+        super(Service.class, DesiredCluster::headless, Names::headlessService, false);
     }
 }

@@ -7,16 +7,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 /** The optional NetworkPolicy ({@code spec.networkPolicy.enabled}); removed when switched off. */
 public final class NetworkPolicyDependent extends Dependent<NetworkPolicy> {
     public NetworkPolicyDependent() {
-        super(NetworkPolicy.class, true);
-    }
-
-    @Override
-    public NetworkPolicy desired(DesiredCluster cluster) {
-        return cluster.networkPolicy();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.networkPolicy();
+        super(NetworkPolicy.class, DesiredCluster::networkPolicy, Names::networkPolicy, true);
     }
 }

@@ -102,9 +102,9 @@ public final class OwnedObjects {
      */
     public List<Change> apply(NatsCluster owner, Names names, DesiredCluster desired, List<HasMetadata> createFirst) {
         List<Step<?>> steps = new ArrayList<>();
-        for (HasMetadata object : createFirst) steps.add(step(owner, object.getMetadata().getName(), object, null, names));
+        for (HasMetadata object : createFirst) steps.add(step(owner, names, null, object, object.getMetadata().getName()));
         for (Dependent<?> d : Dependents.ALL) {
-            Step<?> step = step(owner, d.name(names), null, d, names, desired);
+            Step<?> step = step(owner, names, d, d.desired(desired), d.name(names));
             if (step != null) steps.add(step);
         }
         List<Change> changes = new ArrayList<>();
@@ -115,22 +115,19 @@ public final class OwnedObjects {
         return changes;
     }
 
-    private <R extends HasMetadata> Step<R> step(NatsCluster owner, String name, R createOnly, Dependent<R> d, Names names) {
-        return step(owner, name, createOnly, d, names, null);
-    }
-
+    /** What to do with one object (null: nothing), or NotOwned. {@code d} is null for a create-only object. */
     @SuppressWarnings("unchecked")
-    private <R extends HasMetadata> Step<R> step(NatsCluster owner, String name, R createOnly, Dependent<R> d, Names names,
-            DesiredCluster desired) {
-        Class<R> kind = d != null ? d.type() : (Class<R>) createOnly.getClass();
-        R wanted = d != null ? d.desired(desired) : createOnly;
+    private <R extends HasMetadata> Step<R> step(NatsCluster owner, Names names, Dependent<?> d, HasMetadata wantedObject, String name) {
+        Dependent<R> dependent = (Dependent<R>) d;
+        R wanted = (R) wantedObject;
+        Class<R> kind = dependent != null ? dependent.type() : (Class<R>) wanted.getClass();
         R live = wanted != null ? find(kind, names.namespace(), name) : cached(kind, names.namespace(), name);
         if (live != null && !Owned.isOwnedBy(live.getMetadata(), owner)) {
             if (wanted != null) throw new NotOwned(live);
             return null; // someone else's, and we want none: leave it alone
         }
-        if (wanted == null && (live == null || !d.removable())) return null;
-        return new Step<>(d, wanted, live);
+        if (wanted == null && (live == null || !dependent.removable())) return null;
+        return new Step<>(dependent, wanted, live);
     }
 
     /** One object's write, decided after every object was checked. */

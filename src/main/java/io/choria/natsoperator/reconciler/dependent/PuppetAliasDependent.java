@@ -7,16 +7,6 @@ import io.fabric8.kubernetes.api.model.Service;
 /** The optional {@code puppet} Service (Choria's default broker is puppet:4222); removed when switched off. */
 public final class PuppetAliasDependent extends Dependent<Service> {
     public PuppetAliasDependent() {
-        super(Service.class, true);
-    }
-
-    @Override
-    public Service desired(DesiredCluster cluster) {
-        return cluster.puppetAlias();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.puppetAliasService();
+        super(Service.class, DesiredCluster::puppetAlias, Names::puppetAliasService, true);
     }
 }

@@ -8,17 +8,7 @@ import java.util.Objects;
 /** The brokers. Applied last, so new pods find the files they mount; {@code kubectl scale} is put back. */
 public final class StatefulSetDependent extends Dependent<StatefulSet> {
     public StatefulSetDependent() {
-        super(StatefulSet.class, false);
-    }
-
-    @Override
-    public StatefulSet desired(DesiredCluster cluster) {
-        return cluster.statefulSet();
-    }
-
-    @Override
-    public String name(Names names) {
-        return names.statefulSet();
+        super(StatefulSet.class, DesiredCluster::statefulSet, Names::statefulSet, false);
     }
 
     @Override

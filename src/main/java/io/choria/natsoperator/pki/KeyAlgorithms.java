@@ -33,7 +33,7 @@ public final class KeyAlgorithms {
         return Optional.empty();
     }
 
-    static KeyPair generate(KeyAlgorithm alg) throws GeneralSecurityException {
+    public static KeyPair generate(KeyAlgorithm alg) throws GeneralSecurityException {
         return switch (alg) {
             case RSA_2048 -> {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");

@@ -46,10 +46,6 @@ public class CaCache {
         return ca;
     }
 
-    public int size() {
-        return entries.size();
-    }
-
     static CertificateAuthority loadNow(Secret caSecret, String certKey, String keyKey, Instant now) throws PkiException {
         CaMaterial material = CaSecretKeys.select(BrokerCertificates.bytes(caSecret), certKey, keyKey);
         return CertificateAuthority.load(material.certPem(), material.keyPem(), now);

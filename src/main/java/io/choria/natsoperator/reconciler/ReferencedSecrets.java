@@ -94,10 +94,6 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
         }
     }
 
-    int watched() {
-        return watches.size();
-    }
-
     /** The Secrets a NatsCluster names in its own namespace. */
     static Set<String> names(NatsCluster nc) {
         if (nc.getSpec() == null) return Set.of();

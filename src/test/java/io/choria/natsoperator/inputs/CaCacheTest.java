@@ -28,7 +28,7 @@ class CaCacheTest {
         var second = cache.load(secret("2", CA), null, null, now);
         assertNotSame(first, second, "a new resourceVersion is loaded again");
         assertEquals(first.fingerprint(), second.fingerprint());
-        assertEquals(1, cache.size(), "one entry per Secret");
+        assertSame(second, cache.load(secret("2", CA), null, null, now), "the newer version replaced the older");
     }
 
     @Test

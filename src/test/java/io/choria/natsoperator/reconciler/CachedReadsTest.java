@@ -82,4 +82,22 @@ class CachedReadsTest {
             assertEquals(List.of(), steady, "requests of a settled operator");
         }
     }
+
+    @Test
+    void anOwnedObjectWhoseLabelWasEditedAwayIsLabelledAgain() {
+        try (MockCluster api = new MockCluster()) {
+            Examples.createPuppetCa(api.client, "choria");
+            api.startOperator(Duration.ofSeconds(1));
+            NatsCluster nc = api.client.resource(Examples.toApply(Examples.ONE_BROKER, "choria", "edited")).create();
+            var config = Await.present("the ConfigMap", () -> api.client.configMaps().inNamespace("choria").withName("edited-config").get());
+            api.awaitReconciles(nc, 1);
+            api.client.configMaps().inNamespace("choria").withName("edited-config").edit(c -> {
+                c.getMetadata().getLabels().remove(io.choria.natsoperator.model.Labels.MANAGED_BY);
+                return c;
+            });
+            Await.until("the managed-by label back on " + config.getMetadata().getName(), Duration.ofSeconds(30),
+                    () -> api.client.configMaps().inNamespace("choria").withName("edited-config").get(),
+                    c -> "nats-operator".equals(c.getMetadata().getLabels().get(io.choria.natsoperator.model.Labels.MANAGED_BY)));
+        }
+    }
 }

@@ -57,10 +57,18 @@ public abstract class Dependent<R extends HasMetadata> {
         return name.apply(names);
     }
 
-    /** True when {@code actual} is what the operator wrote for {@code desired} (carrying {@code hash}) and was not edited since. */
+    /**
+     * True when {@code actual} is what the operator wrote for {@code desired} (carrying {@code hash})
+     * and was not edited since. Our labels count too: an object whose label was edited away drops
+     * out of the label-selected cache, so it is labelled again.
+     */
     public final boolean matches(R desired, String hash, R actual) {
         Map<String, String> annotations = actual.getMetadata().getAnnotations();
-        return annotations != null && Objects.equals(hash, annotations.get(HASH_ANNOTATION)) && sameContent(desired, actual);
+        Map<String, String> labels = actual.getMetadata().getLabels();
+        Map<String, String> ours = desired.getMetadata().getLabels();
+        return annotations != null && Objects.equals(hash, annotations.get(HASH_ANNOTATION))
+                && (ours == null || (labels != null && labels.entrySet().containsAll(ours.entrySet())))
+                && sameContent(desired, actual);
     }
 
     /** Hand edits the hash cannot see; only for content the API server never rewrites. */

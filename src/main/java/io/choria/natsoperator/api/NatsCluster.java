@@ -19,8 +19,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Status", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
-@ValidationRule(value = "size(self.metadata.name) <= 54",
-        message = "metadata.name must be at most 54 characters so every broker's DNS label (<name>-headless) stays within 63")
+// 52, not 63 - len("-headless") = 54: the StatefulSet controller labels each pod with
+// controller-revision-hash=<name>-<10-character hash>, and a label value holds at most 63
+// characters, so past 52 no broker pod can ever be created (kubernetes/kubernetes#64023).
+@ValidationRule(value = "size(self.metadata.name) <= 52",
+        message = "metadata.name must be at most 52 characters: the StatefulSet's controller-revision-hash label (<name>-<hash>) must stay within 63")
 public class NatsCluster extends CustomResource<NatsClusterSpec, NatsClusterStatus> implements Namespaced {
     public static final String GROUP = "choria.io";
     public static final String VERSION = "v1alpha1";

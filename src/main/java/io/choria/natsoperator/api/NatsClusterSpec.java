@@ -21,7 +21,8 @@ public class NatsClusterSpec {
     private Integer size = 3;
 
     @Default(DEFAULT_IMAGE)
-    @JsonPropertyDescription("NATS server container image. Changing it rolls the brokers one at a time.")
+    @io.fabric8.generator.annotation.Pattern(SpecPatterns.IMAGE)
+    @JsonPropertyDescription("NATS server container image (no whitespace or control characters). Changing it rolls the brokers one at a time.")
     private String image = DEFAULT_IMAGE;
 
     @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")

@@ -3,6 +3,7 @@ package io.choria.natsoperator.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,8 @@ public class NetworkPolicySpec {
     @JsonPropertyDescription("Create a NetworkPolicy for the brokers: the route port only from brokers of this cluster, the monitoring port only from the operator and the namespaces in monitorNamespaceSelector, the client port as below.")
     private Boolean enabled = false;
 
-    @JsonPropertyDescription("CIDRs of Puppet nodes allowed on the client port. With neither this nor clientNamespaceSelector, the client port is open to all (nodes usually live outside Kubernetes).")
-    private List<String> clientCIDRs = new ArrayList<>();
+    @JsonPropertyDescription("CIDRs (IPv4 or IPv6, e.g. 10.0.0.0/8) of Puppet nodes allowed on the client port. With neither this nor clientNamespaceSelector, the client port is open to all (nodes usually live outside Kubernetes).")
+    private List<@Pattern(SpecPatterns.CIDR) String> clientCIDRs = new ArrayList<>();
 
     @JsonPropertyDescription("Namespaces whose pods may use the client port.")
     private LabelSelector clientNamespaceSelector;

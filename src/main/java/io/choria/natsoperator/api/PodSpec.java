@@ -2,6 +2,7 @@ package io.choria.natsoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
@@ -29,10 +30,10 @@ public class PodSpec {
     private String priorityClassName;
 
     @JsonPropertyDescription("Extra labels on the broker pods (the operator's app.kubernetes.io labels win on a clash).")
-    private Map<String, String> labels = new LinkedHashMap<>();
+    private Map<String, @Pattern(SpecPatterns.NO_CONTROL_CHARS) String> labels = new LinkedHashMap<>();
 
     @JsonPropertyDescription("Extra annotations on the broker pods.")
-    private Map<String, String> annotations = new LinkedHashMap<>();
+    private Map<String, @Pattern(SpecPatterns.NO_CONTROL_CHARS) String> annotations = new LinkedHashMap<>();
 
     public Map<String, String> getNodeSelector() { return nodeSelector; }
     public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }

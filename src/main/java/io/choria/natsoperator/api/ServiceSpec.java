@@ -3,6 +3,7 @@ package io.choria.natsoperator.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ public class ServiceSpec {
     private Type type = Type.ClusterIP;
 
     @JsonPropertyDescription("Annotations of the client Service (e.g. for a cloud load balancer).")
-    private Map<String, String> annotations = new LinkedHashMap<>();
+    private Map<String, @Pattern(SpecPatterns.NO_CONTROL_CHARS) String> annotations = new LinkedHashMap<>();
 
     @Default("false")
     @JsonPropertyDescription("Also create a Service named 'puppet' on the client port, so Choria nodes in this namespace connect with no configuration (Choria's default broker is puppet:4222); its names join the certificate.")

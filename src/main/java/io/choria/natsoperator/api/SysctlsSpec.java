@@ -14,12 +14,19 @@ public class SysctlsSpec {
     @JsonPropertyDescription("How the kernel settings reach the broker's network namespace: InitContainer (a privileged init container runs sysctl -w), PodSecurityContext (pod securityContext.sysctls; the kubelet must allow these unsafe sysctls), or None (leave the kernel alone, e.g. under the restricted Pod Security Standard).")
     private Mode mode = Mode.InitContainer;
 
-    @Min(128) @Max(1048576) @Default("4092")
-    @JsonPropertyDescription("net.core.somaxconn: the listen backlog, so a reconnect storm is not dropped.")
+    // 65535: the listen backlog the kernel keeps per socket (sk_max_ack_backlog) was an unsigned
+    // 16-bit value until Linux 4.x, so larger values were truncated; no broker needs more.
+    public static final int MAX_SOMAXCONN = 65535;
+    // 262144: 64 times the usual default (4096 on hosts with enough memory, man 7 tcp); each
+    // half-open request costs kernel memory, and a reconnect storm of 100,000 nodes fits well within it.
+    public static final int MAX_TCP_MAX_SYN_BACKLOG = 262144;
+
+    @Min(128) @Max(MAX_SOMAXCONN) @Default("4092")
+    @JsonPropertyDescription("net.core.somaxconn: the listen backlog, so a reconnect storm is not dropped (128-65535).")
     private Integer somaxconn = 4092;
 
-    @Min(128) @Max(1048576) @Default("8192")
-    @JsonPropertyDescription("net.ipv4.tcp_max_syn_backlog: half-open connections kept during a reconnect storm.")
+    @Min(128) @Max(MAX_TCP_MAX_SYN_BACKLOG) @Default("8192")
+    @JsonPropertyDescription("net.ipv4.tcp_max_syn_backlog: half-open connections kept during a reconnect storm (128-262144).")
     private Integer tcpMaxSynBacklog = 8192;
 
     public Mode getMode() { return mode; }

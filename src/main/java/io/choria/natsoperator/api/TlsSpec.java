@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,8 +61,9 @@ public class TlsSpec {
     public Integer getHandshakeTimeoutSeconds() { return handshakeTimeoutSeconds; }
     public void setHandshakeTimeoutSeconds(Integer handshakeTimeoutSeconds) { this.handshakeTimeoutSeconds = handshakeTimeoutSeconds; }
 
-    @JsonPropertyDescription("Extra DNS names (or IP addresses) on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'.")
-    private List<String> extraSANs = new ArrayList<>();
+    @Size(max = SpecPatterns.MAX_EXTRA_SANS)
+    @JsonPropertyDescription("Extra DNS names (RFC 1123, lower case, no wildcards) or IP addresses on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'; at most 100.")
+    private List<@Size(min = 1, max = SpecPatterns.MAX_DNS_NAME) @Pattern(SpecPatterns.SAN) String> extraSANs = new ArrayList<>();
 
     public CaSecretReference getCaSecretRef() { return caSecretRef; }
     public void setCaSecretRef(CaSecretReference caSecretRef) { this.caSecretRef = caSecretRef; }

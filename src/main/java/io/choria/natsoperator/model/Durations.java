@@ -16,13 +16,17 @@ public final class Durations {
         int end = 0;
         while (m.find()) {
             if (m.start() != end) throw new IllegalArgumentException("not a duration: " + d);
-            long n = Long.parseLong(m.group(1));
-            total += switch (m.group(2)) {
-                case "ms" -> n;
-                case "s" -> n * 1000;
-                case "m" -> n * 60_000;
-                default -> n * 3_600_000;
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                total = Math.addExact(total, Math.multiplyExact(n, switch (m.group(2)) {
+                    case "ms" -> 1L;
+                    case "s" -> 1000L;
+                    case "m" -> 60_000L;
+                    default -> 3_600_000L;
+                }));
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("duration too long: " + d);
+            }
             end = m.end();
         }
         if (end != d.length()) throw new IllegalArgumentException("not a duration: " + d + " (use e.g. 30s, 1m, 500ms)");

@@ -3,8 +3,10 @@ package io.choria.natsoperator.model;
 import io.choria.natsoperator.api.NatsCluster;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The pure heart of the operator: a defaulted, valid NatsCluster plus its inputs becomes the
@@ -41,12 +43,11 @@ public final class NatsClusterModel {
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */
     public static List<String> certificateDnsNames(NatsCluster nc, String clusterDomain) {
-        List<String> sans = new ArrayList<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize(),
+        // A LinkedHashSet keeps the order and drops repeats in linear time (a List's contains made it quadratic).
+        Set<String> sans = new LinkedHashSet<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize(),
                 Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias())));
-        if (nc.getSpec().getTls() != null) {
-            nc.getSpec().getTls().getExtraSANs().stream().filter(s -> !sans.contains(s)).forEach(sans::add);
-        }
-        return sans;
+        if (nc.getSpec().getTls() != null) sans.addAll(nc.getSpec().getTls().getExtraSANs());
+        return new ArrayList<>(sans);
     }
 
     /** For status.clientURLs: the client Service, in-cluster. */

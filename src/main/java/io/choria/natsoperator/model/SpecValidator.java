@@ -1,12 +1,17 @@
 package io.choria.natsoperator.model;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.LimitsSpec;
 import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.PortsSpec;
+import io.choria.natsoperator.api.SpecPatterns;
+import io.choria.natsoperator.api.SysctlsSpec;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.TlsSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -15,8 +20,17 @@ import java.util.regex.Pattern;
  * without schema validation give the same answer) and for what the schema cannot express.
  */
 public final class SpecValidator {
-    /** {@code <name>-headless} must stay a DNS label (63 characters). */
-    public static final int MAX_NAME_LENGTH = 63 - Names.HEADLESS_SUFFIX.length();
+    /**
+     * 52: the StatefulSet controller labels each pod {@code controller-revision-hash=<name>-<10-character hash>},
+     * a label value holds at most 63 characters, so past 52 no broker pod can be created
+     * (kubernetes/kubernetes#64023). It also keeps {@code <name>-headless} a DNS label.
+     */
+    public static final int MAX_NAME_LENGTH = 52;
+    private static final long MAX_LAME_DUCK_MILLIS = 3_600_000;
+    private static final int MAX_VALIDITY_DAYS = 3650;
+    private static final Pattern NO_CONTROL_CHARS = Pattern.compile(SpecPatterns.NO_CONTROL_CHARS);
+    private static final Pattern IMAGE = Pattern.compile(SpecPatterns.IMAGE);
+    private static final Pattern DNS_NAME = Pattern.compile(SpecPatterns.DNS_NAME);
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final long MIN_LAME_DUCK_MILLIS = 30_000;
 
@@ -30,7 +44,8 @@ public final class SpecValidator {
         } else {
             if (name.length() > MAX_NAME_LENGTH) {
                 problems.add(problem("metadata.name '" + name + "' is " + name.length() + " characters; at most "
-                        + MAX_NAME_LENGTH + " keep every broker's DNS label ('" + name + Names.HEADLESS_SUFFIX + "') within 63"));
+                        + MAX_NAME_LENGTH + " keep the StatefulSet's controller-revision-hash label ('" + name
+                        + "-<hash>') within 63, or no broker pod can be created"));
             }
             if (!DNS_LABEL.matcher(name).matches()) {
                 problems.add(problem("metadata.name '" + name + "' must be a DNS label (lower-case letters, digits, '-')"));
@@ -43,14 +58,28 @@ public final class SpecValidator {
         for (var p : List.of(new Object[] {"client", s.getPorts().getClient()}, new Object[] {"cluster", s.getPorts().getCluster()},
                 new Object[] {"monitor", s.getPorts().getMonitor()})) {
             int port = (Integer) p[1];
-            if (port < 1 || port > 65535) problems.add(problem("spec.ports." + p[0] + " must be 1-65535 (got " + port + ")"));
+            if (port < PortsSpec.MIN_PORT || port > 65535) {
+                problems.add(problem("spec.ports." + p[0] + " must be " + PortsSpec.MIN_PORT + "-65535 (got " + port
+                        + "): the broker runs as uid 1000 without capabilities and cannot bind a port below " + PortsSpec.MIN_PORT));
+            }
             if (!ports.add(port)) problems.add(problem("spec.ports." + p[0] + " (" + port + ") is used by another port"));
         }
-        duration(problems, "spec.limits.writeDeadline", s.getLimits().getWriteDeadline(), 1);
-        duration(problems, "spec.limits.lameDuckDuration", s.getLimits().getLameDuckDuration(), MIN_LAME_DUCK_MILLIS);
-        if (s.getLimits().getMaxConnections() < 1) problems.add(problem("spec.limits.maxConnections must be at least 1"));
-        if (s.getSysctls().getSomaxconn() < 128) problems.add(problem("spec.sysctls.somaxconn must be at least 128"));
-        if (s.getSysctls().getTcpMaxSynBacklog() < 128) problems.add(problem("spec.sysctls.tcpMaxSynBacklog must be at least 128"));
+        if (s.getImage() != null && !IMAGE.matcher(s.getImage()).matches()) {
+            problems.add(problem("spec.image " + quote(s.getImage()) + " must not hold whitespace or control characters"));
+        }
+        duration(problems, "spec.limits.writeDeadline", s.getLimits().getWriteDeadline(), 1, Long.MAX_VALUE);
+        duration(problems, "spec.limits.lameDuckDuration", s.getLimits().getLameDuckDuration(), MIN_LAME_DUCK_MILLIS, MAX_LAME_DUCK_MILLIS);
+        range(problems, "spec.limits.maxConnections", s.getLimits().getMaxConnections(), 1, LimitsSpec.MAX_CONNECTIONS);
+        range(problems, "spec.sysctls.somaxconn", s.getSysctls().getSomaxconn(), 128, SysctlsSpec.MAX_SOMAXCONN);
+        range(problems, "spec.sysctls.tcpMaxSynBacklog", s.getSysctls().getTcpMaxSynBacklog(), 128, SysctlsSpec.MAX_TCP_MAX_SYN_BACKLOG);
+        noControlChars(problems, "spec.pod.labels", s.getPod().getLabels());
+        noControlChars(problems, "spec.pod.annotations", s.getPod().getAnnotations());
+        noControlChars(problems, "spec.service.annotations", s.getService().getAnnotations());
+        List<String> cidrs = s.getNetworkPolicy().getClientCIDRs();
+        for (int i = 0; cidrs != null && i < cidrs.size(); i++) {
+            String why = Cidrs.problem(cidrs.get(i));
+            if (why != null) problems.add(problem("spec.networkPolicy.clientCIDRs[" + i + "] " + quote(cidrs.get(i)) + " is not a CIDR: " + why));
+        }
         var ref = s.getRoutes().getPasswordSecretRef();
         if (ref != null && (ref.getName() == null || ref.getName().isBlank())) {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
@@ -60,7 +89,8 @@ public final class SpecValidator {
             if (tls.getCaSecretRef() == null || tls.getCaSecretRef().getName() == null || tls.getCaSecretRef().getName().isBlank()) {
                 problems.add(problem("spec.tls.caSecretRef.name is required when tls is set"));
             }
-            if (tls.getValidityDays() < 1) problems.add(problem("spec.tls.validityDays must be at least 1"));
+            range(problems, "spec.tls.validityDays", tls.getValidityDays(), 1, MAX_VALIDITY_DAYS);
+            extraSans(problems, tls.getExtraSANs());
             if (tls.getHandshakeTimeoutSeconds() < 1 || tls.getHandshakeTimeoutSeconds() > 60) {
                 problems.add(problem("spec.tls.handshakeTimeoutSeconds must be 1-60 (got " + tls.getHandshakeTimeoutSeconds() + ")"));
             }
@@ -72,12 +102,68 @@ public final class SpecValidator {
         return problems;
     }
 
-    private static void duration(List<SpecProblem> problems, String field, String value, long minMillis) {
+    /** Linear in the number of names: one pass, no name compared with another. */
+    private static void extraSans(List<SpecProblem> problems, List<String> sans) {
+        if (sans == null) return;
+        if (sans.size() > SpecPatterns.MAX_EXTRA_SANS) {
+            problems.add(problem("spec.tls.extraSANs has " + sans.size() + " entries; at most " + SpecPatterns.MAX_EXTRA_SANS));
+            return;
+        }
+        for (int i = 0; i < sans.size(); i++) {
+            String san = sans.get(i);
+            String field = "spec.tls.extraSANs[" + i + "] " + quote(san);
+            if (san == null || san.isEmpty()) {
+                problems.add(problem("spec.tls.extraSANs[" + i + "] is empty"));
+            } else if (Cidrs.isIpLiteral(san)) {
+                continue; // issued as an IP SAN (GeneralName.iPAddress)
+            } else if (san.length() > SpecPatterns.MAX_DNS_NAME) {
+                problems.add(problem(field.substring(0, field.indexOf(' ')) + " is " + san.length()
+                        + " characters; a DNS name holds at most " + SpecPatterns.MAX_DNS_NAME));
+            } else if (!DNS_NAME.matcher(san).matches()) {
+                problems.add(problem(field + " is not a DNS name (RFC 1123: lower-case letters, digits, '-' and '.', labels of 1-63"
+                        + " characters, no wildcard) nor an IP address"));
+            }
+        }
+    }
+
+    private static void noControlChars(List<SpecProblem> problems, String field, Map<String, String> map) {
+        if (map == null) return;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (e.getKey() == null || !NO_CONTROL_CHARS.matcher(e.getKey()).matches()) {
+                problems.add(problem(field + " key " + quote(e.getKey()) + " must not hold control characters (newline, tab, NUL)"));
+            } else if (e.getValue() != null && !NO_CONTROL_CHARS.matcher(e.getValue()).matches()) {
+                problems.add(problem(field + "['" + e.getKey() + "'] must not hold control characters (newline, tab, NUL)"));
+            }
+        }
+    }
+
+    private static void range(List<SpecProblem> problems, String field, int value, int min, int max) {
+        if (value < min || value > max) problems.add(problem(field + " must be " + min + "-" + max + " (got " + value + ")"));
+    }
+
+    /** The value in quotes, control characters escaped so the message stays one line; long values cut. */
+    static String quote(String value) {
+        if (value == null) return "null";
+        StringBuilder sb = new StringBuilder("'");
+        int n = Math.min(value.length(), 80);
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        if (value.length() > n) sb.append("...");
+        return sb.append('\'').toString();
+    }
+
+    private static void duration(List<SpecProblem> problems, String field, String value, long minMillis, long maxMillis) {
         try {
             long ms = Durations.millis(value);
             if (ms < minMillis) {
                 problems.add(problem(field + " must be at least " + (minMillis >= 1000 ? (minMillis / 1000) + "s" : minMillis + "ms")
                         + " (got " + value + ")"));
+            } else if (ms > maxMillis) {
+                problems.add(problem(field + " must be at most "
+                        + (maxMillis % 3_600_000 == 0 ? (maxMillis / 3_600_000) + "h" : (maxMillis / 60_000) + "m") + " (got " + value + ")"));
             }
         } catch (IllegalArgumentException e) {
             problems.add(problem(field + ": " + e.getMessage()));

@@ -69,7 +69,7 @@ class CrdTest {
     void crossFieldRulesAreCel() throws Exception {
         var root = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
         var spec = root.getProperties().get("spec");
-        assertEquals(List.of("size(self.metadata.name) <= 54"), rules(root));
+        assertEquals(List.of("size(self.metadata.name) <= 52"), rules(root));
         assertEquals(List.of("self.client != self.cluster && self.client != self.monitor && self.cluster != self.monitor"),
                 rules(spec.getProperties().get("ports")));
         assertTrue(rules(spec.getProperties().get("tls")).get(0).contains("self.renewBeforeDays < self.validityDays"));
@@ -78,6 +78,59 @@ class CrdTest {
         assertEquals(3650.0, spec.getProperties().get("tls").getProperties().get("validityDays").getMaximum());
         assertTrue(spec.getProperties().get("limits").getProperties().get("writeDeadline").getPattern().startsWith("^"));
         assertEquals(List.of("caSecretRef"), spec.getProperties().get("tls").getRequired());
+    }
+
+    /** What the operator refuses, the API server refuses at admission too. */
+    @Test
+    void admissionBoundsAndPatterns() throws Exception {
+        var spec = crd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+        var p = spec.getProperties();
+        for (String port : List.of("client", "cluster", "monitor")) {
+            assertEquals(1024.0, p.get("ports").getProperties().get(port).getMinimum(), port);
+            assertEquals(65535.0, p.get("ports").getProperties().get(port).getMaximum(), port);
+        }
+        assertEquals(65535.0, p.get("sysctls").getProperties().get("somaxconn").getMaximum());
+        assertEquals(262144.0, p.get("sysctls").getProperties().get("tcpMaxSynBacklog").getMaximum());
+        assertEquals(1.0, p.get("limits").getProperties().get("maxConnections").getMinimum());
+        assertEquals(1048576.0, p.get("limits").getProperties().get("maxConnections").getMaximum());
+        assertTrue(rules(p.get("limits")).contains("!has(self.lameDuckDuration) || duration(self.lameDuckDuration) <= duration('1h')"),
+                rules(p.get("limits")).toString());
+        assertEquals(SpecPatterns.IMAGE, p.get("image").getPattern());
+        for (String map : List.of("labels", "annotations")) {
+            assertEquals(SpecPatterns.NO_CONTROL_CHARS, p.get("pod").getProperties().get(map).getAdditionalProperties().getSchema().getPattern());
+        }
+        assertEquals(SpecPatterns.NO_CONTROL_CHARS,
+                p.get("service").getProperties().get("annotations").getAdditionalProperties().getSchema().getPattern());
+        assertEquals(SpecPatterns.CIDR, p.get("networkPolicy").getProperties().get("clientCIDRs").getItems().getSchema().getPattern());
+        var sans = p.get("tls").getProperties().get("extraSANs");
+        assertEquals(100L, sans.getMaxItems());
+        assertEquals(253L, sans.getItems().getSchema().getMaxLength());
+        assertEquals(1L, sans.getItems().getSchema().getMinLength());
+        assertEquals(SpecPatterns.SAN, sans.getItems().getSchema().getPattern());
+    }
+
+    /** The schema's patterns, read as the API server would (RE2 and Java agree on these), on good and bad values. */
+    @Test
+    void schemaPatternsAcceptAndRefuse() {
+        var san = java.util.regex.Pattern.compile(SpecPatterns.SAN);
+        for (String ok : List.of("puppet", "nats.example.com", "192.0.2.10", "2001:db8::10", "::1", "::ffff:192.0.2.1")) {
+            assertTrue(san.matcher(ok).matches(), ok);
+        }
+        for (String bad : List.of("", "*.example.com", "https://x.example.com", "foo_bar", "Nats.example.com", "a..b", "-a", "a-",
+                "b\u00fccher", "a\u0000b", "x.example.com.", "a".repeat(64))) {
+            assertTrue(!san.matcher(bad).matches(), bad);
+        }
+        var cidr = java.util.regex.Pattern.compile(SpecPatterns.CIDR);
+        for (String ok : List.of("10.0.0.0/8", "0.0.0.0/0", "2001:db8::/32", "::/0")) assertTrue(cidr.matcher(ok).matches(), ok);
+        for (String bad : List.of("10.0.0.0", "10.0.0.0/33", "256.0.0.0/8", "x/8", "10.0.0.0/8\n", "2001:db8::/129")) {
+            assertTrue(!cidr.matcher(bad).matches(), bad);
+        }
+        var text = java.util.regex.Pattern.compile(SpecPatterns.NO_CONTROL_CHARS);
+        assertTrue(text.matcher("any text, even unicode \u00e9").matches());
+        for (String bad : List.of("a\nb", "a\rb", "a\u0000", "a\tb", "\u007f")) assertTrue(!text.matcher(bad).matches(), bad);
+        var image = java.util.regex.Pattern.compile(SpecPatterns.IMAGE);
+        assertTrue(image.matcher("registry.example.com:5000/nats@sha256:abc").matches());
+        for (String bad : List.of("", "nats latest", "nats\n", "nats\u0000")) assertTrue(!image.matcher(bad).matches(), bad);
     }
 
     static List<String> rules(JSONSchemaProps props) {

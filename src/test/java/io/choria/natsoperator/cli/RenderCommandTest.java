@@ -125,6 +125,16 @@ class RenderCommandTest {
         assertBad("spec:\n  routes: {passwordSecretRef: {name: missing}}\n", "RoutePasswordSecretNotFound");
         assertBad("spec:\n  ports: {client: 4222, cluster: 4222}\n", "spec.ports.cluster (4222) is used by another port");
         assertBad("spec:\n  size: [\n", "not valid YAML");
+        assertBad("spec:\n  ports: {client: 443}\n", "spec.ports.client must be 1024-65535 (got 443)");
+        assertBad("spec:\n  limits: {lameDuckDuration: 24h, maxConnections: 0}\n",
+                "spec.limits.lameDuckDuration must be at most 1h (got 24h); spec.limits.maxConnections must be 1-1048576 (got 0)");
+        assertBad("spec:\n  image: \"nats:2.10\\nevil: true\"\n", "spec.image 'nats:2.10\\x0aevil: true' must not hold whitespace");
+        assertBad("spec:\n  service: {annotations: {lb: \"a\\nb\"}}\n", "spec.service.annotations['lb'] must not hold control characters");
+        Path longName = dir.resolve("long.yaml");
+        Files.writeString(longName, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: " + "b".repeat(53) + "}\n");
+        RenderCommandAccess.Result tooLong = render("-f", longName.toString());
+        assertEquals(1, tooLong.exit());
+        assertTrue(tooLong.err().contains("is 53 characters; at most 52"), tooLong.err());
         Path other = dir.resolve("other.yaml");
         Files.writeString(other, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
         RenderCommandAccess.Result r = render("-f", other.toString());

@@ -84,6 +84,16 @@ class BadInputTest {
                 new BadChange("lame-duck", "InvalidSpec", "lameDuckDuration must be at least 30s", c -> {},
                         n -> n.getSpec().getLimits().setLameDuckDuration("5s")),
                 new BadChange("renewal", "InvalidSpec", "renewBeforeDays", c -> {}, n -> n.getSpec().getTls().setRenewBeforeDays(400)),
+                new BadChange("low-port", "InvalidSpec", "spec.ports.client must be 1024-65535 (got 80)", c -> {},
+                        n -> n.getSpec().getPorts().setClient(80)),
+                new BadChange("lame-duck-long", "InvalidSpec", "spec.limits.lameDuckDuration must be at most 1h", c -> {},
+                        n -> n.getSpec().getLimits().setLameDuckDuration("2h")),
+                new BadChange("bad-san", "InvalidSpec", "spec.tls.extraSANs[1] 'foo_bar' is not a DNS name (RFC 1123", c -> {},
+                        n -> n.getSpec().getTls().setExtraSANs(List.of("nats.example.com", "foo_bar"))),
+                new BadChange("bad-label", "InvalidSpec", "spec.pod.labels['team'] must not hold control characters", c -> {},
+                        n -> n.getSpec().getPod().getLabels().put("team", "a\nb")),
+                new BadChange("bad-cidr", "InvalidSpec", "spec.networkPolicy.clientCIDRs[0] '10.0.0.0' is not a CIDR", c -> {},
+                        n -> n.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.0.0.0"))),
                 new BadChange("pw-missing", "RoutePasswordSecretNotFound", "'routes-pw'", c -> {},
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
                 new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),
@@ -110,6 +120,24 @@ class BadInputTest {
             cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the bad spec
             assertEquals(before, versions(bad.ns()), "nothing changed in " + bad.ns());
         }
+    }
+
+    /** Past 52 characters the StatefulSet's pods could never be created: refused before anything is made. */
+    @Test
+    void aNameTooLongForTheStatefulSetIsRefused() {
+        String ns = "long-name";
+        String name = "b".repeat(53);
+        NatsCluster nc = good(ns);
+        nc.getMetadata().setName(name);
+        client.resource(nc).create();
+        var cond = Await.until("InvalidSpec", Duration.ofSeconds(20),
+                () -> Conditions.find(client.resources(NatsCluster.class).inNamespace(ns).withName(name).get().getStatus() == null ? List.of()
+                        : client.resources(NatsCluster.class).inNamespace(ns).withName(name).get().getStatus().getConditions(), "Ready"),
+                c -> c.isPresent() && c.get().getReason().equals("InvalidSpec")).orElseThrow();
+        assertEquals("False", cond.getStatus());
+        assertTrue(cond.getMessage().contains("is 53 characters; at most 52"), cond.getMessage());
+        assertTrue(Await.until("Warning InvalidSpec", Duration.ofSeconds(10), () -> warned(ns, "InvalidSpec"), b -> b));
+        assertNull(client.apps().statefulSets().inNamespace(ns).withName(name).get(), "no StatefulSet whose pods cannot exist");
     }
 
     @Test

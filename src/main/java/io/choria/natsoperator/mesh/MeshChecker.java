@@ -13,8 +13,10 @@ import java.util.function.IntFunction;
 /**
  * The {@code RoutesMeshed} check: asks every broker's {@code /varz} how many distinct peers it
  * has routes to ({@code remotes}) and calls the cluster meshed when each of the {@code size}
- * brokers sees {@code size-1}. The brokers are asked in parallel, each request bounded by the
- * {@link MonitorClient}'s timeout, so one check takes at most about two timeouts.
+ * brokers sees {@code size-1}. The brokers are asked in parallel, each request (connect to the
+ * body's last byte) bounded by the {@link MonitorClient}'s timeout and its body by
+ * {@link MonitorClient#MAX_BODY_BYTES}, so one check takes at most about two timeouts; a broker
+ * over either limit counts as unreachable ({@code BrokerUnreachable}) with the limit in the message.
  */
 public final class MeshChecker {
     static final long CONFIRM_DELAY_MS = 200;

@@ -10,30 +10,53 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A small client of a broker's monitoring endpoint (port 8222): {@code /healthz}, {@code /varz}
- * and {@code /routez}. Every request is bounded (connect and whole request), so a broker that
- * hangs cannot stall a reconcile. Thread-safe; one instance is meant to be shared.
+ * and {@code /routez}. Every request is bounded in time and in size, so a broker (or whatever
+ * answers on its address) cannot stall a reconcile or exhaust the operator's heap: the timeout is
+ * a deadline for the whole exchange, connect to the body's last byte (the JDK's request timeout
+ * alone stops at the response headers, so a body dripping a byte a second was read for ever), and
+ * a body larger than {@link #MAX_BODY_BYTES} is refused as soon as it is seen to be, without
+ * reading the rest. Thread-safe; one instance is meant to be shared.
  */
 public final class MonitorClient {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * 1 MiB. A real {@code /varz} is a few KiB (a busy broker with TLS and cluster config, under
+     * 20 KiB) and {@code /routez} about half a KiB per route, so 1 MiB is far above any broker's
+     * answer yet small enough that a handful of concurrent checks cannot hurt the heap.
+     */
+    public static final int MAX_BODY_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
     private final Duration timeout;
+    private final int maxBodyBytes;
 
     public MonitorClient() {
         this(DEFAULT_TIMEOUT);
     }
 
     public MonitorClient(Duration timeout) {
+        this(timeout, MAX_BODY_BYTES);
+    }
+
+    MonitorClient(Duration timeout, int maxBodyBytes) {
         this.timeout = timeout;
+        this.maxBodyBytes = maxBodyBytes;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -73,13 +96,138 @@ public final class MonitorClient {
         return ids.size();
     }
 
+    /**
+     * The body of a 200 answer, completed exceptionally with a MonitorException for another status,
+     * a body over the size limit, or no complete answer before the deadline. On a failure the
+     * exchange is abandoned (body subscription and request cancelled), not read to its end.
+     */
     private CompletableFuture<String> getAsync(URI base, String path) {
-        return http.sendAsync(request(base, path), HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
-            if (r.statusCode() != 200) {
-                throw new CompletionException(new MonitorException("HTTP " + r.statusCode() + " from " + path, null));
+        BoundedBody body = new BoundedBody(path, maxBodyBytes);
+        CompletableFuture<HttpResponse<String>> sent = http.sendAsync(request(base, path), info -> body.start(info));
+        CompletableFuture<String> result = new CompletableFuture<>();
+        sent.whenComplete((r, t) -> {
+            MonitorException own = body.failure();
+            if (own != null) {
+                result.completeExceptionally(own);
+            } else if (t != null) {
+                result.completeExceptionally(t);
+            } else {
+                result.complete(r.body());
             }
-            return r.body();
         });
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (result.isDone()) return;
+            MonitorException late = new MonitorException("no complete answer to " + path + " within "
+                    + timeout.toMillis() + " ms", null);
+            body.fail(late);
+            sent.cancel(true);
+            result.completeExceptionally(late);
+        });
+        return result;
+    }
+
+    /**
+     * Collects at most {@code max} bytes of a 200 answer; refuses another status or a larger body
+     * (by Content-Length up front, else once the count passes {@code max}) by cancelling the subscription.
+     */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+        private final String path;
+        private final int max;
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private byte[] bytes = new byte[8192];
+        private int size;
+        private Flow.Subscription subscription;
+        private volatile MonitorException failure;
+
+        BoundedBody(String path, int max) {
+            this.path = path;
+            this.max = max;
+        }
+
+        HttpResponse.BodySubscriber<String> start(HttpResponse.ResponseInfo info) {
+            if (info.statusCode() != 200) {
+                fail(new MonitorException("HTTP " + info.statusCode() + " from " + path, null));
+            } else if (info.headers().firstValueAsLong("Content-Length").orElse(-1) > max) {
+                fail(tooLarge());
+            }
+            return this;
+        }
+
+        MonitorException failure() {
+            return failure;
+        }
+
+        private MonitorException tooLarge() {
+            return new MonitorException(path + " answer is larger than " + max + " bytes", null);
+        }
+
+        void fail(MonitorException e) {
+            Flow.Subscription s;
+            synchronized (this) {
+                if (body.isDone()) return;
+                failure = e;
+                body.completeExceptionally(e);
+                bytes = null;
+                s = subscription;
+            }
+            if (s != null) s.cancel();
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            boolean done;
+            synchronized (this) {
+                subscription = s;
+                done = body.isDone();
+            }
+            if (done) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            synchronized (this) {
+                if (body.isDone()) return;
+                for (ByteBuffer b : items) {
+                    int n = b.remaining();
+                    if ((long) size + n > max) {
+                        break;
+                    }
+                    if (size + n > bytes.length) {
+                        bytes = Arrays.copyOf(bytes, (int) Math.min(max, Math.max(size + n, 2L * bytes.length)));
+                    }
+                    b.get(bytes, size, n);
+                    size += n;
+                }
+                if (items.stream().noneMatch(ByteBuffer::hasRemaining)) return; // all taken: within the limit
+            }
+            fail(tooLarge());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (this) {
+                bytes = null;
+            }
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            synchronized (this) {
+                if (body.isDone()) return;
+                body.complete(new String(bytes, 0, size, StandardCharsets.UTF_8));
+                bytes = null;
+            }
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
     }
 
     private HttpRequest request(URI base, String path) {

@@ -49,6 +49,13 @@ public final class CertificateAuthority {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /**
+     * A CA bundle is the CA's chain, perhaps beside an old root or a second CA being rolled in: a
+     * handful of certificates. More than this is refused ({@code CaCertificateInvalid}) rather than
+     * searched and chained on every reconcile that loads it.
+     */
+    static final int MAX_BUNDLE_CERTIFICATES = 50;
+
     private final List<X509Certificate> bundle;
     private final List<X509Certificate> chain;
     private final PrivateKey signingKey;
@@ -77,6 +84,11 @@ public final class CertificateAuthority {
         if (bundle.isEmpty()) {
             throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle holds no PEM certificate");
         }
+        if (bundle.size() > MAX_BUNDLE_CERTIFICATES) {
+            throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle holds " + bundle.size()
+                    + " certificates, more than the " + MAX_BUNDLE_CERTIFICATES
+                    + " accepted: give the CA's own chain (e.g. Puppet's ca_crt.pem), not a system trust store");
+        }
         PrivateKey key;
         try {
             key = Pem.privateKey(keyPem);
@@ -90,7 +102,10 @@ public final class CertificateAuthority {
         if (!key.getAlgorithm().equals("RSA") && !key.getAlgorithm().equals("EC")) {
             throw new PkiException(Reason.CaKeyInvalid, "CA private key type " + key.getAlgorithm() + " is not supported (RSA or EC)");
         }
+        // Public parts first (cheap); a signature only proves a candidate, so a normal load signs once.
+        var publicPart = KeyPairs.publicPartOf(key);
         X509Certificate signing = bundle.stream()
+                .filter(c -> publicPart.apply(c.getPublicKey()) != KeyPairs.Match.DIFFERENT)
                 .filter(c -> KeyPairs.matches(key, c.getPublicKey()))
                 .findFirst()
                 .orElseThrow(() -> new PkiException(Reason.CaKeyMismatch, "CA private key (" + key.getAlgorithm()

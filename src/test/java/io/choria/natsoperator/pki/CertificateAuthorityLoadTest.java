@@ -83,6 +83,40 @@ class CertificateAuthorityLoadTest {
     }
 
     @Test
+    void theCertificateOfTheKeyIsFoundAmongManyOthers() throws Exception {
+        // 47 unrelated CAs of both kinds (same curve as ec, so only the point tells them apart), then the right one last.
+        StringBuilder others = new StringBuilder();
+        for (int i = 0; i < 47; i++) {
+            others.append(i % 8 == 0 ? TestCa.rsaRoot("Other RSA CA " + i).certPem() : TestCa.ecRoot("Other EC CA " + i).certPem());
+        }
+        others.append(intermediate.chainPem());
+        for (String key : new String[] {ec.sec1KeyPem(), ec.pkcs8KeyPem()}) { // SEC1 with its point, PKCS#8 without
+            CertificateAuthority ca = CertificateAuthority.load(others + ec.certPem(), key, Instant.now());
+            assertEquals(ec.certificate(), ca.signingCertificate());
+        }
+        for (String key : new String[] {rsa.pkcs1KeyPem(), rsa.pkcs8KeyPem()}) {
+            CertificateAuthority ca = CertificateAuthority.load(others + rsa.certPem(), key, Instant.now());
+            assertEquals(rsa.certificate(), ca.signingCertificate());
+        }
+        CertificateAuthority ca = CertificateAuthority.load(others.toString(), intermediate.pkcs1KeyPem(), Instant.now());
+        assertEquals(intermediate.certificate(), ca.signingCertificate());
+        assertEquals(intermediate.root().certificate(), ca.chain().get(1));
+        PkiException e = assertReason(Reason.CaKeyMismatch, () -> CertificateAuthority.load(others.toString(), ec.sec1KeyPem(), Instant.now()));
+        assertTrue(e.getMessage().contains("none of the 49 certificate(s)"), e.getMessage());
+    }
+
+    @Test
+    void aBundleOfMoreThanFiftyCertificatesIsRefused() throws Exception {
+        String other = TestCa.ecRoot("Other EC CA").certPem();
+        String fifty = other.repeat(49) + ec.certPem();
+        assertEquals(ec.certificate(), CertificateAuthority.load(fifty, ec.sec1KeyPem(), Instant.now()).signingCertificate());
+        PkiException e = assertReason(Reason.CaCertificateInvalid,
+                () -> CertificateAuthority.load(other + fifty, ec.sec1KeyPem(), Instant.now()));
+        assertEquals("CA certificate bundle holds 51 certificates, more than the 50 accepted: give the CA's own chain"
+                + " (e.g. Puppet's ca_crt.pem), not a system trust store", e.getMessage());
+    }
+
+    @Test
     void fingerprintIsSha256OfSigningCertificate() throws Exception {
         CertificateAuthority ca = rsa.load();
         String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rsa.certificate().getEncoded()));

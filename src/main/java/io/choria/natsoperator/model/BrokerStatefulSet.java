@@ -76,6 +76,8 @@ public final class BrokerStatefulSet {
                 .withNewSpec()
                 .withTerminationGracePeriodSeconds(Durations.seconds(spec.getLimits().getLameDuckDuration()) + SHUTDOWN_MARGIN_SECONDS)
                 .withSecurityContext(podSecurity.build())
+                // the brokers never call the Kubernetes API: no token in the pod to steal
+                .withAutomountServiceAccountToken(false)
                 .withInitContainers(initContainers)
                 // the reloader signals the broker through its pid file
                 .withShareProcessNamespace(true)

@@ -159,6 +159,16 @@ class NatsClusterModelTest {
     }
 
     @Test
+    void brokerPodsGetNoServiceAccountToken() {
+        for (SysctlsSpec.Mode mode : SysctlsSpec.Mode.values()) {
+            NatsCluster nc = threeBrokers();
+            nc.getSpec().getSysctls().setMode(mode);
+            var pod = desired(nc).statefulSet().getSpec().getTemplate().getSpec();
+            assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "the brokers never call the API (" + mode + ")");
+        }
+    }
+
+    @Test
     void sysctlInitContainerByDefault() {
         var spec = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
         Container init = spec.getInitContainers().get(0);

@@ -13,6 +13,8 @@ public enum Reason {
     RoutePasswordSecretNotFound,
     RoutePasswordKeyMissing,
     RoutePasswordEmpty,
+    RoutePasswordNotAPassword,
+    RoutePasswordSecretInUse,
     ObjectNotOwned,
     // CertificateReady (and Ready when the CA cannot be used)
     CaSecretNotFound,

@@ -11,7 +11,7 @@ public class SysctlsSpec {
     public enum Mode { InitContainer, PodSecurityContext, None }
 
     @Default("InitContainer")
-    @JsonPropertyDescription("How the kernel settings reach the broker's network namespace: InitContainer (a privileged init container runs sysctl -w), PodSecurityContext (pod securityContext.sysctls; the kubelet must allow these unsafe sysctls), or None (leave the kernel alone, e.g. under the restricted Pod Security Standard).")
+    @JsonPropertyDescription("How the kernel settings reach the broker's network namespace: InitContainer (a privileged init container raises each setting, never lowers it), PodSecurityContext (pod securityContext.sysctls, set as given, even below the kernel's value; the kubelet must allow these unsafe sysctls), or None (leave the kernel alone: needed under the baseline and restricted Pod Security Standards).")
     private Mode mode = Mode.InitContainer;
 
     // 65535: the listen backlog the kernel keeps per socket (sk_max_ack_backlog) was an unsigned

@@ -3,6 +3,7 @@ package io.choria.natsoperator.inputs;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.api.SecretKeyReference;
+import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -12,8 +13,24 @@ import java.util.function.Function;
  * Finds the route password: read from the user's Secret (never written), or from the Secret
  * the operator generated once. Used by the reconciler and by {@code render}, each with its own
  * way to look a Secret up.
+ *
+ * <p>The password is copied into {@code <name>-routes-config}, which every broker mounts, so a
+ * reference that points at something other than a password would hand that to every broker
+ * pod. Refused, before anything is written: a Secret the operator uses for something else (the
+ * CA Secret, {@code <name>-tls}, {@code <name>-routes-config}, any other Secret a NatsCluster
+ * owns) and a value that is not a plain password (see {@link #notAPassword}). Naming the
+ * generated {@code <name>-routes} (of this or another NatsCluster) is allowed: it holds only a
+ * route password. No message here ever carries the value.
  */
 public final class RoutePasswords {
+    /**
+     * Longest password accepted. Route passwords are short shared secrets (the generated one
+     * has 32 characters); what is longer is most likely something else: a service account
+     * token (a JWT of hundreds of characters), a key, a certificate, a kubeconfig. 128 leaves
+     * room for any passphrase a person or a password generator would choose.
+     */
+    public static final int MAX_LENGTH = 128;
+
     private RoutePasswords() {}
 
     public static SecretKeyReference reference(NatsCluster nc) {
@@ -27,6 +44,11 @@ public final class RoutePasswords {
     /** The password from the user's Secret; an InputProblem when it cannot be had. */
     public static String fromUserSecret(NatsCluster nc, Function<String, Secret> lookup) {
         SecretKeyReference ref = reference(nc);
+        String inUse = usedForSomethingElse(nc, ref.getName());
+        if (inUse != null) {
+            throw new InputProblem(Reason.RoutePasswordSecretInUse, "route password Secret '" + ref.getName()
+                    + "' (spec.routes.passwordSecretRef) is " + inUse + "; name a Secret that holds only the route password");
+        }
         Secret secret = lookup.apply(ref.getName());
         if (secret == null) {
             throw new InputProblem(Reason.RoutePasswordSecretNotFound, "route password Secret '" + ref.getName()
@@ -41,7 +63,68 @@ public final class RoutePasswords {
             throw new InputProblem(Reason.RoutePasswordEmpty, "route password in Secret '" + ref.getName()
                     + "' key '" + ref.getKey() + "' is empty");
         }
-        return password.strip();
+        String owner = ownedElsewhere(secret);
+        if (owner != null) {
+            throw new InputProblem(Reason.RoutePasswordSecretInUse, "route password Secret '" + ref.getName()
+                    + "' (spec.routes.passwordSecretRef) is owned by NatsCluster '" + owner
+                    + "' for something else; name a Secret that holds only the route password");
+        }
+        // leading and trailing whitespace (a newline from `echo pw > file`) is not part of it
+        String stripped = password.strip();
+        String why = notAPassword(stripped);
+        if (why != null) {
+            throw new InputProblem(Reason.RoutePasswordNotAPassword, "route password in Secret '" + ref.getName()
+                    + "' key '" + ref.getKey() + "' is not a plain password: it " + why);
+        }
+        return stripped;
+    }
+
+    /**
+     * Why {@code value} is not a plain password, or null when it is one: one line of printable
+     * ASCII without whitespace, at most {@link #MAX_LENGTH} characters, no PEM block. The
+     * answer never quotes the value.
+     */
+    public static String notAPassword(String value) {
+        if (value.contains("-----BEGIN")) return "contains a PEM block (a key or a certificate)";
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c > 0x7e || (c < 0x20 && !Character.isWhitespace(c))) {
+                return "contains non-printable or non-ASCII bytes (binary data)";
+            }
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isWhitespace(value.charAt(i))) return "contains whitespace";
+        }
+        if (value.length() > MAX_LENGTH) return "is longer than " + MAX_LENGTH + " characters";
+        return null;
+    }
+
+    /** What the named Secret is already used for by this NatsCluster, or null. */
+    static String usedForSomethingElse(NatsCluster nc, String secretName) {
+        Names names = new Names(nc.getMetadata().getName(), nc.getMetadata().getNamespace(), Names.DEFAULT_CLUSTER_DOMAIN);
+        TlsSpec tls = nc.getSpec().getTls();
+        if (tls != null && tls.getCaSecretRef() != null && secretName.equals(tls.getCaSecretRef().getName())) {
+            return "the CA Secret (spec.tls.caSecretRef)";
+        }
+        if (secretName.equals(names.tlsSecret())) return "the broker certificate Secret the operator writes";
+        if (secretName.equals(names.routesConfigSecret())) return "the routes Secret the operator writes";
+        return null;
+    }
+
+    /**
+     * The NatsCluster that owns {@code secret}, when it is not a generated route password
+     * ({@code <owner>-routes}); null otherwise.
+     */
+    static String ownedElsewhere(Secret secret) {
+        var meta = secret.getMetadata();
+        if (meta == null || meta.getOwnerReferences() == null) return null;
+        for (var ref : meta.getOwnerReferences()) {
+            if ("NatsCluster".equals(ref.getKind()) && ref.getName() != null
+                    && !new Names(ref.getName(), meta.getNamespace(), Names.DEFAULT_CLUSTER_DOMAIN).routePasswordSecret().equals(meta.getName())) {
+                return ref.getName();
+            }
+        }
+        return null;
     }
 
     /** The generated Secret's password, or a new one (the caller creates the Secret). */

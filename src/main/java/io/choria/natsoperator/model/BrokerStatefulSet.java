@@ -76,6 +76,8 @@ public final class BrokerStatefulSet {
                 .withNewSpec()
                 .withTerminationGracePeriodSeconds(Durations.seconds(spec.getLimits().getLameDuckDuration()) + SHUTDOWN_MARGIN_SECONDS)
                 .withSecurityContext(podSecurity.build())
+                // the brokers never call the Kubernetes API: no token in the pod to steal
+                .withAutomountServiceAccountToken(false)
                 .withInitContainers(initContainers)
                 // the reloader signals the broker through its pid file
                 .withShareProcessNamespace(true)
@@ -92,19 +94,50 @@ public final class BrokerStatefulSet {
                 .build();
     }
 
+    /**
+     * The kernel settings as asked. In {@code PodSecurityContext} mode the kubelet sets them as
+     * given, before any container runs: nothing can read the current value first, so a value
+     * below the kernel's (somaxconn 4092 under Linux >= 5.4's 4096) lowers it there.
+     */
     static List<Sysctl> sysctls(SysctlsSpec s) {
         return List.of(new Sysctl("net.core.somaxconn", String.valueOf(s.getSomaxconn())),
                 new Sysctl("net.ipv4.tcp_max_syn_backlog", String.valueOf(s.getTcpMaxSynBacklog())));
     }
 
-    /** sysctl -w in the pod's network namespace; the broker image's busybox has sysctl. */
+    /** Where the kernel settings of the pod's network namespace are read and written. */
+    static final String PROC_SYS = "/proc/sys";
+
+    /**
+     * Raises the kernel settings in the pod's network namespace, never lowers them: since Linux
+     * 5.4 each network namespace starts with somaxconn 4096, more than the usual 4092 asked for.
+     * POSIX sh for the broker image's busybox; fails (and so holds the pod back, as
+     * {@code sysctl -w} did) when a setting cannot be read or written.
+     */
+    static String sysctlScript(SysctlsSpec s) {
+        StringBuilder b = new StringBuilder()
+                .append("raise() {\n")
+                .append("  cur=$(cat \"$1\") || exit 1\n")
+                .append("  case \"$cur\" in ''|*[!0-9]*) echo \"cannot read $1: '$cur'\" >&2; exit 1;; esac\n")
+                .append("  if [ \"$cur\" -lt \"$2\" ]; then\n")
+                .append("    echo \"$2\" > \"$1\" || exit 1\n")
+                .append("    echo \"$1: $cur -> $2\"\n")
+                .append("  else\n")
+                .append("    echo \"$1: $cur kept (not lowered to $2)\"\n")
+                .append("  fi\n")
+                .append("}\n");
+        for (Sysctl sysctl : sysctls(s)) {
+            b.append("raise ").append(PROC_SYS).append('/').append(sysctl.getName().replace('.', '/'))
+                    .append(' ').append(Integer.parseInt(sysctl.getValue())).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Runs {@link #sysctlScript} in the pod's network namespace, privileged (the only container that is). */
     static Container sysctlInitContainer(NatsClusterSpec spec) {
-        List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
-        sysctls(spec.getSysctls()).forEach(s -> command.add(s.getName() + "=" + s.getValue()));
         return new ContainerBuilder()
                 .withName(SYSCTL_CONTAINER)
                 .withImage(spec.getImage())
-                .withCommand(command)
+                .withCommand("sh", "-c", sysctlScript(spec.getSysctls()))
                 .withNewSecurityContext().withPrivileged(true).withRunAsUser(0L).withRunAsNonRoot(false).endSecurityContext()
                 .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("8Mi"))
                 .addToLimits("memory", new Quantity("32Mi")).endResources()

@@ -88,7 +88,7 @@ class RenderCommandTest {
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: pw, namespace: choria}
-                stringData: {password: "given pass/word"}
+                stringData: {password: "given-pass/word"}
                 ---
                 apiVersion: choria.io/v1alpha1
                 kind: NatsCluster

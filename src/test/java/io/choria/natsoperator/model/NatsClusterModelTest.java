@@ -159,10 +159,20 @@ class NatsClusterModelTest {
     }
 
     @Test
+    void brokerPodsGetNoServiceAccountToken() {
+        for (SysctlsSpec.Mode mode : SysctlsSpec.Mode.values()) {
+            NatsCluster nc = threeBrokers();
+            nc.getSpec().getSysctls().setMode(mode);
+            var pod = desired(nc).statefulSet().getSpec().getTemplate().getSpec();
+            assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "the brokers never call the API (" + mode + ")");
+        }
+    }
+
+    @Test
     void sysctlInitContainerByDefault() {
         var spec = desired(threeBrokers()).statefulSet().getSpec().getTemplate().getSpec();
         Container init = spec.getInitContainers().get(0);
-        assertEquals(List.of("sysctl", "-w", "net.core.somaxconn=4092", "net.ipv4.tcp_max_syn_backlog=8192"), init.getCommand());
+        assertEquals(List.of("sh", "-c"), init.getCommand().subList(0, 2), "raises, never lowers: SysctlScriptTest");
         assertTrue(init.getSecurityContext().getPrivileged());
         assertNull(spec.getSecurityContext().getSysctls() == null || spec.getSecurityContext().getSysctls().isEmpty() ? null : "sysctls");
     }

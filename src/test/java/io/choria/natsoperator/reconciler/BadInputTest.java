@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,7 +100,18 @@ class BadInputTest {
                 new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
                 new BadChange("pw-empty", "RoutePasswordEmpty", "is empty", c -> userSecret(c, "pw-empty", "password", "  "),
-                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))));
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))),
+                // a key copied by mistake: it would go into <name>-routes-config, mounted by every broker
+                new BadChange("pw-pem", "RoutePasswordNotAPassword", "is not a plain password: it contains a PEM block",
+                        c -> userSecret(c, "pw-pem", "password", Examples.PUPPET_CA.pkcs8KeyPem()),
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))),
+                new BadChange("pw-spaces", "RoutePasswordNotAPassword", "contains whitespace",
+                        c -> userSecret(c, "pw-spaces", "password", "correct horse battery staple"),
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", "password"))),
+                new BadChange("pw-ca", "RoutePasswordSecretInUse", "is the CA Secret (spec.tls.caSecretRef)", c -> {},
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("puppet-ca", "ca.key"))),
+                new BadChange("pw-tls", "RoutePasswordSecretInUse", "'broker-tls'", c -> {},
+                        n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("broker-tls", "tls.key"))));
         for (BadChange bad : cases) {
             NatsCluster nc = client.resource(good(bad.ns())).create();
             Await.until("settled " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
@@ -119,6 +131,11 @@ class BadInputTest {
             assertTrue(Await.until("Warning " + bad.reason(), Duration.ofSeconds(10), () -> warned(bad.ns(), bad.reason()), b -> b));
             cluster.awaitReconciles(nc, 2); // reconciled again, twice, with the bad spec
             assertEquals(before, versions(bad.ns()), "nothing changed in " + bad.ns());
+            for (var e : client.v1().events().inNamespace(bad.ns()).list().getItems()) {
+                for (String value : List.of("-----BEGIN", "PRIVATE KEY", "correct horse")) {
+                    assertFalse(e.getMessage().contains(value), "no Secret value in an Event: " + e.getMessage());
+                }
+            }
         }
     }
 

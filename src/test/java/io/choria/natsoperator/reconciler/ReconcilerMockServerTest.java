@@ -91,7 +91,9 @@ class ReconcilerMockServerTest {
         assertEquals(3, sts.getSpec().getReplicas());
         assertEquals("Parallel", sts.getSpec().getPodManagementPolicy());
         var init = sts.getSpec().getTemplate().getSpec().getInitContainers().get(0);
-        assertTrue(init.getCommand().containsAll(List.of("net.core.somaxconn=4092", "net.ipv4.tcp_max_syn_backlog=8192")));
+        String script = String.join("\n", init.getCommand());
+        assertTrue(script.contains("raise /proc/sys/net/core/somaxconn 4092") && script.contains("raise /proc/sys/net/ipv4/tcp_max_syn_backlog 8192"),
+                script);
         Service headless = client.services().inNamespace("create").withName("broker-headless").get();
         assertEquals(4223, headless.getSpec().getPorts().get(0).getPort());
         assertTrue(headless.getSpec().getPublishNotReadyAddresses());

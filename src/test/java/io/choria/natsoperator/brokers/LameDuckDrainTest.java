@@ -56,7 +56,9 @@ class LameDuckDrainTest {
                 int exit = brokers.awaitExit(0, Duration.ofSeconds(ldmSeconds + 10));
                 long exitedMs = (System.nanoTime() - t0) / 1_000_000;
                 for (Clients.Tracked c : clients) {
-                    Await.until("client reconnected", Duration.ofSeconds(10), () -> c.connection.getStatus(), s -> s == Connection.Status.CONNECTED);
+                    // CONNECTED can be seen a moment before the new server's URL is set: wait for both.
+                    Await.until("client reconnected", Duration.ofSeconds(10), () -> c.connection.getStatus() == Connection.Status.CONNECTED
+                            ? c.connection.getConnectedUrl() : null, url -> true);
                 }
                 // When did each client lose broker-0, in ms after the preStop hook?
                 List<Long> disconnectMs = new ArrayList<>();

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,6 +44,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OwnedObjects {
     /** Everything the operator creates carries it; its informers see nothing else. */
     public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.MANAGER;
+    /**
+     * The annotation keys the operator set on an object, so that one taken out of the spec (e.g.
+     * {@code spec.service.annotations}) is removed on the next write, while what others set stays.
+     */
+    public static final String APPLIED_ANNOTATIONS = "choria.io/applied-annotations";
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     public enum Outcome { CREATED, UPDATED, DELETED, UNCHANGED }
@@ -154,6 +160,7 @@ public final class OwnedObjects {
             }
             R toWrite = JSON.clone(wanted);
             annotations(toWrite).put(Dependent.HASH_ANNOTATION, hash);
+            annotations(toWrite).put(APPLIED_ANNOTATIONS, String.join(",", new TreeSet<>(annotations(toWrite).keySet())));
             ResourceID id = ResourceID.fromResource(toWrite);
             if (live == null) {
                 R created = client.resource(toWrite).create();
@@ -163,7 +170,8 @@ public final class OwnedObjects {
             // Keep what others put on the object's metadata (labels, annotations, finalizers);
             // ours win on a clash. The resourceVersion makes a concurrent change a 409, retried.
             toWrite.getMetadata().setLabels(merged(live.getMetadata().getLabels(), toWrite.getMetadata().getLabels()));
-            toWrite.getMetadata().setAnnotations(merged(live.getMetadata().getAnnotations(), toWrite.getMetadata().getAnnotations()));
+            toWrite.getMetadata().setAnnotations(merged(withoutDropped(live.getMetadata().getAnnotations(), annotations(toWrite)),
+                    toWrite.getMetadata().getAnnotations()));
             toWrite.getMetadata().setFinalizers(live.getMetadata().getFinalizers());
             toWrite.getMetadata().setResourceVersion(live.getMetadata().getResourceVersion());
             R updated = client.resource(toWrite).update();
@@ -200,6 +208,16 @@ public final class OwnedObjects {
         InformerEventSource<?, NatsCluster> source = caches.get(kind);
         if (source == null) throw new IllegalStateException("no informer for " + kind.getSimpleName() + ": add it to Dependents");
         return (InformerEventSource<R, NatsCluster>) source;
+    }
+
+    /** Their annotations, less those the operator set last time ({@link #APPLIED_ANNOTATIONS}) and no longer sets. */
+    static Map<String, String> withoutDropped(Map<String, String> live, Map<String, String> ours) {
+        Map<String, String> m = new LinkedHashMap<>(live == null ? Map.of() : live);
+        String applied = m.get(APPLIED_ANNOTATIONS);
+        if (applied != null && !applied.isEmpty()) {
+            for (String key : applied.split(",")) if (!ours.containsKey(key)) m.remove(key);
+        }
+        return m;
     }
 
     private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {

@@ -87,7 +87,9 @@ final class RenderCommand {
                 if (RoutePasswords.reference(nc) != null) {
                     password = RoutePasswords.fromUserSecret(nc, name -> input.secret(names.namespace(), name));
                 } else {
-                    password = BrokerSecrets.newPassword();
+                    // As the reconciler does: the generated Secret, when given, keeps its password.
+                    password = RoutePasswords.fromGeneratedSecret(input.secret(names.namespace(), names.routePasswordSecret()), names);
+                    if (password == null) password = BrokerSecrets.newPassword();
                     objects.add(BrokerSecrets.generatedRoutePassword(nc, names, password));
                 }
             } catch (InputProblem p) {

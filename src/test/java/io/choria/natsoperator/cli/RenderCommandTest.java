@@ -108,6 +108,28 @@ class RenderCommandTest {
     }
 
     @Test
+    void theGeneratedPasswordGivenBackIsKept() throws Exception {
+        Path f = dir.resolve("again.yaml");
+        Files.writeString(f, """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: b-routes, namespace: choria}
+                stringData: {password: "kept-from-last-time"}
+                ---
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: b, namespace: choria}
+                spec:
+                  size: 1
+                """);
+        RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
+        assertEquals(0, r.exit(), r.err());
+        var routes = parse(r.out()).stream().filter(o -> o.getMetadata().getName().equals("b-routes-config")).findFirst().orElseThrow();
+        String conf = io.choria.natsoperator.model.BrokerSecrets.decode((io.fabric8.kubernetes.api.model.Secret) routes, "routes.conf");
+        assertTrue(conf.contains("nats-route://route:kept-from-last-time@b-0"), "the routes use the password given: " + conf);
+    }
+
+    @Test
     void badCaIsOneLineAndNonZero() throws Exception {
         Path mismatch = caSecret(CA.certPem(), io.choria.natsoperator.pki.TestCa.ecRoot("other").pkcs8KeyPem());
         RenderCommandAccess.Result r = render("-f", Examples.ONE_BROKER.toString(), "-f", mismatch.toString());

@@ -3,13 +3,10 @@ package io.choria.natsoperator.inputs;
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
-import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.TlsFiles;
-import io.choria.natsoperator.pki.CaMaterial;
-import io.choria.natsoperator.pki.CaSecretKeys;
 import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.IssuedCertificate;
@@ -57,8 +54,9 @@ public final class BrokerCertificates {
         }
         TlsSpec.KeyAlgorithm alg = tls.getKeyAlgorithm();
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, clusterDomain);
-        String certPem = text(existingTls, "tls.crt");
-        String keyPem = text(existingTls, "tls.key");
+        Map<String, byte[]> existing = existingTls == null ? Map.of() : bytes(existingTls);
+        String certPem = text(existing, "tls.crt");
+        String keyPem = text(existing, "tls.key");
         Optional<String> reason = RenewalPolicy.renewalReason(certPem, keyPem, ca, sans, alg, tls.getRenewBeforeDays(), now);
         if (reason.isPresent()) {
             IssuedCertificate issued = ca.issue(new ServerCertificateRequest(names.certificateCommonName(), sans, alg, tls.getValidityDays()), now);
@@ -93,9 +91,8 @@ public final class BrokerCertificates {
         return out;
     }
 
-    private static String text(Secret s, String key) {
-        if (s == null) return null;
-        byte[] b = bytes(s).get(key);
+    private static String text(Map<String, byte[]> data, String key) {
+        byte[] b = data.get(key);
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -33,7 +33,7 @@ public final class KeyAlgorithms {
         return Optional.empty();
     }
 
-    public static KeyPair generate(KeyAlgorithm alg) throws GeneralSecurityException {
+    static KeyPair generate(KeyAlgorithm alg) throws GeneralSecurityException {
         return switch (alg) {
             case RSA_2048 -> {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");

@@ -94,12 +94,8 @@ public final class OperatorRuntime implements AutoCloseable {
         http = HttpEndpoints.start(config.httpPort(), health, registry);
         LOG.info("serving {}, {} and {} on port {}", HttpEndpoints.LIVENESS_PATH, HttpEndpoints.READINESS_PATH,
                 HttpEndpoints.METRICS_PATH, http.port());
-        // Warm the reconcile path while the informers sync (CPU against I/O): ready means fast.
-        java.util.concurrent.CompletableFuture<java.time.Duration> warmup =
-                java.util.concurrent.CompletableFuture.supplyAsync(Warmup::run);
         try {
             operator.start();
-            LOG.info("warmed up in {} ms", warmup.join().toMillis());
         } catch (RuntimeException e) {
             health.phase(OperatorHealth.Phase.FAILED);
             throw e;

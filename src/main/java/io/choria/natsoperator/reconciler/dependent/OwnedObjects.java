@@ -102,7 +102,7 @@ public final class OwnedObjects {
 
     /**
      * Applies every wanted dependent in order and removes the optional ones switched off.
-     * {@code createFirst} (absent by the caller's reading, e.g. a generated password) is created
+     * {@code createFirst} (absent by the caller's {@link #find}, e.g. a generated password) is created
      * before them. Every object in the way is checked first: one that this NatsCluster does not
      * own stops the whole apply before any write ({@link NotOwned}).
      */
@@ -127,7 +127,8 @@ public final class OwnedObjects {
         Dependent<R> dependent = (Dependent<R>) d;
         R wanted = (R) wantedObject;
         Class<R> kind = dependent != null ? dependent.type() : (Class<R>) wanted.getClass();
-        R live = wanted != null ? find(kind, names.namespace(), name) : cached(kind, names.namespace(), name);
+        // A create-only object's caller has just looked it up (find), so the cache is enough here.
+        R live = wanted != null && dependent != null ? find(kind, names.namespace(), name) : cached(kind, names.namespace(), name);
         if (live != null && !Owned.isOwnedBy(live.getMetadata(), owner)) {
             if (wanted != null) throw new NotOwned(live);
             return null; // someone else's, and we want none: leave it alone

@@ -26,6 +26,12 @@ public enum Reason {
     CaKeyMismatch,
     CaNotACertificateAuthority,
     CaExpired,
+    // CertificateReady, Puppet enrolment (spec.tls.puppet)
+    AwaitingSigning,
+    CertificateRequestRefused,
+    CertificateNotTrusted,
+    KeyGenerationFailed,
+    PuppetCAUnreachable,
     CertificateValid,
     TlsNotConfigured,
     // Progressing
@@ -45,5 +51,12 @@ public enum Reason {
     UnexpectedPeers,
     // Events only
     CertificateIssued,
-    RoutePasswordGenerated
+    RoutePasswordGenerated,
+    CertificateSigned,
+    // RevocationEnforced (Puppet enrolment)
+    RevocationEnforced,
+    RevocationDisabled,
+    RevocationStale,
+    PuppetInventoryForbidden,
+    RevokedConnectionsClosing
 }

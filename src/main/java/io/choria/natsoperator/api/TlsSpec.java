@@ -14,6 +14,8 @@ import java.util.List;
 
 /** Broker certificates issued from the site's Puppet CA; only Puppet-signed nodes get in. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.caSecretRef) != has(self.puppet)",
+        message = "give exactly one of caSecretRef (the operator signs with the CA key) and puppet (the operator enrols with the Puppet CA)")
 @ValidationRule(value = "!has(self.renewBeforeDays) || !has(self.validityDays) || self.renewBeforeDays < self.validityDays",
         message = "renewBeforeDays must be less than validityDays")
 public class TlsSpec {
@@ -34,8 +36,10 @@ public class TlsSpec {
         }
     }
 
-    @Required
-    @JsonPropertyDescription("Secret holding the Puppet CA: certificate bundle (may hold root and intermediate) and key. Keys default to ca.crt/ca.key, tls.crt/tls.key or Puppet's ca_crt.pem/ca_key.pem.")
+    @JsonPropertyDescription("Enrol the brokers with the Puppet CA's API (CSR, signed by Puppet); no CA key in Kubernetes. Exclusive with caSecretRef.")
+    private PuppetEnrolmentSpec puppet;
+
+    @JsonPropertyDescription("CA-key mode (labs, tests): Secret holding the Puppet CA: certificate bundle (may hold root and intermediate) and key. Keys default to ca.crt/ca.key, tls.crt/tls.key or Puppet's ca_crt.pem/ca_key.pem.")
     private CaSecretReference caSecretRef;
 
     @Default("true")
@@ -65,6 +69,8 @@ public class TlsSpec {
     @JsonPropertyDescription("Extra DNS names (RFC 1123, lower case, no wildcards) or IP addresses on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'; at most 100.")
     private List<@Size(min = 1, max = SpecPatterns.MAX_DNS_NAME) @Pattern(SpecPatterns.SAN) String> extraSANs = new ArrayList<>();
 
+    public PuppetEnrolmentSpec getPuppet() { return puppet; }
+    public void setPuppet(PuppetEnrolmentSpec puppet) { this.puppet = puppet; }
     public CaSecretReference getCaSecretRef() { return caSecretRef; }
     public void setCaSecretRef(CaSecretReference caSecretRef) { this.caSecretRef = caSecretRef; }
     public Boolean getVerifyClients() { return verifyClients; }

@@ -106,6 +106,14 @@ public final class RoutePasswords {
         if (tls != null && tls.getCaSecretRef() != null && secretName.equals(tls.getCaSecretRef().getName())) {
             return "the CA Secret (spec.tls.caSecretRef)";
         }
+        var puppet = tls != null ? tls.getPuppet() : null;
+        if (puppet != null && puppet.getCaBundleSecretRef() != null && secretName.equals(puppet.getCaBundleSecretRef().getName())) {
+            return "the Puppet CA bundle Secret (spec.tls.puppet.caBundleSecretRef)";
+        }
+        if (puppet != null && puppet.getChallengePasswordSecretRef() != null && secretName.equals(puppet.getChallengePasswordSecretRef().getName())) {
+            return "the autosign challenge password Secret (spec.tls.puppet.challengePasswordSecretRef)";
+        }
+        if (secretName.equals(names.certificateRequestSecret())) return "the certificate request Secret the operator writes";
         if (secretName.equals(names.tlsSecret())) return "the broker certificate Secret the operator writes";
         if (secretName.equals(names.routesConfigSecret())) return "the routes Secret the operator writes";
         return null;

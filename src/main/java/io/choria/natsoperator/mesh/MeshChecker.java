@@ -38,7 +38,11 @@ public final class MeshChecker {
     }
 
     /** One broker's answer: its peer count, or why it gave none. */
-    public record BrokerView(String broker, Integer remotes, String error) {}
+    public record BrokerView(String broker, Integer remotes, String error, java.time.Instant configLoadTime) {
+        public BrokerView(String broker, Integer remotes, String error) {
+            this(broker, remotes, error, null);
+        }
+    }
 
     /**
      * @param defaultedNc       a NatsCluster after {@code SpecDefaults.withDefaults}
@@ -71,7 +75,7 @@ public final class MeshChecker {
             CompletableFuture<BrokerView> ask;
             try {
                 ask = client.varzAsync(monitorUriOfBroker.apply(i))
-                        .thenApply(v -> new BrokerView(pod, v.remotes(), null))
+                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime()))
                         .exceptionally(t -> new BrokerView(pod, null, client.asMonitorException(t).getMessage()));
             } catch (RuntimeException e) { // a malformed URI, for one
                 ask = CompletableFuture.completedFuture(new BrokerView(pod, null, e.getMessage()));
@@ -79,6 +83,16 @@ public final class MeshChecker {
             asks.add(ask);
         }
         return asks.stream().map(CompletableFuture::join).toList();
+    }
+
+    /** The earliest configuration load among the brokers: every broker has loaded what was written before it. */
+    static java.time.Instant oldestConfigLoad(List<BrokerView> views) {
+        java.time.Instant oldest = null;
+        for (BrokerView v : views) {
+            if (v.configLoadTime() == null) return null;
+            if (oldest == null || v.configLoadTime().isBefore(oldest)) oldest = v.configLoadTime();
+        }
+        return oldest;
     }
 
     /** Pure: the observation for these answers. Unreachable brokers first, then missing peers, then extra peers. */
@@ -103,6 +117,6 @@ public final class MeshChecker {
         if (!extra.isEmpty()) return new MeshObservation(false, Reason.UnexpectedPeers, String.join("; ", extra));
         return new MeshObservation(true, Reason.FullMesh, size == 1
                 ? "single broker, no routes needed"
-                : "each of the " + size + " brokers sees " + expected + " peers");
+                : "each of the " + size + " brokers sees " + expected + " peers", oldestConfigLoad(views));
     }
 }

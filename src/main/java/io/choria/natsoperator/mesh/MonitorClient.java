@@ -65,7 +65,8 @@ public final class MonitorClient {
     }
 
     /** What {@code /varz} says about one broker; {@code remotes} is the number of distinct peers it has routes to. */
-    public record Varz(String serverName, int remotes, int routes, int connections, long memBytes) {}
+    /** {@code configLoadTime}: when the broker last (re)loaded its configuration; null if it does not say. */
+    public record Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime) {}
 
     /** A failed request, with a short human reason ("connection refused", "timed out after 2s", "HTTP 503"). */
     public static final class MonitorException extends Exception {
@@ -82,8 +83,16 @@ public final class MonitorClient {
                     // Older servers lack "remotes": count distinct peers in /routez instead.
                     : getAsync(base, "/routez").thenApply(r -> distinctRemotes(parse(r, "/routez")));
             return remotes.thenApply(n -> new Varz(v.path("server_name").asText(null), n, v.path("routes").asInt(),
-                    v.path("connections").asInt(), v.path("mem").asLong()));
+                    v.path("connections").asInt(), v.path("mem").asLong(), instant(v.path("config_load_time").asText(null))));
         });
+    }
+
+    private static java.time.Instant instant(String rfc3339) {
+        try {
+            return rfc3339 == null ? null : java.time.OffsetDateTime.parse(rfc3339).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** Distinct peers in a {@code /routez} answer: by {@code remote_id}, the peer's server id. */

@@ -19,11 +19,18 @@ public final class BrokerSecrets {
 
     private BrokerSecrets() {}
 
-    public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths) {
-        return new ConfigMapBuilder()
+    /** nats.conf, and beside it the pinned_certs allow-list when revocation is enforced (public keys: no secret). */
+    public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths, String pinnedCerts) {
+        ConfigMapBuilder b = new ConfigMapBuilder()
                 .withMetadata(Owned.meta(nc, names.configMap(), "config"))
-                .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths))
-                .build();
+                .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths, pinnedCerts != null));
+        if (pinnedCerts != null) b.addToData(NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
+        return b.build();
+    }
+
+    /** The key and CSR waiting for the Puppet CA's signature: the key never leaves the cluster, and survives a restart. */
+    public static Secret certificateRequest(NatsCluster nc, Names names, Map<String, String> request) {
+        return secret(nc, names.certificateRequestSecret(), "tls", "Opaque", request);
     }
 
     public static Secret routesConfig(NatsCluster nc, Names names, String password) {

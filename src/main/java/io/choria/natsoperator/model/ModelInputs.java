@@ -1,12 +1,23 @@
 package io.choria.natsoperator.model;
 
+import java.util.Map;
+
 /**
  * What the model needs besides the spec, read from the cluster (or from files by {@code render}).
- * {@code tls} is null when the spec has no TLS.
+ * {@code tls} is null when the spec has no TLS. With Puppet enrolment, {@code pinnedCerts} is the
+ * rendered allow-list file (null: no revocation enforcement) and {@code certificateRequest} the
+ * pending key and CSR while Puppet has not signed them (null: none pending).
  */
-public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls) {
+public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, String pinnedCerts,
+        Map<String, String> certificateRequest) {
+
+    public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls) {
+        this(clusterDomain, routePassword, tls, null, null);
+    }
+
     @Override
     public String toString() {
-        return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null) + "]";
+        return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null)
+                + ", pinnedCerts=" + (pinnedCerts != null) + ", certificateRequest=" + (certificateRequest != null) + "]";
     }
 }

@@ -30,7 +30,7 @@ public final class NatsClusterModel {
                     "ca.crt", in.tls().caBundlePem()));
         }
         return new DesiredCluster(
-                BrokerSecrets.config(nc, names, paths),
+                BrokerSecrets.config(nc, names, paths, in.pinnedCerts()),
                 BrokerSecrets.routesConfig(nc, names, in.routePassword()),
                 tls,
                 BrokerServices.headless(nc, names),
@@ -38,7 +38,8 @@ public final class NatsClusterModel {
                 Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()) ? BrokerServices.puppetAlias(nc, names) : null,
                 BrokerDisruptionBudget.of(nc, names),
                 Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names) : null,
-                BrokerStatefulSet.of(nc, names, paths));
+                BrokerStatefulSet.of(nc, names, paths),
+                in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null);
     }
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */

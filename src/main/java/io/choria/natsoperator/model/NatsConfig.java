@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 public final class NatsConfig {
     public static final String CONFIG_FILE = "nats.conf";
     public static final String ROUTES_FILE = "routes.conf";
+    /** The Puppet inventory's public keys (see puppet.PinnedKeys), beside nats.conf in the config ConfigMap. */
+    public static final String PINNED_CERTS_FILE = "pinned_certs.conf";
     public static final String ROUTE_USER = "route";
     /** The pod name, set from the downward API, so server_name follows the pod. */
     public static final String POD_NAME_ENV = "POD_NAME";
@@ -23,6 +25,11 @@ public final class NatsConfig {
     private NatsConfig() {}
 
     public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+        return mainConfig(names, spec, paths, false);
+    }
+
+    /** {@code pinned}: admit on the client port only the public keys listed in pinned_certs.conf (Puppet enrolment). */
+    public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         LimitsSpec limits = spec.getLimits();
         StringBuilder c = new StringBuilder();
         c.append("# nats.conf for NatsCluster ").append(names.namespace()).append('/').append(names.cluster())
@@ -45,6 +52,8 @@ public final class NatsConfig {
         if (tls != null) {
             c.append("tls {\n");
             tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), tls.getHandshakeTimeoutSeconds(), "  ");
+            // Routes are not pinned: brokers prove themselves with the route password and the CA.
+            if (pinned) c.append("  include \"").append(PINNED_CERTS_FILE).append("\"\n");
             c.append("}\n");
         }
         c.append("cluster {\n");

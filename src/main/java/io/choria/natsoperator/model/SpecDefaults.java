@@ -71,6 +71,14 @@ public final class SpecDefaults {
             fill(t.getRenewBeforeDays(), t::setRenewBeforeDays, dt.getRenewBeforeDays());
             fill(t.getHandshakeTimeoutSeconds(), t::setHandshakeTimeoutSeconds, dt.getHandshakeTimeoutSeconds());
             if (t.getExtraSANs() == null) t.setExtraSANs(new ArrayList<>());
+            var enrol = t.getPuppet();
+            if (enrol != null) {
+                var defaults = new io.choria.natsoperator.api.PuppetEnrolmentSpec();
+                fill(enrol.getEnforceRevocation(), enrol::setEnforceRevocation, defaults.getEnforceRevocation());
+                fill(enrol.getSyncIntervalSeconds(), enrol::setSyncIntervalSeconds, defaults.getSyncIntervalSeconds());
+                var bundle = enrol.getCaBundleSecretRef();
+                if (bundle != null && bundle.getKey() == null) bundle.setKey("ca.crt");
+            }
         }
         return nc;
     }

@@ -86,8 +86,12 @@ public final class SpecValidator {
         }
         TlsSpec tls = s.getTls();
         if (tls != null) {
-            if (tls.getCaSecretRef() == null || tls.getCaSecretRef().getName() == null || tls.getCaSecretRef().getName().isBlank()) {
+            if ((tls.getCaSecretRef() == null) == (tls.getPuppet() == null)) {
+                problems.add(problem("spec.tls needs exactly one of caSecretRef (CA-key mode) and puppet (enrolment with the Puppet CA)"));
+            } else if (tls.getCaSecretRef() != null && (tls.getCaSecretRef().getName() == null || tls.getCaSecretRef().getName().isBlank())) {
                 problems.add(problem("spec.tls.caSecretRef.name is required when tls is set"));
+            } else if (tls.getPuppet() != null) {
+                puppet(problems, tls.getPuppet());
             }
             range(problems, "spec.tls.validityDays", tls.getValidityDays(), 1, MAX_VALIDITY_DAYS);
             extraSans(problems, tls.getExtraSANs());
@@ -100,6 +104,26 @@ public final class SpecValidator {
             }
         }
         return problems;
+    }
+
+    private static void puppet(List<SpecProblem> problems, io.choria.natsoperator.api.PuppetEnrolmentSpec p) {
+        String url = p.getUrl();
+        try {
+            java.net.URI u = url == null ? null : new java.net.URI(url);
+            if (u == null || !"https".equals(u.getScheme()) || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
+                problems.add(problem("spec.tls.puppet.url " + quote(url) + " must be an https URL of the Puppet CA, e.g. https://puppet:8140"));
+            }
+        } catch (java.net.URISyntaxException e) {
+            problems.add(problem("spec.tls.puppet.url " + quote(url) + " is not a URL: " + e.getReason()));
+        }
+        if (p.getCaBundleSecretRef() == null || p.getCaBundleSecretRef().getName() == null || p.getCaBundleSecretRef().getName().isBlank()) {
+            problems.add(problem("spec.tls.puppet.caBundleSecretRef.name is required"));
+        }
+        var challenge = p.getChallengePasswordSecretRef();
+        if (challenge != null && (challenge.getName() == null || challenge.getName().isBlank())) {
+            problems.add(problem("spec.tls.puppet.challengePasswordSecretRef.name is required when challengePasswordSecretRef is set"));
+        }
+        range(problems, "spec.tls.puppet.syncIntervalSeconds", p.getSyncIntervalSeconds(), 5, 3600);
     }
 
     /** Linear in the number of names: one pass, no name compared with another. */

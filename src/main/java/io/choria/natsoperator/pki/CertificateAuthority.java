@@ -274,7 +274,7 @@ public final class CertificateAuthority {
         return ext.createAuthorityKeyIdentifier(ca.getPublicKey());
     }
 
-    private static GeneralNames subjectAltNames(List<String> names) {
+    static GeneralNames subjectAltNames(List<String> names) {
         // IPAddress.isValid is a pure syntax check; InetAddress would resolve host names.
         return new GeneralNames(names.stream()
                 .map(n -> IPAddress.isValid(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n))

@@ -22,6 +22,13 @@ public final class RenewalPolicy {
     public static Optional<String> renewalReason(String existingCertPem, String existingKeyPem, CertificateAuthority ca,
                                                  Collection<String> requiredDnsNames, KeyAlgorithm alg,
                                                  int renewBeforeDays, Instant now) {
+        return renewalReason(existingCertPem, existingKeyPem, info -> info.issuedBy(ca), requiredDnsNames, alg, renewBeforeDays, now);
+    }
+
+    /** As above, with "issued by our CA" decided by {@code fromTheCa} (Puppet enrolment has the CA's bundle, not its key). */
+    public static Optional<String> renewalReason(String existingCertPem, String existingKeyPem, java.util.function.Predicate<CertificateInfo> fromTheCa,
+                                                 Collection<String> requiredDnsNames, KeyAlgorithm alg,
+                                                 int renewBeforeDays, Instant now) {
         if (existingCertPem == null || existingCertPem.isBlank()) {
             return Optional.of("no certificate yet");
         }
@@ -31,7 +38,7 @@ public final class RenewalPolicy {
         } catch (PkiException e) {
             return Optional.of("certificate unparseable");
         }
-        if (!info.issuedBy(ca)) {
+        if (!fromTheCa.test(info)) {
             return Optional.of("issued by a different CA");
         }
         Optional<KeyAlgorithm> current = KeyAlgorithms.of(info.publicKey());

@@ -15,6 +15,8 @@ public final class Conditions {
     public static final String ROUTES_MESHED = "RoutesMeshed";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
+    /** Puppet enrolment: the brokers admit only keys the Puppet CA lists as signed. */
+    public static final String REVOCATION_ENFORCED = "RevocationEnforced";
 
     private Conditions() {}
 

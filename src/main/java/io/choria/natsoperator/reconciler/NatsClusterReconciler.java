@@ -2,7 +2,19 @@ package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
+import io.choria.natsoperator.api.PuppetEnrolmentSpec;
 import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.SecretKeyReference;
+import io.choria.natsoperator.pki.PkiException;
+import io.choria.natsoperator.pki.TrustBundle;
+import io.choria.natsoperator.puppet.BrokerEnrolment;
+import io.choria.natsoperator.puppet.PuppetCaClient;
+import io.choria.natsoperator.puppet.PuppetCaException;
+import io.choria.natsoperator.reconciler.dependent.CertificateRequestDependent;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
 import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.inputs.CaCache;
 import io.choria.natsoperator.inputs.InputProblem;
@@ -58,6 +70,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final Clock clock;
     private final OwnedObjects owned;
     private final CaCache cas = new CaCache();
+    private final RevocationEnforcement revocation = new RevocationEnforcement();
     private volatile ReferencedSecrets referenced;
     private volatile Instant lastPrune = Instant.EPOCH;
 
@@ -87,9 +100,12 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             validate(nc);
             RoutePassword routes = routePassword(nc, names);
             TlsFiles tls = certificate(nc, names, pass);
-            apply(nc, names, routes, tls);
+            String pinned = pinnedCerts(nc, names, tls, pass);
+            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, pinned, pass.pendingRequest));
             StatefulSet sts = statefulSet(names);
-            seen = new Observation(sts, null, pass.certificate, mesh(nc, sts));
+            MeshObservation mesh = mesh(nc, sts);
+            revocation.observed(nc.getMetadata().getUid(), mesh);
+            seen = new Observation(sts, null, pass.certificate, mesh, pass.revocation);
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
@@ -113,6 +129,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         final Instant now;
         Duration wakeUp;
         Observation.CertificateObservation certificate;
+        Observation.RevocationObservation revocation;
+        Map<String, String> pendingRequest;
+        TrustBundle puppetBundle;
 
         Pass(Instant now, Duration wakeUp) {
             this.now = now;
@@ -135,6 +154,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     /** The broker certificate to serve (null without TLS); an unusable CA is an InputProblem. */
     private TlsFiles certificate(NatsCluster nc, Names names, Pass pass) {
         if (nc.getSpec().getTls() == null) return null;
+        if (nc.getSpec().getTls().getPuppet() != null) return enrolled(nc, names, pass);
         BrokerCertificates.Plan plan;
         try {
             plan = BrokerCertificates.plan(nc, userSecret(names, nc.getSpec().getTls().getCaSecretRef().getName()),
@@ -150,9 +170,98 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         return plan.files();
     }
 
+    /**
+     * Enrolment with the Puppet CA: the certificate Puppet signed for a key the operator made. Nothing
+     * signed yet is an InputProblem (AwaitingSigning) after the key and CSR are stored and sent.
+     */
+    private TlsFiles enrolled(NatsCluster nc, Names names, Pass pass) {
+        PuppetEnrolmentSpec puppet = nc.getSpec().getTls().getPuppet();
+        BrokerEnrolment.Outcome o;
+        try {
+            TrustBundle bundle = puppetBundle(names, puppet);
+            pass.puppetBundle = bundle;
+            Optional<String> challenge = Optional.ofNullable(puppet.getChallengePasswordSecretRef())
+                    .map(ref -> secretValue(names, ref, "password", "spec.tls.puppet.challengePasswordSecretRef"));
+            o = BrokerEnrolment.plan(names, nc.getSpec().getTls(), bundle, owned.cached(Secret.class, names.namespace(), names.tlsSecret()),
+                    owned.cached(Secret.class, names.namespace(), names.certificateRequestSecret()), challenge,
+                    NatsClusterModel.certificateDnsNames(nc, settings.clusterDomain()), pass.now,
+                    () -> anonymousPuppet(puppet, bundle), request -> storeRequest(nc, names, request));
+        } catch (InputProblem problem) {
+            pass.certificate = new Observation.CertificateObservation(false, problem.reason(), problem.getMessage(), null);
+            throw problem;
+        }
+        pass.certificate = new Observation.CertificateObservation(o.ready(), o.reason(), o.message(), o.status());
+        pass.pendingRequest = o.pendingRequest();
+        pass.wakeBy(o.renewAt());
+        o.signedEvent().ifPresent(m -> events.normal(nc, Reason.CertificateSigned, m));
+        if (o.serve() == null) throw new InputProblem(o.reason(), o.message());
+        return o.serve();
+    }
+
+    private TrustBundle puppetBundle(Names names, PuppetEnrolmentSpec puppet) {
+        String pem = secretValue(names, puppet.getCaBundleSecretRef(), "ca.crt", "spec.tls.puppet.caBundleSecretRef");
+        try {
+            return TrustBundle.parse(pem);
+        } catch (PkiException e) {
+            throw new InputProblem(e.reason(), "Puppet CA bundle Secret '" + puppet.getCaBundleSecretRef().getName() + "': " + e.getMessage());
+        }
+    }
+
+    /** A key of a user Secret the spec names; missing Secret or key is a CaSecretNotFound / CaCertificateMissing problem. */
+    private String secretValue(Names names, SecretKeyReference ref, String defaultKey, String field) {
+        Secret s = userSecret(names, ref.getName());
+        if (s == null) {
+            throw new InputProblem(Reason.CaSecretNotFound, "Secret '" + ref.getName() + "' (" + field + ") not found in namespace " + names.namespace());
+        }
+        String key = ref.getKey() != null ? ref.getKey() : defaultKey;
+        String value;
+        try {
+            value = BrokerSecrets.decode(s, key);
+        } catch (IllegalArgumentException e) {
+            value = null;
+        }
+        if (value == null || value.isBlank()) {
+            throw new InputProblem(Reason.CaCertificateMissing, "Secret '" + ref.getName() + "' (" + field + ") has no value under key '" + key + "'");
+        }
+        return value.strip();
+    }
+
+    private static PuppetCaClient anonymousPuppet(PuppetEnrolmentSpec puppet, TrustBundle bundle) throws PuppetCaException {
+        try {
+            return PuppetCaClient.anonymous(URI.create(puppet.getUrl()), bundle.pem());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "the Puppet CA bundle cannot be used for TLS: " + e.getMessage(), e);
+        }
+    }
+
+    private void storeRequest(NatsCluster nc, Names names, Map<String, String> request) {
+        try {
+            owned.applyOne(nc, names, new CertificateRequestDependent(), BrokerSecrets.certificateRequest(nc, names, request));
+        } catch (OwnedObjects.NotOwned foreign) {
+            throw new InputProblem(Reason.ObjectNotOwned, foreign.getMessage());
+        }
+        events.normal(nc, Reason.AwaitingSigning, "new broker key; certificate request '" + request.get("certname") + "' sent to the Puppet CA");
+    }
+
+    /** The pinned_certs file for an enrolled cluster that enforces revocation; null otherwise. */
+    private String pinnedCerts(NatsCluster nc, Names names, TlsFiles served, Pass pass) {
+        PuppetEnrolmentSpec puppet = nc.getSpec().getTls() != null ? nc.getSpec().getTls().getPuppet() : null;
+        if (puppet == null) return null;
+        if (!Boolean.TRUE.equals(puppet.getEnforceRevocation())) {
+            pass.revocation = new Observation.RevocationObservation(false, Reason.RevocationDisabled,
+                    "spec.tls.puppet.enforceRevocation is false: a node revoked in Puppet still gets in (nats-server reads no CRL)");
+            return null;
+        }
+        RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, puppet, pass.puppetBundle, served,
+                owned.cached(ConfigMap.class, names.namespace(), names.configMap()), pass.now);
+        pass.revocation = o.observation();
+        pass.wakeBy(o.wakeAt());
+        return o.pinnedFile();
+    }
+
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
-    private void apply(NatsCluster nc, Names names, RoutePassword routes, TlsFiles tls) {
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls));
+    private void apply(NatsCluster nc, Names names, RoutePassword routes, ModelInputs inputs) {
+        DesiredCluster desired = NatsClusterModel.desired(nc, inputs);
         List<HasMetadata> createFirst = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
         List<OwnedObjects.Change> changes;
         try {

@@ -11,7 +11,15 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
  * the spec or its inputs cannot be honoured; {@code certificate} is null without TLS;
  * {@code mesh} is null when it was not checked.
  */
-public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
+public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
+        RevocationObservation revocation) {
+
+    public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
+        this(statefulSet, problem, certificate, mesh, null);
+    }
+
+    /** Puppet enrolment: whether the brokers' allow-list follows the CA's inventory, and what it holds. */
+    public record RevocationObservation(boolean enforced, Reason reason, String message) {}
 
     /** The certificate outcome: ready with its status, or not ready with a reason. */
     public record CertificateObservation(boolean ready, Reason reason, String message, CertificateStatus status) {}

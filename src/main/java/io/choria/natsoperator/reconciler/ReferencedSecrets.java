@@ -103,6 +103,13 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
         if (ref != null && ref.getName() != null) names.add(ref.getName());
         var tls = nc.getSpec().getTls();
         if (tls != null && tls.getCaSecretRef() != null && tls.getCaSecretRef().getName() != null) names.add(tls.getCaSecretRef().getName());
+        var puppet = tls != null ? tls.getPuppet() : null;
+        if (puppet != null && puppet.getCaBundleSecretRef() != null && puppet.getCaBundleSecretRef().getName() != null) {
+            names.add(puppet.getCaBundleSecretRef().getName());
+        }
+        if (puppet != null && puppet.getChallengePasswordSecretRef() != null && puppet.getChallengePasswordSecretRef().getName() != null) {
+            names.add(puppet.getChallengePasswordSecretRef().getName());
+        }
         return names;
     }
 

@@ -49,6 +49,10 @@ public final class StatusCalculator {
             conditions.add(Conditions.of(Conditions.CERTIFICATE_READY, false, Reason.TlsNotConfigured,
                     "spec.tls is not set: brokers serve clients and routes without TLS (insecure)", gen, prev, now));
         }
+        if (seen.revocation() != null) {
+            conditions.add(Conditions.of(Conditions.REVOCATION_ENFORCED, seen.revocation().enforced(), seen.revocation().reason(),
+                    seen.revocation().message(), gen, prev, now));
+        }
         // Progressing
         Reason progress = progress(sts, size);
         boolean blocked = seen.problem() != null;

@@ -8,6 +8,7 @@ import java.util.Set;
 /** Every object a NatsCluster owns, in apply order: what a broker mounts before the StatefulSet. */
 public final class Dependents {
     public static final List<Dependent<?>> ALL = List.of(
+            new CertificateRequestDependent(),
             new ConfigDependent(),
             new RoutesConfigDependent(),
             new TlsSecretDependent(),

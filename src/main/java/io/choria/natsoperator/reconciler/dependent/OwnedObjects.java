@@ -121,6 +121,12 @@ public final class OwnedObjects {
         return changes;
     }
 
+    /** Writes one dependent now, ahead of the rest (a new key must be stored before the CA hears of it). */
+    public Change applyOne(NatsCluster owner, Names names, Dependent<?> d, HasMetadata wanted) {
+        Step<?> step = step(owner, names, d, wanted, d.name(names));
+        return step == null ? new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName()) : step.write();
+    }
+
     /** What to do with one object (null: nothing), or NotOwned. {@code d} is null for a create-only object. */
     @SuppressWarnings("unchecked")
     private <R extends HasMetadata> Step<R> step(NatsCluster owner, Names names, Dependent<?> d, HasMetadata wantedObject, String name) {

@@ -1,0 +1,150 @@
+package io.choria.natsoperator.pki;
+
+import io.choria.natsoperator.api.Reason;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Puppet CA as enrolment sees it: its certificates only (root and intermediate, Puppet's
+ * {@code ca_crt.pem}), never its key. It checks that a certificate Puppet signed chains to it
+ * (PKIX, as nats-server and Choria's clients verify), and builds the chain a broker serves.
+ */
+public final class TrustBundle {
+    private final List<X509Certificate> certificates;
+
+    private TrustBundle(List<X509Certificate> certificates) {
+        this.certificates = List.copyOf(certificates);
+    }
+
+    public static TrustBundle parse(String pem) throws PkiException {
+        if (pem == null || pem.isBlank()) throw new PkiException(Reason.CaCertificateMissing, "CA certificate bundle is empty");
+        List<X509Certificate> certs;
+        try {
+            certs = Pem.certificates(pem);
+        } catch (Pem.PemException e) {
+            throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle is not valid PEM: " + e.getMessage());
+        }
+        if (certs.isEmpty()) throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle holds no PEM certificate");
+        if (certs.size() > CertificateAuthority.MAX_BUNDLE_CERTIFICATES) {
+            throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle holds " + certs.size()
+                    + " certificates, more than the " + CertificateAuthority.MAX_BUNDLE_CERTIFICATES + " accepted");
+        }
+        if (certs.stream().noneMatch(TrustBundle::selfSigned)) {
+            throw new PkiException(Reason.CaCertificateInvalid, "CA certificate bundle holds no root (self-signed) certificate");
+        }
+        return new TrustBundle(certs);
+    }
+
+    public String pem() {
+        return Pem.certificates(certificates);
+    }
+
+    /**
+     * Empty when {@code leafPem} (a leaf, perhaps followed by its chain) verifies to a root of this
+     * bundle at {@code now} by PKIX (path length, name constraints, validity, key usage of the CAs);
+     * otherwise why not.
+     */
+    public Optional<String> verificationProblem(String leafPem, Instant now) {
+        try {
+            List<X509Certificate> given = Pem.certificates(leafPem);
+            if (given.isEmpty()) return Optional.of("no certificate");
+            List<X509Certificate> path = pathFrom(given.get(0));
+            Set<TrustAnchor> anchors = new HashSet<>();
+            for (X509Certificate c : certificates) if (selfSigned(c)) anchors.add(new TrustAnchor(c, null));
+            PKIXParameters params = new PKIXParameters(anchors);
+            params.setRevocationEnabled(false); // revocation is the pinned list's job, not the CRL's here
+            params.setDate(Date.from(now));
+            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
+            CertPathValidator.getInstance("PKIX").validate(certPath, params);
+            return Optional.empty();
+        } catch (Pem.PemException e) {
+            return Optional.of("not valid PEM: " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** The leaf followed by the bundle's intermediates up to (not including) the root: what a broker serves. */
+    public String servedChainPem(String leafPem) throws PkiException {
+        try {
+            List<X509Certificate> given = Pem.certificates(leafPem);
+            if (given.isEmpty()) throw new PkiException(Reason.CertificateNotTrusted, "no certificate");
+            List<X509Certificate> chain = new ArrayList<>(pathFrom(given.get(0)));
+            return Pem.certificates(chain);
+        } catch (Pem.PemException e) {
+            throw new PkiException(Reason.CertificateNotTrusted, "signed certificate is not valid PEM: " + e.getMessage());
+        }
+    }
+
+    /** Leaf, then each issuer found in the bundle, stopping before a self-signed root (bounded by the bundle size). */
+    private List<X509Certificate> pathFrom(X509Certificate leaf) {
+        List<X509Certificate> path = new ArrayList<>(List.of(leaf));
+        X509Certificate current = leaf;
+        for (int i = 0; i < certificates.size() && !selfSigned(current); i++) {
+            X509Certificate issuer = issuerOf(current);
+            if (issuer == null || selfSigned(issuer)) break;
+            path.add(issuer);
+            current = issuer;
+        }
+        return path;
+    }
+
+    private X509Certificate issuerOf(X509Certificate cert) {
+        for (X509Certificate c : certificates) {
+            if (!c.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) continue;
+            try {
+                cert.verify(c.getPublicKey());
+                return c;
+            } catch (GeneralSecurityException e) {
+                // another certificate of that name (e.g. an old CA beside the new); keep looking
+            }
+        }
+        return null;
+    }
+
+    static boolean selfSigned(X509Certificate c) {
+        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) return false;
+        try {
+            c.verify(c.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /**
+     * nats-server's {@code pinned_certs} entry for a certificate: lower-case hex SHA-256 of its
+     * DER SubjectPublicKeyInfo (server/opts.go, the same in 2.9 and 2.10).
+     */
+    public static String publicKeyPin(X509Certificate cert) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #publicKeyPin} of the first certificate in {@code pem}. */
+    public static String publicKeyPin(String pem) throws PkiException {
+        try {
+            List<X509Certificate> certs = Pem.certificates(pem);
+            if (certs.isEmpty()) throw new PkiException(Reason.CertificateNotTrusted, "no certificate");
+            return publicKeyPin(certs.get(0));
+        } catch (Pem.PemException e) {
+            throw new PkiException(Reason.CertificateNotTrusted, "not valid PEM: " + e.getMessage());
+        }
+    }
+}

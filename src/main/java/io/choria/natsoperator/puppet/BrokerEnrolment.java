@@ -1,0 +1,195 @@
+package io.choria.natsoperator.puppet;
+
+import io.choria.natsoperator.api.CertificateStatus;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.api.TlsSpec;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.pki.CertificateInfo;
+import io.choria.natsoperator.pki.CertificateSigningRequests;
+import io.choria.natsoperator.pki.PkiException;
+import io.choria.natsoperator.pki.RenewalPolicy;
+import io.choria.natsoperator.pki.TrustBundle;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The broker certificate in enrolment mode, as a Puppet agent gets its own: the operator makes
+ * the key, keeps it in {@code <name>-tls-request} with the CSR, submits the CSR to the Puppet CA
+ * and collects the certificate once it is signed (at once under autosign). The CA key is never
+ * needed.
+ *
+ * <p>Puppet signs one certificate per certname until it is cleaned, so every new key gets a new
+ * certname ({@link #certname}): renewal and new names after scaling are a fresh CSR, never a
+ * clash with the certificate in use. Until the new one is signed the brokers keep serving the old.
+ */
+public final class BrokerEnrolment {
+    static final String CERTNAME = "certname";
+    static final String KEY = "tls.key";
+    static final String CSR = "csr.pem";
+    static final String NAMES = "names";
+
+    /** What the brokers serve (null: nothing signed yet), the request to keep (null: none), and the CertificateReady verdict. */
+    public record Outcome(TlsFiles serve, Map<String, String> pendingRequest, boolean ready, Reason reason, String message,
+            CertificateStatus status, Instant renewAt, Optional<String> signedEvent) {}
+
+    /** How to reach the CA: anonymous calls are all enrolment needs. */
+    public interface Ca {
+        PuppetCaClient anonymous() throws PuppetCaException;
+    }
+
+    private BrokerEnrolment() {}
+
+    public static Outcome plan(Names names, TlsSpec tls, TrustBundle bundle, Secret existingTls, Secret requestSecret,
+            Optional<String> challengePassword, List<String> sans, Instant now, Ca ca, Consumer<Map<String, String>> persistRequest) {
+        String certPem = BrokerSecrets.decode(existingTls, "tls.crt");
+        String keyPem = BrokerSecrets.decode(existingTls, "tls.key");
+        TlsFiles current = null;
+        CertificateInfo currentInfo = null;
+        Optional<String> renewal = RenewalPolicy.renewalReason(certPem, keyPem,
+                info -> bundle.verificationProblem(certPem, info.notBefore().plusSeconds(1)).isEmpty(),
+                sans, tls.getKeyAlgorithm(), tls.getRenewBeforeDays(), now);
+        if (certPem != null && keyPem != null) {
+            try {
+                currentInfo = CertificateInfo.parse(certPem);
+                if (bundle.verificationProblem(certPem, now).isEmpty()) current = new TlsFiles(certPem, keyPem, bundle.pem());
+            } catch (PkiException e) {
+                currentInfo = null;
+            }
+        }
+        if (renewal.isEmpty() && current != null) {
+            return new Outcome(current, null, true, Reason.CertificateValid, "serving Puppet-signed certificate serial "
+                    + currentInfo.serialHex() + " valid until " + currentInfo.notAfter(), status(names, currentInfo),
+                    RenewalPolicy.renewalTime(currentInfo.notAfter(), tls.getRenewBeforeDays()), Optional.empty());
+        }
+        String why = renewal.orElse("the certificate no longer verifies against the Puppet CA bundle");
+
+        Map<String, String> request = request(requestSecret, sans, tls.getKeyAlgorithm());
+        if (request == null) {
+            KeyPair keys;
+            try {
+                keys = CertificateSigningRequests.newKeyPair(tls.getKeyAlgorithm());
+            } catch (PkiException e) {
+                return notReady(current, currentInfo, names, null, Reason.KeyGenerationFailed, e.getMessage(), now);
+            }
+            String certname = certname(names, keys.getPublic().getEncoded());
+            request = new LinkedHashMap<>();
+            request.put(CERTNAME, certname);
+            request.put(KEY, CertificateSigningRequests.privateKeyPem(keys));
+            request.put(CSR, CertificateSigningRequests.csrPem(keys, certname, sans, challengePassword));
+            request.put(NAMES, String.join("\n", normalized(sans)));
+            // The key is in Kubernetes before the CA hears of it: a signed certificate is never orphaned.
+            persistRequest.accept(request);
+        }
+        String certname = request.get(CERTNAME);
+        try {
+            PuppetCaClient client = ca.anonymous();
+            Optional<String> signed = client.certificate(certname);
+            if (signed.isEmpty() && !client.requestPending(certname)) {
+                client.submitRequest(certname, request.get(CSR));
+                signed = client.certificate(certname); // autosign signs while it takes the request
+            }
+            if (signed.isEmpty()) {
+                return notReady(current, currentInfo, names, request, Reason.AwaitingSigning, "waiting for the Puppet CA at "
+                        + client.base() + " to sign certificate request '" + certname + "' (" + why + "); on the Puppet Server run: "
+                        + "puppetserver ca sign --certname " + certname, now);
+            }
+            return accept(names, tls, bundle, request, signed.get(), why, now, current, currentInfo);
+        } catch (PuppetCaException e) {
+            Reason reason = e.kind() == PuppetCaException.Kind.REFUSED ? Reason.CertificateRequestRefused : Reason.PuppetCAUnreachable;
+            return notReady(current, currentInfo, names, request, reason, e.getMessage(), now);
+        }
+    }
+
+    /** The signed certificate, checked before it is served: it is ours (our key), chains to the bundle by PKIX, carries our names. */
+    private static Outcome accept(Names names, TlsSpec tls, TrustBundle bundle, Map<String, String> request, String signedPem, String why,
+            Instant now, TlsFiles current, CertificateInfo currentInfo) {
+        String certname = request.get(CERTNAME);
+        try {
+            CertificateInfo info = CertificateInfo.parse(signedPem);
+            Optional<String> problem = bundle.verificationProblem(signedPem, now);
+            Set<String> wanted = new TreeSet<>(List.of(request.get(NAMES).split("\n")));
+            String problemText = problem.map(p -> "does not verify against the Puppet CA bundle: " + p)
+                    .orElse(!info.subjectAltNames().containsAll(wanted) ? "lacks names the brokers need (is allow-subject-alt-names on in ca.conf?): "
+                            + wanted.stream().filter(n -> !info.subjectAltNames().contains(n)).toList() : null);
+            if (problemText == null && !CertificateSigningRequests.certificateMatchesKey(signedPem, request.get(KEY))) {
+                problemText = "does not match the key of the request";
+            }
+            if (problemText != null) {
+                return notReady(current, currentInfo, names, request, Reason.CertificateNotTrusted, "the certificate Puppet signed for '"
+                        + certname + "' " + problemText, now);
+            }
+            TlsFiles files = new TlsFiles(bundle.servedChainPem(signedPem), request.get(KEY), bundle.pem());
+            return new Outcome(files, null, true, Reason.CertificateValid, "serving Puppet-signed certificate serial " + info.serialHex()
+                    + " (certname " + certname + ") valid until " + info.notAfter(), status(names, info),
+                    RenewalPolicy.renewalTime(info.notAfter(), tls.getRenewBeforeDays()),
+                    Optional.of("Puppet CA signed certificate '" + certname + "' serial " + info.serialHex() + ", valid until "
+                            + info.notAfter() + " (" + why + ")"));
+        } catch (PkiException e) {
+            return notReady(current, currentInfo, names, request, Reason.CertificateNotTrusted, "the certificate Puppet signed for '"
+                    + certname + "' does not parse: " + e.getMessage(), now);
+        }
+    }
+
+    private static Outcome notReady(TlsFiles current, CertificateInfo currentInfo, Names names, Map<String, String> request,
+            Reason reason, String message, Instant now) {
+        String serving = current != null ? "; the brokers keep serving serial " + currentInfo.serialHex() + " until then" : "";
+        return new Outcome(current, request, false, reason, message + serving, currentInfo != null ? status(names, currentInfo) : null,
+                now.plusSeconds(15), Optional.empty());
+    }
+
+    /** The pending request, when it is still the one wanted: same names, same key type. Otherwise a new one is made. */
+    static Map<String, String> request(Secret requestSecret, List<String> sans, TlsSpec.KeyAlgorithm alg) {
+        if (requestSecret == null) return null;
+        Map<String, String> r = new LinkedHashMap<>();
+        for (String k : List.of(CERTNAME, KEY, CSR, NAMES)) {
+            String v = BrokerSecrets.decode(requestSecret, k);
+            if (v == null || v.isBlank()) return null;
+            r.put(k, v);
+        }
+        if (!r.get(NAMES).equals(String.join("\n", normalized(sans)))) return null;
+        if (!CertificateSigningRequests.isKeyOf(r.get(KEY), alg)) return null;
+        return r;
+    }
+
+    private static Set<String> normalized(List<String> sans) {
+        return sans.stream().map(CertificateInfo::normalizeName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /**
+     * {@code <name>.<namespace>.nats-<8 hex of the public key>}, or, past the 64 characters of an
+     * X.509 common name, {@code nats-<16 hex of namespace/name>-<8 hex>}: one certname per key,
+     * lower case, as Puppet wants it.
+     */
+    public static String certname(Names names, byte[] publicKeyDer) {
+        String keyId = sha256Hex(publicKeyDer).substring(0, 8);
+        String readable = names.cluster() + "." + names.namespace() + ".nats-" + keyId;
+        if (readable.length() <= 64) return readable;
+        return "nats-" + sha256Hex((names.namespace() + "/" + names.cluster()).getBytes(StandardCharsets.UTF_8)).substring(0, 16) + "-" + keyId;
+    }
+
+    private static CertificateStatus status(Names names, CertificateInfo info) {
+        return new CertificateStatus(names.tlsSecret(), info.notAfter().toString(), info.serialHex());
+    }
+
+    private static String sha256Hex(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.choria.natsoperator.puppet;
+
+import io.choria.natsoperator.pki.TrustBundle;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.Extension;
+
+/**
+ * Turns one Puppet CA's inventory into the keys brokers admit: every certname that
+ * {@code certificate_statuses} lists as {@code signed}, minus any serial on the CRL (belt and
+ * braces: Puppet marks a revoked certificate {@code revoked} and lists it on the CRL). A key is
+ * computed from the certificate itself, fetched once per certificate fingerprint and kept, so
+ * after the first sync only new certificates cost a request.
+ */
+public final class InventorySync {
+    /** Certificates fetched at once on a first sync (Puppet Server's Jetty serves many more). */
+    static final int FETCH_PARALLELISM = 8;
+
+    public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took) {}
+
+    private final Map<String, String> pinByFingerprint = new ConcurrentHashMap<>();
+
+    public Result sync(PuppetCaClient client) throws PuppetCaException {
+        long start = System.nanoTime();
+        List<PuppetCaClient.CertificateStatus> statuses = client.certificateStatuses();
+        List<X509CRL> crls = parseCrls(client.crl());
+        Set<BigInteger> revokedSerials = new HashSet<>();
+        for (X509CRL crl : crls) {
+            if (crl.getRevokedCertificates() == null) continue;
+            for (X509CRLEntry e : crl.getRevokedCertificates()) revokedSerials.add(e.getSerialNumber());
+        }
+        List<PuppetCaClient.CertificateStatus> signed = statuses.stream().filter(PuppetCaClient.CertificateStatus::signed).toList();
+        Set<String> seen = new HashSet<>();
+        List<PuppetCaClient.CertificateStatus> toFetch = new ArrayList<>();
+        for (var s : signed) {
+            String fp = normalize(s.fingerprint());
+            seen.add(fp);
+            if (!pinByFingerprint.containsKey(fp)) toFetch.add(s);
+        }
+        fetchAll(client, toFetch, revokedSerials);
+        pinByFingerprint.keySet().retainAll(seen);
+        Set<String> admitted = new HashSet<>();
+        for (var s : signed) {
+            String pin = pinByFingerprint.get(normalize(s.fingerprint()));
+            if (pin != null && !pin.isEmpty()) admitted.add(pin);
+        }
+        return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked)
+            throws PuppetCaException {
+        if (toFetch.isEmpty()) return;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(FETCH_PARALLELISM, toFetch.size()));
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (var s : toFetch) work.add(pool.submit(() -> {
+                fetch(client, s, revoked);
+                return null;
+            }));
+            for (Future<?> f : work) f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof PuppetCaException p) throw p;
+            throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "fetching certificates failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One certificate: its key, if the certificate is the one the status row names and not on the CRL ("" otherwise). */
+    private void fetch(PuppetCaClient client, PuppetCaClient.CertificateStatus s, Set<BigInteger> revoked) throws PuppetCaException {
+        String fp = normalize(s.fingerprint());
+        var pem = client.certificate(s.name());
+        String pin = "";
+        if (pem.isPresent()) {
+            try {
+                X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
+                // A certificate re-issued between the two calls has another fingerprint: left for the next sync.
+                if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) pin = TrustBundle.publicKeyPin(cert);
+            } catch (GeneralSecurityException e) {
+                // not a certificate: admit nothing for it
+            }
+        }
+        pinByFingerprint.put(fp, pin);
+    }
+
+    /** Puppet 7 serves the issuing CA's CRL first, then the root's; serials on any of them are refused. */
+    static List<X509CRL> parseCrls(String pem) throws PuppetCaException {
+        try {
+            List<X509CRL> crls = new ArrayList<>();
+            for (var c : CertificateFactory.getInstance("X.509").generateCRLs(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                crls.add((X509CRL) c);
+            }
+            if (crls.isEmpty()) throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "the CA's CRL answer holds no CRL", null);
+            return crls;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "the CA's CRL does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    static String crlNumber(X509CRL crl) {
+        byte[] ext = crl.getExtensionValue(Extension.cRLNumber.getId());
+        if (ext == null) return "none";
+        return ASN1Integer.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getValue().toString();
+    }
+
+    /** Puppet writes fingerprints as upper-case hex pairs with colons; compare as plain lower-case hex. */
+    static String normalize(String fingerprint) {
+        return fingerprint == null ? "" : fingerprint.replace(":", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String sha256(byte[] der) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

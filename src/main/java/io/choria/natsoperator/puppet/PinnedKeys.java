@@ -1,0 +1,92 @@
+package io.choria.natsoperator.puppet;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The brokers' allow-list, as the {@code pinned_certs} file included in the client {@code tls}
+ * block: the SPKI SHA-256 of every certificate the Puppet CA lists as signed (so not revoked),
+ * sorted, so an unchanged inventory renders byte for byte the same file and nothing is written.
+ *
+ * <p>Two nats-server facts shape it (server/opts.go and server/reload.go, 2.9.10 and 2.10.24 alike):
+ * <ul>
+ *   <li>An empty list means no pinning at all. The list therefore always holds an
+ *       {@code epoch} entry, a hash that matches no key: before the first sync it holds nothing
+ *       else, and every node is refused (fail closed).</li>
+ *   <li>On reload, connections already open are checked against the list <em>before</em> the
+ *       reload (nats-io/nats-server#8679 fixed it in 2026), and only when the list changed. A
+ *       revoked node's open connection is therefore closed by a second, different list once every
+ *       broker has loaded the first: the operator then moves the epoch on ({@link #nextEpoch()}).</li>
+ * </ul>
+ */
+public record PinnedKeys(SortedSet<String> admitted, long epoch) {
+    public static final String FILE = "pinned_certs.conf";
+    private static final Pattern PIN = Pattern.compile("\"([0-9a-f]{64})\"");
+    private static final Pattern EPOCH = Pattern.compile("^# epoch (\\d+)$", Pattern.MULTILINE);
+
+    public PinnedKeys {
+        admitted = new TreeSet<>(admitted);
+    }
+
+    /** Before the first sync: nobody but the epoch entry, so every node is refused. */
+    public static PinnedKeys none() {
+        return new PinnedKeys(new TreeSet<>(), 0);
+    }
+
+    public PinnedKeys with(Collection<String> newAdmitted) {
+        SortedSet<String> next = new TreeSet<>(newAdmitted);
+        return next.equals(admitted) ? this : new PinnedKeys(next, epoch + 1);
+    }
+
+    /** The same admitted keys under another epoch entry: a list that differs, for the close pass. */
+    public PinnedKeys nextEpoch() {
+        return new PinnedKeys(admitted, epoch + 1);
+    }
+
+    /** Keys admitted before and not now: their open connections need the close pass. */
+    public boolean dropsAnyOf(PinnedKeys before) {
+        return !admitted.containsAll(before.admitted);
+    }
+
+    public String render(String namespace, String cluster) {
+        StringBuilder c = new StringBuilder(admitted.size() * 70 + 300);
+        c.append("# Public keys (SPKI SHA-256) of the certificates the Puppet CA has signed and not revoked,\n")
+                .append("# synced by nats-operator for ").append(namespace).append('/').append(cluster)
+                .append(". The first entry matches no key: it marks the list's epoch.\n");
+        c.append("# epoch ").append(epoch).append('\n');
+        c.append("pinned_certs: [\n");
+        c.append("  \"").append(epochPin(namespace, cluster, epoch)).append("\"\n");
+        for (String pin : admitted) c.append("  \"").append(pin).append("\"\n");
+        c.append("]\n");
+        return c.toString();
+    }
+
+    /** Reads back a rendered file (the last good list, e.g. after the operator restarted). */
+    public static PinnedKeys parse(String rendered, String namespace, String cluster) {
+        Matcher e = EPOCH.matcher(rendered);
+        long epoch = e.find() ? Long.parseLong(e.group(1)) : 0;
+        String marker = epochPin(namespace, cluster, epoch);
+        Set<String> pins = new TreeSet<>();
+        Matcher m = PIN.matcher(rendered);
+        while (m.find()) if (!m.group(1).equals(marker)) pins.add(m.group(1));
+        return new PinnedKeys(new TreeSet<>(pins), epoch);
+    }
+
+    static String epochPin(String namespace, String cluster, long epoch) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(("nats-operator pinned_certs epoch " + namespace + "/" + cluster + " " + epoch).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.choria.natsoperator.reconciler;
+
+import io.choria.natsoperator.api.PuppetEnrolmentSpec;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.MeshObservation;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.NatsConfig;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.pki.TrustBundle;
+import io.choria.natsoperator.puppet.InventorySync;
+import io.choria.natsoperator.puppet.PinnedKeys;
+import io.choria.natsoperator.puppet.PuppetCaClient;
+import io.choria.natsoperator.puppet.PuppetCaException;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps each enrolled cluster's pinned_certs in step with its Puppet CA: a sync every
+ * {@code syncIntervalSeconds}, with the brokers' own certificate as the client identity that
+ * auth.conf allows on certificate_statuses. When Puppet cannot be asked, the last good list (as
+ * written in the config ConfigMap) stays in force. After a sync that drops keys, and once every
+ * broker has loaded that list, the epoch moves on so that the brokers close the connections the
+ * dropped keys still hold (see {@link PinnedKeys}).
+ */
+final class RevocationEnforcement {
+    private static final Logger LOG = LoggerFactory.getLogger(RevocationEnforcement.class);
+    /** While a close pass waits for the brokers to load the shrunk list, look again this soon. */
+    static final Duration CLOSE_PASS_POLL = Duration.ofSeconds(3);
+
+    /** The pinned file to render, the RevocationEnforced verdict, and when to look again. */
+    record Outcome(String pinnedFile, Observation.RevocationObservation observation, Instant wakeAt) {}
+
+    private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason) {}
+
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final Map<String, InventorySync> syncs = new ConcurrentHashMap<>();
+
+    private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
+
+    /** What the last mesh check saw: every broker has loaded its configuration since this time. */
+    void observed(String uid, MeshObservation mesh) {
+        if (mesh != null && mesh.oldestConfigLoad() != null) brokersLoaded.put(uid, mesh.oldestConfigLoad());
+    }
+
+    Outcome pins(String uid, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
+        Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null));
+        boolean due = s.lastSync == null || !now.isBefore(s.lastSync.plus(interval));
+        if (due) s = sync(s, names, spec, bundle, identity, now);
+        if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
+            LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
+                    names.namespace(), names.cluster());
+            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason);
+        }
+        states.put(uid, s);
+        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
+        return new Outcome(s.pins.render(names.namespace(), names.cluster()), observation(s, spec), wake);
+    }
+
+    void forget(String uid) {
+        states.remove(uid);
+        brokersLoaded.remove(uid);
+    }
+
+    private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
+        try {
+            PuppetCaClient client = PuppetCaClient.authenticated(URI.create(spec.getUrl()), bundle.pem(),
+                    identity.certificateChainPem(), identity.privateKeyPem());
+            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client);
+            // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
+            java.util.Set<String> admitted = new java.util.HashSet<>(r.admitted());
+            admitted.add(TrustBundle.publicKeyPin(identity.certificateChainPem()));
+            PinnedKeys next = s.pins.with(admitted);
+            Instant shrunk = next != s.pins && next.dropsAnyOf(s.pins) ? now : s.shrunkAt;
+            if (next != s.pins) {
+                LOG.info("{}/{}: Puppet CA inventory: {} signed, {} not signed, CRL {}; pinned list epoch {} ({} keys; {} certificates fetched in {} ms)",
+                        names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
+                        r.fetched(), r.took().toMillis());
+            }
+            return new State(next, now, r, shrunk, null, null);
+        } catch (PuppetCaException e) {
+            Reason reason = e.kind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
+            return new State(s.pins, s.lastSync == null ? null : s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason);
+        } catch (java.security.GeneralSecurityException | io.choria.natsoperator.pki.PkiException e) {
+            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
+                    + e.getMessage(), Reason.RevocationStale);
+        }
+    }
+
+    private static boolean closePassDue(Instant shrunkAt, Instant brokersLoaded, Duration interval, Instant now) {
+        if (brokersLoaded != null && !brokersLoaded.isBefore(shrunkAt)) return true;
+        // Brokers whose clocks run behind, or a mesh the operator cannot see: do it anyway after a while.
+        Duration fallback = interval.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? interval.multipliedBy(2) : Duration.ofSeconds(60);
+        return !now.isBefore(shrunkAt.plus(fallback));
+    }
+
+    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec) {
+        if (s.problem != null) {
+            String kept = s.last != null ? "; the list synced at " + s.lastSync + " (" + s.pins.admitted().size() + " keys) stays in force"
+                    : s.pins.admitted().isEmpty() ? "; no list synced yet, so the brokers admit no node (fail closed)"
+                    : "; the last written list (" + s.pins.admitted().size() + " keys) stays in force";
+            return new Observation.RevocationObservation(false, s.problemReason, s.problem + kept);
+        }
+        String closing = s.shrunkAt != null ? "; closing connections of keys dropped at " + s.shrunkAt : "";
+        return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()
+                + " certificates the Puppet CA lists as signed (" + s.pins.admitted().size() + " keys, CRL number " + s.last.crlNumber()
+                + "), synced at " + s.lastSync + " every " + spec.getSyncIntervalSeconds() + "s" + closing);
+    }
+
+    private static PinnedKeys lastWritten(ConfigMap config, Names names) {
+        String file = config != null && config.getData() != null ? config.getData().get(NatsConfig.PINNED_CERTS_FILE) : null;
+        return file == null ? PinnedKeys.none() : PinnedKeys.parse(file, names.namespace(), names.cluster());
+    }
+}

@@ -191,7 +191,7 @@ public final class BrokerLoadBench {
         try {
             return io.choria.natsoperator.mesh.Monitors.varz(monitor, broker.monitorUri(0));
         } catch (MonitorClient.MonitorException e) {
-            return new MonitorClient.Varz(null, 0, 0, 0, 0);
+            return new MonitorClient.Varz(null, 0, 0, 0, 0, null);
         }
     }
 

@@ -73,6 +73,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final List<BrokerPaths> paths = new ArrayList<>();
     private final Process[] processes;
     private final TestCa.Pems clientCertificate;
+    private TlsFiles tlsFiles;
+    private String pinnedCerts;
     // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
 
@@ -84,12 +86,18 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private int capacity;
         private String routePassword = BrokerSecrets.newPassword();
         private final Map<Integer, String> routePasswordOf = new HashMap<>();
+        private TlsFiles tls;
+        private String pinnedCerts;
 
         private Builder(NatsCluster example) {
             this.example = example;
         }
 
         public Builder ca(TestCa ca) { this.ca = ca; return this; }
+        /** Serves these files (e.g. the operator's TLS Secret) instead of a certificate from the test CA. */
+        public Builder tls(TlsFiles files) { this.tls = files; return this; }
+        /** Renders the client tls block with this pinned_certs file (the operator's, from its config ConfigMap). */
+        public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
         public Builder routePassword(String password) { this.routePassword = password; return this; }
@@ -155,7 +163,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
             }
             this.hostsFile = dir.resolve("hosts");
             write(hostsFile.toString(), hosts.toString());
-            TlsFiles tls = asFiles(serverCertificate());
+            this.pinnedCerts = b.pinnedCerts;
+            TlsFiles tls = b.tls != null ? b.tls : asFiles(serverCertificate());
             for (int i = 0; i < size; i++) render(i, tls);
             this.clientCertificate = ca.issueClientCertificate("node-0.example.net");
         } catch (IOException e) {
@@ -167,8 +176,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private DesiredCluster render(int i, TlsFiles tls) {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls), p);
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, pinnedCerts, null), p);
         write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
+        if (pinnedCerts != null) write(p.configDir() + "/" + NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
@@ -176,7 +186,17 @@ public final class LocalBrokerCluster implements AutoCloseable {
             }
         }
         rendered[i] = desired;
+        tlsFiles = tls;
         return desired;
+    }
+
+    /**
+     * Writes a new pinned_certs file for every broker, as the kubelet updates the mounted config
+     * ConfigMap; the reloader (or {@link #reload}) makes the brokers take it.
+     */
+    public void updatePinnedCerts(String file) {
+        this.pinnedCerts = file;
+        for (int i = 0; i < size(); i++) render(i, tlsFiles);
     }
 
     private static TlsFiles asFiles(IssuedCertificate cert) {

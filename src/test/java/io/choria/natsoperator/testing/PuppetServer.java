@@ -76,9 +76,12 @@ public final class PuppetServer implements AutoCloseable {
             this.heap = heap;
         }
 
-        /** Autosign off, SANs allowed, no extra status clients, a free port, 180 s to start. */
+        /**
+         * Autosign off, SANs allowed, no extra status clients, a free port, 300 s to start (about a
+         * minute on an idle machine, near three on 2 busy cores).
+         */
         public static Options defaults() {
-            return new Options("false", null, true, List.of(), 0, Duration.ofSeconds(180), "768m");
+            return new Options("false", null, true, List.of(), 0, Duration.ofSeconds(300), "768m");
         }
 
         /** {@code autosign = false} (the default): CSRs wait for {@link #sign}. */

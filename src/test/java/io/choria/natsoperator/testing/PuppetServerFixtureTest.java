@@ -1,7 +1,6 @@
 package io.choria.natsoperator.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -163,11 +162,14 @@ class PuppetServerFixtureTest {
         assertEquals("requested", status("broker-none").path("state").asText());
     }
 
+    /** Surprising, so pinned: Puppet Server 7.9 signs a CSR whose SANs hold a wildcard (the operator must refuse them itself). */
     @Test
-    void autosignRefusesAWildcardSan() throws Exception {
+    void wildcardSanIsSignedNotRefused() throws Exception {
         HttpResponse<String> r = putCsr("broker-wild", csr("broker-wild", rsa(), PASSWORD, "*.nats.example"));
-        System.out.println("wildcard SAN, autosigned path: " + r.statusCode() + " " + r.body());
-        assertNotEquals(200, get(anonymous, "/puppet-ca/v1/certificate/broker-wild").statusCode());
+        assertEquals(200, r.statusCode(), r.body());
+        HttpResponse<String> cert = get(anonymous, "/puppet-ca/v1/certificate/broker-wild");
+        assertEquals(200, cert.statusCode(), cert.body());
+        assertTrue(certs(cert.body()).get(0).getSubjectAlternativeNames().stream().anyMatch(l -> l.get(1).equals("*.nats.example")));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -57,6 +57,5 @@ public enum Reason {
     RevocationEnforced,
     RevocationDisabled,
     RevocationStale,
-    PuppetInventoryForbidden,
-    RevokedConnectionsClosing
+    PuppetInventoryForbidden
 }

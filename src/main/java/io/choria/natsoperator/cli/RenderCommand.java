@@ -96,7 +96,23 @@ final class RenderCommand {
                 throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
             }
             TlsFiles tls = null;
-            if (nc.getSpec().getTls() != null) {
+            String pinned = null;
+            if (nc.getSpec().getTls() != null && nc.getSpec().getTls().getPuppet() != null) {
+                // render does no network I/O: it cannot enrol. It renders around the certificate the operator already holds.
+                Secret held = input.secret(names.namespace(), names.tlsSecret());
+                String cert = BrokerSecrets.decode(held, "tls.crt");
+                String key = BrokerSecrets.decode(held, "tls.key");
+                if (cert == null || key == null) {
+                    throw new RenderException("NatsCluster " + id + ": spec.tls.puppet: render does not enrol with the Puppet CA (no network I/O); "
+                            + "pass the Secret " + names.tlsSecret() + " the operator keeps (kubectl get secret " + names.tlsSecret()
+                            + " -o yaml), or use spec.tls.caSecretRef");
+                }
+                tls = new TlsFiles(cert, key, BrokerSecrets.decode(held, "ca.crt"));
+                // The allow-list comes from the Puppet CA's inventory, which render does not read: it prints the fail-closed list.
+                if (Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) {
+                    pinned = io.choria.natsoperator.puppet.PinnedKeys.none().render(names.namespace(), names.cluster());
+                }
+            } else if (nc.getSpec().getTls() != null) {
                 try {
                     tls = BrokerCertificates.plan(nc, input.secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
                             null, clusterDomain, Instant.now()).files();
@@ -106,7 +122,7 @@ final class RenderCommand {
             }
             sensitive.add(password);
             if (tls != null) sensitive.add(tls.privateKeyPem());
-            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls)).inApplyOrder());
+            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, pinned, null)).inApplyOrder());
         }
         return new Rendered(objects, sensitive);
     }

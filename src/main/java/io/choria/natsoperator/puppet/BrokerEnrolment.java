@@ -60,7 +60,7 @@ public final class BrokerEnrolment {
         TlsFiles current = null;
         CertificateInfo currentInfo = null;
         Optional<String> renewal = RenewalPolicy.renewalReason(certPem, keyPem,
-                info -> bundle.verificationProblem(certPem, info.notBefore().plusSeconds(1)).isEmpty(),
+                info -> bundle.verificationProblem(certPem, withinValidity(info, now)).isEmpty(),
                 sans, tls.getKeyAlgorithm(), tls.getRenewBeforeDays(), now);
         if (certPem != null && keyPem != null) {
             try {
@@ -149,6 +149,17 @@ public final class BrokerEnrolment {
         String serving = current != null ? "; the brokers keep serving serial " + currentInfo.serialHex() + " until then" : "";
         return new Outcome(current, request, false, reason, message + serving, currentInfo != null ? status(names, currentInfo) : null,
                 now.plusSeconds(15), Optional.empty());
+    }
+
+    /**
+     * "Issued by this CA" is asked at a time the leaf is valid, so that expiry is reported as expiry
+     * (RenewalPolicy's own check), not as another CA. Puppet backdates a leaf's notBefore by a day,
+     * often before its own CA existed: so not at notBefore, but now, clamped into the leaf's validity.
+     */
+    static Instant withinValidity(CertificateInfo info, Instant now) {
+        if (now.isAfter(info.notAfter())) return info.notAfter().minusSeconds(1);
+        if (now.isBefore(info.notBefore())) return info.notBefore().plusSeconds(1);
+        return now;
     }
 
     /** The pending request, when it is still the one wanted: same names, same key type. Otherwise a new one is made. */

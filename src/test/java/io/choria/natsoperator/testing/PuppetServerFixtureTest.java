@@ -39,8 +39,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The PuppetServer fixture against a real Puppet Server 7: CA API, signing, revocation, policy autosigning. */
 class PuppetServerFixtureTest {
-    static final String PASSWORD = "enrol-me-7";
-    static final String OPERATOR = "nats-operator";
+    static final String PASSWORD = SharedPuppet.CHALLENGE;
+    static final String OPERATOR = SharedPuppet.STATUS_CLIENT;
     static PuppetServer puppet;
     static PuppetServer.Credentials operator;
     static HttpClient anonymous;
@@ -48,9 +48,8 @@ class PuppetServerFixtureTest {
 
     @BeforeAll
     static void start() throws Exception {
-        puppet = PuppetServer.start(Path.of("target/puppet-fixture-test"),
-                PuppetServer.Options.defaults().autosignChallenge(PASSWORD).allowStatusClient(OPERATOR));
-        System.out.println("puppetserver up on " + puppet.url() + " after " + puppet.startupTime().toMillis() + " ms");
+        // The suite's one Puppet Server (policy autosign with PASSWORD, OPERATOR may read statuses): it is slow to start.
+        puppet = SharedPuppet.get();
         long t0 = System.nanoTime();
         operator = puppet.generate(OPERATOR);
         System.out.println("ca generate took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -58,13 +57,6 @@ class PuppetServerFixtureTest {
         asOperator = puppet.httpClient(operator);
     }
 
-    @AfterAll
-    static void stop() {
-        if (puppet != null) {
-            puppet.close();
-            assertTrue(!puppet.isAlive(), "puppetserver still running after close()");
-        }
-    }
 
     @Test
     void caApiServesTheCaCertificate() throws Exception {

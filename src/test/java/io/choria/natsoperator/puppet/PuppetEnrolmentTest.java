@@ -1,0 +1,309 @@
+package io.choria.natsoperator.puppet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.PuppetEnrolmentSpec;
+import io.choria.natsoperator.api.SecretKeyReference;
+import io.choria.natsoperator.api.TlsSpec;
+import io.choria.natsoperator.brokers.LocalBrokerCluster;
+import io.choria.natsoperator.mesh.MeshChecker;
+import io.choria.natsoperator.mesh.MeshObservation;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.NatsConfig;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.pki.PemSslContexts;
+import io.choria.natsoperator.pki.TrustBundle;
+import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.reconciler.OperatorSettings;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.MockCluster;
+import io.choria.natsoperator.testing.PuppetServer;
+import io.choria.natsoperator.testing.SharedPuppet;
+import io.choria.natsoperator.testing.TcpForwarder;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Enrolment and revocation against a real Puppet Server 7 (Debian's, from target/, loopback) and
+ * the real operator on the mock API server; revocation also against a real nats-server rendered
+ * by the operator's model with the operator's certificate and allow-list.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class PuppetEnrolmentTest {
+    static PuppetServer puppet;
+    static MockCluster api;
+    /** The brokers the mesh probe asks, by namespace: only the revocation test runs real ones. */
+    static final Map<String, LocalBrokerCluster> brokersByNamespace = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        puppet = SharedPuppet.get();
+        api = new MockCluster();
+        MeshChecker checker = new MeshChecker();
+        api.startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofSeconds(60), nc -> {
+            LocalBrokerCluster b = brokersByNamespace.get(nc.getMetadata().getNamespace());
+            return b == null ? null : checker.check(nc, b::monitorUri);
+        }), Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (api != null) api.close();
+    }
+
+    @Test
+    void awaitsSigningThenServesThePuppetSignedCertificateWithoutTheCaKey() throws Exception {
+        String ns = "enrol-manual";
+        NatsCluster nc = enrolled(ns, puppet.url().toString(), null);
+        api.client.resource(nc).create();
+
+        Condition waiting = Await.until("CertificateReady=False AwaitingSigning", Duration.ofSeconds(60), () -> condition(ns, Conditions.CERTIFICATE_READY),
+                c -> c != null && "AwaitingSigning".equals(c.getReason()));
+        assertEquals("False", waiting.getStatus());
+        Secret request = api.client.secrets().inNamespace(ns).withName("broker-tls-request").get();
+        assertNotNull(request, "the key and CSR are kept in the cluster");
+        String certname = BrokerSecrets.decode(request, "certname");
+        assertTrue(waiting.getMessage().contains("puppetserver ca sign --certname " + certname), waiting.getMessage());
+        assertTrue(certname.matches("broker\\." + ns + "\\.nats-[0-9a-f]{8}"), certname);
+        assertTrue(puppet.list().contains(certname), "Puppet holds the CSR: " + puppet.list());
+        assertNull(api.client.apps().statefulSets().inNamespace(ns).withName("broker").get(), "no brokers before a certificate");
+        assertTrue(events(ns).contains("AwaitingSigning"), "an Event says so: " + events(ns));
+
+        puppet.sign(certname);
+        Condition ready = Await.until("CertificateReady=True after signing", Duration.ofSeconds(60), () -> condition(ns, Conditions.CERTIFICATE_READY),
+                c -> c != null && "True".equals(c.getStatus()));
+        assertTrue(ready.getMessage().contains(certname), ready.getMessage());
+        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
+        Path leaf = Files.writeString(Files.createTempFile("puppet-signed", ".pem"), BrokerSecrets.decode(tls, "tls.crt"));
+        Process verify = new ProcessBuilder("openssl", "verify", "-CAfile", puppet.caCertPath().toString(), leaf.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(verify.getInputStream().readAllBytes());
+        assertEquals(0, verify.waitFor(), said);
+        assertTrue(said.contains(": OK"), said);
+        Await.until("the request Secret is removed once signed", Duration.ofSeconds(30),
+                () -> api.client.secrets().inNamespace(ns).withName("broker-tls-request").get(), s -> s == null);
+        assertNotNull(Await.present("StatefulSet", () -> api.client.apps().statefulSets().inNamespace(ns).withName("broker").get()));
+        assertTrue(events(ns).contains("CertificateSigned"), events(ns));
+
+        // No CA private key in anything the operator wrote (it never had one).
+        String caKeyBody = Files.readString(puppet.caDir().resolve("ca_key.pem")).lines()
+                .filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+        for (Secret s : api.client.secrets().inNamespace(ns).list().getItems()) {
+            for (String k : s.getData().keySet()) assertFalse(BrokerSecrets.decode(s, k).contains(caKeyBody), s.getMetadata().getName() + "/" + k);
+        }
+        for (ConfigMap c : api.client.configMaps().inNamespace(ns).list().getItems()) {
+            assertFalse(c.getData().values().stream().anyMatch(v -> v.contains(caKeyBody)), c.getMetadata().getName());
+        }
+    }
+
+    @Test
+    void aRightChallengePasswordIsSignedAtOnceAndAWrongOneIsNot() throws Exception {
+        api.client.resource(enrolled("enrol-right", puppet.url().toString(), SharedPuppet.CHALLENGE)).create();
+        api.client.resource(enrolled("enrol-wrong", puppet.url().toString(), "not-the-password")).create();
+        Condition right = Await.until("signed by policy autosign", Duration.ofSeconds(60), () -> condition("enrol-right", Conditions.CERTIFICATE_READY),
+                c -> c != null && "True".equals(c.getStatus()));
+        assertEquals("CertificateValid", right.getReason());
+        Condition wrong = Await.until("left waiting", Duration.ofSeconds(60), () -> condition("enrol-wrong", Conditions.CERTIFICATE_READY),
+                c -> c != null && "AwaitingSigning".equals(c.getReason()));
+        String certname = BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-wrong").withName("broker-tls-request").get(), "certname");
+        assertTrue(puppet.list().contains(certname), "the CSR with the wrong password is requested, not signed");
+        assertTrue(wrong.getMessage().contains(certname), wrong.getMessage());
+        // The challenge password is read from the user's Secret and never copied into what the operator writes.
+        for (Secret s : api.client.secrets().inNamespace("enrol-right").list().getItems()) {
+            if (s.getMetadata().getName().equals("autosign")) continue;
+            for (String k : s.getData().keySet()) assertFalse(BrokerSecrets.decode(s, k).contains(SharedPuppet.CHALLENGE), s.getMetadata().getName());
+        }
+    }
+
+    @Test
+    void aRevokedNodeIsRefusedAndDroppedAndANewNodeGetsInWithinTheBound() throws Exception {
+        String ns = "enrol-revoke";
+        NatsCluster nc = enrolled(ns, puppet.url().toString(), SharedPuppet.CHALLENGE);
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
+        PuppetServer.Credentials node1 = puppet.generate("node1." + ns + ".example.net");
+        api.client.resource(nc).create();
+        String pin1 = TrustBundle.publicKeyPin(Files.readString(node1.cert()));
+        Await.until("RevocationEnforced with node1 admitted", Duration.ofSeconds(60), () -> pinnedFile(ns), f -> f != null && f.contains(pin1));
+        Condition enforced = Await.until("RevocationEnforced=True", Duration.ofSeconds(30), () -> condition(ns, Conditions.REVOCATION_ENFORCED),
+                c -> c != null && "True".equals(c.getStatus()));
+        assertTrue(enforced.getMessage().contains("CRL number"), enforced.getMessage());
+
+        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
+        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(140).tls(files)
+                .pinnedCerts(pinnedFile(ns)).start();
+             Kubelet kubelet = new Kubelet(ns, brokers)) {
+            brokers.startReloader(0, 1);
+            brokersByNamespace.put(ns, brokers);
+            markReady(ns);
+            String url = brokers.clientUrl(0);
+            SSLContext node1Tls = context(node1);
+            Connection open = connect(url, node1Tls);
+            assertEquals(Connection.Status.CONNECTED, open.getStatus());
+
+            long revokedAt = System.nanoTime();
+            puppet.revoke(node1.certname());
+            Await.until("node1 refused", Duration.ofSeconds(90), () -> refused(url, node1Tls), r -> r);
+            double refusedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            Await.until("node1's open connection closed", Duration.ofSeconds(90), open::getStatus, s -> s != Connection.Status.CONNECTED);
+            double droppedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            assertTrue(brokers.log(0).contains("due to pinned certs reload"), brokers.log(0));
+
+            long generatedAt = System.nanoTime();
+            PuppetServer.Credentials node2 = puppet.generate("node2." + ns + ".example.net");
+            double generateTook = (System.nanoTime() - generatedAt) / 1e9;
+            SSLContext node2Tls = context(node2);
+            Await.until("node2 admitted", Duration.ofSeconds(90), () -> !refused(url, node2Tls), r -> r);
+            double admittedAfter = (System.nanoTime() - generatedAt) / 1e9;
+            System.out.printf("[puppet] revocation, sync every 5 s, reloader every 1 s: revoked node refused after %.1f s, its open connection"
+                    + " closed after %.1f s; a new node (ca generate took %.1f s) admitted %.1f s after generate started; broker pid unchanged: %s%n",
+                    refusedAfter, droppedAfter, generateTook, admittedAfter, brokers.running(0));
+            open.close();
+        } finally {
+            brokersByNamespace.remove(ns);
+        }
+    }
+
+    @Test
+    void puppetDownKeepsTheLastListSaysSoAndRecovers() throws Exception {
+        String ns = "enrol-down";
+        try (TcpForwarder forwarder = new TcpForwarder(puppet.port())) {
+            NatsCluster nc = enrolled(ns, "https://127.0.0.1:" + forwarder.port(), SharedPuppet.CHALLENGE);
+            nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
+            api.client.resource(nc).create();
+            Await.until("RevocationEnforced", Duration.ofSeconds(60), () -> condition(ns, Conditions.REVOCATION_ENFORCED),
+                    c -> c != null && "True".equals(c.getStatus()));
+            String before = pinnedFile(ns);
+
+            forwarder.down();
+            Condition stale = Await.until("RevocationEnforced=False while Puppet is away", Duration.ofSeconds(60),
+                    () -> condition(ns, Conditions.REVOCATION_ENFORCED), c -> "False".equals(c.getStatus()));
+            assertEquals("RevocationStale", stale.getReason());
+            assertTrue(stale.getMessage().contains("stays in force"), stale.getMessage());
+            assertEquals(before, pinnedFile(ns), "the last good list is kept");
+            assertNotNull(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "nothing is deleted");
+            assertTrue(events(ns).contains("RevocationStale"), events(ns));
+
+            forwarder.up();
+            Await.until("recovers by itself", Duration.ofSeconds(60), () -> condition(ns, Conditions.REVOCATION_ENFORCED),
+                    c -> "True".equals(c.getStatus()));
+        }
+    }
+
+    // ---- helpers ----
+
+    private static NatsCluster enrolled(String ns, String url, String challenge) {
+        NatsCluster nc = Examples.toApply(Examples.ONE_BROKER, ns, "broker");
+        TlsSpec tls = new TlsSpec();
+        tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
+        PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
+        p.setUrl(url);
+        p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
+        api.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(ns)
+                .endMetadata().addToStringData("ca.crt", puppet.caCertPem()).build()).create();
+        if (challenge != null) {
+            p.setChallengePasswordSecretRef(new SecretKeyReference("autosign", "password"));
+            api.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("autosign").withNamespace(ns)
+                    .endMetadata().addToStringData("password", challenge).build()).create();
+        }
+        tls.setPuppet(p);
+        nc.getSpec().setTls(tls);
+        return nc;
+    }
+
+    static Condition condition(String ns, String type) {
+        NatsCluster nc = api.client.resources(NatsCluster.class).inNamespace(ns).withName("broker").get();
+        if (nc == null || nc.getStatus() == null) return null;
+        return Conditions.find(nc.getStatus().getConditions(), type).orElse(null);
+    }
+
+    static String pinnedFile(String ns) {
+        ConfigMap c = api.client.configMaps().inNamespace(ns).withName("broker-config").get();
+        return c == null || c.getData() == null ? null : c.getData().get(NatsConfig.PINNED_CERTS_FILE);
+    }
+
+    static String events(String ns) {
+        return api.client.v1().events().inNamespace(ns).list().getItems().stream().map(e -> e.getReason()).toList().toString();
+    }
+
+    /** The StatefulSet controller's part: the broker is up, so the operator's mesh check asks it. */
+    static void markReady(String ns) {
+        StatefulSet sts = Await.present("StatefulSet", () -> api.client.apps().statefulSets().inNamespace(ns).withName("broker").get());
+        sts.setStatus(new StatefulSetStatusBuilder().withReplicas(1).withReadyReplicas(1).withUpdatedReplicas(1)
+                .withObservedGeneration(sts.getMetadata().getGeneration()).withCurrentRevision("r1").withUpdateRevision("r1").build());
+        api.client.resource(sts).updateStatus();
+    }
+
+    static SSLContext context(PuppetServer.Credentials node) throws Exception {
+        return PemSslContexts.clientContext(Files.readString(node.cert()), Files.readString(node.key()), puppet.caCertPem());
+    }
+
+    static Connection connect(String url, SSLContext ctx) throws Exception {
+        return Nats.connect(new Options.Builder().server(url).sslContext(ctx).connectionTimeout(Duration.ofSeconds(3))
+                .noReconnect().errorListener(new io.nats.client.ErrorListener() {}).build());
+    }
+
+    static boolean refused(String url, SSLContext ctx) {
+        try (Connection c = connect(url, ctx)) {
+            return c.getStatus() != Connection.Status.CONNECTED;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /** The kubelet's part: the config ConfigMap's pinned_certs file reaches the broker's mounted files when it changes. */
+    static final class Kubelet implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        Kubelet(String ns, LocalBrokerCluster brokers) {
+            thread = new Thread(() -> {
+                String last = null;
+                while (running) {
+                    String now = pinnedFile(ns);
+                    if (now != null && !now.equals(last)) {
+                        brokers.updatePinnedCerts(now);
+                        last = now;
+                    }
+                    Await.sleep(500);
+                }
+            }, "kubelet-" + ns);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5000);
+        }
+    }
+}

@@ -15,6 +15,8 @@ public final class Conditions {
     public static final String ROUTES_MESHED = "RoutesMeshed";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
+    /** Only present when the installer refuses the privileged sysctls a NatsCluster asks for. */
+    public static final String SYSCTLS_APPLIED = "SysctlsApplied";
 
     private Conditions() {}
 

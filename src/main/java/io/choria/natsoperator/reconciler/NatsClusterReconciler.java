@@ -9,6 +9,7 @@ import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
@@ -89,7 +90,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             TlsFiles tls = certificate(nc, names, pass);
             apply(nc, names, routes, tls);
             StatefulSet sts = statefulSet(names);
-            seen = new Observation(sts, null, pass.certificate, mesh(nc, sts));
+            seen = new Observation(sts, null, pass.certificate, mesh(nc, sts),
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()));
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
@@ -152,7 +154,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
 
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
     private void apply(NatsCluster nc, Names names, RoutePassword routes, TlsFiles tls) {
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls));
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer()));
         List<HasMetadata> createFirst = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
         List<OwnedObjects.Change> changes;
         try {

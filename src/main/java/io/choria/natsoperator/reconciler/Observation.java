@@ -9,9 +9,15 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 /**
  * What one reconcile saw, the input of {@link StatusCalculator}. {@code problem} is set when
  * the spec or its inputs cannot be honoured; {@code certificate} is null without TLS;
- * {@code mesh} is null when it was not checked.
+ * {@code mesh} is null when it was not checked; {@code sysctlsRefused}: the spec asks for the
+ * privileged sysctl init container and the installer has turned privileged sysctls off.
  */
-public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
+public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
+        boolean sysctlsRefused) {
+
+    public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
+        this(statefulSet, problem, certificate, mesh, false);
+    }
 
     /** The certificate outcome: ready with its status, or not ready with a reason. */
     public record CertificateObservation(boolean ready, Reason reason, String message, CertificateStatus status) {}

@@ -14,7 +14,14 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.reconciler.dependent.Dependents;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.api.SysctlsSpec;
+import io.choria.natsoperator.model.InstallerSettings;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.NamedRuleWithOperations;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
@@ -99,7 +106,61 @@ class AdmissionPolicyTest {
         // object is null on DELETE, oldObject on CREATE: the operation is tested first, so neither is read then
         List<String> validations = policy.getSpec().getValidations().stream().map(v -> v.getExpression()).toList();
         assertEquals(List.of("request.operation == 'DELETE' || variables.newManaged", "request.operation == 'CREATE' || variables.oldManaged"),
-                validations);
+                validations.subList(0, 2));
+        // the shape rules: each only for its kind, never on DELETE (object is null then)
+        for (String rule : validations.subList(2, validations.size())) {
+            assertTrue(rule.matches("(?s)request\\.resource\\.resource != '[a-z]+' \\|\\| request\\.operation == 'DELETE' \\|\\| .*"), rule);
+        }
+        String secrets = validations.stream().filter(v -> v.startsWith("request.resource.resource != 'secrets'")).findFirst().orElseThrow();
+        assertTrue(secrets.contains("object.type in ['Opaque', 'kubernetes.io/tls']"), "no service-account token Secrets: " + secrets);
+    }
+
+    /** The broker-pod rule admits the privileged container only with the installer's sysctl image, or not at all when turned off. */
+    @Test
+    void privilegedOnlyWithTheInstallersSysctlImage() {
+        String defaults = podRule(Chart.render(null));
+        assertTrue(defaults.contains("(true && c.image == '" + InstallerSettings.DEFAULT_SYSCTL_IMAGE + "')"), defaults);
+        assertTrue(defaults.contains("automountServiceAccountToken == false"), defaults);
+        String custom = podRule(Chart.render("sysctlImage: registry.example/busybox:1.36.1\nallowPrivilegedSysctls: false"));
+        assertTrue(custom.contains("(false && c.image == 'registry.example/busybox:1.36.1')"), custom);
+    }
+
+    static String podRule(List<HasMetadata> objects) {
+        return Chart.one(objects, ValidatingAdmissionPolicy.class).getSpec().getValidations().stream().map(v -> v.getExpression())
+                .filter(e -> e.startsWith("request.resource.resource != 'statefulsets'")).findFirst().orElseThrow().replaceAll("\\s+", " ");
+    }
+
+    /**
+     * The operator's StatefulSets, checked in Java against what the broker-pod rule asks (a
+     * restatement, as no CEL evaluator is at hand): no token, no host namespaces or paths, no
+     * added capabilities, privileged only as the sysctl container with the installer's image.
+     */
+    @Test
+    void theOperatorsStatefulSetsFitTheBrokerPodRule() {
+        for (SysctlsSpec.Mode mode : SysctlsSpec.Mode.values()) for (boolean allow : new boolean[] {true, false}) {
+            NatsCluster nc = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+            nc.getSpec().getSysctls().setMode(mode);
+            InstallerSettings installer = new InstallerSettings("registry.example/busybox:1.36.1", allow, "ops",
+                    InstallerSettings.DEFAULT_OPERATOR_POD_LABELS);
+            PodSpec pod = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", "pw", new TlsFiles("C", "K", "A"), installer))
+                    .statefulSet().getSpec().getTemplate().getSpec();
+            String what = mode + ", privileged allowed " + allow;
+            assertTrue(pod.getServiceAccountName() == null, what);
+            assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), what);
+            assertTrue(pod.getHostNetwork() == null && pod.getHostPID() == null && pod.getHostIPC() == null, what);
+            assertTrue(pod.getVolumes().stream().allMatch(v -> v.getHostPath() == null), what);
+            List<Container> all = new ArrayList<>(pod.getContainers());
+            all.addAll(pod.getInitContainers());
+            for (Container c : all) {
+                SecurityContext sc = c.getSecurityContext();
+                assertTrue(sc == null || sc.getCapabilities() == null || sc.getCapabilities().getAdd() == null
+                        || sc.getCapabilities().getAdd().isEmpty(), what + " " + c.getName());
+                boolean privileged = sc != null && Boolean.TRUE.equals(sc.getPrivileged());
+                if (privileged) {
+                    assertTrue(allow && pod.getInitContainers().contains(c) && c.getImage().equals(installer.sysctlImage()), what + " " + c.getName());
+                }
+            }
+        }
     }
 
     /**
@@ -121,6 +182,10 @@ class AdmissionPolicyTest {
             assertEquals(Labels.MANAGER, o.getMetadata().getLabels().get(Labels.MANAGED_BY), what);
             assertTrue(o.getMetadata().getOwnerReferences().stream().anyMatch(r -> r.getKind().equals("NatsCluster")
                     && r.getApiVersion().startsWith(NatsCluster.GROUP + "/")), what);
+            if (o instanceof Secret secret) assertTrue(List.of("Opaque", "kubernetes.io/tls").contains(secret.getType()), what);
+            if (o instanceof Service service) {
+                assertTrue(service.getSpec().getExternalIPs() == null || service.getSpec().getExternalIPs().isEmpty(), what);
+            }
         }
     }
 }

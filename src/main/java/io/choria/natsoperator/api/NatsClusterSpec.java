@@ -49,7 +49,7 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("The client Service (port 4222) that Choria nodes connect to.")
     private ServiceSpec service = new ServiceSpec();
 
-    @JsonPropertyDescription("Optional NetworkPolicy guarding the client, route and monitoring ports.")
+    @JsonPropertyDescription("The brokers' NetworkPolicy (on by default), guarding the client, route and monitoring ports.")
     private NetworkPolicySpec networkPolicy = new NetworkPolicySpec();
 
     public NetworkPolicySpec getNetworkPolicy() { return networkPolicy; }

@@ -49,6 +49,8 @@ public enum Reason {
     BrokerUnreachable,
     RoutesIncomplete,
     UnexpectedPeers,
+    // SysctlsApplied (only when refused)
+    PrivilegedSysctlsDisabled,
     // Events only
     CertificateIssued,
     RoutePasswordGenerated,

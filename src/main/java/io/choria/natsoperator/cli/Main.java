@@ -31,15 +31,19 @@ public final class Main {
     static String usage() {
         return """
                 usage: nats-operator <command> [options]
-                  render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets]
+                  render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [INSTALLER]
                          print, as YAML, every object the operator would create for the NatsClusters
                          in FILE (Secrets they reference may be given in the files too); no cluster needed
                   run    [--namespace NS ...] [--cluster-domain D] [--log-level L] [--http-port P]
-                         [--leader-election] [--lease-name N] [--lease-namespace NS]
+                         [--leader-election] [--lease-name N] [--lease-namespace NS] [INSTALLER]
                          run the operator against the current kubeconfig or the in-cluster config;
                          serves /healthz, /readyz and /metrics on the HTTP port (default 8080);
                          env vars: WATCH_NAMESPACES, CLUSTER_DOMAIN, LOG_LEVEL, HTTP_PORT,
-                         LEADER_ELECTION, LEASE_NAME, POD_NAMESPACE (flags win)""";
+                         LEADER_ELECTION, LEASE_NAME, POD_NAMESPACE, SYSCTL_IMAGE,
+                         ALLOW_PRIVILEGED_SYSCTLS, OPERATOR_POD_LABELS (flags win)
+                INSTALLER (the same for run and render):
+                         [--sysctl-image IMG] [--allow-privileged-sysctls=true|false]
+                         [--operator-namespace NS] [--operator-pod-labels K=V,...]""";
     }
 
     /** Bad command line: a one-line message and exit code 2. */

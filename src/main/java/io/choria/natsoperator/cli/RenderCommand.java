@@ -5,6 +5,7 @@ import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
@@ -12,6 +13,7 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.SpecProblem;
 import io.choria.natsoperator.model.SpecValidator;
 import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.runtime.RuntimeConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -37,18 +40,35 @@ final class RenderCommand {
         List<Path> files = new ArrayList<>();
         String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
         boolean reveal = false;
+        // The installer's choices, as `run` takes them, so render shows what that operator would apply.
+        String sysctlImage = InstallerSettings.DEFAULT_SYSCTL_IMAGE;
+        boolean allowPrivileged = true;
+        String operatorNamespace = InstallerSettings.DEFAULT_OPERATOR_NAMESPACE;
+        Map<String, String> podLabels = InstallerSettings.DEFAULT_OPERATOR_POD_LABELS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-f", "--file" -> files.add(Path.of(RunCommand.value(args, ++i, args[i - 1])));
                 case "--cluster-domain" -> clusterDomain = RunCommand.value(args, ++i, "--cluster-domain");
                 case "--reveal-secrets" -> reveal = true;
+                case "--sysctl-image" -> sysctlImage = RunCommand.value(args, ++i, "--sysctl-image");
+                case "--allow-privileged-sysctls" -> allowPrivileged = true;
+                case "--allow-privileged-sysctls=true" -> allowPrivileged = true;
+                case "--allow-privileged-sysctls=false" -> allowPrivileged = false;
+                case "--operator-namespace" -> operatorNamespace = RunCommand.value(args, ++i, "--operator-namespace");
+                case "--operator-pod-labels" -> podLabels = labels(RunCommand.value(args, ++i, "--operator-pod-labels"));
                 default -> throw new Main.UsageException("render: unknown option '" + args[i] + "'");
             }
+        }
+        InstallerSettings installer;
+        try {
+            installer = new InstallerSettings(sysctlImage, allowPrivileged, operatorNamespace, podLabels);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("render: " + e.getMessage());
         }
         if (files.isEmpty()) throw new Main.UsageException("render: give at least one -f FILE");
         try {
             RenderInput input = RenderInput.read(files);
-            Rendered rendered = render(input, clusterDomain);
+            Rendered rendered = render(input, clusterDomain, installer);
             StringBuilder yaml = new StringBuilder();
             for (HasMetadata o : rendered.objects()) {
                 if (!reveal && o instanceof Secret s) o = redacted(s, rendered.sensitive());
@@ -70,7 +90,7 @@ final class RenderCommand {
     record Rendered(List<HasMetadata> objects, List<String> sensitive) {}
 
     /** The same objects, in the same order, as the reconciler applies them. */
-    static Rendered render(RenderInput input, String clusterDomain) {
+    static Rendered render(RenderInput input, String clusterDomain, InstallerSettings installer) {
         List<HasMetadata> objects = new ArrayList<>();
         List<String> sensitive = new ArrayList<>();
         for (NatsCluster original : input.clusters()) {
@@ -122,9 +142,17 @@ final class RenderCommand {
             }
             sensitive.add(password);
             if (tls != null) sensitive.add(tls.privateKeyPem());
-            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, pinned, null)).inApplyOrder());
+            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, installer, pinned, null)).inApplyOrder());
         }
         return new Rendered(objects, sensitive);
+    }
+
+    private static Map<String, String> labels(String list) {
+        try {
+            return RuntimeConfig.labelList(list);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("render: " + e.getMessage());
+        }
     }
 
     /** The Secret as readable stringData with every sensitive value replaced, so routes stay visible. */

@@ -3,7 +3,6 @@ package io.choria.natsoperator.model;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NetworkPolicySpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
@@ -17,15 +16,28 @@ import java.util.Map;
 
 /**
  * Who may reach which broker port: routes only between brokers of the cluster, monitoring only
- * from the operator (pods labelled {@code app.kubernetes.io/name: nats-operator}) and chosen
- * namespaces, clients from chosen CIDRs and namespaces (or from anywhere when none is chosen).
+ * from the operator and chosen namespaces, clients from chosen CIDRs and namespaces (or from
+ * anywhere when none is chosen).
+ *
+ * <p>The operator is one peer that ANDs its namespace (by the immutable
+ * {@code kubernetes.io/metadata.name} label) with its pods' labels. Pod labels alone, in any
+ * namespace, would admit any tenant who labels a pod {@code app.kubernetes.io/name:
+ * nats-operator}; the namespace alone, every pod in it. Both come from the installer
+ * ({@link InstallerSettings}), not the spec. The kubelet's probes come from the node, which
+ * NetworkPolicy leaves to the CNI (see the README).
  */
 public final class BrokerNetworkPolicy {
-    public static final Map<String, String> OPERATOR_POD_LABELS = Map.of(Labels.NAME, Labels.MANAGER);
+    /** Set by the API server on every namespace (since 1.22), and only it can set it. */
+    public static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
     private BrokerNetworkPolicy() {}
 
+    /** With the installer's defaults. */
     public static NetworkPolicy of(NatsCluster nc, Names names) {
+        return of(nc, names, InstallerSettings.DEFAULTS);
+    }
+
+    public static NetworkPolicy of(NatsCluster nc, Names names, InstallerSettings installer) {
         NetworkPolicySpec np = nc.getSpec().getNetworkPolicy();
         var ports = nc.getSpec().getPorts();
         List<NetworkPolicyPeer> clients = new ArrayList<>();
@@ -34,8 +46,7 @@ public final class BrokerNetworkPolicy {
             clients.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getClientNamespaceSelector()).build());
         }
         List<NetworkPolicyPeer> monitors = new ArrayList<>();
-        monitors.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(new LabelSelector())
-                .withPodSelector(new LabelSelectorBuilder().withMatchLabels(OPERATOR_POD_LABELS).build()).build());
+        monitors.add(operator(installer));
         if (np.getMonitorNamespaceSelector() != null) {
             monitors.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getMonitorNamespaceSelector()).build());
         }
@@ -49,6 +60,14 @@ public final class BrokerNetworkPolicy {
                                 .withNewPodSelector().withMatchLabels(Labels.selector(names.cluster())).endPodSelector().build())),
                         rule(ports.getMonitor(), monitors))
                 .endSpec()
+                .build();
+    }
+
+    /** One peer, so namespace AND pod labels must match (two peers would be an OR). */
+    static NetworkPolicyPeer operator(InstallerSettings installer) {
+        return new NetworkPolicyPeerBuilder()
+                .withNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, installer.operatorNamespace())).build())
+                .withPodSelector(new LabelSelectorBuilder().withMatchLabels(installer.operatorPodLabels()).build())
                 .build();
     }
 

@@ -41,8 +41,14 @@ public final class BrokerStatefulSet {
 
     private BrokerStatefulSet() {}
 
+    /** With the installer's defaults. */
     public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths) {
+        return of(nc, names, paths, InstallerSettings.DEFAULTS);
+    }
+
+    public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths, InstallerSettings installer) {
         NatsClusterSpec spec = nc.getSpec();
+        boolean initContainer = privilegedInitContainer(spec, installer);
         PodSpec pod = spec.getPod();
         Map<String, String> podLabels = new LinkedHashMap<>(pod.getLabels());
         podLabels.putAll(Labels.of(names.cluster(), "broker"));
@@ -51,7 +57,7 @@ public final class BrokerStatefulSet {
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
 
         var podSecurity = new PodSecurityContextBuilder()
-                .withRunAsNonRoot(spec.getSysctls().getMode() != SysctlsSpec.Mode.InitContainer ? true : null)
+                .withRunAsNonRoot(initContainer ? null : true)
                 .withFsGroup((long) NON_ROOT_UID)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
         if (spec.getSysctls().getMode() == SysctlsSpec.Mode.PodSecurityContext) {
@@ -59,8 +65,8 @@ public final class BrokerStatefulSet {
         }
 
         List<Container> initContainers = new ArrayList<>();
-        if (spec.getSysctls().getMode() == SysctlsSpec.Mode.InitContainer) {
-            initContainers.add(sysctlInitContainer(spec));
+        if (initContainer) {
+            initContainers.add(sysctlInitContainer(spec, installer));
         }
 
         return new StatefulSetBuilder()
@@ -132,11 +138,30 @@ public final class BrokerStatefulSet {
         return b.toString();
     }
 
-    /** Runs {@link #sysctlScript} in the pod's network namespace, privileged (the only container that is). */
-    static Container sysctlInitContainer(NatsClusterSpec spec) {
+    /**
+     * Whether the pod gets the privileged sysctl init container: the spec asks for it and the
+     * installer allows it. Otherwise the brokers keep the kernel's values (as mode None), and
+     * the reconciler says why in the status ({@code PrivilegedSysctlsDisabled}).
+     */
+    public static boolean privilegedInitContainer(NatsClusterSpec spec, InstallerSettings installer) {
+        return spec.getSysctls().getMode() == SysctlsSpec.Mode.InitContainer && installer.allowPrivilegedSysctls();
+    }
+
+    /** Whether the spec asks for the init container and the installer has turned privileged sysctls off. */
+    public static boolean privilegedSysctlsRefused(NatsClusterSpec spec, InstallerSettings installer) {
+        return spec.getSysctls().getMode() == SysctlsSpec.Mode.InitContainer && !installer.allowPrivilegedSysctls();
+    }
+
+    /**
+     * Runs {@link #sysctlScript} in the pod's network namespace, privileged (the only container
+     * that is). Its image is the installer's ({@link InstallerSettings#sysctlImage()}), never
+     * {@code spec.image}: whoever may create a NatsCluster must not choose what runs as root
+     * with every capability on a node.
+     */
+    static Container sysctlInitContainer(NatsClusterSpec spec, InstallerSettings installer) {
         return new ContainerBuilder()
                 .withName(SYSCTL_CONTAINER)
-                .withImage(spec.getImage())
+                .withImage(installer.sysctlImage())
                 .withCommand("sh", "-c", sysctlScript(spec.getSysctls()))
                 .withNewSecurityContext().withPrivileged(true).withRunAsUser(0L).withRunAsNonRoot(false).endSecurityContext()
                 .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("8Mi"))

@@ -4,20 +4,29 @@ import java.util.Map;
 
 /**
  * What the model needs besides the spec, read from the cluster (or from files by {@code render}).
- * {@code tls} is null when the spec has no TLS. With Puppet enrolment, {@code pinnedCerts} is the
+ * {@code tls} is null when the spec has no TLS; {@code installer} is what the operator's
+ * installer chose (never the spec's author). With Puppet enrolment, {@code pinnedCerts} is the
  * rendered allow-list file (null: no revocation enforcement) and {@code certificateRequest} the
  * pending key and CSR while Puppet has not signed them (null: none pending).
  */
-public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, String pinnedCerts,
+public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, String pinnedCerts,
         Map<String, String> certificateRequest) {
-
+    /** With the installer's defaults. */
     public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls) {
-        this(clusterDomain, routePassword, tls, null, null);
+        this(clusterDomain, routePassword, tls, InstallerSettings.DEFAULTS);
+    }
+
+    public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer) {
+        this(clusterDomain, routePassword, tls, installer, null, null);
+    }
+
+    public ModelInputs {
+        if (installer == null) installer = InstallerSettings.DEFAULTS;
     }
 
     @Override
     public String toString() {
-        return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null)
+        return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null) + ", installer=" + installer
                 + ", pinnedCerts=" + (pinnedCerts != null) + ", certificateRequest=" + (certificateRequest != null) + "]";
     }
 }

@@ -37,8 +37,8 @@ public final class NatsClusterModel {
                 BrokerServices.client(nc, names),
                 Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()) ? BrokerServices.puppetAlias(nc, names) : null,
                 BrokerDisruptionBudget.of(nc, names),
-                Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names) : null,
-                BrokerStatefulSet.of(nc, names, paths),
+                Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names, in.installer()) : null,
+                BrokerStatefulSet.of(nc, names, paths, in.installer()),
                 in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null);
     }
 

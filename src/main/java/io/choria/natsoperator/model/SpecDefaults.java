@@ -60,7 +60,7 @@ public final class SpecDefaults {
         if (s.getService().getAnnotations() == null) s.getService().setAnnotations(new LinkedHashMap<>());
         if (s.getService().getPuppetAlias() == null) s.getService().setPuppetAlias(false);
         s.setNetworkPolicy(orNew(s.getNetworkPolicy(), io.choria.natsoperator.api.NetworkPolicySpec::new));
-        if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(false);
+        if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(true);
         if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());
         TlsSpec t = s.getTls();
         if (t != null) {

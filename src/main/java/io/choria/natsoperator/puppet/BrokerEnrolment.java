@@ -61,7 +61,7 @@ public final class BrokerEnrolment {
         CertificateInfo currentInfo = null;
         Optional<String> renewal = RenewalPolicy.renewalReason(certPem, keyPem,
                 info -> bundle.verificationProblem(certPem, withinValidity(info, now)).isEmpty(),
-                sans, tls.getKeyAlgorithm(), tls.getRenewBeforeDays(), now);
+                withOwnCertname(sans, certPem), tls.getKeyAlgorithm(), tls.getRenewBeforeDays(), now);
         if (certPem != null && keyPem != null) {
             try {
                 currentInfo = CertificateInfo.parse(certPem);
@@ -149,6 +149,21 @@ public final class BrokerEnrolment {
         String serving = current != null ? "; the brokers keep serving serial " + currentInfo.serialHex() + " until then" : "";
         return new Outcome(current, request, false, reason, message + serving, currentInfo != null ? status(names, currentInfo) : null,
                 now.plusSeconds(15), Optional.empty());
+    }
+
+    /** Puppet adds the certname to every certificate's SANs: it is expected there, not a change of names. */
+    static List<String> withOwnCertname(List<String> sans, String certPem) {
+        if (certPem == null) return sans;
+        try {
+            var subject = org.bouncycastle.asn1.x500.X500Name.getInstance(CertificateInfo.parse(certPem).certificate().getSubjectX500Principal().getEncoded());
+            var cn = subject.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+            if (cn.length == 0) return sans;
+            List<String> all = new java.util.ArrayList<>(sans);
+            all.add(org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cn[0].getFirst().getValue()));
+            return all;
+        } catch (PkiException e) {
+            return sans;
+        }
     }
 
     /**

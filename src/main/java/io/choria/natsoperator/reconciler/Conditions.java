@@ -17,6 +17,8 @@ public final class Conditions {
     public static final String DEGRADED = "Degraded";
     /** Puppet enrolment: the brokers admit only keys the Puppet CA lists as signed. */
     public static final String REVOCATION_ENFORCED = "RevocationEnforced";
+    /** Only present when the installer refuses the privileged sysctls a NatsCluster asks for. */
+    public static final String SYSCTLS_APPLIED = "SysctlsApplied";
 
     private Conditions() {}
 

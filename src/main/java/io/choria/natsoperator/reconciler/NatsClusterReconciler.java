@@ -21,6 +21,7 @@ import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
@@ -101,11 +102,12 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             RoutePassword routes = routePassword(nc, names);
             TlsFiles tls = certificate(nc, names, pass);
             String pinned = pinnedCerts(nc, names, tls, pass);
-            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, pinned, pass.pendingRequest));
+            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(), pinned, pass.pendingRequest));
             StatefulSet sts = statefulSet(names);
             MeshObservation mesh = mesh(nc, sts);
             revocation.observed(nc.getMetadata().getUid(), mesh);
-            seen = new Observation(sts, null, pass.certificate, mesh, pass.revocation);
+            seen = new Observation(sts, null, pass.certificate, mesh,
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation);
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);

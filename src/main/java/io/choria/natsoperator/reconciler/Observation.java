@@ -9,13 +9,14 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 /**
  * What one reconcile saw, the input of {@link StatusCalculator}. {@code problem} is set when
  * the spec or its inputs cannot be honoured; {@code certificate} is null without TLS;
- * {@code mesh} is null when it was not checked.
+ * {@code mesh} is null when it was not checked; {@code sysctlsRefused}: the spec asks for the
+ * privileged sysctl init container and the installer has turned privileged sysctls off.
  */
 public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
-        RevocationObservation revocation) {
+        boolean sysctlsRefused, RevocationObservation revocation) {
 
     public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
-        this(statefulSet, problem, certificate, mesh, null);
+        this(statefulSet, problem, certificate, mesh, false, null);
     }
 
     /** Puppet enrolment: whether the brokers' allow-list follows the CA's inventory, and what it holds. */

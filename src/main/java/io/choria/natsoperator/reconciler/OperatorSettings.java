@@ -1,17 +1,28 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.mesh.MeshProbe;
+import io.choria.natsoperator.model.InstallerSettings;
 import java.time.Duration;
 import java.util.Set;
 
 /**
  * How the operator runs: the Kubernetes cluster domain (for broker DNS names), the namespaces
  * it watches (empty: all), how often it re-checks a settled cluster (and so refreshes
- * RoutesMeshed), and how it checks the mesh (null: not at all, e.g. where the brokers'
- * monitoring ports cannot be reached).
+ * RoutesMeshed), how it checks the mesh (null: not at all, e.g. where the brokers'
+ * monitoring ports cannot be reached), and what the installer chose for every cluster.
  */
-public record OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe) {
+public record OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe,
+        InstallerSettings installer) {
     public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(60);
+
+    public OperatorSettings {
+        if (installer == null) installer = InstallerSettings.DEFAULTS;
+    }
+
+    /** With the installer's defaults. */
+    public OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe) {
+        this(clusterDomain, namespaces, resyncPeriod, meshProbe, InstallerSettings.DEFAULTS);
+    }
 
     /** Without a mesh check. */
     public OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod) {

@@ -96,6 +96,15 @@ public final class StatusCalculator {
         } else {
             conditions.add(Conditions.of(Conditions.DEGRADED, false, Reason.AsExpected, "no fault seen", gen, prev, now));
         }
+        // The brokers run, with the kernel's own values: a condition of its own, so Ready keeps
+        // meaning "brokers ready" and the refusal is still visible (and a Warning Event).
+        if (seen.sysctlsRefused()) {
+            conditions.add(Conditions.of(Conditions.SYSCTLS_APPLIED, false, Reason.PrivilegedSysctlsDisabled,
+                    "spec.sysctls.mode is InitContainer, but this operator's installer has turned privileged sysctls off"
+                    + " (--allow-privileged-sysctls=false): the brokers run without the sysctl init container, with the"
+                    + " kernel's somaxconn and tcp_max_syn_backlog; set spec.sysctls.mode: None to acknowledge, or ask the"
+                    + " operator's installer", gen, prev, now));
+        }
         s.setConditions(conditions);
         s.setPhase(readyCond.getReason());
         return s;

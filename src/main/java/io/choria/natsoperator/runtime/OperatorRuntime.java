@@ -58,7 +58,9 @@ public final class OperatorRuntime implements AutoCloseable {
         // Per-controller metrics, not per NatsCluster: the series do not grow with the clusters.
         MicrometerMetrics metrics = MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build();
         OperatorSettings settings = new OperatorSettings(config.clusterDomain(), config.namespaces(),
-                OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain()));
+                OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain()),
+                // outside a pod (no POD_NAMESPACE) the kubeconfig's namespace stands for the operator's
+                config.installer(client.getNamespace() != null ? client.getNamespace() : "default"));
         this.operator = OperatorAssembly.create(client, settings, clock, metrics, leaderElection(config));
         health.attach(operator);
     }

@@ -1,11 +1,14 @@
 package io.choria.natsoperator.runtime;
 
+import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.model.Names;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * How {@code nats-operator run} is configured: command-line flags, each with an environment
@@ -21,10 +24,18 @@ import java.util.Set;
  * --leader-election          LEADER_ELECTION    false  (true/false; --no-leader-election turns it off)
  * --lease-name N             LEASE_NAME         nats-operator-leader
  * --lease-namespace NS       POD_NAMESPACE      the kubeconfig's namespace (in a pod: the downward API)
+ * --sysctl-image IMG         SYSCTL_IMAGE       nats:2.10.24-alpine (the privileged sysctl init container's image)
+ * --allow-privileged-sysctls ALLOW_PRIVILEGED_SYSCTLS  true (false: no privileged init container, whatever the spec asks)
+ * --operator-namespace NS    POD_NAMESPACE      the kubeconfig's namespace (admitted to the brokers' monitoring port)
+ * --operator-pod-labels K=V,...  OPERATOR_POD_LABELS  app.kubernetes.io/name=nats-operator (the operator's own pods)
  * </pre>
+ *
+ * The last four are the installer's choices for every NatsCluster ({@link InstallerSettings});
+ * {@code operatorNamespace} is null until {@link #installer} is given the client's namespace.
  */
 public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String logLevel, int httpPort,
-        boolean leaderElection, String leaseName, String leaseNamespace) {
+        boolean leaderElection, String leaseName, String leaseNamespace, String sysctlImage, boolean allowPrivilegedSysctls,
+        String operatorNamespace, Map<String, String> operatorPodLabels) {
 
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final String DEFAULT_LEASE_NAME = "nats-operator-leader";
@@ -38,6 +49,9 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
     public static final String ENV_LEADER_ELECTION = "LEADER_ELECTION";
     public static final String ENV_LEASE_NAME = "LEASE_NAME";
     public static final String ENV_POD_NAMESPACE = "POD_NAMESPACE";
+    public static final String ENV_SYSCTL_IMAGE = "SYSCTL_IMAGE";
+    public static final String ENV_ALLOW_PRIVILEGED_SYSCTLS = "ALLOW_PRIVILEGED_SYSCTLS";
+    public static final String ENV_OPERATOR_POD_LABELS = "OPERATOR_POD_LABELS";
 
     /** slf4j-simple reads this once, when the first logger is made. */
     static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
@@ -49,6 +63,17 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         }
         if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("HTTP port " + httpPort + " is not in 0..65535 (0: any free port)");
         if (leaseName == null || leaseName.isBlank()) throw new IllegalArgumentException("the lease name is empty");
+        // checked now, so a bad value is a usage error at start, not a failure on the first reconcile
+        // (the parameters, not installer(): the fields are not assigned yet in a compact constructor)
+        new InstallerSettings(sysctlImage, allowPrivilegedSysctls,
+                operatorNamespace != null ? operatorNamespace : InstallerSettings.DEFAULT_OPERATOR_NAMESPACE, operatorPodLabels);
+        operatorPodLabels = Map.copyOf(operatorPodLabels);
+    }
+
+    /** The installer's choices, with the operator's namespace when none was given (the kubeconfig's, in practice). */
+    public InstallerSettings installer(String fallbackNamespace) {
+        return new InstallerSettings(sysctlImage, allowPrivilegedSysctls,
+                operatorNamespace != null ? operatorNamespace : fallbackNamespace, operatorPodLabels);
     }
 
     /** Reads flags and environment; an IllegalArgumentException says what is wrong, for a usage message. */
@@ -61,6 +86,10 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         boolean leaderElection = bool(ENV_LEADER_ELECTION, nonBlank(env.get(ENV_LEADER_ELECTION), "false"));
         String leaseName = nonBlank(env.get(ENV_LEASE_NAME), DEFAULT_LEASE_NAME);
         String leaseNamespace = nonBlank(env.get(ENV_POD_NAMESPACE), null);
+        String sysctlImage = nonBlank(env.get(ENV_SYSCTL_IMAGE), InstallerSettings.DEFAULT_SYSCTL_IMAGE);
+        boolean allowPrivileged = bool(ENV_ALLOW_PRIVILEGED_SYSCTLS, nonBlank(env.get(ENV_ALLOW_PRIVILEGED_SYSCTLS), "true"));
+        String operatorNamespace = nonBlank(env.get(ENV_POD_NAMESPACE), null);
+        String podLabels = nonBlank(env.get(ENV_OPERATOR_POD_LABELS), null);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String inline = null;
@@ -82,6 +111,10 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
                 case "--no-leader-election" -> leaderElection = false;
                 case "--lease-name" -> leaseName = inline != null ? inline : value(args, ++i, arg);
                 case "--lease-namespace" -> leaseNamespace = inline != null ? inline : value(args, ++i, arg);
+                case "--sysctl-image" -> sysctlImage = inline != null ? inline : value(args, ++i, arg);
+                case "--allow-privileged-sysctls" -> allowPrivileged = inline == null || bool(arg, inline);
+                case "--operator-namespace" -> operatorNamespace = inline != null ? inline : value(args, ++i, arg);
+                case "--operator-pod-labels" -> podLabels = inline != null ? inline : value(args, ++i, arg);
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
@@ -92,8 +125,29 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
             throw new IllegalArgumentException("HTTP port '" + port + "' is not a number");
         }
         return new RuntimeConfig(namespaces, clusterDomain, logLevel.toLowerCase(Locale.ROOT), httpPort,
-                leaderElection, leaseName, leaseNamespace);
+                leaderElection, leaseName, leaseNamespace, sysctlImage, allowPrivileged, operatorNamespace,
+                podLabels == null ? InstallerSettings.DEFAULT_OPERATOR_POD_LABELS : labelList(podLabels));
     }
+
+    /** {@code k=v,k=v}, as a label selector's equality terms; shared with {@code render}. */
+    public static Map<String, String> labelList(String list) {
+        Map<String, String> out = new TreeMap<>();
+        for (String term : list.split(",")) {
+            if (term.isBlank()) continue;
+            int eq = term.indexOf('=');
+            if (eq <= 0 || eq == term.length() - 1) throw new IllegalArgumentException("operator pod label '" + term.trim() + "' is not key=value");
+            String key = term.substring(0, eq).trim(), value = term.substring(eq + 1).trim();
+            if (!LABEL_KEY.matcher(key).matches() || !LABEL_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException("operator pod label '" + term.trim() + "' is not a valid label");
+            }
+            out.put(key, value);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no operator pod labels in '" + list + "'");
+        return out;
+    }
+
+    private static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
 
     /**
      * Sets slf4j-simple's level. Call it before anything creates a logger (the first one fixes

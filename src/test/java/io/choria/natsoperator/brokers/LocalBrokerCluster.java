@@ -176,7 +176,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private DesiredCluster render(int i, TlsFiles tls) {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, pinnedCerts, null), p);
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedCerts, null), p);
         write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
         if (pinnedCerts != null) write(p.configDir() + "/" + NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +57,8 @@ class RenderCommandTest {
         List<HasMetadata> objects = parse(r.out());
         List<String> kinds = objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
         assertEquals(List.of("Secret/broker-routes", "ConfigMap/broker-config", "Secret/broker-routes-config", "Secret/broker-tls",
-                "Service/broker-headless", "Service/broker", "PodDisruptionBudget/broker", "StatefulSet/broker"), kinds);
-        StatefulSet sts = (StatefulSet) objects.get(7);
+                "Service/broker-headless", "Service/broker", "PodDisruptionBudget/broker", "NetworkPolicy/broker", "StatefulSet/broker"), kinds);
+        StatefulSet sts = (StatefulSet) objects.get(8);
         Secret tls = (Secret) objects.get(3);
         assertEquals("REDACTED", tls.getStringData().get("tls.key"));
         assertTrue(tls.getStringData().get("tls.crt").startsWith("-----BEGIN CERTIFICATE-----"));
@@ -66,6 +67,33 @@ class RenderCommandTest {
         String conf = routes.getStringData().get("routes.conf");
         assertEquals(3, conf.split("nats-route://route:REDACTED@", -1).length - 1, conf);
         assertTrue(((ConfigMap) objects.get(1)).getData().get("nats.conf").contains("port: 4223"));
+    }
+
+    /** render takes the installer's flags that run takes, so it shows what that operator would apply. */
+    @Test
+    void installerFlagsAsRunTakesThem() throws Exception {
+        RenderCommandAccess.Result r = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString(),
+                "--sysctl-image", "registry.example/busybox:1.36.1", "--operator-namespace", "platform",
+                "--operator-pod-labels", "app.kubernetes.io/name=nats-operator,app.kubernetes.io/instance=natsop");
+        assertEquals(0, r.exit(), r.err());
+        List<HasMetadata> objects = parse(r.out());
+        StatefulSet sts = objects.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast).findFirst().orElseThrow();
+        assertEquals("registry.example/busybox:1.36.1", sts.getSpec().getTemplate().getSpec().getInitContainers().get(0).getImage());
+        var np = objects.stream().filter(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::cast).findFirst().orElseThrow();
+        var operator = np.getSpec().getIngress().get(2).getFrom().get(0);
+        assertEquals(Map.of("kubernetes.io/metadata.name", "platform"), operator.getNamespaceSelector().getMatchLabels());
+        assertEquals("natsop", operator.getPodSelector().getMatchLabels().get("app.kubernetes.io/instance"));
+
+        RenderCommandAccess.Result off = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString(),
+                "--allow-privileged-sysctls=false");
+        assertEquals(0, off.exit(), off.err());
+        StatefulSet without = parse(off.out()).stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast).findFirst().orElseThrow();
+        assertTrue(without.getSpec().getTemplate().getSpec().getInitContainers().isEmpty());
+
+        RenderCommandAccess.Result bad = render("-f", Examples.THREE_BROKERS.toString(), "--sysctl-image", "busybox\nx");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("sysctl image"), bad.err());
     }
 
     @Test

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.choria.natsoperator.model.InstallerSettings;
+import io.choria.natsoperator.runtime.RuntimeConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -70,7 +72,8 @@ class ChartTest {
     @Test
     void defaultInstallIsLeastPrivilegeAndLockedDown() {
         List<HasMetadata> objects = Chart.render(null);
-        assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment"),
+        assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment",
+                        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
                 objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
         for (PolicyRule rule : allRules(objects)) {
             for (List<String> field : List.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())) {
@@ -117,6 +120,42 @@ class ChartTest {
         assertEquals("true", env.get("LEADER_ELECTION"));
         assertEquals("metadata.namespace", c.getEnv().stream().filter(e -> e.getName().equals("POD_NAMESPACE")).findFirst()
                 .orElseThrow().getValueFrom().getFieldRef().getFieldPath());
+        // the installer's choices for every NatsCluster, and who the operator is (for the brokers' NetworkPolicy)
+        assertEquals(InstallerSettings.DEFAULT_SYSCTL_IMAGE, env.get("SYSCTL_IMAGE"));
+        assertEquals("true", env.get("ALLOW_PRIVILEGED_SYSCTLS"));
+        Map<String, String> podLabels = RuntimeConfig.labelList(env.get("OPERATOR_POD_LABELS"));
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator", "app.kubernetes.io/instance", Chart.RELEASE), podLabels);
+        var labels = d.getSpec().getTemplate().getMetadata().getLabels();
+        podLabels.forEach((k, v) -> assertEquals(v, labels.get(k), "the operator's pods carry " + k));
+    }
+
+    @Test
+    void installerChoosesTheSysctlImageAndPrivilege() {
+        Map<String, String> env = env(operatorContainer(Chart.one(Chart.render("""
+                sysctlImage: registry.example/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                allowPrivilegedSysctls: false
+                """), Deployment.class)));
+        assertEquals("registry.example/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                env.get("SYSCTL_IMAGE"));
+        assertEquals("false", env.get("ALLOW_PRIVILEGED_SYSCTLS"));
+        assertFalse(RuntimeConfig.parse(new String[0], env).allowPrivilegedSysctls(), "the operator reads it as false");
+    }
+
+    /** The documented one-liner for a namespaced install: {@code --set watchNamespaces[0]=choria} (helm-java takes no {a,b} list syntax). */
+    @Test
+    void namespacedInstallWithOneSetGrantsNothingClusterWide() {
+        List<HasMetadata> objects = Chart.parse(new Helm(Chart.DIR).template().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+                .set("watchNamespaces[0]", "choria").call());
+        assertTrue(Chart.all(objects, ClusterRole.class).isEmpty(), "no ClusterRole");
+        assertTrue(Chart.all(objects, ClusterRoleBinding.class).isEmpty(), "no ClusterRoleBinding");
+        Set<String> roleNamespaces = Chart.all(objects, Role.class).stream().map(r -> r.getMetadata().getNamespace()).collect(Collectors.toSet());
+        assertEquals(Set.of("choria", Chart.NAMESPACE), roleNamespaces, "the watched namespace, and the lease's");
+        Role lease = Chart.named(objects, Role.class, Chart.RELEASE + "-leader-election").orElseThrow();
+        assertEquals(Set.of("coordination.k8s.io"), lease.getRules().stream().flatMap(r -> r.getApiGroups().stream()).collect(Collectors.toSet()),
+                "the release namespace holds only the Lease grant: no Secret, ConfigMap or StatefulSet rights there");
+        Role choria = Chart.all(objects, Role.class).stream().filter(r -> r.getMetadata().getNamespace().equals("choria")).findFirst().orElseThrow();
+        assertTrue(choria.getRules().stream().anyMatch(r -> r.getResources().contains("secrets")));
+        assertEquals("choria", env(operatorContainer(Chart.one(objects, Deployment.class))).get("WATCH_NAMESPACES"));
     }
 
     @Test
@@ -195,6 +234,7 @@ class ChartTest {
                 metrics: {service: {enabled: false}}
                 serviceAccount: {create: false, name: existing}
                 rbac: {create: false}
+                admissionPolicy: {enabled: false}
                 """);
         assertEquals(List.of("Deployment"), objects.stream().map(HasMetadata::getKind).toList());
         assertEquals("existing", Chart.one(objects, Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName());
@@ -217,6 +257,10 @@ class ChartTest {
                 "nodeSelector: {role: [infra]}",
                 "tolerations: {key: infra}",
                 "metrics: {port: 9090}",
+                "sysctlImage: \"busybox\\nx\"",
+                "sysctlImage: \"\"",
+                "allowPrivilegedSysctls: maybe",
+                "admissionPolicy: {enabled: sometimes}",
                 "replica: 2")) {
             Exception e = assertThrows(Exception.class, () -> Chart.template(bad), "accepted: " + bad);
             assertTrue(e.getMessage().contains("schema") || e.getMessage().contains("values"), bad + " -> " + e.getMessage());

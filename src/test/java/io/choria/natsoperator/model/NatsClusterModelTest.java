@@ -298,8 +298,7 @@ class NatsClusterModelTest {
     @Test
     void networkPolicyGuardsEachPort() {
         NatsCluster nc = threeBrokers();
-        assertEquals(null, desired(nc).networkPolicy(), "off by default");
-        nc.getSpec().getNetworkPolicy().setEnabled(true);
+        assertTrue(nc.getSpec().getNetworkPolicy().getEnabled(), "on by default");
         var np = desired(nc).networkPolicy();
         assertTrue(desired(nc).inApplyOrder().contains(np));
         var rules = np.getSpec().getIngress();
@@ -311,6 +310,72 @@ class NatsClusterModelTest {
         assertEquals(Map.of("app.kubernetes.io/name", "nats-operator"), rules.get(2).getFrom().get(0).getPodSelector().getMatchLabels());
         nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.20.0.0/16"));
         assertEquals("10.20.0.0/16", desired(nc).networkPolicy().getSpec().getIngress().get(0).getFrom().get(0).getIpBlock().getCidr());
+        nc.getSpec().getNetworkPolicy().setEnabled(false);
+        assertNull(desired(nc).networkPolicy(), "switched off");
+    }
+
+    /**
+     * The monitoring port admits the operator's pods in the operator's namespace only: one peer, so
+     * the namespace AND the labels must match. A pod labelled like the operator in a tenant's
+     * namespace, or another pod in the operator's namespace, is not admitted.
+     */
+    @Test
+    void monitoringPortOnlyFromTheOperatorsOwnPodsInItsNamespace() {
+        InstallerSettings installer = new InstallerSettings(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, "platform-ops",
+                Map.of("app.kubernetes.io/name", "nats-operator", "app.kubernetes.io/instance", "natsop"));
+        var np = NatsClusterModel.desired(threeBrokers(), new ModelInputs("cluster.local", PASSWORD, null, installer)).networkPolicy();
+        var monitor = np.getSpec().getIngress().get(2);
+        assertEquals(8222, monitor.getPorts().get(0).getPort().getIntVal());
+        assertEquals(1, monitor.getFrom().size(), "only the operator (no monitorNamespaceSelector)");
+        var peer = monitor.getFrom().get(0);
+        assertEquals(Map.of("kubernetes.io/metadata.name", "platform-ops"), peer.getNamespaceSelector().getMatchLabels());
+        assertTrue(peer.getNamespaceSelector().getMatchExpressions() == null || peer.getNamespaceSelector().getMatchExpressions().isEmpty());
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator", "app.kubernetes.io/instance", "natsop"),
+                peer.getPodSelector().getMatchLabels());
+        assertNull(peer.getIpBlock());
+        // routes: only this cluster's brokers
+        var routes = np.getSpec().getIngress().get(1);
+        assertEquals(1, routes.getFrom().size());
+        assertNull(routes.getFrom().get(0).getNamespaceSelector(), "a podSelector alone: the NetworkPolicy's own namespace");
+    }
+
+    /** The privileged init container runs the installer's image: spec.image (the NatsCluster author's) never reaches it. */
+    @Test
+    void specImageNeverReachesThePrivilegedInitContainer() {
+        NatsCluster nc = threeBrokers();
+        nc.getSpec().setImage("attacker.example/root-shell:latest");
+        InstallerSettings installer = new InstallerSettings("registry.example/busybox:1.36.1", true,
+                InstallerSettings.DEFAULT_OPERATOR_NAMESPACE, InstallerSettings.DEFAULT_OPERATOR_POD_LABELS);
+        var pod = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, null, installer)).statefulSet().getSpec().getTemplate().getSpec();
+        Container init = pod.getInitContainers().get(0);
+        assertEquals(BrokerStatefulSet.SYSCTL_CONTAINER, init.getName());
+        assertEquals("registry.example/busybox:1.36.1", init.getImage());
+        assertTrue(init.getSecurityContext().getPrivileged());
+        for (Container c : pod.getContainers()) {
+            assertEquals("attacker.example/root-shell:latest", c.getImage(), "the user's image runs unprivileged only: " + c.getName());
+            assertFalse(Boolean.TRUE.equals(c.getSecurityContext().getPrivileged()), c.getName());
+            assertTrue(c.getSecurityContext().getRunAsNonRoot(), c.getName());
+        }
+        assertEquals(InstallerSettings.DEFAULT_SYSCTL_IMAGE, desired(nc).statefulSet().getSpec().getTemplate().getSpec()
+                .getInitContainers().get(0).getImage(), "the default is the installer's too, not spec.image");
+    }
+
+    @Test
+    void privilegedSysctlsTurnedOffLeaveTheInitContainerOut() {
+        NatsCluster nc = threeBrokers();
+        assertEquals(SysctlsSpec.Mode.InitContainer, nc.getSpec().getSysctls().getMode());
+        InstallerSettings off = new InstallerSettings(InstallerSettings.DEFAULT_SYSCTL_IMAGE, false,
+                InstallerSettings.DEFAULT_OPERATOR_NAMESPACE, InstallerSettings.DEFAULT_OPERATOR_POD_LABELS);
+        var pod = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, null, off)).statefulSet().getSpec().getTemplate().getSpec();
+        assertTrue(pod.getInitContainers().isEmpty());
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot(), "nothing in the pod runs as root");
+        assertTrue(pod.getSecurityContext().getSysctls() == null || pod.getSecurityContext().getSysctls().isEmpty());
+        assertTrue(BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), off));
+        // PodSecurityContext sysctls are not a privileged container: the switch leaves them alone
+        nc.getSpec().getSysctls().setMode(SysctlsSpec.Mode.PodSecurityContext);
+        assertFalse(BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), off));
+        assertEquals(2, NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, null, off)).statefulSet().getSpec()
+                .getTemplate().getSpec().getSecurityContext().getSysctls().size());
     }
 
     @Test

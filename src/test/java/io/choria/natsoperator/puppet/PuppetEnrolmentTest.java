@@ -83,7 +83,8 @@ class PuppetEnrolmentTest {
     void awaitsSigningThenServesThePuppetSignedCertificateWithoutTheCaKey() throws Exception {
         String ns = "enrol-manual";
         NatsCluster nc = enrolled(ns, puppet.url().toString(), null);
-        api.client.resource(nc).create();
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5); // wake-ups every 5 s, so the loop check below sees reconciles soon
+        nc = api.client.resource(nc).create();
 
         Condition waiting = Await.until("CertificateReady=False AwaitingSigning", Duration.ofSeconds(60), () -> condition(ns, Conditions.CERTIFICATE_READY),
                 c -> c != null && "AwaitingSigning".equals(c.getReason()));
@@ -112,6 +113,11 @@ class PuppetEnrolmentTest {
                 () -> api.client.secrets().inNamespace(ns).withName("broker-tls-request").get(), s -> s == null);
         assertNotNull(Await.present("StatefulSet", () -> api.client.apps().statefulSets().inNamespace(ns).withName("broker").get()));
         assertTrue(events(ns).contains("CertificateSigned"), events(ns));
+        // Signed is settled: later reconciles keep the certificate and ask Puppet for nothing new.
+        String served = BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt");
+        api.awaitReconciles(nc, 2);
+        assertNull(api.client.secrets().inNamespace(ns).withName("broker-tls-request").get(), "no new certificate request");
+        assertEquals(served, BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt"));
 
         // No CA private key in anything the operator wrote (it never had one).
         String caKeyBody = Files.readString(puppet.caDir().resolve("ca_key.pem")).lines()
@@ -131,6 +137,11 @@ class PuppetEnrolmentTest {
         Condition right = Await.until("signed by policy autosign", Duration.ofSeconds(60), () -> condition("enrol-right", Conditions.CERTIFICATE_READY),
                 c -> c != null && "True".equals(c.getStatus()));
         assertEquals("CertificateValid", right.getReason());
+        NatsCluster rightNc = api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker").get();
+        String served = BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt");
+        api.awaitReconciles(rightNc, 1);
+        assertEquals(served, BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt"),
+                "an autosigned certificate is kept, not asked for again on every reconcile");
         Condition wrong = Await.until("left waiting", Duration.ofSeconds(60), () -> condition("enrol-wrong", Conditions.CERTIFICATE_READY),
                 c -> c != null && "AwaitingSigning".equals(c.getReason()));
         String certname = BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-wrong").withName("broker-tls-request").get(), "certname");

@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
@@ -45,6 +46,18 @@ class StatusCalculatorTest {
         assertEquals("False", status(s, "Degraded"));
         assertEquals("3/3", s.getReady());
         assertEquals(1L, s.getObservedGeneration());
+    }
+
+    /** Refused privileged sysctls: a condition of their own, while Ready still speaks of the brokers. */
+    @Test
+    void refusedPrivilegedSysctlsHaveTheirOwnCondition() {
+        StatefulSet ready = sts(3, 3, 3, 3, "r1", "r1", 2, 2L);
+        var refused = StatusCalculator.compute(nc(), new Observation(ready, null, null, null, true, null), T0);
+        assertEquals("False", status(refused, Conditions.SYSCTLS_APPLIED));
+        assertEquals("PrivilegedSysctlsDisabled", reason(refused, Conditions.SYSCTLS_APPLIED));
+        assertEquals("True", status(refused, "Ready"), "the brokers run: Ready is about them");
+        var allowed = StatusCalculator.compute(nc(), new Observation(ready, null, null, null, false, null), T0);
+        assertTrue(Conditions.find(allowed.getConditions(), Conditions.SYSCTLS_APPLIED).isEmpty(), "absent unless refused");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.model.InstallerSettings;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -60,5 +61,43 @@ class RuntimeConfigTest {
         assertThrows(IllegalArgumentException.class, () -> RuntimeConfig.parse(new String[0], Map.of("LEADER_ELECTION", "maybe")));
         assertThrows(IllegalArgumentException.class, () -> RuntimeConfig.parse(new String[] {"--frobnicate"}, Map.of()));
         assertThrows(IllegalArgumentException.class, () -> RuntimeConfig.parse(new String[] {"--namespace"}, Map.of()));
+    }
+
+    /** The installer's choices for every NatsCluster: sysctl image, privileged sysctls, who the operator is. */
+    @Test
+    void installerSettingsFromEnvironmentAndFlags() {
+        InstallerSettings defaults = RuntimeConfig.parse(new String[0], Map.of()).installer("from-kubeconfig");
+        assertEquals(InstallerSettings.DEFAULT_SYSCTL_IMAGE, defaults.sysctlImage());
+        assertTrue(defaults.allowPrivilegedSysctls());
+        assertEquals("from-kubeconfig", defaults.operatorNamespace(), "outside a pod: the kubeconfig's namespace");
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator"), defaults.operatorPodLabels());
+
+        InstallerSettings env = RuntimeConfig.parse(new String[0], Map.of("SYSCTL_IMAGE", "registry.example/busybox:1.36.1",
+                "ALLOW_PRIVILEGED_SYSCTLS", "false", "POD_NAMESPACE", "platform",
+                "OPERATOR_POD_LABELS", "app.kubernetes.io/name=nats-operator,app.kubernetes.io/instance=natsop")).installer("ignored");
+        assertEquals("registry.example/busybox:1.36.1", env.sysctlImage());
+        assertFalse(env.allowPrivilegedSysctls());
+        assertEquals("platform", env.operatorNamespace());
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator", "app.kubernetes.io/instance", "natsop"), env.operatorPodLabels());
+
+        InstallerSettings flags = RuntimeConfig.parse(new String[] {"--sysctl-image", "busybox@sha256:abc", "--allow-privileged-sysctls=false",
+                "--operator-namespace=ops", "--operator-pod-labels", "team=platform"},
+                Map.of("ALLOW_PRIVILEGED_SYSCTLS", "true", "POD_NAMESPACE", "platform")).installer("ignored");
+        assertEquals("busybox@sha256:abc", flags.sysctlImage());
+        assertFalse(flags.allowPrivilegedSysctls());
+        assertEquals("ops", flags.operatorNamespace());
+        assertEquals(Map.of("team", "platform"), flags.operatorPodLabels());
+        assertTrue(RuntimeConfig.parse(new String[] {"--allow-privileged-sysctls"}, Map.of("ALLOW_PRIVILEGED_SYSCTLS", "false"))
+                .allowPrivilegedSysctls());
+    }
+
+    @Test
+    void badInstallerSettingsAreUsageErrors() {
+        for (String[] bad : new String[][] {
+                {"--sysctl-image", "busybox\nrm -rf /"}, {"--sysctl-image", " "}, {"--sysctl-image", "a b"},
+                {"--allow-privileged-sysctls=perhaps"}, {"--operator-namespace", "Not_A_Namespace"},
+                {"--operator-pod-labels", "novalue"}, {"--operator-pod-labels", ","}, {"--operator-pod-labels", "a=b c"}}) {
+            assertThrows(IllegalArgumentException.class, () -> RuntimeConfig.parse(bad, Map.of()), String.join(" ", bad));
+        }
     }
 }

@@ -72,12 +72,18 @@ class CrdTest {
         assertEquals(List.of("size(self.metadata.name) <= 52"), rules(root));
         assertEquals(List.of("self.client != self.cluster && self.client != self.monitor && self.cluster != self.monitor"),
                 rules(spec.getProperties().get("ports")));
-        assertTrue(rules(spec.getProperties().get("tls")).get(0).contains("self.renewBeforeDays < self.validityDays"));
+        List<String> tlsRules = rules(spec.getProperties().get("tls"));
+        assertTrue(tlsRules.stream().anyMatch(r -> r.contains("self.renewBeforeDays < self.validityDays")), tlsRules.toString());
+        assertTrue(tlsRules.contains("has(self.caSecretRef) != has(self.puppet)"), "exactly one of CA-key mode and enrolment: " + tlsRules);
         assertTrue(rules(spec.getProperties().get("limits")).get(0).contains("duration(self.lameDuckDuration) >= duration('30s')"));
         assertEquals(99.0, spec.getProperties().get("size").getMaximum());
         assertEquals(3650.0, spec.getProperties().get("tls").getProperties().get("validityDays").getMaximum());
         assertTrue(spec.getProperties().get("limits").getProperties().get("writeDeadline").getPattern().startsWith("^"));
-        assertEquals(List.of("caSecretRef"), spec.getProperties().get("tls").getRequired());
+        var tlsRequired = spec.getProperties().get("tls").getRequired();
+        assertTrue(tlsRequired == null || tlsRequired.isEmpty(), "caSecretRef or puppet, by the CEL rule: " + tlsRequired);
+        var puppet = spec.getProperties().get("tls").getProperties().get("puppet");
+        assertEquals(List.of("caBundleSecretRef", "url"), puppet.getRequired().stream().sorted().toList());
+        assertEquals(5.0, puppet.getProperties().get("syncIntervalSeconds").getMinimum());
     }
 
     /** What the operator refuses, the API server refuses at admission too. */

@@ -110,7 +110,7 @@ class PuppetEnrolmentTest {
         assertEquals(0, verify.waitFor(), said);
         assertTrue(said.contains(": OK"), said);
         Await.until("the request Secret is removed once signed", Duration.ofSeconds(30),
-                () -> api.client.secrets().inNamespace(ns).withName("broker-tls-request").get(), s -> s == null);
+                () -> api.client.secrets().inNamespace(ns).withName("broker-tls-request").get() == null, gone -> gone);
         assertNotNull(Await.present("StatefulSet", () -> api.client.apps().statefulSets().inNamespace(ns).withName("broker").get()));
         assertTrue(events(ns).contains("CertificateSigned"), events(ns));
         // Signed is settled: later reconciles keep the certificate and ask Puppet for nothing new.
@@ -227,6 +227,22 @@ class PuppetEnrolmentTest {
             Await.until("recovers by itself", Duration.ofSeconds(60), () -> condition(ns, Conditions.REVOCATION_ENFORCED),
                     c -> "True".equals(c.getStatus()));
         }
+    }
+
+    @Test
+    void caKeyModeWithTheCaPuppetMadeIssuesAChainThatVerifies() throws Exception {
+        // Puppet 7's own CA: an intermediate (its key, PKCS#1) under a root, both in ca_crt.pem.
+        NatsCluster nc = io.choria.natsoperator.model.SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        Secret ca = new SecretBuilder().withNewMetadata().withName("puppet-ca").withNamespace("choria").endMetadata()
+                .addToStringData("ca.crt", puppet.caCertPem())
+                .addToStringData("ca.key", Files.readString(puppet.caDir().resolve("ca_key.pem"))).build();
+        var plan = io.choria.natsoperator.inputs.BrokerCertificates.plan(nc, ca, null, "cluster.local", java.time.Instant.now());
+        Path chain = Files.writeString(Files.createTempFile("ca-key-mode", ".pem"), plan.files().certificateChainPem());
+        Process verify = new ProcessBuilder("openssl", "verify", "-CAfile", puppet.caCertPath().toString(), chain.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(verify.getInputStream().readAllBytes());
+        assertEquals(0, verify.waitFor(), said);
+        assertTrue(said.contains(": OK"), said);
     }
 
     // ---- helpers ----

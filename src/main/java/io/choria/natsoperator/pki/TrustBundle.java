@@ -130,11 +130,7 @@ public final class TrustBundle {
      * DER SubjectPublicKeyInfo (server/opts.go, the same in 2.9 and 2.10).
      */
     public static String publicKeyPin(X509Certificate cert) {
-        try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded()));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(cert.getPublicKey().getEncoded());
     }
 
     /** {@link #publicKeyPin} of the first certificate in {@code pem}. */

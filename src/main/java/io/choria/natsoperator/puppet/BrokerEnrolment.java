@@ -212,10 +212,6 @@ public final class BrokerEnrolment {
     }
 
     private static String sha256Hex(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.choria.natsoperator.pki.Digests.sha256Hex(b);
     }
 }

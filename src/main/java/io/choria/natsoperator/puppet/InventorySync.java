@@ -135,10 +135,6 @@ public final class InventorySync {
     }
 
     static String sha256(byte[] der) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.choria.natsoperator.pki.Digests.sha256Hex(der);
     }
 }

@@ -1,10 +1,7 @@
 package io.choria.natsoperator.puppet;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.choria.natsoperator.pki.Digests;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -81,12 +78,6 @@ public record PinnedKeys(SortedSet<String> admitted, long epoch) {
     }
 
     static String epochPin(String namespace, String cluster, long epoch) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256")
-                    .digest(("nats-operator pinned_certs epoch " + namespace + "/" + cluster + " " + epoch).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return Digests.sha256Hex("nats-operator pinned_certs epoch " + namespace + "/" + cluster + " " + epoch);
     }
 }

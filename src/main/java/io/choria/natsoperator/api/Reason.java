@@ -10,6 +10,7 @@ public enum Reason {
     BrokersReady,
     BrokersNotReady,
     InvalidSpec,
+    PlaintextNotAllowed,
     RoutePasswordSecretNotFound,
     RoutePasswordKeyMissing,
     RoutePasswordEmpty,
@@ -26,6 +27,7 @@ public enum Reason {
     CaKeyMismatch,
     CaNotACertificateAuthority,
     CaExpired,
+    CertificateChainInvalid,
     CertificateValid,
     TlsNotConfigured,
     // Progressing

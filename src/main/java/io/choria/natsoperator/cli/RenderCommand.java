@@ -78,7 +78,8 @@ final class RenderCommand {
             String id = nc.getMetadata().getNamespace() + "/" + nc.getMetadata().getName();
             List<SpecProblem> problems = SpecValidator.validate(nc);
             if (!problems.isEmpty()) {
-                throw new RenderException("NatsCluster " + id + ": " + problems.stream().map(SpecProblem::message)
+                throw new RenderException("NatsCluster " + id + ": " + SpecValidator.reasonOf(problems) + ": "
+                        + problems.stream().map(SpecProblem::message)
                         .collect(Collectors.joining("; ")));
             }
             Names names = Names.of(nc, clusterDomain);

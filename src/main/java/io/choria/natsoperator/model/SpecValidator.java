@@ -85,6 +85,13 @@ public final class SpecValidator {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
         }
         TlsSpec tls = s.getTls();
+        if (tls == null && !s.plaintextAllowed()) {
+            // Plaintext means any pod can connect as a client and read the route password off the wire:
+            // never the outcome of forgetting a field, only of asking for it by an insecure-sounding name.
+            problems.add(new SpecProblem(Reason.PlaintextNotAllowed, "spec.tls is not set, so the brokers would run without TLS"
+                    + " (clients need no certificate, the route password crosses the network in clear): set spec.tls.caSecretRef,"
+                    + " or spec.insecurePlaintext: true to run plaintext on purpose"));
+        }
         if (tls != null) {
             if (tls.getCaSecretRef() == null || tls.getCaSecretRef().getName() == null || tls.getCaSecretRef().getName().isBlank()) {
                 problems.add(problem("spec.tls.caSecretRef.name is required when tls is set"));
@@ -100,6 +107,14 @@ public final class SpecValidator {
             }
         }
         return problems;
+    }
+
+    /**
+     * The one reason for a list of problems: a specific reason (PlaintextNotAllowed) when every
+     * problem has it, so status and Events say exactly what to do; InvalidSpec for a mix.
+     */
+    public static Reason reasonOf(List<SpecProblem> problems) {
+        return problems.stream().map(SpecProblem::reason).distinct().count() == 1 ? problems.get(0).reason() : Reason.InvalidSpec;
     }
 
     /** Linear in the number of names: one pass, no name compared with another. */

@@ -128,7 +128,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private static void validate(NatsCluster nc) {
         List<SpecProblem> problems = SpecValidator.validate(nc);
         if (!problems.isEmpty()) {
-            throw new InputProblem(Reason.InvalidSpec, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+            throw new InputProblem(SpecValidator.reasonOf(problems), problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
         }
     }
 

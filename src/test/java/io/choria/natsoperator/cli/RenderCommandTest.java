@@ -95,6 +95,7 @@ class RenderCommandTest {
                 metadata: {name: b, namespace: choria}
                 spec:
                   size: 1
+                  insecurePlaintext: true
                   routes: {passwordSecretRef: {name: pw}}
                 """);
         RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
@@ -121,6 +122,7 @@ class RenderCommandTest {
                 metadata: {name: b, namespace: choria}
                 spec:
                   size: 1
+                  insecurePlaintext: true
                 """);
         RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
         assertEquals(0, r.exit(), r.err());
@@ -144,6 +146,12 @@ class RenderCommandTest {
     @Test
     void badInputIsOneLineAndNonZero() throws Exception {
         assertBad("spec:\n  size: 0\n", "spec.size must be at least 1 (got 0)");
+        Path plaintext = dir.resolve("plaintext.yaml");
+        Files.writeString(plaintext, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\nspec: {size: 1}\n");
+        RenderCommandAccess.Result refused = render("-f", plaintext.toString());
+        assertEquals(1, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("PlaintextNotAllowed: spec.tls is not set") && refused.err().contains("spec.insecurePlaintext: true"),
+                refused.err());
         assertBad("spec:\n  routes: {passwordSecretRef: {name: missing}}\n", "RoutePasswordSecretNotFound");
         assertBad("spec:\n  ports: {client: 4222, cluster: 4222}\n", "spec.ports.cluster (4222) is used by another port");
         assertBad("spec:\n  size: [\n", "not valid YAML");
@@ -170,7 +178,9 @@ class RenderCommandTest {
 
     private void assertBad(String spec, String expected) throws Exception {
         Path f = dir.resolve("bad.yaml");
-        Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n" + spec);
+        // plaintext opted in, so each case shows its own problem
+        Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n"
+                + spec.replaceFirst("^spec:\n", "spec:\n  insecurePlaintext: true\n"));
         RenderCommandAccess.Result r = render("-f", f.toString());
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.err().contains(expected), r.err());

@@ -95,6 +95,8 @@ class BadInputTest {
                         n -> n.getSpec().getPod().getLabels().put("team", "a\nb")),
                 new BadChange("bad-cidr", "InvalidSpec", "spec.networkPolicy.clientCIDRs[0] '10.0.0.0' is not a CIDR", c -> {},
                         n -> n.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.0.0.0"))),
+                // tls removed without opting in to plaintext: refused, the TLS brokers keep running
+                new BadChange("plaintext", "PlaintextNotAllowed", "spec.insecurePlaintext: true", c -> {}, n -> n.getSpec().setTls(null)),
                 new BadChange("pw-missing", "RoutePasswordSecretNotFound", "'routes-pw'", c -> {},
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
                 new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),

@@ -60,6 +60,13 @@ public final class BrokerCertificates {
         Optional<String> reason = RenewalPolicy.renewalReason(certPem, keyPem, ca, sans, alg, tls.getRenewBeforeDays(), now);
         if (reason.isPresent()) {
             IssuedCertificate issued = ca.issue(new ServerCertificateRequest(names.certificateCommonName(), sans, alg, tls.getValidityDays()), now);
+            try {
+                // Served only if it verifies: a CA can sign what no client accepts (pathLen, nameConstraints).
+                // Nothing is written on failure, so the certificate served before stays.
+                ca.verifyIssued(issued, now);
+            } catch (PkiException e) {
+                throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
+            }
             certPem = issued.certificateChainPem();
             keyPem = issued.privateKeyPem();
         }

@@ -71,6 +71,16 @@ class BadInputTest {
                 .addToStringData(key, value).build()).create();
     }
 
+    static final io.choria.natsoperator.api.TlsSpec.KeyAlgorithm EC = io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256;
+
+    static void replaceCa(KubernetesClient c, String ns, io.choria.natsoperator.pki.TestCa ca) {
+        c.secrets().inNamespace(ns).withName("puppet-ca").edit(s -> {
+            s.setData(null);
+            s.setStringData(Map.of("ca.crt", ca.rootFirstBundlePem(), "ca.key", ca.pkcs8KeyPem()));
+            return s;
+        });
+    }
+
     static boolean warned(String ns, String reason) {
         return client.v1().events().inNamespace(ns).list().getItems().stream()
                 .anyMatch(e -> e.getReason().equals(reason) && e.getType().equals("Warning"));
@@ -97,6 +107,13 @@ class BadInputTest {
                         n -> n.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.0.0.0"))),
                 // tls removed without opting in to plaintext: refused, the TLS brokers keep running
                 new BadChange("plaintext", "PlaintextNotAllowed", "spec.insecurePlaintext: true", c -> {}, n -> n.getSpec().setTls(null)),
+                // a CA whose issued certificates no client accepts: the certificate served before stays
+                new BadChange("chain-pathlen", "CertificateChainInvalid", "does not verify", c -> replaceCa(c, "chain-pathlen",
+                        io.choria.natsoperator.pki.TestCa.rootWithPathLenZero(EC).intermediate("Intermediate", EC)),
+                        n -> n.getSpec().getTls().setExtraSANs(List.of("nats.example.com"))),
+                new BadChange("chain-names", "CertificateChainInvalid", "does not verify", c -> replaceCa(c, "chain-names",
+                        io.choria.natsoperator.pki.TestCa.nameConstrained(EC, "example.com")),
+                        n -> n.getSpec().getTls().setExtraSANs(List.of("nats.example.com"))),
                 new BadChange("pw-missing", "RoutePasswordSecretNotFound", "'routes-pw'", c -> {},
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
                 new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),
@@ -125,8 +142,11 @@ class BadInputTest {
                         bad.change().accept(n);
                         return n;
                     }), x -> true);
-            var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> ready(bad.ns()),
-                    c -> c.getReason().equals(bad.reason()));
+            // at the changed generation: a setup that changes a Secret may bring the reason a reconcile earlier
+            var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
+                    n -> n.getStatus().getObservedGeneration().equals(n.getMetadata().getGeneration())
+                            && Conditions.find(n.getStatus().getConditions(), "Ready").orElseThrow().getReason().equals(bad.reason()))
+                    .getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
             assertEquals("False", cond.getStatus());
             assertTrue(cond.getMessage().contains(bad.messagePart()), cond.getMessage());
             assertEquals(get(bad.ns()).getMetadata().getGeneration(), get(bad.ns()).getStatus().getObservedGeneration());

@@ -6,6 +6,7 @@ import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.Owned;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.function.Function;
 
@@ -127,7 +128,25 @@ public final class RoutePasswords {
         return null;
     }
 
-    /** The generated Secret's password, or a new one (the caller creates the Secret). */
+    /**
+     * As {@link #fromGeneratedSecret(Secret, Names)}, for the reconciler: a {@code <name>-routes}
+     * that this NatsCluster does not own (made by hand, by another tool, or by another
+     * NatsCluster) is someone else's Secret, and its value must not become the route password
+     * that every broker mounts: {@code ObjectNotOwned}, as for any other object in the way.
+     */
+    public static String fromGeneratedSecret(Secret existing, Names names, NatsCluster owner) {
+        if (existing != null && !Owned.isOwnedBy(existing.getMetadata(), owner)) {
+            throw new InputProblem(Reason.ObjectNotOwned, "Secret " + names.routePasswordSecret() + " already exists and is not"
+                    + " owned by this NatsCluster; the operator will not use it as the generated route password: rename or delete"
+                    + " it, or name it in spec.routes.passwordSecretRef if it is meant to be the route password");
+        }
+        return fromGeneratedSecret(existing, names);
+    }
+
+    /**
+     * The generated Secret's password, or null (the caller makes a new one and creates the
+     * Secret). No ownership check: {@code render} is handed the Secret by its user.
+     */
     public static String fromGeneratedSecret(Secret existing, Names names) {
         String password = BrokerSecrets.decode(existing, BrokerSecrets.PASSWORD_KEY);
         if (existing != null && (password == null || password.isBlank())) {

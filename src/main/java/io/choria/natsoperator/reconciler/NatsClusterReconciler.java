@@ -178,7 +178,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (RoutePasswords.reference(nc) != null) {
             return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> userSecret(names, name)), null);
         }
-        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names);
+        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names, nc);
         if (password != null) return new RoutePassword(password, null);
         password = BrokerSecrets.newPassword();
         return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));

@@ -208,6 +208,34 @@ class BadInputTest {
                 s -> s.getSpec().getReplicas() == 3);
     }
 
+    /**
+     * A {@code <name>-routes} Secret someone else made (unlabelled), or one labelled as ours but owned by
+     * another NatsCluster: never read as the generated route password, which every broker would mount.
+     */
+    @Test
+    void aForeignRoutesSecretIsNotTakenForTheGeneratedPassword() {
+        for (String ns : List.of("foreign-routes", "foreign-routes-labelled")) {
+            var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("broker-routes").withNamespace(ns);
+            if (ns.endsWith("labelled")) {
+                meta.addToLabels("app.kubernetes.io/managed-by", "nats-operator").addNewOwnerReference()
+                        .withApiVersion(NatsCluster.API_VERSION).withKind("NatsCluster").withName("broker").withUid("someone-elses-uid")
+                        .withController(true).endOwnerReference();
+            }
+            client.resource(new SecretBuilder().withMetadata(meta.build()).addToStringData("password", "not-yours-to-use").build()).create();
+            NatsCluster nc = client.resource(good(ns)).create();
+            var cond = Await.until("ObjectNotOwned in " + ns, Duration.ofSeconds(20), () -> ready(ns),
+                    c -> c.getReason().equals("ObjectNotOwned"));
+            assertEquals("False", cond.getStatus());
+            assertTrue(cond.getMessage().contains("Secret broker-routes already exists and is not owned"), cond.getMessage());
+            assertTrue(Await.until("Warning", Duration.ofSeconds(10), () -> warned(ns, "ObjectNotOwned"), b -> b));
+            cluster.awaitReconciles(nc, 2);
+            assertNull(client.secrets().inNamespace(ns).withName("broker-routes-config").get(), "the foreign password reached no broker");
+            assertNull(client.apps().statefulSets().inNamespace(ns).withName("broker").get());
+            assertEquals("not-yours-to-use", io.choria.natsoperator.model.BrokerSecrets.decode(
+                    client.secrets().inNamespace(ns).withName("broker-routes").get(), "password"), "left as it was");
+        }
+    }
+
     @Test
     void thePuppetAliasNeverTakesAServiceItDoesNotOwn() {
         String ns = "alias";

@@ -45,6 +45,8 @@ public enum Reason {
     BrokerUnreachable,
     RoutesIncomplete,
     UnexpectedPeers,
+    // ImageHasShell (a warning; present only when the image is known to lack sh)
+    ImageLacksShell,
     // Events only
     CertificateIssued,
     RoutePasswordGenerated

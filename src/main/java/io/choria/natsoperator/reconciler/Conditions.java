@@ -15,6 +15,8 @@ public final class Conditions {
     public static final String ROUTES_MESHED = "RoutesMeshed";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
+    /** Present only when spec.image is known to lack a shell (False, ImageLacksShell); a warning, see ImageShell. */
+    public static final String IMAGE_HAS_SHELL = "ImageHasShell";
 
     private Conditions() {}
 

@@ -236,6 +236,21 @@ class BadInputTest {
         }
     }
 
+    /** The scratch-based official image: warned about (condition and Event), not refused: the brokers are created. */
+    @Test
+    void aShellLessImageIsWarnedAbout() {
+        String ns = "shell-less";
+        NatsCluster nc = good(ns);
+        nc.getSpec().setImage("nats:2.10.24");
+        client.resource(nc).create();
+        var cond = Await.until("ImageHasShell", Duration.ofSeconds(20), () -> get(ns),
+                n -> n.getStatus() != null && Conditions.find(n.getStatus().getConditions(), "ImageHasShell").isPresent());
+        assertEquals("ImageLacksShell", Conditions.find(cond.getStatus().getConditions(), "ImageHasShell").orElseThrow().getReason());
+        assertTrue(Await.until("Warning ImageLacksShell", Duration.ofSeconds(10), () -> warned(ns, "ImageLacksShell"), b -> b));
+        assertEquals("nats:2.10.24", Await.present("StatefulSet", () -> client.apps().statefulSets().inNamespace(ns).withName("broker").get())
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+    }
+
     @Test
     void thePuppetAliasNeverTakesAServiceItDoesNotOwn() {
         String ns = "alias";

@@ -33,12 +33,30 @@ final class RenderCommand {
 
     private RenderCommand() {}
 
+    static final String HELP = """
+            usage: nats-operator render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [--no-owner-references]
+              Prints, as multi-document YAML, every object the operator would create for the NatsClusters in
+              the files (the Secrets they reference may be given in the files too). No cluster is needed.
+              -f, --file FILE          a YAML file of NatsClusters and Secrets (repeatable)
+              --cluster-domain D       the cluster's DNS domain (default cluster.local)
+              --reveal-secrets         print passwords and private keys instead of REDACTED
+              --no-owner-references    leave ownerReferences out, so the output can be applied
+              The default output is for review: its ownerReferences name the NatsCluster without a uid (it
+              has none until the API server creates it), and the API server rejects such a reference.
+              Exit status: 0 rendered; 1 bad input (the message names the file, document or field); 2 bad usage.""";
+
     static int run(String[] args, PrintStream out) {
         List<Path> files = new ArrayList<>();
         String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
         boolean reveal = false;
+        boolean ownerReferences = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "-h", "--help" -> {
+                    out.println(HELP);
+                    return 0;
+                }
+                case "--no-owner-references" -> ownerReferences = false;
                 case "-f", "--file" -> files.add(Path.of(RunCommand.value(args, ++i, args[i - 1])));
                 case "--cluster-domain" -> clusterDomain = RunCommand.value(args, ++i, "--cluster-domain");
                 case "--reveal-secrets" -> reveal = true;
@@ -51,6 +69,11 @@ final class RenderCommand {
             Rendered rendered = render(input, clusterDomain);
             StringBuilder yaml = new StringBuilder();
             for (HasMetadata o : rendered.objects()) {
+                // on a copy: without ownerReferences the output can be applied (they would lack a uid)
+                if (!ownerReferences) {
+                    o = SERIALIZATION.clone(o);
+                    o.getMetadata().setOwnerReferences(null);
+                }
                 if (!reveal && o instanceof Secret s) o = redacted(s, rendered.sensitive());
                 yaml.append(SERIALIZATION.asYaml(o));
             }

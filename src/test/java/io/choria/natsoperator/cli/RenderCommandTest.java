@@ -187,4 +187,25 @@ class RenderCommandTest {
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertEquals("", r.out());
     }
+
+    /** Default output names its owner without a uid (for review); --no-owner-references leaves them out so it can be applied. */
+    @Test
+    void ownerReferencesCanBeLeftOut() throws Exception {
+        RenderCommandAccess.Result review = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
+        assertEquals(0, review.exit(), review.err());
+        assertTrue(parse(review.out()).stream().allMatch(o -> o.getMetadata().getOwnerReferences().size() == 1));
+        RenderCommandAccess.Result applicable = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString(),
+                "--no-owner-references");
+        assertEquals(0, applicable.exit(), applicable.err());
+        List<HasMetadata> objects = parse(applicable.out());
+        assertEquals(8, objects.size());
+        for (HasMetadata o : objects) {
+            var refs = o.getMetadata().getOwnerReferences();
+            assertTrue(refs == null || refs.isEmpty(), o.getKind() + " " + refs);
+        }
+        assertFalse(applicable.out().contains("ownerReferences"), applicable.out());
+        RenderCommandAccess.Result help = render("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--no-owner-references") && help.out().contains("for review"), help.out());
+    }
 }

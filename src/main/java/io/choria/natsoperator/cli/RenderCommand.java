@@ -81,9 +81,26 @@ final class RenderCommand {
             out.flush();
             return 0;
         } catch (RenderException | InputProblem e) {
-            System.err.println("nats-operator render: " + e.getMessage());
+            System.err.println("nats-operator render: " + oneLine(e.getMessage()));
+            return 1;
+        } catch (RuntimeException e) {
+            // A bug, not a bad input (the fuzz test fails on this line): still one line, no stack trace.
+            System.err.println("nats-operator render: internal error: " + e.getClass().getSimpleName().replace("Exception", "")
+                    + ": " + oneLine(e.getMessage()));
             return 1;
         }
+    }
+
+    /** Control characters escaped (a value quoted from the input may hold a newline), so the message stays one line. */
+    static String oneLine(String message) {
+        if (message == null) return "unknown error";
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
     }
 
     /**
@@ -135,6 +152,17 @@ final class RenderCommand {
         return new Rendered(objects, sensitive);
     }
 
+    /**
+     * Every form a secret takes in what the model writes, longest first: escaped inside a quoted
+     * nats.conf string ({@code password: "a\\"b"}), as is, and URL-encoded in a route URL. The escaped
+     * form first, or a password holding {@code "} or {@code \} would leave its escaped copy behind.
+     */
+    static List<String> forms(String secret) {
+        return java.util.stream.Stream.of(io.choria.natsoperator.model.NatsConfig.escaped(secret), secret,
+                        io.choria.natsoperator.model.NatsConfig.urlEncoded(secret))
+                .filter(f -> !f.isEmpty()).distinct().sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
     /** The Secret as readable stringData with every sensitive value replaced, so routes stay visible. */
     static Secret redacted(Secret s, List<String> sensitive) {
         Secret copy = SERIALIZATION.clone(s);
@@ -143,8 +171,7 @@ final class RenderCommand {
             for (String key : s.getData().keySet()) {
                 String value = BrokerSecrets.decode(s, key);
                 for (String secret : sensitive) {
-                    value = value.replace(secret, REDACTED);
-                    value = value.replace(io.choria.natsoperator.model.NatsConfig.urlEncoded(secret), REDACTED);
+                    for (String form : forms(secret)) value = value.replace(form, REDACTED);
                 }
                 text.put(key, value);
             }

@@ -55,7 +55,7 @@ public final class RoutePasswords {
             throw new InputProblem(Reason.RoutePasswordSecretNotFound, "route password Secret '" + ref.getName()
                     + "' (spec.routes.passwordSecretRef) not found in namespace " + nc.getMetadata().getNamespace());
         }
-        String password = BrokerSecrets.decode(secret, ref.getKey());
+        String password = decode(secret, ref.getKey());
         if (password == null) {
             throw new InputProblem(Reason.RoutePasswordKeyMissing, "route password Secret '" + ref.getName()
                     + "' has no key '" + ref.getKey() + "'");
@@ -98,6 +98,19 @@ public final class RoutePasswords {
         }
         if (value.length() > MAX_LENGTH) return "is longer than " + MAX_LENGTH + " characters";
         return null;
+    }
+
+    /**
+     * The value, or an InputProblem naming the Secret and key when its data is not base64 (the API
+     * server never stores such a Secret, but a file given to {@code render} may hold one).
+     */
+    private static String decode(Secret secret, String key) {
+        try {
+            return BrokerSecrets.decode(secret, key);
+        } catch (IllegalArgumentException e) {
+            throw new InputProblem(Reason.RoutePasswordNotAPassword, "route password Secret '" + secret.getMetadata().getName()
+                    + "' key '" + key + "' is not base64 (data values are base64; use stringData for plain text)");
+        }
     }
 
     /** What the named Secret is already used for by this NatsCluster, or null. */
@@ -148,7 +161,7 @@ public final class RoutePasswords {
      * Secret). No ownership check: {@code render} is handed the Secret by its user.
      */
     public static String fromGeneratedSecret(Secret existing, Names names) {
-        String password = BrokerSecrets.decode(existing, BrokerSecrets.PASSWORD_KEY);
+        String password = decode(existing, BrokerSecrets.PASSWORD_KEY);
         if (existing != null && (password == null || password.isBlank())) {
             throw new InputProblem(Reason.RoutePasswordEmpty, "generated route password Secret '"
                     + names.routePasswordSecret() + "' has no password; delete it to have a new one generated");

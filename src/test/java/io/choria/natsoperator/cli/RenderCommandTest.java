@@ -208,4 +208,41 @@ class RenderCommandTest {
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--no-owner-references") && help.out().contains("for review"), help.out());
     }
+
+    /**
+     * Passwords holding {@code "} or {@code \} stand escaped in routes.conf ({@code password: "a\"b"}): no form of
+     * them may reach the output, whether the password is the user's or the generated one given back.
+     */
+    @Test
+    void redactionCoversQuotesAndBackslashes() throws Exception {
+        List<String> passwords = List.of("Qx\"zz9quote", "Bk\\zz9slash", "Mx\\\"zz9\"\\both", "\"\"zz9only\\\\");
+        int n = 0;
+        for (String password : passwords) {
+            for (String secretName : List.of("pw", "b-routes")) {
+                Path f = dir.resolve("leak-" + n++ + ".yaml");
+                String ref = secretName.equals("pw") ? "  routes: {passwordSecretRef: {name: pw}}\n" : "";
+                Files.writeString(f, "apiVersion: v1\nkind: Secret\nmetadata: {name: " + secretName + ", namespace: choria}\n"
+                        + "data: {password: " + b64(password) + "}\n---\n"
+                        + "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b, namespace: choria}\n"
+                        + "spec:\n  size: 3\n  insecurePlaintext: true\n" + ref);
+                RenderCommandAccess.Result shown = render("-f", f.toString(), "--reveal-secrets");
+                assertEquals(0, shown.exit(), shown.err());
+                var routes = (Secret) parse(shown.out()).stream().filter(o -> o.getMetadata().getName().equals("b-routes-config"))
+                        .findFirst().orElseThrow();
+                assertTrue(io.choria.natsoperator.model.BrokerSecrets.decode(routes, "routes.conf")
+                        .contains("password: \"" + io.choria.natsoperator.model.NatsConfig.escaped(password) + "\""), "the escaped form is there to leak");
+                RenderCommandAccess.Result hidden = render("-f", f.toString());
+                assertEquals(0, hidden.exit(), hidden.err());
+                String all = hidden.out() + hidden.err();
+                String escaped = io.choria.natsoperator.model.NatsConfig.escaped(password);
+                for (String form : List.of(password, escaped, escaped.replace("\\", "\\\\").replace("\"", "\\\""),
+                        io.choria.natsoperator.model.NatsConfig.urlEncoded(password), password.replace("'", "''"), b64(password),
+                        b64(password).replace("=", ""))) {
+                    assertFalse(all.contains(form), secretName + ": '" + form + "' leaked in\n" + all);
+                }
+                assertFalse(all.contains("zz9"), secretName + ": part of the password leaked in\n" + all);
+                assertTrue(hidden.out().contains("password: \"REDACTED\""), hidden.out());
+            }
+        }
+    }
 }

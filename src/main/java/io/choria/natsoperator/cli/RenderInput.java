@@ -1,10 +1,12 @@
 package io.choria.natsoperator.cli;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.SpecValidator;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,11 +45,14 @@ record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
                         clusters.add(nc);
                     } else if (kind.equals("Secret") && apiVersion.equals("v1")) {
                         Secret s = convert(node, Secret.class, where);
+                        if (s.getMetadata() == null || s.getMetadata().getName() == null || s.getMetadata().getName().isEmpty()) {
+                            throw new RenderException(where + ": Secret has no metadata.name");
+                        }
                         String ns = s.getMetadata().getNamespace() == null ? "default" : s.getMetadata().getNamespace();
                         secrets.put(ns + "/" + s.getMetadata().getName(), s);
                     } else {
-                        throw new RenderException(where + ": unknown kind '" + kind + "' (apiVersion '" + apiVersion
-                                + "'); expected NatsCluster (" + NatsCluster.API_VERSION + ") or Secret (v1)");
+                        throw new RenderException(where + ": unknown kind " + SpecValidator.quote(kind) + " (apiVersion "
+                                + SpecValidator.quote(apiVersion) + "); expected NatsCluster (" + NatsCluster.API_VERSION + ") or Secret (v1)");
                     }
                 }
             } catch (NoSuchFileException e) {
@@ -69,8 +74,43 @@ record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
         try {
             return KUBE.convertValue(node, type);
         } catch (IllegalArgumentException e) {
-            throw new RenderException(where + ": " + firstLine(e.getMessage()));
+            if (e.getCause() instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+                throw new RenderException(where + ": " + field(m.getPath()) + ": " + simplified(m.getOriginalMessage()));
+            }
+            throw new RenderException(where + ": " + simplified(e.getMessage()));
         }
+    }
+
+    /** The field Jackson stopped at, as a user writes it: {@code spec.tls.extraSANs[0]}. */
+    static String field(List<JsonMappingException.Reference> path) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : path) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) sb.append('.');
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Jackson's message, first line, without Java class names and its hints about constructors: what a
+     * user wrote and what was expected ("Cannot deserialize value of type `Integer` from String ...").
+     */
+    static String simplified(String message) {
+        String m = firstLine(message);
+        int chain = m.indexOf(" (through reference chain");
+        if (chain >= 0) m = m.substring(0, chain);
+        m = m.replace(" (although at least one Creator exists)", "").replace("no String-argument constructor/factory method to deserialize from ", "an object expected, not a ")
+                .replace("no int/Int-argument constructor/factory method to deserialize from ", "an object expected, not a ")
+                .replace("no boolean/Boolean-argument constructor/factory method to deserialize from ", "an object expected, not a ")
+                .replace("no double/Double-argument constructor/factory method to deserialize from ", "an object expected, not a ")
+                .replaceAll("`(?:[a-z0-9]+\\.)+([A-Za-z0-9$]+)`", "`$1`")
+                .replaceAll("(?:[a-z0-9]+\\.)+([A-Z][A-Za-z0-9$]*)(?=[\\[<`\\s(]|$)", "$1");
+        if (m.startsWith("String index out of range")) m = "not a valid value (empty?)";
+        return m;
     }
 
     static String firstLine(String s) {

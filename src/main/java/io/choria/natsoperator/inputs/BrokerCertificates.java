@@ -86,6 +86,7 @@ public final class BrokerCertificates {
         Map<String, byte[]> out = new LinkedHashMap<>();
         if (s.getData() != null) {
             s.getData().forEach((k, v) -> {
+                if (v == null) return; // a key with no value (possible in a file given to render): as if absent
                 try {
                     out.put(k, Base64.getMimeDecoder().decode(v));
                 } catch (IllegalArgumentException e) {
@@ -94,7 +95,9 @@ public final class BrokerCertificates {
                 }
             });
         }
-        if (s.getStringData() != null) s.getStringData().forEach((k, v) -> out.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        if (s.getStringData() != null) s.getStringData().forEach((k, v) -> {
+            if (v != null) out.put(k, v.getBytes(StandardCharsets.UTF_8));
+        });
         return out;
     }
 

@@ -157,7 +157,7 @@ public final class SpecValidator {
     }
 
     /** The value in quotes, control characters escaped so the message stays one line; long values cut. */
-    static String quote(String value) {
+    public static String quote(String value) {
         if (value == null) return "null";
         StringBuilder sb = new StringBuilder("'");
         int n = Math.min(value.length(), 80);

@@ -9,6 +9,7 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.model.SpecValidator;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
         Map<String, Secret> secrets = new LinkedHashMap<>();
         for (Path file : files) {
             int doc = 0;
-            try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(Files.newBufferedReader(file))) {
+            try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(new StringReader(checkedText(file)))) {
                 while (docs.hasNextValue()) {
                     JsonNode node = docs.nextValue();
                     doc++;
@@ -64,6 +65,54 @@ record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
         }
         if (clusters.isEmpty()) throw new RenderException("no NatsCluster (" + NatsCluster.API_VERSION + ") found in " + files);
         return new RenderInput(clusters, secrets);
+    }
+
+    /**
+     * The API server takes no request body over 3 MiB, so no document over that can be a Kubernetes
+     * object. A larger one is refused here, in one linear pass, before the YAML parser sees it: the
+     * parser needs seconds per megabyte of a single scalar before its own limit (3M code points)
+     * trips, and tens of seconds for a 10 MB one (docs/BENCHMARKS.md).
+     */
+    static final int MAX_DOCUMENT_CHARS = 3 * 1024 * 1024;
+    /** Files past this are refused unread: render's input is a few objects, not a dump of a cluster. */
+    static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+
+    /** The file's text, after the size checks; a problem names the file and the document. */
+    static String checkedText(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new RenderException(file + ": " + size + " bytes; render reads files of at most " + MAX_FILE_BYTES / (1024 * 1024) + " MiB");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new RenderException(file + ": not UTF-8 text");
+        }
+        int doc = 1, start = 0, lineStart = 0;
+        boolean content = false;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i < text.length() && text.charAt(i) != '\n') continue;
+            // one line: [lineStart, i)
+            boolean separator = text.startsWith("---", lineStart) && (lineStart + 3 == i || Character.isWhitespace(text.charAt(lineStart + 3)));
+            if (separator) {
+                if (content) doc++;
+                content = false;
+                start = i + 1;
+            } else {
+                for (int j = lineStart; j < i && !content; j++) {
+                    char c = text.charAt(j);
+                    if (c == '#') break;
+                    if (!Character.isWhitespace(c)) content = true;
+                }
+                if (i - start > MAX_DOCUMENT_CHARS) {
+                    throw new RenderException(file + " (document " + doc + "): more than " + MAX_DOCUMENT_CHARS / (1024 * 1024)
+                            + " MiB; the API server accepts no object that large");
+                }
+            }
+            lineStart = i + 1;
+        }
+        return text;
     }
 
     Secret secret(String namespace, String name) {

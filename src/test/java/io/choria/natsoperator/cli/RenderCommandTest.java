@@ -245,4 +245,30 @@ class RenderCommandTest {
             }
         }
     }
+
+    /**
+     * 10 MB inputs: a document larger than any Kubernetes object is refused before parsing, naming it; 10 MB of
+     * ordinary documents renders. Only that both complete: the time is in docs/BENCHMARKS.md, not asserted here.
+     */
+    @Test
+    void tenMegabyteInputsComplete() throws Exception {
+        String nc = "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b, namespace: choria}\n"
+                + "spec:\n  size: 3\n  insecurePlaintext: true\n";
+        Path huge = dir.resolve("huge.yaml");
+        Files.writeString(huge, nc + "---\n# the second document\n" + nc.replace("spec:\n", "spec:\n  pod: {annotations: {big: \"" + "a".repeat(10 << 20) + "\"}}\n"));
+        RenderCommandAccess.Result refused = render("-f", huge.toString());
+        assertEquals(1, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("huge.yaml (document 2): more than 3 MiB"), refused.err());
+
+        Path many = dir.resolve("many.yaml");
+        StringBuilder sb = new StringBuilder(nc);
+        String value = b64("x".repeat(300));
+        for (int i = 0; sb.length() < 10 << 20; i++) {
+            sb.append("---\napiVersion: v1\nkind: Secret\nmetadata: {name: s").append(i).append(", namespace: choria}\ndata: {password: ")
+                    .append(value).append("}\n");
+        }
+        Files.writeString(many, sb);
+        RenderCommandAccess.Result rendered = render("-f", many.toString());
+        assertEquals(0, rendered.exit(), rendered.err());
+    }
 }

@@ -31,8 +31,13 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("Route (cluster) authentication between brokers.")
     private RoutesSpec routes = new RoutesSpec();
 
-    @JsonPropertyDescription("TLS from the site's Puppet CA. Without it the cluster runs but its status says it is insecure.")
+    @JsonPropertyDescription("TLS from the site's Puppet CA. Required unless insecurePlaintext is true.")
     private TlsSpec tls;
+
+    @Default("false")
+    @JsonPropertyDescription("Run without spec.tls: clients need no certificate and the route password crosses the pod network in clear."
+            + " Refused (PlaintextNotAllowed) unless this is true; ignored when tls is set. For tests and throwaway clusters only.")
+    private Boolean insecurePlaintext = false;
 
     @JsonPropertyDescription("Kernel tuning so thousands of nodes can reconnect at once after a restart.")
     private SysctlsSpec sysctls = new SysctlsSpec();
@@ -64,6 +69,10 @@ public class NatsClusterSpec {
     public void setRoutes(RoutesSpec routes) { this.routes = routes; }
     public TlsSpec getTls() { return tls; }
     public void setTls(TlsSpec tls) { this.tls = tls; }
+    public Boolean getInsecurePlaintext() { return insecurePlaintext; }
+    public void setInsecurePlaintext(Boolean insecurePlaintext) { this.insecurePlaintext = insecurePlaintext; }
+    /** True only when the spec opted in to plaintext in so many words. */
+    public boolean plaintextAllowed() { return Boolean.TRUE.equals(insecurePlaintext); }
     public SysctlsSpec getSysctls() { return sysctls; }
     public void setSysctls(SysctlsSpec sysctls) { this.sysctls = sysctls; }
     public ResourceRequirements getResources() { return resources; }

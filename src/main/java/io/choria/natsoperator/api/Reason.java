@@ -10,6 +10,7 @@ public enum Reason {
     BrokersReady,
     BrokersNotReady,
     InvalidSpec,
+    PlaintextNotAllowed,
     RoutePasswordSecretNotFound,
     RoutePasswordKeyMissing,
     RoutePasswordEmpty,
@@ -32,6 +33,7 @@ public enum Reason {
     CertificateNotTrusted,
     KeyGenerationFailed,
     PuppetCAUnreachable,
+    CertificateChainInvalid,
     CertificateValid,
     TlsNotConfigured,
     // Progressing
@@ -51,6 +53,8 @@ public enum Reason {
     UnexpectedPeers,
     // SysctlsApplied (only when refused)
     PrivilegedSysctlsDisabled,
+    // ImageHasShell (a warning; present only when the image is known to lack sh)
+    ImageLacksShell,
     // Events only
     CertificateIssued,
     RoutePasswordGenerated,

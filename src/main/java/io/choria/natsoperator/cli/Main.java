@@ -31,9 +31,10 @@ public final class Main {
     static String usage() {
         return """
                 usage: nats-operator <command> [options]
-                  render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [INSTALLER]
+                  render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [--no-owner-references] [INSTALLER]
                          print, as YAML, every object the operator would create for the NatsClusters
-                         in FILE (Secrets they reference may be given in the files too); no cluster needed
+                         in FILE (Secrets they reference may be given in the files too); no cluster needed;
+                         for review unless --no-owner-references (see render --help)
                   run    [--namespace NS ...] [--cluster-domain D] [--log-level L] [--http-port P]
                          [--leader-election] [--lease-name N] [--lease-namespace NS] [INSTALLER]
                          run the operator against the current kubeconfig or the in-cluster config;

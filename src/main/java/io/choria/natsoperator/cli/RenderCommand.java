@@ -36,6 +36,18 @@ final class RenderCommand {
 
     private RenderCommand() {}
 
+    static final String HELP = """
+            usage: nats-operator render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [--no-owner-references]
+              Prints, as multi-document YAML, every object the operator would create for the NatsClusters in
+              the files (the Secrets they reference may be given in the files too). No cluster is needed.
+              -f, --file FILE          a YAML file of NatsClusters and Secrets (repeatable)
+              --cluster-domain D       the cluster's DNS domain (default cluster.local)
+              --reveal-secrets         print passwords and private keys instead of REDACTED
+              --no-owner-references    leave ownerReferences out, so the output can be applied
+              The default output is for review: its ownerReferences name the NatsCluster without a uid (it
+              has none until the API server creates it), and the API server rejects such a reference.
+              Exit status: 0 rendered; 1 bad input (the message names the file, document or field); 2 bad usage.""";
+
     static int run(String[] args, PrintStream out) {
         List<Path> files = new ArrayList<>();
         String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
@@ -45,8 +57,14 @@ final class RenderCommand {
         boolean allowPrivileged = true;
         String operatorNamespace = InstallerSettings.DEFAULT_OPERATOR_NAMESPACE;
         Map<String, String> podLabels = InstallerSettings.DEFAULT_OPERATOR_POD_LABELS;
+        boolean ownerReferences = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "-h", "--help" -> {
+                    out.println(HELP);
+                    return 0;
+                }
+                case "--no-owner-references" -> ownerReferences = false;
                 case "-f", "--file" -> files.add(Path.of(RunCommand.value(args, ++i, args[i - 1])));
                 case "--cluster-domain" -> clusterDomain = RunCommand.value(args, ++i, "--cluster-domain");
                 case "--reveal-secrets" -> reveal = true;
@@ -71,6 +89,11 @@ final class RenderCommand {
             Rendered rendered = render(input, clusterDomain, installer);
             StringBuilder yaml = new StringBuilder();
             for (HasMetadata o : rendered.objects()) {
+                // on a copy: without ownerReferences the output can be applied (they would lack a uid)
+                if (!ownerReferences) {
+                    o = SERIALIZATION.clone(o);
+                    o.getMetadata().setOwnerReferences(null);
+                }
                 if (!reveal && o instanceof Secret s) o = redacted(s, rendered.sensitive());
                 yaml.append(SERIALIZATION.asYaml(o));
             }
@@ -78,9 +101,26 @@ final class RenderCommand {
             out.flush();
             return 0;
         } catch (RenderException | InputProblem e) {
-            System.err.println("nats-operator render: " + e.getMessage());
+            System.err.println("nats-operator render: " + oneLine(e.getMessage()));
+            return 1;
+        } catch (RuntimeException e) {
+            // A bug, not a bad input (the fuzz test fails on this line): still one line, no stack trace.
+            System.err.println("nats-operator render: internal error: " + e.getClass().getSimpleName().replace("Exception", "")
+                    + ": " + oneLine(e.getMessage()));
             return 1;
         }
+    }
+
+    /** Control characters escaped (a value quoted from the input may hold a newline), so the message stays one line. */
+    static String oneLine(String message) {
+        if (message == null) return "unknown error";
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
     }
 
     /**
@@ -98,7 +138,8 @@ final class RenderCommand {
             String id = nc.getMetadata().getNamespace() + "/" + nc.getMetadata().getName();
             List<SpecProblem> problems = SpecValidator.validate(nc);
             if (!problems.isEmpty()) {
-                throw new RenderException("NatsCluster " + id + ": " + problems.stream().map(SpecProblem::message)
+                throw new RenderException("NatsCluster " + id + ": " + SpecValidator.reasonOf(problems) + ": "
+                        + problems.stream().map(SpecProblem::message)
                         .collect(Collectors.joining("; ")));
             }
             Names names = Names.of(nc, clusterDomain);
@@ -155,6 +196,17 @@ final class RenderCommand {
         }
     }
 
+    /**
+     * Every form a secret takes in what the model writes, longest first: escaped inside a quoted
+     * nats.conf string ({@code password: "a\\"b"}), as is, and URL-encoded in a route URL. The escaped
+     * form first, or a password holding {@code "} or {@code \} would leave its escaped copy behind.
+     */
+    static List<String> forms(String secret) {
+        return java.util.stream.Stream.of(io.choria.natsoperator.model.NatsConfig.escaped(secret), secret,
+                        io.choria.natsoperator.model.NatsConfig.urlEncoded(secret))
+                .filter(f -> !f.isEmpty()).distinct().sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
     /** The Secret as readable stringData with every sensitive value replaced, so routes stay visible. */
     static Secret redacted(Secret s, List<String> sensitive) {
         Secret copy = SERIALIZATION.clone(s);
@@ -163,8 +215,7 @@ final class RenderCommand {
             for (String key : s.getData().keySet()) {
                 String value = BrokerSecrets.decode(s, key);
                 for (String secret : sensitive) {
-                    value = value.replace(secret, REDACTED);
-                    value = value.replace(io.choria.natsoperator.model.NatsConfig.urlEncoded(secret), REDACTED);
+                    for (String form : forms(secret)) value = value.replace(form, REDACTED);
                 }
                 text.put(key, value);
             }

@@ -60,6 +60,13 @@ public final class BrokerCertificates {
         Optional<String> reason = RenewalPolicy.renewalReason(certPem, keyPem, ca, sans, alg, tls.getRenewBeforeDays(), now);
         if (reason.isPresent()) {
             IssuedCertificate issued = ca.issue(new ServerCertificateRequest(names.certificateCommonName(), sans, alg, tls.getValidityDays()), now);
+            try {
+                // Served only if it verifies: a CA can sign what no client accepts (pathLen, nameConstraints).
+                // Nothing is written on failure, so the certificate served before stays.
+                ca.verifyIssued(issued, now);
+            } catch (PkiException e) {
+                throw new InputProblem(e.reason(), "CA Secret '" + tls.getCaSecretRef().getName() + "': " + e.getMessage());
+            }
             certPem = issued.certificateChainPem();
             keyPem = issued.privateKeyPem();
         }
@@ -79,6 +86,7 @@ public final class BrokerCertificates {
         Map<String, byte[]> out = new LinkedHashMap<>();
         if (s.getData() != null) {
             s.getData().forEach((k, v) -> {
+                if (v == null) return; // a key with no value (possible in a file given to render): as if absent
                 try {
                     out.put(k, Base64.getMimeDecoder().decode(v));
                 } catch (IllegalArgumentException e) {
@@ -87,7 +95,9 @@ public final class BrokerCertificates {
                 }
             });
         }
-        if (s.getStringData() != null) s.getStringData().forEach((k, v) -> out.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        if (s.getStringData() != null) s.getStringData().forEach((k, v) -> {
+            if (v != null) out.put(k, v.getBytes(StandardCharsets.UTF_8));
+        });
         return out;
     }
 

@@ -6,6 +6,7 @@ import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.Owned;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.function.Function;
 
@@ -54,7 +55,7 @@ public final class RoutePasswords {
             throw new InputProblem(Reason.RoutePasswordSecretNotFound, "route password Secret '" + ref.getName()
                     + "' (spec.routes.passwordSecretRef) not found in namespace " + nc.getMetadata().getNamespace());
         }
-        String password = BrokerSecrets.decode(secret, ref.getKey());
+        String password = decode(secret, ref.getKey());
         if (password == null) {
             throw new InputProblem(Reason.RoutePasswordKeyMissing, "route password Secret '" + ref.getName()
                     + "' has no key '" + ref.getKey() + "'");
@@ -99,6 +100,19 @@ public final class RoutePasswords {
         return null;
     }
 
+    /**
+     * The value, or an InputProblem naming the Secret and key when its data is not base64 (the API
+     * server never stores such a Secret, but a file given to {@code render} may hold one).
+     */
+    private static String decode(Secret secret, String key) {
+        try {
+            return BrokerSecrets.decode(secret, key);
+        } catch (IllegalArgumentException e) {
+            throw new InputProblem(Reason.RoutePasswordNotAPassword, "route password Secret '" + secret.getMetadata().getName()
+                    + "' key '" + key + "' is not base64 (data values are base64; use stringData for plain text)");
+        }
+    }
+
     /** What the named Secret is already used for by this NatsCluster, or null. */
     static String usedForSomethingElse(NatsCluster nc, String secretName) {
         Names names = new Names(nc.getMetadata().getName(), nc.getMetadata().getNamespace(), Names.DEFAULT_CLUSTER_DOMAIN);
@@ -135,9 +149,27 @@ public final class RoutePasswords {
         return null;
     }
 
-    /** The generated Secret's password, or a new one (the caller creates the Secret). */
+    /**
+     * As {@link #fromGeneratedSecret(Secret, Names)}, for the reconciler: a {@code <name>-routes}
+     * that this NatsCluster does not own (made by hand, by another tool, or by another
+     * NatsCluster) is someone else's Secret, and its value must not become the route password
+     * that every broker mounts: {@code ObjectNotOwned}, as for any other object in the way.
+     */
+    public static String fromGeneratedSecret(Secret existing, Names names, NatsCluster owner) {
+        if (existing != null && !Owned.isOwnedBy(existing.getMetadata(), owner)) {
+            throw new InputProblem(Reason.ObjectNotOwned, "Secret " + names.routePasswordSecret() + " already exists and is not"
+                    + " owned by this NatsCluster; the operator will not use it as the generated route password: rename or delete"
+                    + " it, or name it in spec.routes.passwordSecretRef if it is meant to be the route password");
+        }
+        return fromGeneratedSecret(existing, names);
+    }
+
+    /**
+     * The generated Secret's password, or null (the caller makes a new one and creates the
+     * Secret). No ownership check: {@code render} is handed the Secret by its user.
+     */
     public static String fromGeneratedSecret(Secret existing, Names names) {
-        String password = BrokerSecrets.decode(existing, BrokerSecrets.PASSWORD_KEY);
+        String password = decode(existing, BrokerSecrets.PASSWORD_KEY);
         if (existing != null && (password == null || password.isBlank())) {
             throw new InputProblem(Reason.RoutePasswordEmpty, "generated route password Secret '"
                     + names.routePasswordSecret() + "' has no password; delete it to have a new one generated");

@@ -101,6 +101,11 @@ public final class NatsConfig {
     }
 
     static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return '"' + escaped(s) + '"';
+    }
+
+    /** {@code s} as it stands between the double quotes of a nats.conf string: backslash and quote escaped. */
+    public static String escaped(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 }

@@ -62,6 +62,7 @@ public final class SpecDefaults {
         s.setNetworkPolicy(orNew(s.getNetworkPolicy(), io.choria.natsoperator.api.NetworkPolicySpec::new));
         if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(true);
         if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());
+        if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         TlsSpec t = s.getTls();
         if (t != null) {
             TlsSpec dt = new TlsSpec();

@@ -85,6 +85,13 @@ public final class SpecValidator {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
         }
         TlsSpec tls = s.getTls();
+        if (tls == null && !s.plaintextAllowed()) {
+            // Plaintext means any pod can connect as a client and read the route password off the wire:
+            // never the outcome of forgetting a field, only of asking for it by an insecure-sounding name.
+            problems.add(new SpecProblem(Reason.PlaintextNotAllowed, "spec.tls is not set, so the brokers would run without TLS"
+                    + " (clients need no certificate, the route password crosses the network in clear): set spec.tls.caSecretRef,"
+                    + " or spec.insecurePlaintext: true to run plaintext on purpose"));
+        }
         if (tls != null) {
             if ((tls.getCaSecretRef() == null) == (tls.getPuppet() == null)) {
                 problems.add(problem("spec.tls needs exactly one of caSecretRef (CA-key mode) and puppet (enrolment with the Puppet CA)"));
@@ -124,6 +131,14 @@ public final class SpecValidator {
             problems.add(problem("spec.tls.puppet.challengePasswordSecretRef.name is required when challengePasswordSecretRef is set"));
         }
         range(problems, "spec.tls.puppet.syncIntervalSeconds", p.getSyncIntervalSeconds(), 5, 3600);
+    }
+
+    /**
+     * The one reason for a list of problems: a specific reason (PlaintextNotAllowed) when every
+     * problem has it, so status and Events say exactly what to do; InvalidSpec for a mix.
+     */
+    public static Reason reasonOf(List<SpecProblem> problems) {
+        return problems.stream().map(SpecProblem::reason).distinct().count() == 1 ? problems.get(0).reason() : Reason.InvalidSpec;
     }
 
     /** Linear in the number of names: one pass, no name compared with another. */
@@ -166,7 +181,7 @@ public final class SpecValidator {
     }
 
     /** The value in quotes, control characters escaped so the message stays one line; long values cut. */
-    static String quote(String value) {
+    public static String quote(String value) {
         if (value == null) return "null";
         StringBuilder sb = new StringBuilder("'");
         int n = Math.min(value.length(), 80);

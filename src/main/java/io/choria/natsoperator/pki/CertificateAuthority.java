@@ -264,6 +264,22 @@ public final class CertificateAuthority {
         }
     }
 
+    /**
+     * PKIX-verifies a certificate this CA issued against the CA's chain up to its root (see
+     * {@link ChainVerifier}); {@code CertificateChainInvalid} when a client would refuse it.
+     */
+    public void verifyIssued(IssuedCertificate issued, Instant now) throws PkiException {
+        List<X509Certificate> served;
+        try {
+            served = Pem.certificates(issued.certificateChainPem());
+        } catch (Pem.PemException e) {
+            throw new IllegalStateException("a certificate just issued does not parse", e);
+        }
+        List<X509Certificate> path = new ArrayList<>(List.of(served.get(0)));
+        path.addAll(chain);
+        ChainVerifier.verify(path, now);
+    }
+
     /** Points at the CA's own subjectKeyIdentifier when it has one, so chain builders match by key id. */
     private static AuthorityKeyIdentifier authorityKeyIdentifier(X509Certificate ca, JcaX509ExtensionUtils ext) {
         byte[] raw = ca.getExtensionValue(Extension.subjectKeyIdentifier.getId());

@@ -2,20 +2,12 @@ package io.choria.natsoperator.pki;
 
 import io.choria.natsoperator.api.Reason;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertPath;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.HexFormat;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The Puppet CA as enrolment sees it: its certificates only (root and intermediate, Puppet's
@@ -62,17 +54,14 @@ public final class TrustBundle {
             List<X509Certificate> given = Pem.certificates(leafPem);
             if (given.isEmpty()) return Optional.of("no certificate");
             List<X509Certificate> path = pathFrom(given.get(0));
-            Set<TrustAnchor> anchors = new HashSet<>();
-            for (X509Certificate c : certificates) if (selfSigned(c)) anchors.add(new TrustAnchor(c, null));
-            PKIXParameters params = new PKIXParameters(anchors);
-            params.setRevocationEnabled(false); // revocation is the pinned list's job, not the CRL's here
-            params.setDate(Date.from(now));
-            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
-            CertPathValidator.getInstance("PKIX").validate(certPath, params);
+            X509Certificate root = issuerOf(path.get(path.size() - 1));
+            if (root == null) return Optional.of("no issuer of " + path.get(path.size() - 1).getIssuerX500Principal() + " in the CA bundle");
+            if (root != path.get(path.size() - 1)) path.add(root);
+            ChainVerifier.verify(path, now); // the same PKIX check as certificates the operator issues itself
             return Optional.empty();
         } catch (Pem.PemException e) {
             return Optional.of("not valid PEM: " + e.getMessage());
-        } catch (GeneralSecurityException e) {
+        } catch (PkiException e) {
             return Optional.of(e.getMessage());
         }
     }
@@ -115,14 +104,8 @@ public final class TrustBundle {
         return null;
     }
 
-    static boolean selfSigned(X509Certificate c) {
-        if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) return false;
-        try {
-            c.verify(c.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+    private static boolean selfSigned(X509Certificate c) {
+        return CertificateAuthority.isSelfSigned(c);
     }
 
     /**

@@ -19,6 +19,8 @@ public final class Conditions {
     public static final String REVOCATION_ENFORCED = "RevocationEnforced";
     /** Only present when the installer refuses the privileged sysctls a NatsCluster asks for. */
     public static final String SYSCTLS_APPLIED = "SysctlsApplied";
+    /** Present only when spec.image is known to lack a shell (False, ImageLacksShell); a warning, see ImageShell. */
+    public static final String IMAGE_HAS_SHELL = "ImageHasShell";
 
     private Conditions() {}
 

@@ -149,7 +149,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private static void validate(NatsCluster nc) {
         List<SpecProblem> problems = SpecValidator.validate(nc);
         if (!problems.isEmpty()) {
-            throw new InputProblem(Reason.InvalidSpec, problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+            throw new InputProblem(SpecValidator.reasonOf(problems), problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
         }
     }
 
@@ -289,7 +289,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (RoutePasswords.reference(nc) != null) {
             return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> userSecret(names, name)), null);
         }
-        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names);
+        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names, nc);
         if (password != null) return new RoutePassword(password, null);
         password = BrokerSecrets.newPassword();
         return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));

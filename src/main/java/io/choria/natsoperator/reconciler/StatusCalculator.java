@@ -3,6 +3,7 @@ package io.choria.natsoperator.reconciler;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
 import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.model.ImageShell;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -104,6 +105,14 @@ public final class StatusCalculator {
                     + " (--allow-privileged-sysctls=false): the brokers run without the sysctl init container, with the"
                     + " kernel's somaxconn and tcp_max_syn_backlog; set spec.sysctls.mode: None to acknowledge, or ask the"
                     + " operator's installer", gen, prev, now));
+        }
+        // Image: a warning, not a refusal (see ImageShell): the brokers may still run, and a custom image named nats may have sh.
+        if (ImageShell.knownWithoutShell(nc.getSpec().getImage())) {
+            conditions.add(Conditions.of(Conditions.IMAGE_HAS_SHELL, false, Reason.ImageLacksShell, "spec.image '" + nc.getSpec().getImage()
+                    + "' looks like the official scratch-based nats image, which has no /bin/sh: the preStop hook (lame-duck mode),"
+                    + " the config reloader and the sysctl init container run sh and would fail (exec: \"sh\": executable file not"
+                    + " found); use an -alpine tag (e.g. " + io.choria.natsoperator.api.NatsClusterSpec.DEFAULT_IMAGE
+                    + ") or an image with sh, cat, md5sum, sleep and nats-server", gen, prev, now));
         }
         s.setConditions(conditions);
         s.setPhase(readyCond.getReason());

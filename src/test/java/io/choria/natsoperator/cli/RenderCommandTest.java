@@ -123,6 +123,7 @@ class RenderCommandTest {
                 metadata: {name: b, namespace: choria}
                 spec:
                   size: 1
+                  insecurePlaintext: true
                   routes: {passwordSecretRef: {name: pw}}
                 """);
         RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
@@ -149,6 +150,7 @@ class RenderCommandTest {
                 metadata: {name: b, namespace: choria}
                 spec:
                   size: 1
+                  insecurePlaintext: true
                 """);
         RenderCommandAccess.Result r = render("-f", f.toString(), "--reveal-secrets");
         assertEquals(0, r.exit(), r.err());
@@ -172,6 +174,12 @@ class RenderCommandTest {
     @Test
     void badInputIsOneLineAndNonZero() throws Exception {
         assertBad("spec:\n  size: 0\n", "spec.size must be at least 1 (got 0)");
+        Path plaintext = dir.resolve("plaintext.yaml");
+        Files.writeString(plaintext, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\nspec: {size: 1}\n");
+        RenderCommandAccess.Result refused = render("-f", plaintext.toString());
+        assertEquals(1, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("PlaintextNotAllowed: spec.tls is not set") && refused.err().contains("spec.insecurePlaintext: true"),
+                refused.err());
         assertBad("spec:\n  routes: {passwordSecretRef: {name: missing}}\n", "RoutePasswordSecretNotFound");
         assertBad("spec:\n  ports: {client: 4222, cluster: 4222}\n", "spec.ports.cluster (4222) is used by another port");
         assertBad("spec:\n  size: [\n", "not valid YAML");
@@ -198,11 +206,97 @@ class RenderCommandTest {
 
     private void assertBad(String spec, String expected) throws Exception {
         Path f = dir.resolve("bad.yaml");
-        Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n" + spec);
+        // plaintext opted in, so each case shows its own problem
+        Files.writeString(f, "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b}\n"
+                + spec.replaceFirst("^spec:\n", "spec:\n  insecurePlaintext: true\n"));
         RenderCommandAccess.Result r = render("-f", f.toString());
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.err().contains(expected), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertEquals("", r.out());
+    }
+
+    /** Default output names its owner without a uid (for review); --no-owner-references leaves them out so it can be applied. */
+    @Test
+    void ownerReferencesCanBeLeftOut() throws Exception {
+        RenderCommandAccess.Result review = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
+        assertEquals(0, review.exit(), review.err());
+        assertTrue(parse(review.out()).stream().allMatch(o -> o.getMetadata().getOwnerReferences().size() == 1));
+        RenderCommandAccess.Result applicable = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString(),
+                "--no-owner-references");
+        assertEquals(0, applicable.exit(), applicable.err());
+        List<HasMetadata> objects = parse(applicable.out());
+        assertEquals(8, objects.size());
+        for (HasMetadata o : objects) {
+            var refs = o.getMetadata().getOwnerReferences();
+            assertTrue(refs == null || refs.isEmpty(), o.getKind() + " " + refs);
+        }
+        assertFalse(applicable.out().contains("ownerReferences"), applicable.out());
+        RenderCommandAccess.Result help = render("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--no-owner-references") && help.out().contains("for review"), help.out());
+    }
+
+    /**
+     * Passwords holding {@code "} or {@code \} stand escaped in routes.conf ({@code password: "a\"b"}): no form of
+     * them may reach the output, whether the password is the user's or the generated one given back.
+     */
+    @Test
+    void redactionCoversQuotesAndBackslashes() throws Exception {
+        List<String> passwords = List.of("Qx\"zz9quote", "Bk\\zz9slash", "Mx\\\"zz9\"\\both", "\"\"zz9only\\\\");
+        int n = 0;
+        for (String password : passwords) {
+            for (String secretName : List.of("pw", "b-routes")) {
+                Path f = dir.resolve("leak-" + n++ + ".yaml");
+                String ref = secretName.equals("pw") ? "  routes: {passwordSecretRef: {name: pw}}\n" : "";
+                Files.writeString(f, "apiVersion: v1\nkind: Secret\nmetadata: {name: " + secretName + ", namespace: choria}\n"
+                        + "data: {password: " + b64(password) + "}\n---\n"
+                        + "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b, namespace: choria}\n"
+                        + "spec:\n  size: 3\n  insecurePlaintext: true\n" + ref);
+                RenderCommandAccess.Result shown = render("-f", f.toString(), "--reveal-secrets");
+                assertEquals(0, shown.exit(), shown.err());
+                var routes = (Secret) parse(shown.out()).stream().filter(o -> o.getMetadata().getName().equals("b-routes-config"))
+                        .findFirst().orElseThrow();
+                assertTrue(io.choria.natsoperator.model.BrokerSecrets.decode(routes, "routes.conf")
+                        .contains("password: \"" + io.choria.natsoperator.model.NatsConfig.escaped(password) + "\""), "the escaped form is there to leak");
+                RenderCommandAccess.Result hidden = render("-f", f.toString());
+                assertEquals(0, hidden.exit(), hidden.err());
+                String all = hidden.out() + hidden.err();
+                String escaped = io.choria.natsoperator.model.NatsConfig.escaped(password);
+                for (String form : List.of(password, escaped, escaped.replace("\\", "\\\\").replace("\"", "\\\""),
+                        io.choria.natsoperator.model.NatsConfig.urlEncoded(password), password.replace("'", "''"), b64(password),
+                        b64(password).replace("=", ""))) {
+                    assertFalse(all.contains(form), secretName + ": '" + form + "' leaked in\n" + all);
+                }
+                assertFalse(all.contains("zz9"), secretName + ": part of the password leaked in\n" + all);
+                assertTrue(hidden.out().contains("password: \"REDACTED\""), hidden.out());
+            }
+        }
+    }
+
+    /**
+     * 10 MB inputs: a document larger than any Kubernetes object is refused before parsing, naming it; 10 MB of
+     * ordinary documents renders. Only that both complete: the time is in docs/BENCHMARKS.md, not asserted here.
+     */
+    @Test
+    void tenMegabyteInputsComplete() throws Exception {
+        String nc = "apiVersion: choria.io/v1alpha1\nkind: NatsCluster\nmetadata: {name: b, namespace: choria}\n"
+                + "spec:\n  size: 3\n  insecurePlaintext: true\n";
+        Path huge = dir.resolve("huge.yaml");
+        Files.writeString(huge, nc + "---\n# the second document\n" + nc.replace("spec:\n", "spec:\n  pod: {annotations: {big: \"" + "a".repeat(10 << 20) + "\"}}\n"));
+        RenderCommandAccess.Result refused = render("-f", huge.toString());
+        assertEquals(1, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("huge.yaml (document 2): more than 3 MiB"), refused.err());
+
+        Path many = dir.resolve("many.yaml");
+        StringBuilder sb = new StringBuilder(nc);
+        String value = b64("x".repeat(300));
+        for (int i = 0; sb.length() < 10 << 20; i++) {
+            sb.append("---\napiVersion: v1\nkind: Secret\nmetadata: {name: s").append(i).append(", namespace: choria}\ndata: {password: ")
+                    .append(value).append("}\n");
+        }
+        Files.writeString(many, sb);
+        RenderCommandAccess.Result rendered = render("-f", many.toString());
+        assertEquals(0, rendered.exit(), rendered.err());
     }
 }

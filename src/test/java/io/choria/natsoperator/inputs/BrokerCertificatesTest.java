@@ -102,4 +102,41 @@ class BrokerCertificatesTest {
         assertEquals(Reason.CaKeyMissing, assertThrows(InputProblem.class,
                 () -> BrokerCertificates.plan(nc, noKey, null, "cluster.local", NOW)).reason());
     }
+
+    static Secret chainSecret(TestCa signing) {
+        return new SecretBuilder().withNewMetadata().withName("puppet-ca").endMetadata()
+                .addToStringData("ca.crt", signing.rootFirstBundlePem()).addToStringData("ca.key", signing.pkcs8KeyPem()).build();
+    }
+
+    /** Root and intermediate as Puppet 7 has them: the chain verifies and is served. */
+    @Test
+    void aGoodIntermediateChainVerifies() {
+        TestCa intermediate = TestCa.rootWithIntermediate(TlsSpec.KeyAlgorithm.EC_P256, TlsSpec.KeyAlgorithm.EC_P256);
+        var plan = BrokerCertificates.plan(withTls(), chainSecret(intermediate), null, "cluster.local", Instant.now());
+        assertTrue(plan.issuedBecause().isPresent());
+    }
+
+    /** A root with pathLen 0 may not have an intermediate that signs: no client would accept the leaf. */
+    @Test
+    void anIntermediateUnderAPathLenZeroRootIsRefused() {
+        TestCa intermediate = TestCa.rootWithPathLenZero(TlsSpec.KeyAlgorithm.EC_P256).intermediate("Intermediate", TlsSpec.KeyAlgorithm.EC_P256);
+        InputProblem p = assertThrows(InputProblem.class,
+                () -> BrokerCertificates.plan(withTls(), chainSecret(intermediate), null, "cluster.local", Instant.now()));
+        assertEquals(Reason.CertificateChainInvalid, p.reason());
+        assertTrue(p.getMessage().contains("does not verify"), p.getMessage());
+    }
+
+    /** A CA constrained to example.com cannot vouch for broker-0.broker-headless.choria.svc. */
+    @Test
+    void aNameConstrainedCaThatExcludesTheBrokersIsRefused() {
+        TestCa constrained = TestCa.nameConstrained(TlsSpec.KeyAlgorithm.EC_P256, "example.com");
+        InputProblem p = assertThrows(InputProblem.class,
+                () -> BrokerCertificates.plan(withTls(), chainSecret(constrained), null, "cluster.local", Instant.now()));
+        assertEquals(Reason.CertificateChainInvalid, p.reason());
+        // and the same constraint under an intermediate (the root stays in the path, so its constraints apply)
+        TestCa below = TestCa.nameConstrained(TlsSpec.KeyAlgorithm.EC_P256, "example.com").intermediate("Intermediate",
+                TlsSpec.KeyAlgorithm.EC_P256);
+        assertEquals(Reason.CertificateChainInvalid, assertThrows(InputProblem.class,
+                () -> BrokerCertificates.plan(withTls(), chainSecret(below), null, "cluster.local", Instant.now())).reason());
+    }
 }

@@ -214,6 +214,10 @@ class NatsClusterModelTest {
         var nats = container(desired(d), "nats");
         assertEquals("300Mi", nats.getResources().getRequests().get("memory").toString());
         assertEquals("512Mi", nats.getResources().getLimits().get("memory").toString());
+        // every field has a default but one: TLS or plaintext must be chosen
+        assertEquals(List.of(io.choria.natsoperator.api.Reason.PlaintextNotAllowed),
+                SpecValidator.validate(d).stream().map(io.choria.natsoperator.model.SpecProblem::reason).toList());
+        d.getSpec().setInsecurePlaintext(true);
         assertTrue(SpecValidator.validate(d).isEmpty());
     }
 

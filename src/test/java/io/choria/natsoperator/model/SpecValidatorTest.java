@@ -46,6 +46,20 @@ class SpecValidatorTest {
         assertProblem("caSecretRef.name is required", nc -> nc.getSpec().getTls().getCaSecretRef().setName(""));
     }
 
+    /** No spec.tls is a mistake unless the spec says, by an insecure-sounding name, that it means it. */
+    @Test
+    void plaintextOnlyWhenAskedForByName() {
+        List<SpecProblem> p = problems(nc -> nc.getSpec().setTls(null));
+        assertEquals(1, p.size(), p.toString());
+        assertEquals(Reason.PlaintextNotAllowed, p.get(0).reason());
+        assertTrue(p.get(0).message().contains("spec.insecurePlaintext: true"), p.get(0).message());
+        assertEquals(List.of(), problems(nc -> {
+            nc.getSpec().setTls(null);
+            nc.getSpec().setInsecurePlaintext(true);
+        }));
+        assertEquals(List.of(), problems(nc -> nc.getSpec().setInsecurePlaintext(true)), "ignored when tls is set");
+    }
+
     /** The StatefulSet controller's controller-revision-hash label (<name>-<10-char hash>) must fit in 63. */
     @Test
     void namePastFiftyTwoCharactersIsRefused() {

@@ -24,6 +24,8 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -111,6 +113,28 @@ public final class TestCa {
         return root("No keyCertSign CA", alg, validFrom(), validUntil(), true, false);
     }
 
+    /**
+     * A root whose basicConstraints say pathLen 0: it may sign leaves only. An intermediate under it
+     * ({@link #intermediate}) then signs certificates that no PKIX client (Go's crypto/x509, openssl) accepts.
+     */
+    public static TestCa rootWithPathLenZero(KeyAlgorithm alg) {
+        KeyPair kp = keys(alg);
+        X509Certificate cert = sign(new X500Name("CN=PathLen 0 Root CA"), kp.getPublic(), new TestCa(null, kp, null),
+                validFrom(), validUntil(), true, true, null, List.of(), b -> b.replaceExtension(Extension.basicConstraints, true,
+                        new BasicConstraints(0)));
+        return new TestCa(cert, kp, null);
+    }
+
+    /** A root with a critical nameConstraints extension permitting only DNS names under {@code permittedDns}. */
+    public static TestCa nameConstrained(KeyAlgorithm alg, String permittedDns) {
+        KeyPair kp = keys(alg);
+        var permitted = new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, permittedDns))};
+        X509Certificate cert = sign(new X500Name("CN=Name-constrained CA"), kp.getPublic(), new TestCa(null, kp, null),
+                validFrom(), validUntil(), true, true, null, List.of(), b -> b.addExtension(Extension.nameConstraints, true,
+                        new NameConstraints(permitted, null)));
+        return new TestCa(cert, kp, null);
+    }
+
     /** A CA issued by this one. */
     public TestCa intermediate(String cn, KeyAlgorithm alg) {
         KeyPair kp = keys(alg);
@@ -124,6 +148,11 @@ public final class TestCa {
         X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), new TestCa(null, kp, null),
                 notBefore, notAfter, ca, keyCertSign, null, List.of());
         return new TestCa(cert, kp, null);
+    }
+
+    /** More extensions, or replaced ones, on a test certificate. */
+    private interface Extensions {
+        void apply(X509v3CertificateBuilder b) throws IOException;
     }
 
     // ---- certificates ----------------------------------------------------------------------------
@@ -280,6 +309,11 @@ public final class TestCa {
     /** Signs with {@code issuer}'s key; when issuer has no certificate yet the result is self-signed. */
     private static X509Certificate sign(X500Name subject, PublicKey subjectKey, TestCa issuer, Instant notBefore, Instant notAfter,
                                         boolean ca, boolean keyCertSign, KeyPurposeId[] eku, List<String> dnsNames) {
+        return sign(subject, subjectKey, issuer, notBefore, notAfter, ca, keyCertSign, eku, dnsNames, b -> {});
+    }
+
+    private static X509Certificate sign(X500Name subject, PublicKey subjectKey, TestCa issuer, Instant notBefore, Instant notAfter,
+                                        boolean ca, boolean keyCertSign, KeyPurposeId[] eku, List<String> dnsNames, Extensions more) {
         try {
             X500Name issuerName = issuer.certificate == null ? subject
                     : X500Name.getInstance(issuer.certificate.getSubjectX500Principal().getEncoded());
@@ -301,6 +335,7 @@ public final class TestCa {
                 b.addExtension(Extension.subjectAlternativeName, false,
                         new GeneralNames(dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
             }
+            more.apply(b);
             return new JcaX509CertificateConverter().getCertificate(
                     b.build(new JcaContentSignerBuilder(KeyPairs.signatureAlgorithm(signingKey)).build(signingKey)));
         } catch (Exception e) {

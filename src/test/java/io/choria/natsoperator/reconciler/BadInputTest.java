@@ -71,6 +71,16 @@ class BadInputTest {
                 .addToStringData(key, value).build()).create();
     }
 
+    static final io.choria.natsoperator.api.TlsSpec.KeyAlgorithm EC = io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256;
+
+    static void replaceCa(KubernetesClient c, String ns, io.choria.natsoperator.pki.TestCa ca) {
+        c.secrets().inNamespace(ns).withName("puppet-ca").edit(s -> {
+            s.setData(null);
+            s.setStringData(Map.of("ca.crt", ca.rootFirstBundlePem(), "ca.key", ca.pkcs8KeyPem()));
+            return s;
+        });
+    }
+
     static boolean warned(String ns, String reason) {
         return client.v1().events().inNamespace(ns).list().getItems().stream()
                 .anyMatch(e -> e.getReason().equals(reason) && e.getType().equals("Warning"));
@@ -95,6 +105,15 @@ class BadInputTest {
                         n -> n.getSpec().getPod().getLabels().put("team", "a\nb")),
                 new BadChange("bad-cidr", "InvalidSpec", "spec.networkPolicy.clientCIDRs[0] '10.0.0.0' is not a CIDR", c -> {},
                         n -> n.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.0.0.0"))),
+                // tls removed without opting in to plaintext: refused, the TLS brokers keep running
+                new BadChange("plaintext", "PlaintextNotAllowed", "spec.insecurePlaintext: true", c -> {}, n -> n.getSpec().setTls(null)),
+                // a CA whose issued certificates no client accepts: the certificate served before stays
+                new BadChange("chain-pathlen", "CertificateChainInvalid", "does not verify", c -> replaceCa(c, "chain-pathlen",
+                        io.choria.natsoperator.pki.TestCa.rootWithPathLenZero(EC).intermediate("Intermediate", EC)),
+                        n -> n.getSpec().getTls().setExtraSANs(List.of("nats.example.com"))),
+                new BadChange("chain-names", "CertificateChainInvalid", "does not verify", c -> replaceCa(c, "chain-names",
+                        io.choria.natsoperator.pki.TestCa.nameConstrained(EC, "example.com")),
+                        n -> n.getSpec().getTls().setExtraSANs(List.of("nats.example.com"))),
                 new BadChange("pw-missing", "RoutePasswordSecretNotFound", "'routes-pw'", c -> {},
                         n -> n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("routes-pw", null))),
                 new BadChange("pw-key", "RoutePasswordKeyMissing", "no key 'password'", c -> userSecret(c, "pw-key", "other", "x"),
@@ -123,8 +142,11 @@ class BadInputTest {
                         bad.change().accept(n);
                         return n;
                     }), x -> true);
-            var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> ready(bad.ns()),
-                    c -> c.getReason().equals(bad.reason()));
+            // at the changed generation: a setup that changes a Secret may bring the reason a reconcile earlier
+            var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
+                    n -> n.getStatus().getObservedGeneration().equals(n.getMetadata().getGeneration())
+                            && Conditions.find(n.getStatus().getConditions(), "Ready").orElseThrow().getReason().equals(bad.reason()))
+                    .getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
             assertEquals("False", cond.getStatus());
             assertTrue(cond.getMessage().contains(bad.messagePart()), cond.getMessage());
             assertEquals(get(bad.ns()).getMetadata().getGeneration(), get(bad.ns()).getStatus().getObservedGeneration());
@@ -184,6 +206,49 @@ class BadInputTest {
         Await.until("created once the way is clear", Duration.ofSeconds(20),
                 () -> client.apps().statefulSets().inNamespace(ns).withName("broker").get(),
                 s -> s.getSpec().getReplicas() == 3);
+    }
+
+    /**
+     * A {@code <name>-routes} Secret someone else made (unlabelled), or one labelled as ours but owned by
+     * another NatsCluster: never read as the generated route password, which every broker would mount.
+     */
+    @Test
+    void aForeignRoutesSecretIsNotTakenForTheGeneratedPassword() {
+        for (String ns : List.of("foreign-routes", "foreign-routes-labelled")) {
+            var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("broker-routes").withNamespace(ns);
+            if (ns.endsWith("labelled")) {
+                meta.addToLabels("app.kubernetes.io/managed-by", "nats-operator").addNewOwnerReference()
+                        .withApiVersion(NatsCluster.API_VERSION).withKind("NatsCluster").withName("broker").withUid("someone-elses-uid")
+                        .withController(true).endOwnerReference();
+            }
+            client.resource(new SecretBuilder().withMetadata(meta.build()).addToStringData("password", "not-yours-to-use").build()).create();
+            NatsCluster nc = client.resource(good(ns)).create();
+            var cond = Await.until("ObjectNotOwned in " + ns, Duration.ofSeconds(20), () -> ready(ns),
+                    c -> c.getReason().equals("ObjectNotOwned"));
+            assertEquals("False", cond.getStatus());
+            assertTrue(cond.getMessage().contains("Secret broker-routes already exists and is not owned"), cond.getMessage());
+            assertTrue(Await.until("Warning", Duration.ofSeconds(10), () -> warned(ns, "ObjectNotOwned"), b -> b));
+            cluster.awaitReconciles(nc, 2);
+            assertNull(client.secrets().inNamespace(ns).withName("broker-routes-config").get(), "the foreign password reached no broker");
+            assertNull(client.apps().statefulSets().inNamespace(ns).withName("broker").get());
+            assertEquals("not-yours-to-use", io.choria.natsoperator.model.BrokerSecrets.decode(
+                    client.secrets().inNamespace(ns).withName("broker-routes").get(), "password"), "left as it was");
+        }
+    }
+
+    /** The scratch-based official image: warned about (condition and Event), not refused: the brokers are created. */
+    @Test
+    void aShellLessImageIsWarnedAbout() {
+        String ns = "shell-less";
+        NatsCluster nc = good(ns);
+        nc.getSpec().setImage("nats:2.10.24");
+        client.resource(nc).create();
+        var cond = Await.until("ImageHasShell", Duration.ofSeconds(20), () -> get(ns),
+                n -> n.getStatus() != null && Conditions.find(n.getStatus().getConditions(), "ImageHasShell").isPresent());
+        assertEquals("ImageLacksShell", Conditions.find(cond.getStatus().getConditions(), "ImageHasShell").orElseThrow().getReason());
+        assertTrue(Await.until("Warning ImageLacksShell", Duration.ofSeconds(10), () -> warned(ns, "ImageLacksShell"), b -> b));
+        assertEquals("nats:2.10.24", Await.present("StatefulSet", () -> client.apps().statefulSets().inNamespace(ns).withName("broker").get())
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
     }
 
     @Test

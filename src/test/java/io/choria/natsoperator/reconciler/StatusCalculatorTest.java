@@ -110,4 +110,19 @@ class StatusCalculatorTest {
         assertEquals("RoutePasswordSecretNotFound", s.getPhase());
         assertEquals("Blocked", reason(s, "Progressing"));
     }
+
+    /** The scratch-based official image: a warning condition (the brokers may still run), nothing for -alpine. */
+    @Test
+    void aShellLessImageIsFlaggedNotRefused() {
+        NatsCluster nc = nc();
+        nc.getSpec().setImage("nats:2.10.24");
+        var s = StatusCalculator.compute(nc, new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null), T0);
+        var c = Conditions.find(s.getConditions(), Conditions.IMAGE_HAS_SHELL).orElseThrow();
+        assertEquals("False", c.getStatus());
+        assertEquals(Reason.ImageLacksShell.name(), c.getReason());
+        org.junit.jupiter.api.Assertions.assertTrue(c.getMessage().contains("-alpine"), c.getMessage());
+        assertEquals("BrokersReady", reason(s, "Ready"), "a warning: not in Ready's way");
+        var alpine = StatusCalculator.compute(nc(), new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null), T0);
+        assertEquals(java.util.Optional.empty(), Conditions.find(alpine.getConditions(), Conditions.IMAGE_HAS_SHELL));
+    }
 }

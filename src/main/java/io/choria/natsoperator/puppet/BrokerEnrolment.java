@@ -72,7 +72,8 @@ public final class BrokerEnrolment {
         }
         if (renewal.isEmpty() && current != null) {
             return new Outcome(current, null, true, Reason.CertificateValid, "serving Puppet-signed certificate serial "
-                    + currentInfo.serialHex() + " valid until " + currentInfo.notAfter(), status(names, currentInfo),
+                    + currentInfo.serialHex() + commonName(certPem).map(cn -> " (certname " + cn + ")").orElse("")
+                    + " valid until " + currentInfo.notAfter(), status(names, currentInfo),
                     RenewalPolicy.renewalTime(currentInfo.notAfter(), tls.getRenewBeforeDays()), Optional.empty());
         }
         String why = renewal.orElse("the certificate no longer verifies against the Puppet CA bundle");
@@ -153,16 +154,22 @@ public final class BrokerEnrolment {
 
     /** Puppet adds the certname to every certificate's SANs: it is expected there, not a change of names. */
     static List<String> withOwnCertname(List<String> sans, String certPem) {
-        if (certPem == null) return sans;
+        Optional<String> cn = commonName(certPem);
+        if (cn.isEmpty()) return sans;
+        List<String> all = new java.util.ArrayList<>(sans);
+        all.add(cn.get());
+        return all;
+    }
+
+    /** The certificate's CN: Puppet's certname. */
+    static Optional<String> commonName(String certPem) {
+        if (certPem == null) return Optional.empty();
         try {
             var subject = org.bouncycastle.asn1.x500.X500Name.getInstance(CertificateInfo.parse(certPem).certificate().getSubjectX500Principal().getEncoded());
             var cn = subject.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
-            if (cn.length == 0) return sans;
-            List<String> all = new java.util.ArrayList<>(sans);
-            all.add(org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cn[0].getFirst().getValue()));
-            return all;
+            return cn.length == 0 ? Optional.empty() : Optional.of(org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cn[0].getFirst().getValue()));
         } catch (PkiException e) {
-            return sans;
+            return Optional.empty();
         }
     }
 

@@ -226,7 +226,7 @@ class RenderCommandTest {
                 "--no-owner-references");
         assertEquals(0, applicable.exit(), applicable.err());
         List<HasMetadata> objects = parse(applicable.out());
-        assertEquals(8, objects.size());
+        assertEquals(9, objects.size(), "route password, config, routes, certificate, two Services, PDB, NetworkPolicy (on by default), StatefulSet");
         for (HasMetadata o : objects) {
             var refs = o.getMetadata().getOwnerReferences();
             assertTrue(refs == null || refs.isEmpty(), o.getKind() + " " + refs);

@@ -317,6 +317,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (Duration.between(lastPrune, now).compareTo(settings.resyncPeriod()) < 0) return;
         lastPrune = now;
         referenced.prune();
+        revocation.retainOnly(referenced.clusterUids());
     }
 
     /**

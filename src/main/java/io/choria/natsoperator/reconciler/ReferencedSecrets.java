@@ -81,6 +81,13 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
     }
 
     /** Stops the watches of Secrets that no NatsCluster names any more (a cluster deleted or changed). */
+    /** The uids of the NatsClusters the operator holds now. */
+    Set<String> clusterUids() {
+        Set<String> uids = new HashSet<>();
+        clusters.list().forEach(nc -> uids.add(nc.getMetadata().getUid()));
+        return uids;
+    }
+
     void prune() {
         Set<ResourceID> named = new HashSet<>();
         clusters.list().forEach(nc -> names(nc).forEach(n -> named.add(new ResourceID(n, nc.getMetadata().getNamespace()))));

@@ -63,9 +63,10 @@ final class RevocationEnforcement {
         return new Outcome(s.pins.render(names.namespace(), names.cluster()), observation(s, spec), wake);
     }
 
-    void forget(String uid) {
-        states.remove(uid);
-        brokersLoaded.remove(uid);
+    /** Drops the state of NatsClusters that are gone (called with the resync period). */
+    void retainOnly(java.util.Set<String> uids) {
+        states.keySet().retainAll(uids);
+        brokersLoaded.keySet().retainAll(uids);
     }
 
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {

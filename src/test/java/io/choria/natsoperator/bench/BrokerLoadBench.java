@@ -58,11 +58,15 @@ public final class BrokerLoadBench {
         // -Dbench.handshakeTimeout=N (seconds) and -Dbench.keyAlgorithm=EC-P256: spec settings, rendered as the operator would.
         Integer handshake = Integer.getInteger("bench.handshakeTimeout");
         String keyAlgorithm = System.getProperty("bench.keyAlgorithm");
+        // -Dbench.puppetShape=true: nodes present an RSA-4096 certificate from an RSA-4096 intermediate under an
+        // RSA-4096 root, as `puppetserver ca setup` / `ca generate` make them (made here with openssl).
+        PuppetShape puppet = Boolean.getBoolean("bench.puppetShape") ? PuppetShape.make() : null;
         LocalBrokerCluster.Builder builder = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(40).edit(nc -> {
             if (handshake != null) nc.getSpec().getTls().setHandshakeTimeoutSeconds(handshake);
             if (keyAlgorithm != null) nc.getSpec().getTls().setKeyAlgorithm(
                     keyAlgorithm.equals("EC-P256") ? io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256 : io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.RSA_2048);
         });
+        if (puppet != null) builder.tls(puppet.brokerFiles());
         try (LocalBrokerCluster broker = builder.start()) {
             System.out.printf("spec.tls: handshakeTimeoutSeconds=%s keyAlgorithm=%s%n", handshake == null ? "15 (default)" : handshake,
                     keyAlgorithm == null ? "RSA-2048 (default)" : keyAlgorithm);
@@ -71,7 +75,9 @@ public final class BrokerLoadBench {
                     ulimit(), n, AGENTS.size() + 1);
             long idleRss = rssBytes(broker.pid(0));
             long idleMem = io.choria.natsoperator.mesh.Monitors.varz(monitor, broker.monitorUri(0)).memBytes();
-            SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
+            SSLContext tls = puppet != null ? puppet.nodeContext() : broker.clientCertificate().clientContext(broker.caPem());
+            System.out.println("node certificates: " + (puppet != null ? "Puppet-shaped (RSA-4096 leaf, RSA-4096 intermediate and root)"
+                    : "one shared EC P-256 certificate from a one-level EC CA"));
             ConnectionListener listener = (conn, event) -> {
                 if (event == ConnectionListener.Events.RECONNECTED) reconnected.incrementAndGet();
                 if (event == ConnectionListener.Events.DISCONNECTED) disconnected.incrementAndGet();
@@ -137,6 +143,9 @@ public final class BrokerLoadBench {
             }
 
             // ---- reconnect storm: restart the broker, time until every node is back ----
+            if (Boolean.getBoolean("bench.skipStorm")) { // -Dbench.skipStorm=true: memory figures only
+                System.exit(0);
+            }
             reconnected.set(0);
             disconnected.set(0);
             long s0 = System.nanoTime();
@@ -236,5 +245,44 @@ public final class BrokerLoadBench {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** An RSA-4096 root and intermediate (pathlen 0) and an RSA-4096 node certificate, as Puppet 7 makes them; the broker's own is RSA-2048. */
+    record PuppetShape(java.nio.file.Path dir) {
+        static PuppetShape make() throws Exception {
+            java.nio.file.Path d = java.nio.file.Files.createTempDirectory("puppet-shape");
+            String script = """
+                    set -e
+                    cd "$1"
+                    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > ca.ext
+                    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > int.ext
+                    printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectAltName=DNS:node1.example.net\n' > node.ext
+                    printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectAltName=DNS:broker-0.broker-headless.choria.svc.cluster.local,DNS:broker.choria.svc\n' > broker.ext
+                    openssl req -x509 -newkey rsa:4096 -nodes -keyout root.key -out root.crt -days 3650 -subj "/CN=Puppet Root CA: bench" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+                    openssl req -newkey rsa:4096 -nodes -keyout int.key -out int.csr -subj "/CN=Puppet CA: bench" 2>/dev/null
+                    openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial -out int.crt -days 3650 -extfile int.ext 2>/dev/null
+                    openssl req -newkey rsa:4096 -nodes -keyout node.key -out node.csr -subj "/CN=node1.example.net" 2>/dev/null
+                    openssl x509 -req -in node.csr -CA int.crt -CAkey int.key -CAcreateserial -out node.crt -days 1825 -extfile node.ext 2>/dev/null
+                    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=broker.choria.nats-00000000" 2>/dev/null
+                    openssl x509 -req -in broker.csr -CA int.crt -CAkey int.key -CAcreateserial -out broker.crt -days 1825 -extfile broker.ext 2>/dev/null
+                    cat int.crt root.crt > bundle.crt
+                    """;
+            Process p = new ProcessBuilder("sh", "-c", script, "sh", d.toString()).inheritIO().start();
+            if (p.waitFor() != 0) throw new IllegalStateException("openssl failed making the Puppet-shaped CA");
+            return new PuppetShape(d);
+        }
+
+        io.choria.natsoperator.model.TlsFiles brokerFiles() throws java.io.IOException {
+            return new io.choria.natsoperator.model.TlsFiles(read("broker.crt") + read("int.crt"), read("broker.key"), read("bundle.crt"));
+        }
+
+        /** What a Puppet agent presents: its leaf alone (certs/<certname>.pem). */
+        SSLContext nodeContext() throws Exception {
+            return io.choria.natsoperator.pki.PemSslContexts.clientContext(read("node.crt"), read("node.key"), read("bundle.crt"));
+        }
+
+        private String read(String f) throws java.io.IOException {
+            return java.nio.file.Files.readString(dir.resolve(f));
+        }
     }
 }

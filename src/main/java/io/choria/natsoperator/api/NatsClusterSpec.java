@@ -42,7 +42,10 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("Kernel tuning so thousands of nodes can reconnect at once after a restart.")
     private SysctlsSpec sysctls = new SysctlsSpec();
 
-    @JsonPropertyDescription("Compute resources of the broker container. The default request (300Mi) holds about 2000 Choria nodes.")
+    @JsonPropertyDescription("Puppet nodes per broker: derives memory, GOMEMLIMIT and max_connections, and warns before a broker runs out.")
+    private CapacitySpec capacity;
+
+    @JsonPropertyDescription("Compute resources of the broker container. Without them: derived from capacity, or a 300Mi request and 512Mi limit (about 2000 Choria nodes). Explicit resources win; the status warns when they are below what capacity needs.")
     private ResourceRequirements resources;
 
     @JsonPropertyDescription("Broker limits written to nats.conf.")
@@ -75,6 +78,8 @@ public class NatsClusterSpec {
     public boolean plaintextAllowed() { return Boolean.TRUE.equals(insecurePlaintext); }
     public SysctlsSpec getSysctls() { return sysctls; }
     public void setSysctls(SysctlsSpec sysctls) { this.sysctls = sysctls; }
+    public CapacitySpec getCapacity() { return capacity; }
+    public void setCapacity(CapacitySpec capacity) { this.capacity = capacity; }
     public ResourceRequirements getResources() { return resources; }
     public void setResources(ResourceRequirements resources) { this.resources = resources; }
     public LimitsSpec getLimits() { return limits; }

@@ -31,6 +31,9 @@ public class NatsClusterStatus {
     @JsonPropertyDescription("Value for plugin.choria.middleware_hosts: every broker by its stable DNS name.")
     private String middlewareHosts;
 
+    @JsonPropertyDescription("With spec.capacity: each broker's client connections against its capacity, from its /varz (e.g. 'broker-0 50/60').")
+    private List<String> brokerConnections;
+
     @JsonPropertyDescription("The broker certificate currently served.")
     private CertificateStatus certificate;
 
@@ -49,6 +52,8 @@ public class NatsClusterStatus {
     public void setPhase(String phase) { this.phase = phase; }
     public List<String> getClientURLs() { return clientURLs; }
     public void setClientURLs(List<String> clientURLs) { this.clientURLs = clientURLs; }
+    public List<String> getBrokerConnections() { return brokerConnections; }
+    public void setBrokerConnections(List<String> brokerConnections) { this.brokerConnections = brokerConnections; }
     public String getMiddlewareHosts() { return middlewareHosts; }
     public void setMiddlewareHosts(String middlewareHosts) { this.middlewareHosts = middlewareHosts; }
     public CertificateStatus getCertificate() { return certificate; }

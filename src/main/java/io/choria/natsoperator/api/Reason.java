@@ -55,6 +55,10 @@ public enum Reason {
     PrivilegedSysctlsDisabled,
     // ImageHasShell (a warning; present only when the image is known to lack sh)
     ImageLacksShell,
+    // CapacityAvailable (spec.capacity)
+    WithinCapacity,
+    CapacityLow,
+    ResourcesBelowCapacity,
     // Events only
     CertificateIssued,
     RoutePasswordGenerated,

@@ -38,9 +38,9 @@ public final class MeshChecker {
     }
 
     /** One broker's answer: its peer count, or why it gave none. */
-    public record BrokerView(String broker, Integer remotes, String error, java.time.Instant configLoadTime) {
+    public record BrokerView(String broker, Integer remotes, String error, java.time.Instant configLoadTime, int connections, long memBytes) {
         public BrokerView(String broker, Integer remotes, String error) {
-            this(broker, remotes, error, null);
+            this(broker, remotes, error, null, 0, 0);
         }
     }
 
@@ -75,7 +75,7 @@ public final class MeshChecker {
             CompletableFuture<BrokerView> ask;
             try {
                 ask = client.varzAsync(monitorUriOfBroker.apply(i))
-                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime()))
+                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime(), v.connections(), v.memBytes()))
                         .exceptionally(t -> new BrokerView(pod, null, client.asMonitorException(t).getMessage()));
             } catch (RuntimeException e) { // a malformed URI, for one
                 ask = CompletableFuture.completedFuture(new BrokerView(pod, null, e.getMessage()));
@@ -97,6 +97,11 @@ public final class MeshChecker {
 
     /** Pure: the observation for these answers. Unreachable brokers first, then missing peers, then extra peers. */
     public static MeshObservation judge(int size, List<BrokerView> views) {
+        return judgeMesh(size, views).withLoads(views.stream().filter(v -> v.remotes() != null)
+                .map(v -> new MeshObservation.BrokerLoad(v.broker(), v.connections(), v.memBytes())).toList());
+    }
+
+    private static MeshObservation judgeMesh(int size, List<BrokerView> views) {
         int expected = size - 1;
         List<String> unreachable = new ArrayList<>(), incomplete = new ArrayList<>(), extra = new ArrayList<>();
         for (BrokerView v : views) {

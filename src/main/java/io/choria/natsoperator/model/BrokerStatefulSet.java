@@ -170,16 +170,22 @@ public final class BrokerStatefulSet {
     }
 
     static Container brokerContainer(NatsClusterSpec spec, BrokerPaths paths) {
+        ResourceRequirements resources = resources(spec);
+        List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+        env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(NatsConfig.POD_NAME_ENV).withNewValueFrom().withNewFieldRef()
+                .withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+        // Only with spec.capacity: a cluster without it keeps its pod template byte for byte.
+        BrokerCapacity.goMemLimit(spec, resources).ifPresent(limit ->
+                env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(BrokerCapacity.GOMEMLIMIT_ENV).withValue(limit).build()));
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(spec.getImage())
                 .withArgs("--config", paths.configFile())
-                .addNewEnv().withName(NatsConfig.POD_NAME_ENV).withNewValueFrom().withNewFieldRef()
-                .withFieldPath("metadata.name").endFieldRef().endValueFrom().endEnv()
+                .withEnv(env)
                 .addNewPort().withName("client").withContainerPort(spec.getPorts().getClient()).withProtocol("TCP").endPort()
                 .addNewPort().withName("cluster").withContainerPort(spec.getPorts().getCluster()).withProtocol("TCP").endPort()
                 .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
-                .withResources(resources(spec))
+                .withResources(resources)
                 .withVolumeMounts(volumeMounts(spec, paths))
                 .withStartupProbe(healthz(2, 30, 2))
                 .withReadinessProbe(healthz(5, 3, 2))
@@ -234,9 +240,18 @@ public final class BrokerStatefulSet {
                 .build();
     }
 
-    /** Sized for about 2000 Choria nodes (one broker holds them in about 300 MB). */
+    /** The broker container's memory limit in bytes (0: none). */
+    public static long memoryLimitBytes(NatsClusterSpec spec) {
+        var limits = resources(spec).getLimits();
+        var q = limits == null ? null : limits.get("memory");
+        return q == null ? 0 : BrokerCapacity.bytes(q);
+    }
+
+    /** Explicit resources, else derived from spec.capacity, else sized for about 2000 Choria nodes (300 MB). */
     static ResourceRequirements resources(NatsClusterSpec spec) {
         if (spec.getResources() != null) return spec.getResources();
+        var sized = BrokerCapacity.of(spec);
+        if (sized.isPresent()) return sized.get().resources();
         return new ResourceRequirementsBuilder()
                 .addToRequests("cpu", new Quantity("250m"))
                 .addToRequests("memory", new Quantity("300Mi"))

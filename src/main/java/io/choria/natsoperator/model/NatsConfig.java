@@ -44,7 +44,7 @@ public final class NatsConfig {
         }
         c.append("port: ").append(spec.getPorts().getClient()).append('\n');
         c.append("pid_file: ").append(quote(paths.pidFile())).append('\n');
-        c.append("max_connections: ").append(limits.getMaxConnections()).append('\n');
+        c.append("max_connections: ").append(BrokerCapacity.maxConnections(spec)).append('\n');
         c.append("write_deadline: ").append(quote(limits.getWriteDeadline())).append('\n');
         c.append("lame_duck_duration: ").append(quote(limits.getLameDuckDuration())).append('\n');
         c.append("lame_duck_grace_period: \"10s\"\n");

@@ -63,6 +63,8 @@ public final class SpecDefaults {
         if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(true);
         if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
+        var capacity = s.getCapacity();
+        if (capacity != null && capacity.getWarnPercent() == null) capacity.setWarnPercent(new io.choria.natsoperator.api.CapacitySpec().getWarnPercent());
         TlsSpec t = s.getTls();
         if (t != null) {
             TlsSpec dt = new TlsSpec();

@@ -70,6 +70,14 @@ public final class SpecValidator {
         duration(problems, "spec.limits.writeDeadline", s.getLimits().getWriteDeadline(), 1, Long.MAX_VALUE);
         duration(problems, "spec.limits.lameDuckDuration", s.getLimits().getLameDuckDuration(), MIN_LAME_DUCK_MILLIS, MAX_LAME_DUCK_MILLIS);
         range(problems, "spec.limits.maxConnections", s.getLimits().getMaxConnections(), 1, LimitsSpec.MAX_CONNECTIONS);
+        if (s.getCapacity() != null) {
+            if (s.getCapacity().getNodesPerBroker() == null) {
+                problems.add(problem("spec.capacity.nodesPerBroker is required when capacity is set"));
+            } else {
+                range(problems, "spec.capacity.nodesPerBroker", s.getCapacity().getNodesPerBroker(), 1, io.choria.natsoperator.api.CapacitySpec.MAX_NODES_PER_BROKER);
+            }
+            range(problems, "spec.capacity.warnPercent", s.getCapacity().getWarnPercent(), 50, 99);
+        }
         range(problems, "spec.sysctls.somaxconn", s.getSysctls().getSomaxconn(), 128, SysctlsSpec.MAX_SOMAXCONN);
         range(problems, "spec.sysctls.tcpMaxSynBacklog", s.getSysctls().getTcpMaxSynBacklog(), 128, SysctlsSpec.MAX_TCP_MAX_SYN_BACKLOG);
         noControlChars(problems, "spec.pod.labels", s.getPod().getLabels());

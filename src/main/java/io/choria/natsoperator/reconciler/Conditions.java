@@ -15,6 +15,8 @@ public final class Conditions {
     public static final String ROUTES_MESHED = "RoutesMeshed";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
+    /** With spec.capacity: every broker below warnPercent of its connections and memory, and resources that fit. */
+    public static final String CAPACITY_AVAILABLE = "CapacityAvailable";
     /** Puppet enrolment: the brokers admit only keys the Puppet CA lists as signed. */
     public static final String REVOCATION_ENFORCED = "RevocationEnforced";
     /** Only present when the installer refuses the privileged sysctls a NatsCluster asks for. */

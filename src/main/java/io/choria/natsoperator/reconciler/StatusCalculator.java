@@ -83,6 +83,7 @@ public final class StatusCalculator {
             conditions.add(Conditions.of(Conditions.ROUTES_MESHED, seen.mesh().meshed(), seen.mesh().reason(),
                     seen.mesh().message(), gen, prev, now));
         }
+        capacity(nc, seen.mesh(), gen, prev, now, s).ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
         boolean unreadyTooLong = !blocked && !"True".equals(readyCond.getStatus())
                 && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
@@ -117,6 +118,48 @@ public final class StatusCalculator {
         s.setConditions(conditions);
         s.setPhase(readyCond.getReason());
         return s;
+    }
+
+    /**
+     * With spec.capacity: resources below what it needs (explicit ones win, but are flagged), else any
+     * broker at warnPercent of its connections or of its memory limit, named with its numbers.
+     */
+    static java.util.Optional<Condition> capacity(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh, Long gen,
+            List<Condition> prev, Instant now, NatsClusterStatus s) {
+        var sizing = io.choria.natsoperator.model.BrokerCapacity.of(nc.getSpec());
+        if (sizing.isEmpty()) return java.util.Optional.empty();
+        int capacity = sizing.get().nodesPerBroker();
+        int warn = nc.getSpec().getCapacity().getWarnPercent();
+        var shortfall = io.choria.natsoperator.model.BrokerCapacity.shortfall(nc.getSpec());
+        if (shortfall.isPresent()) {
+            return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, false, Reason.ResourcesBelowCapacity,
+                    shortfall.get() + " (capacity " + capacity + " nodes per broker)", gen, prev, now));
+        }
+        if (mesh == null || mesh.loads().isEmpty()) {
+            return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, true, Reason.WithinCapacity,
+                    "sized for " + capacity + " nodes per broker; no broker load observed yet", gen, prev, now));
+        }
+        var limit = io.choria.natsoperator.model.BrokerStatefulSet.memoryLimitBytes(nc.getSpec());
+        List<String> connections = new ArrayList<>();
+        List<String> low = new ArrayList<>();
+        for (var load : mesh.loads()) {
+            connections.add(load.broker() + " " + load.connections() + "/" + capacity);
+            if (load.connections() * 100L >= (long) warn * capacity) {
+                low.add(load.broker() + " holds " + load.connections() + " of " + capacity + " connections ("
+                        + (load.connections() * 100L / capacity) + "%)");
+            }
+            if (limit > 0 && load.memBytes() * 100 >= warn * limit) {
+                low.add(load.broker() + " uses " + (load.memBytes() >> 20) + "Mi of its " + (limit >> 20) + "Mi memory limit ("
+                        + (load.memBytes() * 100 / limit) + "%)");
+            }
+        }
+        s.setBrokerConnections(connections);
+        if (!low.isEmpty()) {
+            return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, false, Reason.CapacityLow,
+                    String.join("; ", low) + ": at or past " + warn + "%; raise spec.capacity.nodesPerBroker or spec.size", gen, prev, now));
+        }
+        return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, true, Reason.WithinCapacity,
+                "every broker below " + warn + "% of " + capacity + " connections and of its memory limit", gen, prev, now));
     }
 
     /** All brokers ready, at the StatefulSet's current generation and revision. */

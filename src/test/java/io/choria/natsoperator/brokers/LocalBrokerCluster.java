@@ -313,6 +313,20 @@ public final class LocalBrokerCluster implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** Broker i's process environment, as the kernel holds it (/proc/pid/environ). */
+    public java.util.Map<String, String> processEnvironment(int i) {
+        try {
+            java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+            for (String kv : Files.readString(Path.of("/proc/" + pid(i) + "/environ")).split("\0")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            return env;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The kernel's start time of broker i's process (clock ticks since boot, field 22 of /proc/pid/stat). */
     public long processStartTicks(int i) {
         String stat = read("/proc/" + pid(i) + "/stat");
@@ -386,6 +400,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile()));
         pb.environment().put(NatsConfig.POD_NAME_ENV, names.pod(i));
+        // The rendered container's literal env (e.g. GOMEMLIMIT), as the kubelet sets it.
+        renderedContainer(i, io.choria.natsoperator.model.BrokerStatefulSet.CONTAINER).getEnv().stream()
+                .filter(e -> e.getValue() != null).forEach(e -> pb.environment().put(e.getName(), e.getValue()));
         try {
             processes[i] = pb.start();
         } catch (IOException e) {

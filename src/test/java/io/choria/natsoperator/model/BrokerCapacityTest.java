@@ -1,0 +1,96 @@
+package io.choria.natsoperator.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.CapacitySpec;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.testing.Examples;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** spec.capacity.nodesPerBroker derives memory, GOMEMLIMIT and max_connections; explicit values win and are checked. */
+class BrokerCapacityTest {
+
+    @Test
+    void derivedForATableOfCapacities() {
+        // nodesPerBroker -> max_connections, request Mi, limit Mi, GOMEMLIMIT (base 24 MiB + 64 KiB per node; limit +25%)
+        Object[][] table = {
+                {1, 17, 25, 32, "28MiB"},
+                {60, 76, 28, 36, "32MiB"},
+                {2000, 2500, 149, 226, "203MiB"},
+                {5000, 6250, 337, 519, "467MiB"},
+                {10000, 12500, 649, 1007, "906MiB"},
+        };
+        for (Object[] row : table) {
+            var s = BrokerCapacity.of((Integer) row[0]);
+            assertEquals(row[1], s.maxConnections(), "max_connections for " + row[0]);
+            assertEquals(((Integer) row[2]).longValue() << 20, s.memoryRequestBytes(), "request for " + row[0]);
+            assertEquals(((Integer) row[3]).longValue() << 20, s.memoryLimitBytes(), "limit for " + row[0]);
+            assertEquals(row[4], s.goMemLimit(), "GOMEMLIMIT for " + row[0]);
+        }
+    }
+
+    @Test
+    void theCapacityReachesThePodAndNatsConf() {
+        NatsCluster nc = withCapacity(2000);
+        DesiredCluster d = NatsClusterModel.desired(nc, inputs());
+        Container broker = broker(d);
+        assertEquals(new Quantity("149Mi"), broker.getResources().getRequests().get("memory"));
+        assertEquals(new Quantity("226Mi"), broker.getResources().getLimits().get("memory"));
+        assertEquals("203MiB", env(broker, "GOMEMLIMIT"));
+        assertTrue(d.config().getData().get(NatsConfig.CONFIG_FILE).contains("max_connections: 2500\n"));
+    }
+
+    @Test
+    void withoutCapacityThePodIsUnchanged() {
+        NatsCluster plain = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        Container broker = broker(NatsClusterModel.desired(plain, inputs()));
+        assertEquals(null, env(broker, "GOMEMLIMIT"), "no GOMEMLIMIT without capacity: enabling it later rolls the pods once");
+        assertEquals(List.of("POD_NAME"), broker.getEnv().stream().map(e -> e.getName()).toList());
+        assertTrue(NatsClusterModel.desired(plain, inputs()).config().getData().get(NatsConfig.CONFIG_FILE).contains("max_connections: 65536\n"));
+    }
+
+    @Test
+    void explicitResourcesAndMaxConnectionsWinAndAreCheckedAgainstTheCapacity() {
+        NatsCluster nc = withCapacity(5000);
+        nc.getSpec().setResources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("300Mi"))
+                .addToLimits("memory", new Quantity("512Mi")).build());
+        nc.getSpec().getLimits().setMaxConnections(7000);
+        DesiredCluster d = NatsClusterModel.desired(nc, inputs());
+        Container broker = broker(d);
+        assertEquals(new Quantity("512Mi"), broker.getResources().getLimits().get("memory"), "explicit resources win");
+        assertEquals("460MiB", env(broker, "GOMEMLIMIT"), "GOMEMLIMIT follows the limit in force");
+        assertTrue(d.config().getData().get(NatsConfig.CONFIG_FILE).contains("max_connections: 7000\n"), "an explicit maxConnections wins");
+        String why = BrokerCapacity.shortfall(nc.getSpec()).orElseThrow();
+        assertTrue(why.contains("memory limit 512Mi is below the 519Mi that 5000 nodes per broker need"), why);
+        assertTrue(why.contains("memory request 300Mi is below 337Mi"), why);
+        nc.getSpec().setResources(BrokerCapacity.of(5000).resources());
+        assertTrue(BrokerCapacity.shortfall(nc.getSpec()).isEmpty(), "resources that fit raise nothing");
+    }
+
+    static NatsCluster withCapacity(int nodes) {
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        nc.getSpec().setResources(null); // the example sets them; here the capacity decides
+        CapacitySpec c = new CapacitySpec();
+        c.setNodesPerBroker(nodes);
+        nc.getSpec().setCapacity(c);
+        return SpecDefaults.withDefaults(nc);
+    }
+
+    private static ModelInputs inputs() {
+        return new ModelInputs("cluster.local", "pw", new TlsFiles("cert", "key", "ca"));
+    }
+
+    private static Container broker(DesiredCluster d) {
+        return d.statefulSet().getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals(BrokerStatefulSet.CONTAINER)).findFirst().orElseThrow();
+    }
+
+    private static String env(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(e -> e.getValue()).findFirst().orElse(null);
+    }
+}

@@ -17,13 +17,13 @@ class BrokerCapacityTest {
 
     @Test
     void derivedForATableOfCapacities() {
-        // nodesPerBroker -> max_connections, request Mi, limit Mi, GOMEMLIMIT (base 24 MiB + 64 KiB per node; limit +25%)
+        // nodesPerBroker -> max_connections, request Mi, limit Mi, GOMEMLIMIT (base 16 MiB + 56 KiB per node; limit +25%)
         Object[][] table = {
-                {1, 17, 25, 32, "28MiB"},
-                {60, 76, 28, 36, "32MiB"},
-                {2000, 2500, 149, 226, "203MiB"},
-                {5000, 6250, 337, 519, "467MiB"},
-                {10000, 12500, 649, 1007, "906MiB"},
+                {1, 17, 17, 22, "19MiB"},
+                {60, 76, 20, 26, "23MiB"},
+                {2000, 2500, 126, 191, "171MiB"},
+                {5000, 6250, 290, 448, "403MiB"},
+                {10000, 12500, 563, 875, "787MiB"},
         };
         for (Object[] row : table) {
             var s = BrokerCapacity.of((Integer) row[0]);
@@ -39,9 +39,9 @@ class BrokerCapacityTest {
         NatsCluster nc = withCapacity(2000);
         DesiredCluster d = NatsClusterModel.desired(nc, inputs());
         Container broker = broker(d);
-        assertEquals(new Quantity("149Mi"), broker.getResources().getRequests().get("memory"));
-        assertEquals(new Quantity("226Mi"), broker.getResources().getLimits().get("memory"));
-        assertEquals("203MiB", env(broker, "GOMEMLIMIT"));
+        assertEquals(new Quantity("126Mi"), broker.getResources().getRequests().get("memory"));
+        assertEquals(new Quantity("191Mi"), broker.getResources().getLimits().get("memory"));
+        assertEquals("171MiB", env(broker, "GOMEMLIMIT"));
         assertTrue(d.config().getData().get(NatsConfig.CONFIG_FILE).contains("max_connections: 2500\n"));
     }
 
@@ -56,7 +56,7 @@ class BrokerCapacityTest {
 
     @Test
     void explicitResourcesAndMaxConnectionsWinAndAreCheckedAgainstTheCapacity() {
-        NatsCluster nc = withCapacity(5000);
+        NatsCluster nc = withCapacity(8000);
         nc.getSpec().setResources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("300Mi"))
                 .addToLimits("memory", new Quantity("512Mi")).build());
         nc.getSpec().getLimits().setMaxConnections(7000);
@@ -66,9 +66,10 @@ class BrokerCapacityTest {
         assertEquals("460MiB", env(broker, "GOMEMLIMIT"), "GOMEMLIMIT follows the limit in force");
         assertTrue(d.config().getData().get(NatsConfig.CONFIG_FILE).contains("max_connections: 7000\n"), "an explicit maxConnections wins");
         String why = BrokerCapacity.shortfall(nc.getSpec()).orElseThrow();
-        assertTrue(why.contains("memory limit 512Mi is below the 519Mi that 5000 nodes per broker need"), why);
-        assertTrue(why.contains("memory request 300Mi is below 337Mi"), why);
-        nc.getSpec().setResources(BrokerCapacity.of(5000).resources());
+        assertTrue(why.contains("memory limit 512Mi is below the " + BrokerCapacity.mib(BrokerCapacity.of(8000).memoryLimitBytes())
+                + "Mi that 8000 nodes per broker need"), why);
+        assertTrue(why.contains("memory request 300Mi is below " + BrokerCapacity.mib(BrokerCapacity.of(8000).memoryRequestBytes()) + "Mi"), why);
+        nc.getSpec().setResources(BrokerCapacity.of(8000).resources());
         assertTrue(BrokerCapacity.shortfall(nc.getSpec()).isEmpty(), "resources that fit raise nothing");
     }
 

@@ -48,6 +48,25 @@ class SpecValidatorTest {
 
     /** No spec.tls is a mistake unless the spec says, by an insecure-sounding name, that it means it. */
     @Test
+    void zeroNegativeOrAbsurdCapacitiesAreNamed() {
+        assertProblem("spec.capacity.nodesPerBroker must be 1-100000 (got 0)", nc -> capacity(nc, 0));
+        assertProblem("spec.capacity.nodesPerBroker must be 1-100000 (got -5)", nc -> capacity(nc, -5));
+        assertProblem("spec.capacity.nodesPerBroker must be 1-100000 (got 2000000)", nc -> capacity(nc, 2_000_000));
+        assertProblem("spec.capacity.nodesPerBroker is required when capacity is set", nc -> capacity(nc, null));
+        assertProblem("spec.capacity.warnPercent must be 50-99 (got 100)", nc -> {
+            capacity(nc, 2000);
+            nc.getSpec().getCapacity().setWarnPercent(100);
+        });
+        assertEquals(List.of(), problems(nc -> capacity(nc, 2000)));
+    }
+
+    private static void capacity(io.choria.natsoperator.api.NatsCluster nc, Integer nodes) {
+        var c = new io.choria.natsoperator.api.CapacitySpec();
+        c.setNodesPerBroker(nodes);
+        nc.getSpec().setCapacity(c);
+    }
+
+    @Test
     void plaintextOnlyWhenAskedForByName() {
         List<SpecProblem> p = problems(nc -> nc.getSpec().setTls(null));
         assertEquals(1, p.size(), p.toString());

@@ -55,6 +55,13 @@ public final class BrokerEnrolment {
 
     public static Outcome plan(Names names, TlsSpec tls, TrustBundle bundle, Secret existingTls, Secret requestSecret,
             Optional<String> challengePassword, List<String> sans, Instant now, Ca ca, Consumer<Map<String, String>> persistRequest) {
+        return plan(names, tls, bundle, existingTls, requestSecret, challengePassword, sans, now, ca, persistRequest, serial -> false);
+    }
+
+    /** As above; {@code revokedInPuppet} says whether a serial (hex) is on the CA's CRL, as the last inventory sync saw it. */
+    public static Outcome plan(Names names, TlsSpec tls, TrustBundle bundle, Secret existingTls, Secret requestSecret,
+            Optional<String> challengePassword, List<String> sans, Instant now, Ca ca, Consumer<Map<String, String>> persistRequest,
+            java.util.function.Predicate<String> revokedInPuppet) {
         String certPem = BrokerSecrets.decode(existingTls, "tls.crt");
         String keyPem = BrokerSecrets.decode(existingTls, "tls.key");
         TlsFiles current = null;
@@ -62,6 +69,14 @@ public final class BrokerEnrolment {
         Optional<String> renewal = RenewalPolicy.renewalReason(certPem, keyPem,
                 info -> bundle.verificationProblem(certPem, withinValidity(info, now)).isEmpty(),
                 withOwnCertname(sans, certPem), tls.getKeyAlgorithm(), tls.getRenewBeforeDays(), now);
+        if (renewal.isEmpty() && certPem != null) {
+            try {
+                String serial = CertificateInfo.parse(certPem).serialHex();
+                if (revokedInPuppet.test(serial)) renewal = Optional.of("serial " + serial + " was revoked in Puppet");
+            } catch (PkiException e) {
+                // unparseable: renewalReason has said so already
+            }
+        }
         if (certPem != null && keyPem != null) {
             try {
                 currentInfo = CertificateInfo.parse(certPem);

@@ -37,19 +37,21 @@ public final class InventorySync {
     /** Certificates fetched at once on a first sync (Puppet Server's Jetty serves many more). */
     static final int FETCH_PARALLELISM = 8;
 
-    public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took) {}
+    /** {@code revokedSerials}: every serial on the CA's CRLs (the operator checks its own certificate against them). */
+    public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials) {}
 
     private final Map<String, String> pinByFingerprint = new ConcurrentHashMap<>();
 
     public Result sync(PuppetCaClient client) throws PuppetCaException {
+        return sync(client, client.crl());
+    }
+
+    /** With the CRL already fetched (anonymously: it needs no auth.conf rule). */
+    public Result sync(PuppetCaClient client, String crlPem) throws PuppetCaException {
         long start = System.nanoTime();
+        List<X509CRL> crls = parseCrls(crlPem);
+        Set<BigInteger> revokedSerials = revokedSerials(crls);
         List<PuppetCaClient.CertificateStatus> statuses = client.certificateStatuses();
-        List<X509CRL> crls = parseCrls(client.crl());
-        Set<BigInteger> revokedSerials = new HashSet<>();
-        for (X509CRL crl : crls) {
-            if (crl.getRevokedCertificates() == null) continue;
-            for (X509CRLEntry e : crl.getRevokedCertificates()) revokedSerials.add(e.getSerialNumber());
-        }
         List<PuppetCaClient.CertificateStatus> signed = statuses.stream().filter(PuppetCaClient.CertificateStatus::signed).toList();
         Set<String> seen = new HashSet<>();
         List<PuppetCaClient.CertificateStatus> toFetch = new ArrayList<>();
@@ -66,7 +68,7 @@ public final class InventorySync {
             if (pin != null && !pin.isEmpty()) admitted.add(pin);
         }
         return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
-                Duration.ofNanos(System.nanoTime() - start));
+                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials));
     }
 
     private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked)
@@ -107,6 +109,20 @@ public final class InventorySync {
             }
         }
         pinByFingerprint.put(fp, pin);
+    }
+
+    static Set<BigInteger> revokedSerials(List<X509CRL> crls) {
+        Set<BigInteger> serials = new HashSet<>();
+        for (X509CRL crl : crls) {
+            if (crl.getRevokedCertificates() == null) continue;
+            for (X509CRLEntry e : crl.getRevokedCertificates()) serials.add(e.getSerialNumber());
+        }
+        return serials;
+    }
+
+    /** Every serial on the CA's CRLs. */
+    public static Set<BigInteger> revokedSerials(String crlPem) throws PuppetCaException {
+        return revokedSerials(parseCrls(crlPem));
     }
 
     /** Puppet 7 serves the issuing CA's CRL first, then the root's; serials on any of them are refused. */

@@ -187,7 +187,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             o = BrokerEnrolment.plan(names, nc.getSpec().getTls(), bundle, owned.cached(Secret.class, names.namespace(), names.tlsSecret()),
                     owned.cached(Secret.class, names.namespace(), names.certificateRequestSecret()), challenge,
                     NatsClusterModel.certificateDnsNames(nc, settings.clusterDomain()), pass.now,
-                    () -> anonymousPuppet(puppet, bundle), request -> storeRequest(nc, names, request));
+                    () -> anonymousPuppet(puppet, bundle), request -> storeRequest(nc, names, request),
+                    serial -> revocation.revoked(nc.getMetadata().getUid(), serial));
         } catch (InputProblem problem) {
             pass.certificate = new Observation.CertificateObservation(false, problem.reason(), problem.getMessage(), null);
             throw problem;

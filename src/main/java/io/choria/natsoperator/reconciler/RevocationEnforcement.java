@@ -36,12 +36,23 @@ final class RevocationEnforcement {
     /** The pinned file to render, the RevocationEnforced verdict, and when to look again. */
     record Outcome(String pinnedFile, Observation.RevocationObservation observation, Instant wakeAt) {}
 
-    private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason) {}
+    private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
+            java.util.Set<java.math.BigInteger> crlSerials) {}
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, InventorySync> syncs = new ConcurrentHashMap<>();
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
+
+    /**
+     * Whether the brokers' own certificate (serial, hex) is on the CA's CRL as of the last sync: an
+     * admin cleaned or revoked its certname. Enrolment then asks for a new one instead of serving
+     * a certificate Puppet no longer vouches for (and that Puppet refuses as a client).
+     */
+    boolean revoked(String uid, String serialHex) {
+        State s = states.get(uid);
+        return s != null && serialHex != null && s.crlSerials.contains(new java.math.BigInteger(serialHex, 16));
+    }
 
     /** What the last mesh check saw: every broker has loaded its configuration since this time. */
     void observed(String uid, MeshObservation mesh) {
@@ -50,13 +61,13 @@ final class RevocationEnforcement {
 
     Outcome pins(String uid, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
-        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null));
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of()));
         boolean due = s.lastSync == null || !now.isBefore(s.lastSync.plus(interval));
         if (due) s = sync(s, names, spec, bundle, identity, now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
-            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason);
+            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials);
         }
         states.put(uid, s);
         Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
@@ -70,10 +81,15 @@ final class RevocationEnforcement {
     }
 
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
+        java.util.Set<java.math.BigInteger> crlSerials = s.crlSerials;
         try {
+            // The CRL first, anonymously: even when Puppet refuses the brokers' certificate (its certname was
+            // cleaned), the operator learns that it must enrol again.
+            String crl = PuppetCaClient.anonymous(URI.create(spec.getUrl()), bundle.pem()).crl();
+            crlSerials = InventorySync.revokedSerials(crl);
             PuppetCaClient client = PuppetCaClient.authenticated(URI.create(spec.getUrl()), bundle.pem(),
                     identity.certificateChainPem(), identity.privateKeyPem());
-            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client);
+            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client, crl);
             // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
             java.util.Set<String> admitted = new java.util.HashSet<>(r.admitted());
             admitted.add(TrustBundle.publicKeyPin(identity.certificateChainPem()));
@@ -84,13 +100,13 @@ final class RevocationEnforcement {
                         names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
                         r.fetched(), r.took().toMillis());
             }
-            return new State(next, now, r, shrunk, null, null);
+            return new State(next, now, r, shrunk, null, null, crlSerials);
         } catch (PuppetCaException e) {
             Reason reason = e.kind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
-            return new State(s.pins, s.lastSync == null ? null : s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason);
+            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials);
         } catch (java.security.GeneralSecurityException | io.choria.natsoperator.pki.PkiException e) {
             return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
-                    + e.getMessage(), Reason.RevocationStale);
+                    + e.getMessage(), Reason.RevocationStale, crlSerials);
         }
     }
 

@@ -230,6 +230,24 @@ class PuppetEnrolmentTest {
     }
 
     @Test
+    void aBrokerCertnameCleanedInPuppetIsEnrolledAgain() throws Exception {
+        String ns = "enrol-clean";
+        NatsCluster nc = enrolled(ns, puppet.url().toString(), SharedPuppet.CHALLENGE);
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
+        api.client.resource(nc).create();
+        Await.until("enrolled", Duration.ofSeconds(60), () -> condition(ns, Conditions.CERTIFICATE_READY), c -> c != null && "True".equals(c.getStatus()));
+        String first = BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt");
+        String certname = BrokerEnrolment.commonName(first).orElseThrow();
+
+        puppet.clean(certname); // an admin tidying Puppet: the brokers' certificate is revoked
+        String second = Await.until("a new certificate under a new certname", Duration.ofSeconds(90),
+                () -> BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt"), c -> !c.equals(first));
+        assertFalse(BrokerEnrolment.commonName(second).orElseThrow().equals(certname));
+        assertTrue(api.client.v1().events().inNamespace(ns).list().getItems().stream()
+                .anyMatch(e -> "CertificateSigned".equals(e.getReason()) && e.getMessage().contains("was revoked in Puppet")), events(ns));
+    }
+
+    @Test
     void caKeyModeWithTheCaPuppetMadeIssuesAChainThatVerifies() throws Exception {
         // Puppet 7's own CA: an intermediate (its key, PKCS#1) under a root, both in ca_crt.pem.
         NatsCluster nc = io.choria.natsoperator.model.SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));

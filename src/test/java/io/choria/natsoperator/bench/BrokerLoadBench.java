@@ -234,7 +234,7 @@ public final class BrokerLoadBench {
         return (System.nanoTime() - since) / 1e9;
     }
 
-    private static String mib(long bytes) {
+    static String mib(long bytes) {
         return String.format("%.1f MiB", bytes / 1024.0 / 1024.0);
     }
 

@@ -2,13 +2,23 @@ package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.Reason;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * From the brokers' monitoring endpoints: meshed or not, and why. {@code oldestConfigLoad} is the
  * earliest {@code config_load_time} of the brokers when all answered (else null): what every
- * broker has certainly loaded.
+ * broker has certainly loaded. {@code brokers}: each broker's answer, which the operator's
+ * per-broker metrics are made of (empty when not known).
  */
-public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
+public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers) {
+    public MeshObservation {
+        brokers = brokers == null ? List.of() : List.copyOf(brokers);
+    }
+
+    public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
+        this(meshed, reason, message, oldestConfigLoad, List.of());
+    }
+
     public MeshObservation(boolean meshed, Reason reason, String message) {
         this(meshed, reason, message, null);
     }

@@ -20,6 +20,7 @@ import io.choria.natsoperator.inputs.CaCache;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.mesh.MeshObservation;
+import io.choria.natsoperator.metrics.ClusterSnapshot;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
@@ -87,6 +88,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     public List<EventSource<?, NatsCluster>> prepareEventSources(EventSourceContext<NatsCluster> ctx) {
         List<EventSource<?, NatsCluster>> sources = new ArrayList<>(owned.eventSources(ctx));
         referenced = new ReferencedSecrets(client, ctx.getPrimaryCache());
+        var primaries = ctx.getPrimaryCache();
+        settings.metrics().liveness(s -> primaries.get(new io.javaoperatorsdk.operator.processing.event.ResourceID(s.name(), s.namespace()))
+                .map(nc -> Objects.equals(nc.getMetadata().getUid(), s.uid())).orElse(false));
         sources.add(referenced);
         return sources;
     }
@@ -113,6 +117,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
         }
         NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
+        settings.metrics().update(ClusterSnapshot.of(nc, status, seen.mesh(), revocation.figures(nc.getMetadata().getUid(), nc), pass.now));
         recordTransitions(original, original.getStatus(), status);
         if (!Objects.equals(status, original.getStatus())) {
             // Written with its resourceVersion and kept in the operator's cache, so the next

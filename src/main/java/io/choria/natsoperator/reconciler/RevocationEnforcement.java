@@ -63,6 +63,15 @@ final class RevocationEnforcement {
         return new Outcome(s.pins.render(names.namespace(), names.cluster()), observation(s, spec), wake);
     }
 
+    /** For the metrics: the last successful sync and the size of the allow-list; null when not enforced or never synced. */
+    io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
+        var tls = nc.getSpec().getTls();
+        if (tls == null || tls.getPuppet() == null || !Boolean.TRUE.equals(tls.getPuppet().getEnforceRevocation())) return null;
+        State s = states.get(uid);
+        if (s == null || s.lastSync == null) return null;
+        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.pins.admitted().size());
+    }
+
     void forget(String uid) {
         states.remove(uid);
         brokersLoaded.remove(uid);

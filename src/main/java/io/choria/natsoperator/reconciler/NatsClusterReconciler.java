@@ -73,6 +73,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final OwnedObjects owned;
     private final CaCache cas = new CaCache();
     private final RevocationEnforcement revocation = new RevocationEnforcement();
+    private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile Instant lastPrune = Instant.EPOCH;
 
@@ -82,6 +83,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         this.events = events;
         this.clock = clock;
         this.owned = new OwnedObjects(client);
+        this.podMonitors = new PodMonitors(client, settings.resyncPeriod());
     }
 
     @Override
@@ -107,11 +109,12 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             TlsFiles tls = certificate(nc, names, pass);
             String pinned = pinnedCerts(nc, names, tls, pass);
             apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(), pinned, pass.pendingRequest));
+            PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshObservation mesh = mesh(nc, sts);
             revocation.observed(nc.getMetadata().getUid(), mesh);
             seen = new Observation(sts, null, pass.certificate, mesh,
-                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation);
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor);
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);

@@ -106,6 +106,11 @@ public final class StatusCalculator {
                     + " kernel's somaxconn and tcp_max_syn_backlog; set spec.sysctls.mode: None to acknowledge, or ask the"
                     + " operator's installer", gen, prev, now));
         }
+        // Not in Ready's way: the brokers serve whether Prometheus scrapes them or not.
+        if (seen.podMonitor() != null) {
+            conditions.add(Conditions.of(Conditions.POD_MONITOR_READY, seen.podMonitor().ready(), seen.podMonitor().reason(),
+                    seen.podMonitor().message(), gen, prev, now));
+        }
         // Image: a warning, not a refusal (see ImageShell): the brokers may still run, and a custom image named nats may have sh.
         if (ImageShell.knownWithoutShell(nc.getSpec().getImage())) {
             conditions.add(Conditions.of(Conditions.IMAGE_HAS_SHELL, false, Reason.ImageLacksShell, "spec.image '" + nc.getSpec().getImage()

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * the pods once and disabling rolls them back to the very same template; the PodMonitor is made
  * only where its kind exists, and its absence is a condition, not a failure.
  */
-class MonitoringReconcileTest {
-    static final ResourceDefinitionContext POD_MONITORS = new ResourceDefinitionContext.Builder()
+public class MonitoringReconcileTest {
+    public static final ResourceDefinitionContext POD_MONITORS = new ResourceDefinitionContext.Builder()
             .withGroup("monitoring.coreos.com").withVersion("v1").withKind("PodMonitor").withPlural("podmonitors").withNamespaced(true).build();
 
     static StatefulSet sts(MockCluster api) {
@@ -62,7 +62,7 @@ class MonitoringReconcileTest {
                 nc -> nc.getStatus() != null && nc.getStatus().getObservedGeneration() != null && nc.getStatus().getObservedGeneration() >= gen);
     }
 
-    static CustomResourceDefinition podMonitorCrd() {
+    public static CustomResourceDefinition podMonitorCrd() {
         return new CustomResourceDefinitionBuilder().withNewMetadata().withName("podmonitors.monitoring.coreos.com").endMetadata()
                 .withNewSpec().withGroup("monitoring.coreos.com").withScope("Namespaced")
                 .withNewNames().withKind("PodMonitor").withPlural("podmonitors").withSingular("podmonitor").endNames()

@@ -70,6 +70,10 @@ ClusterRole (all namespaces) or into a Role per watched namespace.
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
+# spec.monitoring.podMonitor: written directly, no informer (the kind may not exist), so no list/watch
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["podmonitors"]
+  verbs: ["create", "delete", "get", "update"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -60,6 +60,11 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("The brokers' NetworkPolicy (on by default), guarding the client, route and monitoring ports.")
     private NetworkPolicySpec networkPolicy = new NetworkPolicySpec();
 
+    @JsonPropertyDescription("Prometheus for the brokers: the exporter sidecar and a PodMonitor (both off by default).")
+    private MonitoringSpec monitoring = new MonitoringSpec();
+
+    public MonitoringSpec getMonitoring() { return monitoring; }
+    public void setMonitoring(MonitoringSpec monitoring) { this.monitoring = monitoring; }
     public NetworkPolicySpec getNetworkPolicy() { return networkPolicy; }
     public void setNetworkPolicy(NetworkPolicySpec networkPolicy) { this.networkPolicy = networkPolicy; }
     public Integer getSize() { return size; }

@@ -6,6 +6,9 @@ package io.choria.natsoperator.api;
  * the exact string written (CamelCase, as Kubernetes condition reasons are).
  */
 public enum Reason {
+    // PodMonitorReady (spec.monitoring.podMonitor)
+    PodMonitorCreated,
+    PrometheusOperatorMissing,
     // Ready
     BrokersReady,
     BrokersNotReady,

@@ -41,10 +41,11 @@ public final class Main {
                          serves /healthz, /readyz and /metrics on the HTTP port (default 8080);
                          env vars: WATCH_NAMESPACES, CLUSTER_DOMAIN, LOG_LEVEL, HTTP_PORT,
                          LEADER_ELECTION, LEASE_NAME, POD_NAMESPACE, SYSCTL_IMAGE,
-                         ALLOW_PRIVILEGED_SYSCTLS, OPERATOR_POD_LABELS (flags win)
+                         ALLOW_PRIVILEGED_SYSCTLS, OPERATOR_POD_LABELS, METRICS_NAMESPACES (flags win)
                 INSTALLER (the same for run and render):
                          [--sysctl-image IMG] [--allow-privileged-sysctls=true|false]
-                         [--operator-namespace NS] [--operator-pod-labels K=V,...]""";
+                         [--operator-namespace NS] [--operator-pod-labels K=V,...]
+                         [--metrics-namespaces NS,...]""";
     }
 
     /** Bad command line: a one-line message and exit code 2. */

@@ -44,6 +44,8 @@ final class RenderCommand {
               --cluster-domain D       the cluster's DNS domain (default cluster.local)
               --reveal-secrets         print passwords and private keys instead of REDACTED
               --no-owner-references    leave ownerReferences out, so the output can be applied
+              --metrics-namespaces NS,...  namespaces admitted to the exporter port (with the other INSTALLER
+                                       flags of run: --sysctl-image, --allow-privileged-sysctls, --operator-*)
               The default output is for review: its ownerReferences name the NatsCluster without a uid (it
               has none until the API server creates it), and the API server rejects such a reference.
               Exit status: 0 rendered; 1 bad input (the message names the file, document or field); 2 bad usage.""";
@@ -57,6 +59,7 @@ final class RenderCommand {
         boolean allowPrivileged = true;
         String operatorNamespace = InstallerSettings.DEFAULT_OPERATOR_NAMESPACE;
         Map<String, String> podLabels = InstallerSettings.DEFAULT_OPERATOR_POD_LABELS;
+        List<String> metricsNamespaces = List.of();
         boolean ownerReferences = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -74,12 +77,14 @@ final class RenderCommand {
                 case "--allow-privileged-sysctls=false" -> allowPrivileged = false;
                 case "--operator-namespace" -> operatorNamespace = RunCommand.value(args, ++i, "--operator-namespace");
                 case "--operator-pod-labels" -> podLabels = labels(RunCommand.value(args, ++i, "--operator-pod-labels"));
+                case "--metrics-namespaces" -> metricsNamespaces = List.copyOf(
+                        RuntimeConfig.namespaceList(RunCommand.value(args, ++i, "--metrics-namespaces")));
                 default -> throw new Main.UsageException("render: unknown option '" + args[i] + "'");
             }
         }
         InstallerSettings installer;
         try {
-            installer = new InstallerSettings(sysctlImage, allowPrivileged, operatorNamespace, podLabels);
+            installer = new InstallerSettings(sysctlImage, allowPrivileged, operatorNamespace, podLabels, metricsNamespaces);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("render: " + e.getMessage());
         }
@@ -184,6 +189,8 @@ final class RenderCommand {
             sensitive.add(password);
             if (tls != null) sensitive.add(tls.privateKeyPem());
             objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, installer, pinned, null)).inApplyOrder());
+            // The operator makes it only where the Prometheus Operator's kind exists; render cannot know, so it shows it.
+            if (io.choria.natsoperator.model.BrokerPodMonitor.wanted(nc)) objects.add(io.choria.natsoperator.model.BrokerPodMonitor.of(nc, names));
         }
         return new Rendered(objects, sensitive);
     }

@@ -37,10 +37,10 @@ public final class MeshChecker {
         return i -> URI.create("http://" + names.podAddress(i, port));
     }
 
-    /** One broker's answer: its peer count, or why it gave none. */
-    public record BrokerView(String broker, Integer remotes, String error, java.time.Instant configLoadTime, int connections, long memBytes) {
+    /** One broker's answer: its peer count, or why it gave none; {@code varz} is the whole answer (null when none), for the metrics. */
+    public record BrokerView(String broker, Integer remotes, String error, java.time.Instant configLoadTime, MonitorClient.Varz varz) {
         public BrokerView(String broker, Integer remotes, String error) {
-            this(broker, remotes, error, null, 0, 0);
+            this(broker, remotes, error, null, null);
         }
     }
 
@@ -75,7 +75,7 @@ public final class MeshChecker {
             CompletableFuture<BrokerView> ask;
             try {
                 ask = client.varzAsync(monitorUriOfBroker.apply(i))
-                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime(), v.connections(), v.memBytes()))
+                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime(), v))
                         .exceptionally(t -> new BrokerView(pod, null, client.asMonitorException(t).getMessage()));
             } catch (RuntimeException e) { // a malformed URI, for one
                 ask = CompletableFuture.completedFuture(new BrokerView(pod, null, e.getMessage()));
@@ -97,11 +97,6 @@ public final class MeshChecker {
 
     /** Pure: the observation for these answers. Unreachable brokers first, then missing peers, then extra peers. */
     public static MeshObservation judge(int size, List<BrokerView> views) {
-        return judgeMesh(size, views).withLoads(views.stream().filter(v -> v.remotes() != null)
-                .map(v -> new MeshObservation.BrokerLoad(v.broker(), v.connections(), v.memBytes())).toList());
-    }
-
-    private static MeshObservation judgeMesh(int size, List<BrokerView> views) {
         int expected = size - 1;
         List<String> unreachable = new ArrayList<>(), incomplete = new ArrayList<>(), extra = new ArrayList<>();
         for (BrokerView v : views) {
@@ -116,12 +111,12 @@ public final class MeshChecker {
         if (!unreachable.isEmpty()) {
             List<String> all = new ArrayList<>(unreachable);
             all.addAll(incomplete);
-            return new MeshObservation(false, Reason.BrokerUnreachable, String.join("; ", all));
+            return new MeshObservation(false, Reason.BrokerUnreachable, String.join("; ", all), null, views);
         }
-        if (!incomplete.isEmpty()) return new MeshObservation(false, Reason.RoutesIncomplete, String.join("; ", incomplete));
-        if (!extra.isEmpty()) return new MeshObservation(false, Reason.UnexpectedPeers, String.join("; ", extra));
+        if (!incomplete.isEmpty()) return new MeshObservation(false, Reason.RoutesIncomplete, String.join("; ", incomplete), null, views);
+        if (!extra.isEmpty()) return new MeshObservation(false, Reason.UnexpectedPeers, String.join("; ", extra), null, views);
         return new MeshObservation(true, Reason.FullMesh, size == 1
                 ? "single broker, no routes needed"
-                : "each of the " + size + " brokers sees " + expected + " peers", oldestConfigLoad(views));
+                : "each of the " + size + " brokers sees " + expected + " peers", oldestConfigLoad(views), views);
     }
 }

@@ -7,22 +7,24 @@ import java.util.List;
 /**
  * From the brokers' monitoring endpoints: meshed or not, and why. {@code oldestConfigLoad} is the
  * earliest {@code config_load_time} of the brokers when all answered (else null): what every
- * broker has certainly loaded. {@code loads}: each answering broker's client connections and
- * memory, for the capacity check.
+ * broker has certainly loaded. {@code brokers}: each broker's answer, which the operator's
+ * per-broker metrics are made of (empty when not known).
  */
-public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<BrokerLoad> loads) {
-    /** One broker's load as its /varz says: client connections and memory (bytes). */
-    public record BrokerLoad(String broker, int connections, long memBytes) {}
-
-    public MeshObservation(boolean meshed, Reason reason, String message) {
-        this(meshed, reason, message, null, List.of());
+public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers) {
+    public MeshObservation {
+        brokers = brokers == null ? List.of() : List.copyOf(brokers);
     }
 
     public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
         this(meshed, reason, message, oldestConfigLoad, List.of());
     }
 
-    public MeshObservation withLoads(List<BrokerLoad> loads) {
-        return new MeshObservation(meshed, reason, message, oldestConfigLoad, List.copyOf(loads));
+    public MeshObservation(boolean meshed, Reason reason, String message) {
+        this(meshed, reason, message, null, List.of());
+    }
+
+    /** The brokers that answered, with their /varz: the capacity check's input. */
+    public List<MeshChecker.BrokerView> answered() {
+        return brokers.stream().filter(b -> b.varz() != null).toList();
     }
 }

@@ -66,7 +66,17 @@ public final class MonitorClient {
 
     /** What {@code /varz} says about one broker; {@code remotes} is the number of distinct peers it has routes to. */
     /** {@code configLoadTime}: when the broker last (re)loaded its configuration; null if it does not say. */
-    public record Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime) {}
+    /**
+     * {@code slowConsumers}: clients the broker cut off or dropped messages for since it started (a
+     * counter, reset by a restart); {@code maxConnections}: its {@code max_connections}. Both in /varz
+     * of 2.9.10 and 2.10.x (server/monitor.go).
+     */
+    public record Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime,
+            long slowConsumers, int maxConnections) {
+        public Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime) {
+            this(serverName, remotes, routes, connections, memBytes, configLoadTime, 0, 0);
+        }
+    }
 
     /** A failed request, with a short human reason ("connection refused", "timed out after 2s", "HTTP 503"). */
     public static final class MonitorException extends Exception {
@@ -83,7 +93,8 @@ public final class MonitorClient {
                     // Older servers lack "remotes": count distinct peers in /routez instead.
                     : getAsync(base, "/routez").thenApply(r -> distinctRemotes(parse(r, "/routez")));
             return remotes.thenApply(n -> new Varz(v.path("server_name").asText(null), n, v.path("routes").asInt(),
-                    v.path("connections").asInt(), v.path("mem").asLong(), instant(v.path("config_load_time").asText(null))));
+                    v.path("connections").asInt(), v.path("mem").asLong(), instant(v.path("config_load_time").asText(null)),
+                    v.path("slow_consumers").asLong(), v.path("max_connections").asInt()));
         });
     }
 

@@ -50,17 +50,41 @@ public final class BrokerNetworkPolicy {
         if (np.getMonitorNamespaceSelector() != null) {
             monitors.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getMonitorNamespaceSelector()).build());
         }
+        List<NetworkPolicyIngressRule> rules = new ArrayList<>(List.of(rule(ports.getClient(), clients),
+                rule(ports.getCluster(), List.of(new NetworkPolicyPeerBuilder()
+                        .withNewPodSelector().withMatchLabels(Labels.selector(names.cluster())).endPodSelector().build())),
+                rule(ports.getMonitor(), monitors)));
+        if (MetricsExporter.enabled(nc.getSpec())) {
+            List<NetworkPolicyPeer> scrapers = scrapers(np, installer);
+            // No scraper named: no rule, so nobody (an empty "from" would admit everyone).
+            if (!scrapers.isEmpty()) rules.add(rule(nc.getSpec().getMonitoring().getExporter().getPort(), scrapers));
+        }
         return new NetworkPolicyBuilder()
                 .withMetadata(Owned.meta(nc, names.cluster(), "broker"))
                 .withNewSpec()
                 .withNewPodSelector().withMatchLabels(Labels.selector(names.cluster())).endPodSelector()
                 .withPolicyTypes("Ingress")
-                .withIngress(rule(ports.getClient(), clients),
-                        rule(ports.getCluster(), List.of(new NetworkPolicyPeerBuilder()
-                                .withNewPodSelector().withMatchLabels(Labels.selector(names.cluster())).endPodSelector().build())),
-                        rule(ports.getMonitor(), monitors))
+                .withIngress(rules)
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * Who may scrape the exporter: the installer's metrics namespaces (by their API-server-set name
+     * label) and the spec's monitorNamespaceSelector, which may read 8222 already, so the exporter
+     * shows them nothing new. Not the monitoring port: the exporter reads that on localhost.
+     */
+    static List<NetworkPolicyPeer> scrapers(NetworkPolicySpec np, InstallerSettings installer) {
+        List<NetworkPolicyPeer> peers = new ArrayList<>();
+        if (!installer.metricsNamespaces().isEmpty()) {
+            peers.add(new NetworkPolicyPeerBuilder().withNewNamespaceSelector().addNewMatchExpression()
+                    .withKey(NAMESPACE_NAME_LABEL).withOperator("In").withValues(installer.metricsNamespaces()).endMatchExpression()
+                    .endNamespaceSelector().build());
+        }
+        if (np.getMonitorNamespaceSelector() != null) {
+            peers.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getMonitorNamespaceSelector()).build());
+        }
+        return peers;
     }
 
     /** One peer, so namespace AND pod labels must match (two peers would be an OR). */

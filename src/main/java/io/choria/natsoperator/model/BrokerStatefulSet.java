@@ -87,7 +87,7 @@ public final class BrokerStatefulSet {
                 .withInitContainers(initContainers)
                 // the reloader signals the broker through its pid file
                 .withShareProcessNamespace(true)
-                .withContainers(brokerContainer(spec, paths), reloaderContainer(spec, paths))
+                .withContainers(containers(spec, paths))
                 .withVolumes(volumes(names, spec, paths))
                 .withNodeSelector(pod.getNodeSelector().isEmpty() ? null : pod.getNodeSelector())
                 .withTolerations(pod.getTolerations().isEmpty() ? null : pod.getTolerations())
@@ -167,6 +167,13 @@ public final class BrokerStatefulSet {
                 .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("8Mi"))
                 .addToLimits("memory", new Quantity("32Mi")).endResources()
                 .build();
+    }
+
+    /** The exporter only when asked: with monitoring off the pod template is what it was, so no pod rolls. */
+    static List<Container> containers(NatsClusterSpec spec, BrokerPaths paths) {
+        List<Container> containers = new ArrayList<>(List.of(brokerContainer(spec, paths), reloaderContainer(spec, paths)));
+        if (MetricsExporter.enabled(spec)) containers.add(MetricsExporter.container(spec));
+        return containers;
     }
 
     static Container brokerContainer(NatsClusterSpec spec, BrokerPaths paths) {

@@ -19,10 +19,18 @@ import java.util.regex.Pattern;
  * <li>{@code operatorNamespace} and {@code operatorPodLabels}: who the operator is, so the
  *   brokers' NetworkPolicy admits the operator's own pods (in its own namespace) to the
  *   monitoring port, and no look-alike elsewhere.
+ * <li>{@code metricsNamespaces}: the namespaces (Prometheus') whose pods may scrape the
+ *   exporter sidecar's port. Never the monitoring port: the exporter reads that on localhost.
  * </ul>
  */
 public record InstallerSettings(String sysctlImage, boolean allowPrivilegedSysctls, String operatorNamespace,
-        Map<String, String> operatorPodLabels) {
+        Map<String, String> operatorPodLabels, java.util.List<String> metricsNamespaces) {
+
+    /** Without metrics namespaces: the exporter port admits only spec.networkPolicy.monitorNamespaceSelector. */
+    public InstallerSettings(String sysctlImage, boolean allowPrivilegedSysctls, String operatorNamespace,
+            Map<String, String> operatorPodLabels) {
+        this(sysctlImage, allowPrivilegedSysctls, operatorNamespace, operatorPodLabels, java.util.List.of());
+    }
 
     // before DEFAULTS: static fields are initialised in order
     /** An image reference: no whitespace, no control characters, nothing that could break the pod spec. */
@@ -55,5 +63,13 @@ public record InstallerSettings(String sysctlImage, boolean allowPrivilegedSysct
         }
         // sorted: the NetworkPolicy's hash must not change with a JVM's Map.of iteration order
         operatorPodLabels = Collections.unmodifiableMap(new TreeMap<>(operatorPodLabels));
+        if (metricsNamespaces == null) metricsNamespaces = java.util.List.of();
+        for (String ns : metricsNamespaces) {
+            if (ns == null || !NAMESPACE.matcher(ns).matches()) {
+                throw new IllegalArgumentException("metrics namespace '" + ns + "' is not a namespace name");
+            }
+        }
+        // sorted and without repeats, for the same reason
+        metricsNamespaces = java.util.List.copyOf(new java.util.TreeSet<>(metricsNamespaces));
     }
 }

@@ -30,6 +30,7 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String certificateRequestSecret() { return cluster + "-tls-request"; }
     public String podDisruptionBudget() { return cluster; }
     public String networkPolicy() { return cluster; }
+    public String podMonitor() { return cluster; }
     /** Choria's default broker host is puppet:4222. */
     public String puppetAliasService() { return "puppet"; }
 

@@ -65,6 +65,20 @@ public final class SpecDefaults {
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         var capacity = s.getCapacity();
         if (capacity != null && capacity.getWarnPercent() == null) capacity.setWarnPercent(new io.choria.natsoperator.api.CapacitySpec().getWarnPercent());
+        s.setMonitoring(orNew(s.getMonitoring(), io.choria.natsoperator.api.MonitoringSpec::new));
+        var mon = s.getMonitoring();
+        mon.setExporter(orNew(mon.getExporter(), io.choria.natsoperator.api.MonitoringSpec.Exporter::new));
+        var ex = mon.getExporter();
+        var dex = new io.choria.natsoperator.api.MonitoringSpec.Exporter();
+        fill(ex.getEnabled(), ex::setEnabled, dex.getEnabled());
+        if (ex.getImage() == null || ex.getImage().isBlank()) ex.setImage(dex.getImage());
+        fill(ex.getPort(), ex::setPort, dex.getPort());
+        mon.setPodMonitor(orNew(mon.getPodMonitor(), io.choria.natsoperator.api.MonitoringSpec.PodMonitor::new));
+        var pm = mon.getPodMonitor();
+        var dpm = new io.choria.natsoperator.api.MonitoringSpec.PodMonitor();
+        fill(pm.getEnabled(), pm::setEnabled, dpm.getEnabled());
+        fill(pm.getInterval(), pm::setInterval, dpm.getInterval());
+        if (pm.getLabels() == null) pm.setLabels(new LinkedHashMap<>());
         TlsSpec t = s.getTls();
         if (t != null) {
             TlsSpec dt = new TlsSpec();

@@ -36,6 +36,35 @@ public final class SpecValidator {
 
     private SpecValidator() {}
 
+    private static final Pattern PROMETHEUS_DURATION = Pattern.compile("[0-9]+(ms|s|m|h)");
+
+    /** The exporter and PodMonitor (spec.monitoring): a port of its own, an image, a PodMonitor only with the exporter. */
+    private static void monitoring(List<SpecProblem> problems, NatsClusterSpec s, Set<Integer> brokerPorts) {
+        var m = s.getMonitoring();
+        if (m == null) return;
+        var e = m.getExporter();
+        if (e != null && Boolean.TRUE.equals(e.getEnabled())) {
+            int port = e.getPort();
+            if (port < PortsSpec.MIN_PORT || port > 65535) {
+                problems.add(problem("spec.monitoring.exporter.port must be " + PortsSpec.MIN_PORT + "-65535 (got " + port + ")"));
+            }
+            if (brokerPorts.contains(port)) problems.add(problem("spec.monitoring.exporter.port (" + port + ") is used by a broker port"));
+            if (e.getImage() == null || !IMAGE.matcher(e.getImage()).matches()) {
+                problems.add(problem("spec.monitoring.exporter.image " + quote(String.valueOf(e.getImage())) + " must not hold whitespace or control characters"));
+            }
+        }
+        var pm = m.getPodMonitor();
+        if (pm != null && Boolean.TRUE.equals(pm.getEnabled())) {
+            if (e == null || !Boolean.TRUE.equals(e.getEnabled())) {
+                problems.add(problem("spec.monitoring.podMonitor.enabled needs spec.monitoring.exporter.enabled: the PodMonitor scrapes the exporter"));
+            }
+            if (pm.getInterval() == null || !PROMETHEUS_DURATION.matcher(pm.getInterval()).matches()) {
+                problems.add(problem("spec.monitoring.podMonitor.interval " + quote(String.valueOf(pm.getInterval())) + " must be a duration such as 30s"));
+            }
+            noControlChars(problems, "spec.monitoring.podMonitor.labels", pm.getLabels());
+        }
+    }
+
     public static List<SpecProblem> validate(NatsCluster nc) {
         List<SpecProblem> problems = new ArrayList<>();
         String name = nc.getMetadata() == null ? null : nc.getMetadata().getName();
@@ -64,6 +93,7 @@ public final class SpecValidator {
             }
             if (!ports.add(port)) problems.add(problem("spec.ports." + p[0] + " (" + port + ") is used by another port"));
         }
+        monitoring(problems, s, ports);
         if (s.getImage() != null && !IMAGE.matcher(s.getImage()).matches()) {
             problems.add(problem("spec.image " + quote(s.getImage()) + " must not hold whitespace or control characters"));
         }

@@ -23,6 +23,7 @@ public final class Conditions {
     public static final String SYSCTLS_APPLIED = "SysctlsApplied";
     /** Present only when spec.image is known to lack a shell (False, ImageLacksShell); a warning, see ImageShell. */
     public static final String IMAGE_HAS_SHELL = "ImageHasShell";
+    public static final String POD_MONITOR_READY = "PodMonitorReady";
 
     private Conditions() {}
 

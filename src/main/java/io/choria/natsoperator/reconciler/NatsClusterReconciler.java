@@ -20,6 +20,7 @@ import io.choria.natsoperator.inputs.CaCache;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.mesh.MeshObservation;
+import io.choria.natsoperator.metrics.ClusterSnapshot;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
@@ -72,6 +73,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final OwnedObjects owned;
     private final CaCache cas = new CaCache();
     private final RevocationEnforcement revocation = new RevocationEnforcement();
+    private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile Instant lastPrune = Instant.EPOCH;
 
@@ -81,12 +83,16 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         this.events = events;
         this.clock = clock;
         this.owned = new OwnedObjects(client);
+        this.podMonitors = new PodMonitors(client, settings.resyncPeriod());
     }
 
     @Override
     public List<EventSource<?, NatsCluster>> prepareEventSources(EventSourceContext<NatsCluster> ctx) {
         List<EventSource<?, NatsCluster>> sources = new ArrayList<>(owned.eventSources(ctx));
         referenced = new ReferencedSecrets(client, ctx.getPrimaryCache());
+        var primaries = ctx.getPrimaryCache();
+        settings.metrics().liveness(s -> primaries.get(new io.javaoperatorsdk.operator.processing.event.ResourceID(s.name(), s.namespace()))
+                .map(nc -> Objects.equals(nc.getMetadata().getUid(), s.uid())).orElse(false));
         sources.add(referenced);
         return sources;
     }
@@ -103,16 +109,18 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             TlsFiles tls = certificate(nc, names, pass);
             String pinned = pinnedCerts(nc, names, tls, pass);
             apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(), pinned, pass.pendingRequest));
+            PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshObservation mesh = mesh(nc, sts);
             revocation.observed(nc.getMetadata().getUid(), mesh);
             seen = new Observation(sts, null, pass.certificate, mesh,
-                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation);
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor);
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
         }
         NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
+        settings.metrics().update(ClusterSnapshot.of(nc, status, seen.mesh(), revocation.figures(nc.getMetadata().getUid(), nc), pass.now));
         recordTransitions(original, original.getStatus(), status);
         if (!Objects.equals(status, original.getStatus())) {
             // Written with its resourceVersion and kept in the operator's cache, so the next

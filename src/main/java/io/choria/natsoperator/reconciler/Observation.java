@@ -13,7 +13,13 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
  * privileged sysctl init container and the installer has turned privileged sysctls off.
  */
 public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
-        boolean sysctlsRefused, RevocationObservation revocation) {
+        boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor) {
+
+    /** Without a PodMonitor verdict (the spec asks for none). */
+    public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
+            boolean sysctlsRefused, RevocationObservation revocation) {
+        this(statefulSet, problem, certificate, mesh, sysctlsRefused, revocation, null);
+    }
 
     public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
         this(statefulSet, problem, certificate, mesh, false, null);

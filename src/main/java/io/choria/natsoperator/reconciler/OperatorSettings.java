@@ -1,6 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
 import io.choria.natsoperator.mesh.MeshProbe;
+import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import java.time.Duration;
 import java.util.Set;
@@ -9,14 +10,22 @@ import java.util.Set;
  * How the operator runs: the Kubernetes cluster domain (for broker DNS names), the namespaces
  * it watches (empty: all), how often it re-checks a settled cluster (and so refreshes
  * RoutesMeshed), how it checks the mesh (null: not at all, e.g. where the brokers'
- * monitoring ports cannot be reached), and what the installer chose for every cluster.
+ * monitoring ports cannot be reached), what the installer chose for every cluster, and where
+ * the per-cluster metrics go (served on the operator's /metrics).
  */
 public record OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe,
-        InstallerSettings installer) {
+        InstallerSettings installer, ClusterMetrics metrics) {
     public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(60);
 
     public OperatorSettings {
         if (installer == null) installer = InstallerSettings.DEFAULTS;
+        if (metrics == null) metrics = new ClusterMetrics();
+    }
+
+    /** With metrics nobody serves (tests that do not look at them). */
+    public OperatorSettings(String clusterDomain, Set<String> namespaces, Duration resyncPeriod, MeshProbe meshProbe,
+            InstallerSettings installer) {
+        this(clusterDomain, namespaces, resyncPeriod, meshProbe, installer, null);
     }
 
     /** With the installer's defaults. */

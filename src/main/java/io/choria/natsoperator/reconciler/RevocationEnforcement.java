@@ -80,6 +80,20 @@ final class RevocationEnforcement {
         brokersLoaded.keySet().retainAll(uids);
     }
 
+    /** For the metrics: the last successful sync and the size of the allow-list; null when not enforced or never synced. */
+    io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
+        var tls = nc.getSpec().getTls();
+        if (tls == null || tls.getPuppet() == null || !Boolean.TRUE.equals(tls.getPuppet().getEnforceRevocation())) return null;
+        State s = states.get(uid);
+        if (s == null || s.lastSync == null) return null;
+        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.pins.admitted().size());
+    }
+
+    void forget(String uid) {
+        states.remove(uid);
+        brokersLoaded.remove(uid);
+    }
+
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
         java.util.Set<java.math.BigInteger> crlSerials = s.crlSerials;
         try {

@@ -107,6 +107,11 @@ public final class StatusCalculator {
                     + " kernel's somaxconn and tcp_max_syn_backlog; set spec.sysctls.mode: None to acknowledge, or ask the"
                     + " operator's installer", gen, prev, now));
         }
+        // Not in Ready's way: the brokers serve whether Prometheus scrapes them or not.
+        if (seen.podMonitor() != null) {
+            conditions.add(Conditions.of(Conditions.POD_MONITOR_READY, seen.podMonitor().ready(), seen.podMonitor().reason(),
+                    seen.podMonitor().message(), gen, prev, now));
+        }
         // Image: a warning, not a refusal (see ImageShell): the brokers may still run, and a custom image named nats may have sh.
         if (ImageShell.knownWithoutShell(nc.getSpec().getImage())) {
             conditions.add(Conditions.of(Conditions.IMAGE_HAS_SHELL, false, Reason.ImageLacksShell, "spec.image '" + nc.getSpec().getImage()
@@ -135,22 +140,22 @@ public final class StatusCalculator {
             return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, false, Reason.ResourcesBelowCapacity,
                     shortfall.get() + " (capacity " + capacity + " nodes per broker)", gen, prev, now));
         }
-        if (mesh == null || mesh.loads().isEmpty()) {
+        if (mesh == null || mesh.answered().isEmpty()) {
             return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, true, Reason.WithinCapacity,
                     "sized for " + capacity + " nodes per broker; no broker load observed yet", gen, prev, now));
         }
         var limit = io.choria.natsoperator.model.BrokerStatefulSet.memoryLimitBytes(nc.getSpec());
         List<String> connections = new ArrayList<>();
         List<String> low = new ArrayList<>();
-        for (var load : mesh.loads()) {
-            connections.add(load.broker() + " " + load.connections() + "/" + capacity);
-            if (load.connections() * 100L >= (long) warn * capacity) {
-                low.add(load.broker() + " holds " + load.connections() + " of " + capacity + " connections ("
-                        + (load.connections() * 100L / capacity) + "%)");
+        for (var broker : mesh.answered()) {
+            int conns = broker.varz().connections();
+            long mem = broker.varz().memBytes();
+            connections.add(broker.broker() + " " + conns + "/" + capacity);
+            if (conns * 100L >= (long) warn * capacity) {
+                low.add(broker.broker() + " holds " + conns + " of " + capacity + " connections (" + (conns * 100L / capacity) + "%)");
             }
-            if (limit > 0 && load.memBytes() * 100 >= warn * limit) {
-                low.add(load.broker() + " uses " + (load.memBytes() >> 20) + "Mi of its " + (limit >> 20) + "Mi memory limit ("
-                        + (load.memBytes() * 100 / limit) + "%)");
+            if (limit > 0 && mem * 100 >= warn * limit) {
+                low.add(broker.broker() + " uses " + (mem >> 20) + "Mi of its " + (limit >> 20) + "Mi memory limit (" + (mem * 100 / limit) + "%)");
             }
         }
         s.setBrokerConnections(connections);

@@ -33,12 +33,17 @@ public final class HttpEndpoints implements AutoCloseable {
 
     /** Binds every interface on {@code port} (0: any free port) and starts serving. */
     public static HttpEndpoints start(int port, OperatorHealth health, PrometheusMeterRegistry registry) throws IOException {
+        return start(port, health, registry, () -> "");
+    }
+
+    /** As above; {@code more} is appended to the registry's scrape (the per-cluster series, see metrics/ClusterMetrics). */
+    public static HttpEndpoints start(int port, OperatorHealth health, PrometheusMeterRegistry registry, Supplier<String> more) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
         server.createContext(LIVENESS_PATH, ex -> probe(ex, health::liveness));
         server.createContext(READINESS_PATH, ex -> probe(ex, health::readiness));
         server.createContext(METRICS_PATH, ex -> {
             if (!exact(ex, METRICS_PATH)) return;
-            respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+            respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape() + more.get());
         });
         server.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8", "not found\n"));
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {

@@ -2,6 +2,7 @@ package io.choria.natsoperator.runtime;
 
 import io.choria.natsoperator.reconciler.OperatorAssembly;
 import io.choria.natsoperator.mesh.MeshProbe;
+import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -42,6 +43,7 @@ public final class OperatorRuntime implements AutoCloseable {
     private final RuntimeConfig config;
     private final OperatorHealth health = new OperatorHealth();
     private final PrometheusMeterRegistry registry;
+    private final ClusterMetrics clusterMetrics;
     private final Operator operator;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile HttpEndpoints http;
@@ -57,10 +59,12 @@ public final class OperatorRuntime implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         // Per-controller metrics, not per NatsCluster: the series do not grow with the clusters.
         MicrometerMetrics metrics = MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build();
+        // Per NatsCluster and broker: these grow with the clusters, as their users want.
+        this.clusterMetrics = new ClusterMetrics(clock);
         OperatorSettings settings = new OperatorSettings(config.clusterDomain(), config.namespaces(),
                 OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain()),
                 // outside a pod (no POD_NAMESPACE) the kubeconfig's namespace stands for the operator's
-                config.installer(client.getNamespace() != null ? client.getNamespace() : "default"));
+                config.installer(client.getNamespace() != null ? client.getNamespace() : "default"), clusterMetrics);
         this.operator = OperatorAssembly.create(client, settings, clock, metrics, leaderElection(config));
         health.attach(operator);
     }
@@ -93,7 +97,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
     /** Serves the HTTP port, then starts the operator (informers, leader election). */
     public OperatorRuntime start() throws IOException {
-        http = HttpEndpoints.start(config.httpPort(), health, registry);
+        http = HttpEndpoints.start(config.httpPort(), health, registry, clusterMetrics::render);
         LOG.info("serving {}, {} and {} on port {}", HttpEndpoints.LIVENESS_PATH, HttpEndpoints.READINESS_PATH,
                 HttpEndpoints.METRICS_PATH, http.port());
         try {

@@ -4,6 +4,7 @@ import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.model.Names;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,14 +29,15 @@ import java.util.regex.Pattern;
  * --allow-privileged-sysctls ALLOW_PRIVILEGED_SYSCTLS  true (false: no privileged init container, whatever the spec asks)
  * --operator-namespace NS    POD_NAMESPACE      the kubeconfig's namespace (admitted to the brokers' monitoring port)
  * --operator-pod-labels K=V,...  OPERATOR_POD_LABELS  app.kubernetes.io/name=nats-operator (the operator's own pods)
+ * --metrics-namespaces NS,...  METRICS_NAMESPACES  none (namespaces admitted to the brokers' exporter port)
  * </pre>
  *
- * The last four are the installer's choices for every NatsCluster ({@link InstallerSettings});
+ * The last five are the installer's choices for every NatsCluster ({@link InstallerSettings});
  * {@code operatorNamespace} is null until {@link #installer} is given the client's namespace.
  */
 public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String logLevel, int httpPort,
         boolean leaderElection, String leaseName, String leaseNamespace, String sysctlImage, boolean allowPrivilegedSysctls,
-        String operatorNamespace, Map<String, String> operatorPodLabels) {
+        String operatorNamespace, Map<String, String> operatorPodLabels, List<String> metricsNamespaces) {
 
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final String DEFAULT_LEASE_NAME = "nats-operator-leader";
@@ -52,6 +54,7 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
     public static final String ENV_SYSCTL_IMAGE = "SYSCTL_IMAGE";
     public static final String ENV_ALLOW_PRIVILEGED_SYSCTLS = "ALLOW_PRIVILEGED_SYSCTLS";
     public static final String ENV_OPERATOR_POD_LABELS = "OPERATOR_POD_LABELS";
+    public static final String ENV_METRICS_NAMESPACES = "METRICS_NAMESPACES";
 
     /** slf4j-simple reads this once, when the first logger is made. */
     static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
@@ -66,14 +69,16 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         // checked now, so a bad value is a usage error at start, not a failure on the first reconcile
         // (the parameters, not installer(): the fields are not assigned yet in a compact constructor)
         new InstallerSettings(sysctlImage, allowPrivilegedSysctls,
-                operatorNamespace != null ? operatorNamespace : InstallerSettings.DEFAULT_OPERATOR_NAMESPACE, operatorPodLabels);
+                operatorNamespace != null ? operatorNamespace : InstallerSettings.DEFAULT_OPERATOR_NAMESPACE, operatorPodLabels,
+                metricsNamespaces);
         operatorPodLabels = Map.copyOf(operatorPodLabels);
+        metricsNamespaces = metricsNamespaces == null ? List.of() : List.copyOf(metricsNamespaces);
     }
 
     /** The installer's choices, with the operator's namespace when none was given (the kubeconfig's, in practice). */
     public InstallerSettings installer(String fallbackNamespace) {
         return new InstallerSettings(sysctlImage, allowPrivilegedSysctls,
-                operatorNamespace != null ? operatorNamespace : fallbackNamespace, operatorPodLabels);
+                operatorNamespace != null ? operatorNamespace : fallbackNamespace, operatorPodLabels, metricsNamespaces);
     }
 
     /** Reads flags and environment; an IllegalArgumentException says what is wrong, for a usage message. */
@@ -90,6 +95,7 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         boolean allowPrivileged = bool(ENV_ALLOW_PRIVILEGED_SYSCTLS, nonBlank(env.get(ENV_ALLOW_PRIVILEGED_SYSCTLS), "true"));
         String operatorNamespace = nonBlank(env.get(ENV_POD_NAMESPACE), null);
         String podLabels = nonBlank(env.get(ENV_OPERATOR_POD_LABELS), null);
+        Set<String> metricsNamespaces = namespaceList(env.get(ENV_METRICS_NAMESPACES));
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String inline = null;
@@ -115,6 +121,7 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
                 case "--allow-privileged-sysctls" -> allowPrivileged = inline == null || bool(arg, inline);
                 case "--operator-namespace" -> operatorNamespace = inline != null ? inline : value(args, ++i, arg);
                 case "--operator-pod-labels" -> podLabels = inline != null ? inline : value(args, ++i, arg);
+                case "--metrics-namespaces" -> metricsNamespaces = namespaceList(inline != null ? inline : value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
@@ -126,7 +133,7 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         }
         return new RuntimeConfig(namespaces, clusterDomain, logLevel.toLowerCase(Locale.ROOT), httpPort,
                 leaderElection, leaseName, leaseNamespace, sysctlImage, allowPrivileged, operatorNamespace,
-                podLabels == null ? InstallerSettings.DEFAULT_OPERATOR_POD_LABELS : labelList(podLabels));
+                podLabels == null ? InstallerSettings.DEFAULT_OPERATOR_POD_LABELS : labelList(podLabels), List.copyOf(metricsNamespaces));
     }
 
     /** {@code k=v,k=v}, as a label selector's equality terms; shared with {@code render}. */
@@ -161,7 +168,7 @@ public record RuntimeConfig(Set<String> namespaces, String clusterDomain, String
         }
     }
 
-    static Set<String> namespaceList(String list) {
+    public static Set<String> namespaceList(String list) {
         Set<String> out = new LinkedHashSet<>();
         if (list == null) return out;
         Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);

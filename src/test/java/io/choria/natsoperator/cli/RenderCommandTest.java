@@ -226,7 +226,7 @@ class RenderCommandTest {
                 "--no-owner-references");
         assertEquals(0, applicable.exit(), applicable.err());
         List<HasMetadata> objects = parse(applicable.out());
-        assertEquals(9, objects.size(), "route password, config, routes, certificate, two Services, PDB, NetworkPolicy (on by default), StatefulSet");
+        assertEquals(9, objects.size(), objects.stream().map(o -> o.getKind() + " " + o.getMetadata().getName()).toList().toString());
         for (HasMetadata o : objects) {
             var refs = o.getMetadata().getOwnerReferences();
             assertTrue(refs == null || refs.isEmpty(), o.getKind() + " " + refs);
@@ -235,6 +235,27 @@ class RenderCommandTest {
         RenderCommandAccess.Result help = render("--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--no-owner-references") && help.out().contains("for review"), help.out());
+    }
+
+    /** With monitoring on, render shows the exporter sidecar, its NetworkPolicy rule and the PodMonitor; off (above), none of them. */
+    @Test
+    void monitoringShowsTheSidecarAndThePodMonitor() throws Exception {
+        String spec = Files.readString(Examples.THREE_BROKERS).replace("  service:\n    type: ClusterIP\n",
+                "  service:\n    type: ClusterIP\n  monitoring:\n    exporter: {enabled: true}\n    podMonitor: {enabled: true, labels: {release: prom}}\n");
+        assertTrue(spec.contains("monitoring:"), spec);
+        Path f = dir.resolve("monitored.yaml");
+        Files.writeString(f, spec);
+        RenderCommandAccess.Result r = render("-f", f.toString(), "-f", goodCa().toString(), "--metrics-namespaces", "monitoring");
+        assertEquals(0, r.exit(), r.err());
+        List<HasMetadata> objects = parse(r.out());
+        StatefulSet sts = objects.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast).findFirst().orElseThrow();
+        assertEquals(List.of("nats", "reloader", "exporter"), sts.getSpec().getTemplate().getSpec().getContainers().stream().map(c -> c.getName()).toList());
+        HasMetadata pm = objects.get(objects.size() - 1);
+        assertEquals("PodMonitor", pm.getKind());
+        assertTrue(r.out().contains("release: \"prom\"") && r.out().contains("port: \"metrics\""), r.out());
+        assertTrue(r.out().contains("- \"monitoring\"\n") && r.out().contains("port: 7777"), "the exporter port, from the named namespace");
+        RenderCommandAccess.Result off = render("-f", Examples.THREE_BROKERS.toString(), "-f", goodCa().toString());
+        assertFalse(off.out().contains("PodMonitor") || off.out().contains("exporter") || off.out().contains("7777"), off.out());
     }
 
     /**

@@ -64,6 +64,16 @@ class ChartRuntimeContractTest {
     }
 
     @Test
+    void scrapeNamespacesReachTheOperator() {
+        Deployment d = Chart.one(Chart.render("metrics: {scrapeNamespaces: [monitoring, obs]}"), Deployment.class);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        RuntimeConfig config = RuntimeConfig.parse(c.getArgs().subList(1, c.getArgs().size()).toArray(String[]::new), env(c));
+        assertEquals(List.of("monitoring", "obs"), config.installer("x").metricsNamespaces());
+        Container byDefault = Chart.one(Chart.render(null), Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(List.of(), RuntimeConfig.parse(new String[0], env(byDefault)).installer("x").metricsNamespaces());
+    }
+
+    @Test
     void anotherPortMovesEverything() {
         check("http: {port: 9090}", 9090);
     }

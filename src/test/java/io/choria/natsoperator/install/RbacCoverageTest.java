@@ -145,6 +145,9 @@ class RbacCoverageTest {
     static void scenario(KubernetesClient actor, String ns) {
         actor.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(n -> n.update());
         Examples.createPuppetCa(actor, ns);
+        // first: the operator caches the answer to "does the PodMonitor kind exist?" for a resync period
+        actor.apiextensions().v1().customResourceDefinitions().resource(
+                io.choria.natsoperator.reconciler.MonitoringReconcileTest.podMonitorCrd()).createOr(c -> c.update());
         NatsCluster generated = cluster(ns, "gen", 3, null);
         generated.getSpec().getNetworkPolicy().setEnabled(true);
         generated.getSpec().getService().setPuppetAlias(true);
@@ -159,6 +162,7 @@ class RbacCoverageTest {
         Await.until("NetworkPolicy put back", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get(),
                 np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
+        podMonitors(actor, ns);
         actor.resource(new SecretBuilder().withNewMetadata().withName("user-routes").withNamespace(ns).endMetadata()
                 .addToStringData("password", "s3cret-route-password").build()).create();
         actor.resource(cluster(ns, "usr", 1, new SecretKeyReference("user-routes", "password"))).create();
@@ -212,6 +216,29 @@ class RbacCoverageTest {
 
         actor.resources(NatsCluster.class).inNamespace(ns).withName("usr").delete();
         Await.sleep(1000);
+    }
+
+    /** With the Prometheus Operator's kind present: a PodMonitor made, changed, removed. */
+    static void podMonitors(KubernetesClient actor, String ns) {
+        var podMonitors = actor.genericKubernetesResources(io.choria.natsoperator.reconciler.MonitoringReconcileTest.POD_MONITORS).inNamespace(ns);
+        NatsCluster mon = cluster(ns, "mon", 1, null);
+        mon.getSpec().getMonitoring().getExporter().setEnabled(true);
+        mon.getSpec().getMonitoring().getPodMonitor().setEnabled(true);
+        actor.resource(mon).create();
+        Await.present("mon PodMonitor", () -> podMonitors.withName("mon").get());
+        Await.until("PodMonitor interval changed", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
+                .withName("mon").edit(nc -> {
+                    nc.getSpec().getMonitoring().getPodMonitor().setInterval("15s");
+                    return nc;
+                }), nc -> true);
+        Await.until("PodMonitor updated", Duration.ofSeconds(30), () -> podMonitors.withName("mon").get(),
+                pm -> pm != null && pm.toString().contains("interval=15s"));
+        Await.until("PodMonitor switched off", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
+                .withName("mon").edit(nc -> {
+                    nc.getSpec().getMonitoring().getPodMonitor().setEnabled(false);
+                    return nc;
+                }), nc -> true);
+        Await.until("PodMonitor removed", Duration.ofSeconds(30), () -> podMonitors.withName("mon").get() == null, gone -> gone);
     }
 
     static NatsCluster cluster(String ns, String name, int size, SecretKeyReference ref) {

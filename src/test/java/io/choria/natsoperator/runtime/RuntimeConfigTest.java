@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.model.InstallerSettings;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -92,11 +93,21 @@ class RuntimeConfigTest {
     }
 
     @Test
+    void metricsNamespacesFromEnvOrFlag() {
+        assertEquals(List.of(), RuntimeConfig.parse(new String[0], Map.of()).installer("x").metricsNamespaces(), "none by default");
+        assertEquals(List.of("monitoring", "obs"), RuntimeConfig.parse(new String[0], Map.of("METRICS_NAMESPACES", "obs,monitoring"))
+                .installer("x").metricsNamespaces());
+        assertEquals(List.of("prom"), RuntimeConfig.parse(new String[] {"--metrics-namespaces=prom"}, Map.of("METRICS_NAMESPACES", "obs"))
+                .installer("x").metricsNamespaces(), "the flag wins");
+    }
+
+    @Test
     void badInstallerSettingsAreUsageErrors() {
         for (String[] bad : new String[][] {
                 {"--sysctl-image", "busybox\nrm -rf /"}, {"--sysctl-image", " "}, {"--sysctl-image", "a b"},
                 {"--allow-privileged-sysctls=perhaps"}, {"--operator-namespace", "Not_A_Namespace"},
-                {"--operator-pod-labels", "novalue"}, {"--operator-pod-labels", ","}, {"--operator-pod-labels", "a=b c"}}) {
+                {"--operator-pod-labels", "novalue"}, {"--operator-pod-labels", ","}, {"--operator-pod-labels", "a=b c"},
+                {"--metrics-namespaces", "Not_A_Namespace"}, {"--metrics-namespaces", "ok,bad ns"}}) {
             assertThrows(IllegalArgumentException.class, () -> RuntimeConfig.parse(bad, Map.of()), String.join(" ", bad));
         }
     }

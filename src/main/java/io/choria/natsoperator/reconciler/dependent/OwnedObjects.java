@@ -201,7 +201,7 @@ public final class OwnedObjects {
     }
 
     /** The desired-state hash: same desired object, same hash, no write. Unchanged since the first release, so an upgrade rewrites nothing. */
-    static String hash(HasMetadata desired) {
+    public static String hash(HasMetadata desired) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.asJson(desired).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 16);

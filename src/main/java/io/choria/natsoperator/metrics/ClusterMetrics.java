@@ -31,6 +31,7 @@ public final class ClusterMetrics {
         CERTIFICATE_READY("natscluster_certificate_ready", "gauge", "1 when CertificateReady=True (issuance or renewal working), else 0."),
         REVOCATION_SYNC_AGE("natscluster_revocation_sync_age_seconds", "gauge", "Seconds since the last successful sync with the Puppet CA's inventory (enrolment with enforceRevocation)."),
         REVOCATION_ADMITTED("natscluster_revocation_admitted_certificates", "gauge", "Certificate keys in the brokers' pinned_certs allow-list after the last sync."),
+        CAPACITY_NODES_PER_BROKER("natscluster_capacity_nodes_per_broker", "gauge", "Nodes each broker is sized for (spec.capacity.nodesPerBroker); absent without it."),
         LAST_OBSERVED("natscluster_last_observed_timestamp_seconds", "gauge", "When the operator last observed this NatsCluster (Unix time)."),
         BROKER_UP("natscluster_broker_up", "gauge", "1 when the broker answered the operator's /varz request, 0 when it did not."),
         BROKER_ROUTE_PEERS("natscluster_broker_route_peers", "gauge", "Distinct peers the broker has routes to (/varz remotes)."),
@@ -106,6 +107,7 @@ public final class ClusterMetrics {
         cluster(out, Metric.REVOCATION_SYNC_AGE, live, s -> s.revocationLastSync() == null ? null
                 : (double) Math.max(0, Duration.between(s.revocationLastSync(), now).toSeconds()));
         cluster(out, Metric.REVOCATION_ADMITTED, live, s -> s.revocationAdmitted() == null ? null : (double) s.revocationAdmitted());
+        cluster(out, Metric.CAPACITY_NODES_PER_BROKER, live, s -> s.capacityNodesPerBroker() == null ? null : (double) s.capacityNodesPerBroker());
         cluster(out, Metric.LAST_OBSERVED, live, s -> s.observedAt().toEpochMilli() / 1000.0);
         broker(out, Metric.BROKER_UP, live, b -> b.up() ? 1.0 : 0.0);
         // A broker that did not answer has no figures: its series are left out, not zeroed.

@@ -22,7 +22,15 @@ import java.util.List;
  */
 public record ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
         List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
-        Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt) {
+        Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker) {
+
+    /** Without spec.capacity. */
+    public ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
+            List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
+            Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt) {
+        this(namespace, name, uid, desired, ready, meshed, brokers, certificateNotAfter, renewBefore, certificateReady,
+                revocationLastSync, revocationAdmitted, observedAt, null);
+    }
 
     /** One broker's /varz, or {@code up=false} when it did not answer. */
     public record Broker(String pod, boolean up, int routePeers, int expectedPeers, int connections, int maxConnections,
@@ -61,6 +69,7 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
         return new ClusterSnapshot(nc.getMetadata().getNamespace(), nc.getMetadata().getName(), nc.getMetadata().getUid(), size,
                 status.getReadyReplicas() == null ? 0 : status.getReadyReplicas(), mesh == null ? null : mesh.meshed(), brokers,
                 notAfter, renewBefore, certReady, revocation == null ? null : revocation.lastSync(),
-                revocation == null ? null : revocation.admitted(), now);
+                revocation == null ? null : revocation.admitted(), now,
+                nc.getSpec().getCapacity() == null ? null : nc.getSpec().getCapacity().getNodesPerBroker());
     }
 }

@@ -8,8 +8,18 @@ import java.time.Instant;
  * earliest {@code config_load_time} of the brokers when all answered (else null): what every
  * broker has certainly loaded.
  */
-public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
+public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad,
+        GatewayChecker.GatewayObservation gateways) {
     public MeshObservation(boolean meshed, Reason reason, String message) {
         this(meshed, reason, message, null);
+    }
+
+    public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
+        this(meshed, reason, message, oldestConfigLoad, null);
+    }
+
+    /** With the {@code GatewaysConnected} check (spec.gateway); {@code gateways} null when not checked. */
+    public MeshObservation withGateways(GatewayChecker.GatewayObservation gateways) {
+        return new MeshObservation(meshed, reason, message, oldestConfigLoad, gateways);
     }
 }

@@ -25,6 +25,19 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("NATS server container image (no whitespace or control characters). Changing it rolls the brokers one at a time.")
     private String image = DEFAULT_IMAGE;
 
+    @io.fabric8.generator.annotation.Pattern(SpecPatterns.CLUSTER_NAME)
+    @JsonPropertyDescription("The NATS cluster name (and gateway name) of this site; metadata.name when empty."
+            + " Give each site its own: sites joined by gateways must not share a name. Changing it restarts the brokers.")
+    private String clusterName;
+
+    @io.fabric8.generator.annotation.Pattern(SpecPatterns.SERVER_NAME_PREFIX)
+    @JsonPropertyDescription("Prefix of each broker's server_name (server_name = prefix + pod name), so server names stay unique"
+            + " across sites joined by gateways. Changing it restarts the brokers.")
+    private String serverNamePrefix;
+
+    @JsonPropertyDescription("A NATS gateway to other sites (a supercluster). Off when absent.")
+    private GatewaySpec gateway;
+
     @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")
     private PortsSpec ports = new PortsSpec();
 
@@ -65,6 +78,12 @@ public class NatsClusterSpec {
 
     public MonitoringSpec getMonitoring() { return monitoring; }
     public void setMonitoring(MonitoringSpec monitoring) { this.monitoring = monitoring; }
+    public String getClusterName() { return clusterName; }
+    public void setClusterName(String clusterName) { this.clusterName = clusterName; }
+    public String getServerNamePrefix() { return serverNamePrefix; }
+    public void setServerNamePrefix(String serverNamePrefix) { this.serverNamePrefix = serverNamePrefix; }
+    public GatewaySpec getGateway() { return gateway; }
+    public void setGateway(GatewaySpec gateway) { this.gateway = gateway; }
     public NetworkPolicySpec getNetworkPolicy() { return networkPolicy; }
     public void setNetworkPolicy(NetworkPolicySpec networkPolicy) { this.networkPolicy = networkPolicy; }
     public Integer getSize() { return size; }

@@ -54,6 +54,11 @@ public enum Reason {
     BrokerUnreachable,
     RoutesIncomplete,
     UnexpectedPeers,
+    // GatewaysConnected (only with spec.gateway; BrokerUnreachable too)
+    AllGatewaysConnected,
+    GatewayMissing,
+    // Ready: a gateway remote's natsClusterRef names no NatsCluster
+    GatewayRemoteNotFound,
     // SysctlsApplied (only when refused)
     PrivilegedSysctlsDisabled,
     // ImageHasShell (a warning; present only when the image is known to lack sh)

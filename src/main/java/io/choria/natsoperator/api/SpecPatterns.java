@@ -20,6 +20,10 @@ public final class SpecPatterns {
     public static final String SAN = "^(" + DNS_LABEL + "(\\." + DNS_LABEL + ")*|" + IPV6_SHAPE + ")$";
     /** An IPv4 or IPv6 CIDR (the operator parses it precisely). */
     public static final String CIDR = "^(" + IPV4 + "/([0-9]|[12][0-9]|3[0-2])|" + IPV6_SHAPE + "/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$";
+    /** A NATS cluster (and gateway) name: no whitespace, no dot (subjects of gateway replies carry it), a DNS-label-like length. */
+    public static final String CLUSTER_NAME = "^[A-Za-z0-9][-_A-Za-z0-9]{0,62}$";
+    /** Prefix of server_name: nats-server 2.10 refuses whitespace in server_name. */
+    public static final String SERVER_NAME_PREFIX = "^[-_.A-Za-z0-9]{0,40}$";
     public static final int MAX_DNS_NAME = 253;
     public static final int MAX_EXTRA_SANS = 100;
 

@@ -8,23 +8,34 @@ import java.util.List;
  * From the brokers' monitoring endpoints: meshed or not, and why. {@code oldestConfigLoad} is the
  * earliest {@code config_load_time} of the brokers when all answered (else null): what every
  * broker has certainly loaded. {@code brokers}: each broker's answer, which the operator's
- * per-broker metrics are made of (empty when not known).
+ * per-broker metrics and the capacity check are made of (empty when not known).
+ * {@code gateways}: the {@code GatewaysConnected} check (spec.gateway), null when not checked.
  */
-public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers) {
+public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers,
+        GatewayChecker.GatewayObservation gateways) {
     public MeshObservation {
         brokers = brokers == null ? List.of() : List.copyOf(brokers);
     }
 
+    public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers) {
+        this(meshed, reason, message, oldestConfigLoad, brokers, null);
+    }
+
     public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
-        this(meshed, reason, message, oldestConfigLoad, List.of());
+        this(meshed, reason, message, oldestConfigLoad, List.of(), null);
     }
 
     public MeshObservation(boolean meshed, Reason reason, String message) {
-        this(meshed, reason, message, null, List.of());
+        this(meshed, reason, message, null, List.of(), null);
     }
 
     /** The brokers that answered, with their /varz: the capacity check's input. */
     public List<MeshChecker.BrokerView> answered() {
         return brokers.stream().filter(b -> b.varz() != null).toList();
+    }
+
+    /** With the {@code GatewaysConnected} check (spec.gateway); {@code gateways} null when not checked. */
+    public MeshObservation withGateways(GatewayChecker.GatewayObservation gateways) {
+        return new MeshObservation(meshed, reason, message, oldestConfigLoad, brokers, gateways);
     }
 }

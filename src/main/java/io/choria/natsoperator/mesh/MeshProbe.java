@@ -12,6 +12,11 @@ public interface MeshProbe {
     /** In a cluster: every broker's monitoring port by its stable DNS name. */
     static MeshProbe pods(String clusterDomain) {
         MeshChecker checker = new MeshChecker();
-        return nc -> checker.check(nc, MeshChecker.podMonitorUris(nc, clusterDomain));
+        GatewayChecker gateways = new GatewayChecker();
+        return nc -> {
+            var uris = MeshChecker.podMonitorUris(nc, clusterDomain);
+            MeshObservation mesh = checker.check(nc, uris);
+            return nc.getSpec().getGateway() == null ? mesh : mesh.withGateways(gateways.check(nc, uris));
+        };
     }
 }

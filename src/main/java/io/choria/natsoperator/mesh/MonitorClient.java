@@ -98,6 +98,28 @@ public final class MonitorClient {
         });
     }
 
+    /**
+     * What {@code /gatewayz} says: this broker's gateway name and the remote sites (gateway names)
+     * it has an outbound connection to and inbound connections from. 2.9 and 2.10 answer alike.
+     */
+    public record Gatewayz(String name, Set<String> outbound, Set<String> inbound) {}
+
+    public CompletableFuture<Gatewayz> gatewayzAsync(URI base) {
+        return getAsync(base, "/gatewayz").thenApply(body -> {
+            JsonNode g = parse(body, "/gatewayz");
+            Set<String> out = new java.util.TreeSet<>();
+            g.path("outbound_gateways").fields().forEachRemaining(e -> {
+                // A configured remote not (yet) connected has no connection.
+                if (e.getValue().hasNonNull("connection")) out.add(e.getKey());
+            });
+            Set<String> in = new java.util.TreeSet<>();
+            g.path("inbound_gateways").fields().forEachRemaining(e -> {
+                if (e.getValue().size() > 0) in.add(e.getKey());
+            });
+            return new Gatewayz(g.path("name").asText(null), out, in);
+        });
+    }
+
     private static java.time.Instant instant(String rfc3339) {
         try {
             return rfc3339 == null ? null : java.time.OffsetDateTime.parse(rfc3339).toInstant();

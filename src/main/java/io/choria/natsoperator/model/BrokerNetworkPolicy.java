@@ -59,6 +59,7 @@ public final class BrokerNetworkPolicy {
             // No scraper named: no rule, so nobody (an empty "from" would admit everyone).
             if (!scrapers.isEmpty()) rules.add(rule(nc.getSpec().getMonitoring().getExporter().getPort(), scrapers));
         }
+        if (nc.getSpec().getGateway() != null) rules.add(rule(nc.getSpec().getGateway().getPort(), gatewayPeers(nc)));
         return new NetworkPolicyBuilder()
                 .withMetadata(Owned.meta(nc, names.cluster(), "broker"))
                 .withNewSpec()
@@ -84,6 +85,28 @@ public final class BrokerNetworkPolicy {
         if (np.getMonitorNamespaceSelector() != null) {
             peers.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getMonitorNamespaceSelector()).build());
         }
+        return peers;
+    }
+
+    /**
+     * Who may dial the gateway port: when every remote is a NatsCluster in this Kubernetes cluster,
+     * only its brokers (namespace AND pod labels, one peer each). A remote given by URLs is outside
+     * (another cluster, a VM site) behind addresses the operator cannot know, so the port is then
+     * open, guarded by TLS verified against the CA both ways and reject_unknown_cluster.
+     */
+    static List<NetworkPolicyPeer> gatewayPeers(NatsCluster nc) {
+        List<NetworkPolicyPeer> peers = new ArrayList<>();
+        for (var remote : nc.getSpec().getGateway().getRemotes()) {
+            var ref = remote.getNatsClusterRef();
+            if (remote.getUrls() != null && !remote.getUrls().isEmpty() && ref == null) return List.of();
+            if (ref == null) continue;
+            String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? nc.getMetadata().getNamespace() : ref.getNamespace();
+            peers.add(new NetworkPolicyPeerBuilder()
+                    .withNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, ns)).build())
+                    .withPodSelector(new LabelSelectorBuilder().withMatchLabels(Labels.selector(ref.getName())).build())
+                    .build());
+        }
+        // No remote at all: other sites that list this one still need the port; nothing narrower is known.
         return peers;
     }
 

@@ -37,6 +37,20 @@ public final class BrokerServices {
                 .build();
     }
 
+    /** Gateway traffic from the other sites: the gateway port only, optionally a LoadBalancer. */
+    public static Service gateway(NatsCluster nc, Names names) {
+        var gw = nc.getSpec().getGateway();
+        return new ServiceBuilder()
+                .withMetadata(Owned.meta(nc, names.gatewayService(), "gateway", gw.getServiceAnnotations()))
+                .withNewSpec()
+                .withType(gw.getServiceType().name())
+                .withSelector(Labels.selector(names.cluster()))
+                .addNewPort().withName("gateway").withPort(gw.getPort())
+                .withTargetPort(new IntOrString("gateway")).withProtocol("TCP").endPort()
+                .endSpec()
+                .build();
+    }
+
     /** Only the client port: monitoring is never exposed through it. */
     public static Service client(NatsCluster nc, Names names) {
         NatsClusterSpec spec = nc.getSpec();

@@ -55,6 +55,10 @@ public final class BrokerStatefulSet {
         Map<String, String> podAnnotations = new LinkedHashMap<>(pod.getAnnotations());
         // lame_duck_duration is read only at start: a change must roll the brokers.
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
+        // The cluster name and the gateway block cannot be reloaded either. Absent when neither is
+        // set, so clusters without them keep their pod template (no rolling restart on upgrade).
+        if (spec.getGateway() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
+                NatsConfig.restartOnlySettings(names, spec)).substring(0, 16));
 
         var podSecurity = new PodSecurityContextBuilder()
                 .withRunAsNonRoot(initContainer ? null : true)
@@ -189,9 +193,11 @@ public final class BrokerStatefulSet {
                 .withImage(spec.getImage())
                 .withArgs("--config", paths.configFile())
                 .withEnv(env)
+                .addAllToEnv(serverNameEnv(spec))
                 .addNewPort().withName("client").withContainerPort(spec.getPorts().getClient()).withProtocol("TCP").endPort()
                 .addNewPort().withName("cluster").withContainerPort(spec.getPorts().getCluster()).withProtocol("TCP").endPort()
                 .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
+                .addAllToPorts(gatewayPorts(spec))
                 .withResources(resources)
                 .withVolumeMounts(volumeMounts(spec, paths))
                 .withStartupProbe(healthz(2, 30, 2))
@@ -204,6 +210,19 @@ public final class BrokerStatefulSet {
                 .endExec().endPreStop().endLifecycle()
                 .withSecurityContext(restricted())
                 .build();
+    }
+
+    /** {@code SERVER_NAME = <prefix>$(POD_NAME)} when a prefix is set (the kubelet expands $(POD_NAME), declared before it). */
+    private static List<io.fabric8.kubernetes.api.model.EnvVar> serverNameEnv(NatsClusterSpec spec) {
+        if (spec.getServerNamePrefix() == null || spec.getServerNamePrefix().isEmpty()) return List.of();
+        return List.of(new io.fabric8.kubernetes.api.model.EnvVar(NatsConfig.SERVER_NAME_ENV,
+                spec.getServerNamePrefix() + "$(" + NatsConfig.POD_NAME_ENV + ")", null));
+    }
+
+    private static List<io.fabric8.kubernetes.api.model.ContainerPort> gatewayPorts(NatsClusterSpec spec) {
+        if (spec.getGateway() == null) return List.of();
+        return List.of(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("gateway")
+                .withContainerPort(spec.getGateway().getPort()).withProtocol("TCP").build());
     }
 
     static Container reloaderContainer(NatsClusterSpec spec, BrokerPaths paths) {

@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) are optional (null). */
+/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) and {@code gateway} (spec.gateway) are optional (null). */
 public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
         Service puppetAlias, PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet,
-        Secret certificateRequest) {
+        Secret certificateRequest, Service gateway) {
 
     /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
     public List<HasMetadata> inApplyOrder() {
@@ -23,6 +23,7 @@ public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, 
         if (tls != null) all.add(tls);
         all.addAll(List.of(headless, client));
         if (puppetAlias != null) all.add(puppetAlias);
+        if (gateway != null) all.add(gateway);
         all.add(disruptionBudget);
         if (networkPolicy != null) all.add(networkPolicy);
         all.add(statefulSet);

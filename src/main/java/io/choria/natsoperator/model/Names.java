@@ -31,6 +31,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String podDisruptionBudget() { return cluster; }
     public String networkPolicy() { return cluster; }
     public String podMonitor() { return cluster; }
+    /** Gateway traffic from other sites (spec.gateway). */
+    public String gatewayService() { return cluster + "-gateway"; }
     /** Choria's default broker host is puppet:4222. */
     public String puppetAliasService() { return "puppet"; }
 
@@ -92,8 +94,18 @@ public record Names(String cluster, String namespace, String clusterDomain) {
         return hostPort(podFqdn(ordinal), port);
     }
 
-    /** Every DNS name a broker may be reached by, for the certificate's SANs (with the puppet alias when it is on). */
+    /** {@code <other>-gateway.<namespace>.svc.<domain>}: the gateway Service of another NatsCluster, for a natsClusterRef remote. */
+    public String gatewayServiceFqdnOf(String otherCluster, String otherNamespace) {
+        Names other = new Names(otherCluster, otherNamespace == null || otherNamespace.isEmpty() ? namespace : otherNamespace, clusterDomain);
+        return other.serviceFqdn(other.gatewayService());
+    }
+
     public List<String> brokerDnsNames(int size, boolean puppetAlias) {
+        return brokerDnsNames(size, puppetAlias, false);
+    }
+
+    /** Every DNS name a broker may be reached by, for the certificate's SANs (with the puppet alias and the gateway Service when on). */
+    public List<String> brokerDnsNames(int size, boolean puppetAlias, boolean gateway) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String base = podInHeadlessService(i);
@@ -104,6 +116,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
         }
         List<String> services = new ArrayList<>(List.of(clientService(), headlessService()));
         if (puppetAlias) services.add(puppetAliasService());
+        // Other sites dial the gateway Service by name and verify it against the certificate.
+        if (gateway) services.add(gatewayService());
         for (String svc : services) {
             names.add(svc);
             names.add(inNamespace(svc));

@@ -39,16 +39,28 @@ public final class NatsClusterModel {
                 BrokerDisruptionBudget.of(nc, names),
                 Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names, in.installer()) : null,
                 BrokerStatefulSet.of(nc, names, paths, in.installer()),
-                in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null);
+                in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null,
+                nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null);
     }
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */
     public static List<String> certificateDnsNames(NatsCluster nc, String clusterDomain) {
         // A LinkedHashSet keeps the order and drops repeats in linear time (a List's contains made it quadratic).
+        var gateway = nc.getSpec().getGateway();
         Set<String> sans = new LinkedHashSet<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize(),
-                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias())));
+                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()), gateway != null));
         if (nc.getSpec().getTls() != null) sans.addAll(nc.getSpec().getTls().getExtraSANs());
+        // The advertised gateway host (e.g. a LoadBalancer's external name) is what other sites verify.
+        String advertisedHost = gateway == null ? null : advertisedHost(gateway.getAdvertise());
+        if (advertisedHost != null) sans.add(advertisedHost);
         return new ArrayList<>(sans);
+    }
+
+    /** The host of {@code spec.gateway.advertise} ({@code host:port}, or a bare host), or null. */
+    static String advertisedHost(String advertise) {
+        if (advertise == null || advertise.isEmpty()) return null;
+        int colon = advertise.lastIndexOf(':');
+        return colon > 0 && advertise.indexOf(':') == colon ? advertise.substring(0, colon) : advertise;
     }
 
     /** For status.clientURLs: the client Service, in-cluster. */

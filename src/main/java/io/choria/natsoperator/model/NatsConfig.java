@@ -1,10 +1,13 @@
 package io.choria.natsoperator.model;
 
+import io.choria.natsoperator.api.GatewayRemote;
+import io.choria.natsoperator.api.GatewaySpec;
 import io.choria.natsoperator.api.LimitsSpec;
 import io.choria.natsoperator.api.NatsClusterSpec;
 import io.choria.natsoperator.api.TlsSpec;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Renders the broker configuration. It comes in two files because the route URLs must carry
@@ -21,6 +24,11 @@ public final class NatsConfig {
     public static final String ROUTE_USER = "route";
     /** The pod name, set from the downward API, so server_name follows the pod. */
     public static final String POD_NAME_ENV = "POD_NAME";
+    /**
+     * {@code spec.serverNamePrefix} + the pod name, composed by the kubelet ({@code $(POD_NAME)}):
+     * nats.conf resolves {@code $VAR} only as a whole value, never inside a string.
+     */
+    public static final String SERVER_NAME_ENV = "SERVER_NAME";
 
     private NatsConfig() {}
 
@@ -35,7 +43,8 @@ public final class NatsConfig {
         c.append("# nats.conf for NatsCluster ").append(names.namespace()).append('/').append(names.cluster())
                 .append(", rendered by nats-operator. Holds no secret: the routes and their\n")
                 .append("# password are included from a Secret.\n");
-        c.append("server_name: $").append(POD_NAME_ENV).append('\n');
+        boolean prefixed = spec.getServerNamePrefix() != null && !spec.getServerNamePrefix().isEmpty();
+        c.append("server_name: $").append(prefixed ? SERVER_NAME_ENV : POD_NAME_ENV).append('\n');
         if (paths.listenHost() != null) {
             c.append("host: ").append(quote(paths.listenHost())).append('\n');
             c.append("http: ").append(quote(Names.hostPort(paths.listenHost(), spec.getPorts().getMonitor()))).append('\n');
@@ -57,7 +66,7 @@ public final class NatsConfig {
             c.append("}\n");
         }
         c.append("cluster {\n");
-        c.append("  name: ").append(quote(names.cluster())).append('\n');
+        c.append("  name: ").append(quote(clusterName(names, spec))).append('\n');
         if (paths.listenHost() != null) c.append("  host: ").append(quote(paths.listenHost())).append('\n');
         c.append("  port: ").append(spec.getPorts().getCluster()).append('\n');
         // Clients outside Kubernetes cannot reach pod addresses; never gossip them.
@@ -69,7 +78,72 @@ public final class NatsConfig {
         }
         c.append("  include \"../routes/").append(ROUTES_FILE).append("\"\n");
         c.append("}\n");
+        c.append(gatewayBlock(names, spec, paths));
         return c.toString();
+    }
+
+    /** The NATS cluster name: spec.clusterName, else metadata.name. */
+    public static String clusterName(Names names, NatsClusterSpec spec) {
+        return spec.getClusterName() != null && !spec.getClusterName().isEmpty() ? spec.getClusterName() : names.cluster();
+    }
+
+    /**
+     * The gateway block. Nothing in it depends on the size or on the certificate's content, because
+     * nats-server (2.9 and 2.10 alike) refuses to reload a changed gateway block, and a refused
+     * reload would also hold back the routes of a scale: only its TLS files are reloaded. A change
+     * of the remotes rolls the brokers instead (the StatefulSet carries a hash of this block).
+     */
+    public static String gatewayBlock(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+        GatewaySpec gw = spec.getGateway();
+        if (gw == null) return "";
+        StringBuilder c = new StringBuilder();
+        c.append("gateway {\n");
+        // NATS requires the gateway name to be the cluster name (ErrClusterNameConfigConflict otherwise).
+        c.append("  name: ").append(quote(clusterName(names, spec))).append('\n');
+        if (paths.listenHost() != null) c.append("  host: ").append(quote(paths.listenHost())).append('\n');
+        c.append("  port: ").append(gw.getPort()).append('\n');
+        if (gw.getAdvertise() != null && !gw.getAdvertise().isEmpty()) c.append("  advertise: ").append(quote(gw.getAdvertise())).append('\n');
+        // Only the sites listed here (and those listing this one, which must be listed back) may connect.
+        c.append("  reject_unknown_cluster: true\n");
+        if (spec.getTls() != null) {
+            c.append("  tls {\n");
+            tlsBody(c, paths, true, spec.getTls().getHandshakeTimeoutSeconds(), "    ");
+            c.append("  }\n");
+        }
+        c.append("  gateways: [\n");
+        for (GatewayRemote r : gw.getRemotes()) {
+            c.append("    {name: ").append(quote(r.getName())).append(", urls: [");
+            List<String> urls = remoteUrls(names, r);
+            for (int i = 0; i < urls.size(); i++) c.append(i == 0 ? "" : ", ").append(quote(urls.get(i)));
+            c.append("]}\n");
+        }
+        c.append("  ]\n");
+        c.append("}\n");
+        return c.toString();
+    }
+
+    /**
+     * What nats-server reads only at start (cluster name, gateway block): the StatefulSet's pod
+     * template carries its hash, so a change rolls the brokers one at a time instead of a reload
+     * that nats-server would refuse.
+     */
+    public static String restartOnlySettings(Names names, NatsClusterSpec spec) {
+        return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD);
+    }
+
+    /**
+     * A remote's URLs: as given, or the referenced NatsCluster's gateway Service. The reconciler
+     * resolves a reference into its URL with the referenced cluster's port; offline (render) the
+     * default port stands in.
+     */
+    public static List<String> remoteUrls(Names names, GatewayRemote r) {
+        if (r.getUrls() != null && !r.getUrls().isEmpty()) return r.getUrls();
+        var ref = r.getNatsClusterRef();
+        return List.of(gatewayRefUrl(names, ref.getName(), ref.getNamespace(), GatewaySpec.DEFAULT_PORT));
+    }
+
+    public static String gatewayRefUrl(Names names, String cluster, String namespace, int port) {
+        return "nats://" + Names.hostPort(names.gatewayServiceFqdnOf(cluster, namespace), port);
     }
 
     /** The secret half: route authorization and one route per broker (a self-route is ignored by NATS). */

@@ -62,6 +62,19 @@ public final class SpecDefaults {
         s.setNetworkPolicy(orNew(s.getNetworkPolicy(), io.choria.natsoperator.api.NetworkPolicySpec::new));
         if (s.getNetworkPolicy().getEnabled() == null) s.getNetworkPolicy().setEnabled(true);
         if (s.getNetworkPolicy().getClientCIDRs() == null) s.getNetworkPolicy().setClientCIDRs(new ArrayList<>());
+        if ((s.getClusterName() == null || s.getClusterName().isEmpty()) && nc.getMetadata() != null) {
+            s.setClusterName(nc.getMetadata().getName());
+        }
+        if (s.getServerNamePrefix() == null) s.setServerNamePrefix("");
+        var gw = s.getGateway();
+        if (gw != null) {
+            var dg = new io.choria.natsoperator.api.GatewaySpec();
+            fill(gw.getPort(), gw::setPort, dg.getPort());
+            fill(gw.getServiceType(), gw::setServiceType, dg.getServiceType());
+            if (gw.getServiceAnnotations() == null) gw.setServiceAnnotations(new LinkedHashMap<>());
+            if (gw.getRemotes() == null) gw.setRemotes(new ArrayList<>());
+            for (var r : gw.getRemotes()) if (r.getUrls() == null) r.setUrls(new ArrayList<>());
+        }
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         var capacity = s.getCapacity();
         if (capacity != null && capacity.getWarnPercent() == null) capacity.setWarnPercent(new io.choria.natsoperator.api.CapacitySpec().getWarnPercent());

@@ -94,6 +94,7 @@ public final class SpecValidator {
             if (!ports.add(port)) problems.add(problem("spec.ports." + p[0] + " (" + port + ") is used by another port"));
         }
         monitoring(problems, s, ports);
+        sites(problems, nc, ports);
         if (s.getImage() != null && !IMAGE.matcher(s.getImage()).matches()) {
             problems.add(problem("spec.image " + quote(s.getImage()) + " must not hold whitespace or control characters"));
         }
@@ -149,6 +150,75 @@ public final class SpecValidator {
             }
         }
         return problems;
+    }
+
+    private static final Pattern CLUSTER_NAME = Pattern.compile(SpecPatterns.CLUSTER_NAME);
+    private static final Pattern SERVER_NAME_PREFIX = Pattern.compile(SpecPatterns.SERVER_NAME_PREFIX);
+    private static final Pattern GATEWAY_URL = Pattern.compile("^(nats|tls)://[^\\x00-\\x20\\x7f\"@/]+$");
+    private static final Pattern ADVERTISE = Pattern.compile("^[^\\x00-\\x20\\x7f\"]*$");
+
+    /** clusterName, serverNamePrefix and the gateway (issue 14); {@code ports} holds the other ports, checked already. */
+    private static void sites(List<SpecProblem> problems, NatsCluster nc, Set<Integer> ports) {
+        NatsClusterSpec s = nc.getSpec();
+        String clusterName = s.getClusterName();
+        if (clusterName != null && !CLUSTER_NAME.matcher(clusterName).matches()) {
+            problems.add(problem("spec.clusterName " + quote(clusterName) + " must be 1-63 letters, digits, '-' or '_', starting with a letter or digit"));
+        }
+        if (s.getServerNamePrefix() != null && !SERVER_NAME_PREFIX.matcher(s.getServerNamePrefix()).matches()) {
+            problems.add(problem("spec.serverNamePrefix " + quote(s.getServerNamePrefix()) + " must be at most 40 letters, digits, '-', '_' or '.'"));
+        }
+        var gw = s.getGateway();
+        if (gw == null) return;
+        int port = gw.getPort();
+        if (port < PortsSpec.MIN_PORT || port > 65535) {
+            problems.add(problem("spec.gateway.port must be " + PortsSpec.MIN_PORT + "-65535 (got " + port + ")"));
+        } else if (ports.contains(port)) {
+            problems.add(problem("spec.gateway.port (" + port + ") is used by another port of spec.ports"));
+        }
+        if (gw.getAdvertise() != null && !ADVERTISE.matcher(gw.getAdvertise()).matches()) {
+            problems.add(problem("spec.gateway.advertise " + quote(gw.getAdvertise()) + " must be host:port without whitespace or quotes"));
+        }
+        noControlChars(problems, "spec.gateway.serviceAnnotations", gw.getServiceAnnotations());
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        String self = clusterName != null ? clusterName : nc.getMetadata() == null ? null : nc.getMetadata().getName();
+        for (int i = 0; i < gw.getRemotes().size(); i++) {
+            var r = gw.getRemotes().get(i);
+            String field = "spec.gateway.remotes[" + i + "]";
+            if (r.getName() == null || !CLUSTER_NAME.matcher(r.getName()).matches()) {
+                problems.add(problem(field + ".name " + quote(r.getName()) + " must be the remote site's cluster name (1-63 letters, digits, '-' or '_')"));
+                continue;
+            }
+            if (r.getName().equals(self)) {
+                problems.add(problem(field + ".name " + quote(r.getName()) + " is this site's own cluster name: a site is not its own remote"));
+            }
+            Integer first = seen.putIfAbsent(r.getName(), i);
+            if (first != null) {
+                problems.add(problem(field + ".name " + quote(r.getName()) + " repeats spec.gateway.remotes[" + first + "].name"));
+            }
+            boolean hasUrls = r.getUrls() != null && !r.getUrls().isEmpty();
+            var ref = r.getNatsClusterRef();
+            if (hasUrls == (ref != null)) {
+                problems.add(problem(field + " needs exactly one of urls and natsClusterRef"));
+                continue;
+            }
+            for (int j = 0; hasUrls && j < r.getUrls().size(); j++) {
+                String url = r.getUrls().get(j);
+                if (url == null || !GATEWAY_URL.matcher(url).matches()) {
+                    problems.add(problem(field + ".urls[" + j + "] " + quote(url) + " must be nats://host:port or tls://host:port (no credentials, no path)"));
+                }
+            }
+            if (ref != null) {
+                if (ref.getName() == null || !DNS_LABEL.matcher(ref.getName()).matches()) {
+                    problems.add(problem(field + ".natsClusterRef.name " + quote(ref.getName()) + " must be a NatsCluster's name"));
+                } else if (nc.getMetadata() != null && ref.getName().equals(nc.getMetadata().getName())
+                        && (ref.getNamespace() == null || ref.getNamespace().isEmpty() || ref.getNamespace().equals(nc.getMetadata().getNamespace()))) {
+                    problems.add(problem(field + ".natsClusterRef names this NatsCluster itself: a site is not its own remote"));
+                }
+                if (ref.getNamespace() != null && !ref.getNamespace().isEmpty() && !DNS_LABEL.matcher(ref.getNamespace()).matches()) {
+                    problems.add(problem(field + ".natsClusterRef.namespace " + quote(ref.getNamespace()) + " must be a namespace name"));
+                }
+            }
+        }
     }
 
     private static void puppet(List<SpecProblem> problems, io.choria.natsoperator.api.PuppetEnrolmentSpec p) {

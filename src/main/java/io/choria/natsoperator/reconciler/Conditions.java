@@ -13,6 +13,8 @@ public final class Conditions {
     public static final String READY = "Ready";
     public static final String CERTIFICATE_READY = "CertificateReady";
     public static final String ROUTES_MESHED = "RoutesMeshed";
+    /** Only with spec.gateway: every broker has a gateway to every listed remote site (/gatewayz). */
+    public static final String GATEWAYS_CONNECTED = "GatewaysConnected";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
     /** With spec.capacity: every broker below warnPercent of its connections and memory, and resources that fit. */

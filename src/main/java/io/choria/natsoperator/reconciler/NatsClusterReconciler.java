@@ -105,6 +105,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Observation seen;
         try {
             validate(nc);
+            resolveGatewayRemotes(nc, names, context);
             RoutePassword routes = routePassword(nc, names);
             TlsFiles tls = certificate(nc, names, pass);
             String pinned = pinnedCerts(nc, names, tls, pass);
@@ -152,6 +153,45 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             Duration until = Duration.between(now, when);
             if (until.compareTo(wakeUp) < 0) wakeUp = until.isNegative() ? Duration.ofSeconds(1) : until;
         }
+    }
+
+    /**
+     * Turns each natsClusterRef remote of the working copy into the URL of the referenced
+     * NatsCluster's gateway Service on its own gateway port (the model renders what the copy says).
+     * A reference to a NatsCluster that does not exist, or has no gateway, stops the pipeline
+     * before anything is written ({@code GatewayRemoteNotFound}, naming the field). Read from the
+     * operator's cache of NatsClusters; a referenced cluster created later is seen at the next
+     * resync.
+     */
+    private static void resolveGatewayRemotes(NatsCluster nc, Names names, Context<NatsCluster> context) {
+        var gw = nc.getSpec().getGateway();
+        if (gw == null) return;
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < gw.getRemotes().size(); i++) {
+            var remote = gw.getRemotes().get(i);
+            var ref = remote.getNatsClusterRef();
+            if (ref == null) continue;
+            String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? names.namespace() : ref.getNamespace();
+            String field = "spec.gateway.remotes[" + i + "].natsClusterRef";
+            Optional<NatsCluster> other = context.getPrimaryCache().get(new io.javaoperatorsdk.operator.processing.event.ResourceID(ref.getName(), ns));
+            if (other.isEmpty()) {
+                problems.add(field + ": no NatsCluster " + ns + "/" + ref.getName());
+                continue;
+            }
+            NatsCluster target = SpecDefaults.withDefaults(other.get());
+            if (target.getSpec().getGateway() == null) {
+                problems.add(field + ": NatsCluster " + ns + "/" + ref.getName() + " has no spec.gateway");
+                continue;
+            }
+            if (!target.getSpec().getClusterName().equals(remote.getName())) {
+                problems.add("spec.gateway.remotes[" + i + "].name '" + remote.getName() + "' is not the cluster name of NatsCluster "
+                        + ns + "/" + ref.getName() + " ('" + target.getSpec().getClusterName() + "')");
+                continue;
+            }
+            remote.setUrls(List.of(io.choria.natsoperator.model.NatsConfig.gatewayRefUrl(names, ref.getName(), ns,
+                    target.getSpec().getGateway().getPort())));
+        }
+        if (!problems.isEmpty()) throw new InputProblem(Reason.GatewayRemoteNotFound, String.join("; ", problems));
     }
 
     private static void validate(NatsCluster nc) {

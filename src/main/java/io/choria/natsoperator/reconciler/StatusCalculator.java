@@ -82,6 +82,8 @@ public final class StatusCalculator {
         if (seen.mesh() != null) {
             conditions.add(Conditions.of(Conditions.ROUTES_MESHED, seen.mesh().meshed(), seen.mesh().reason(),
                     seen.mesh().message(), gen, prev, now));
+            var gw = seen.mesh().gateways();
+            if (gw != null) conditions.add(Conditions.of(Conditions.GATEWAYS_CONNECTED, gw.connected(), gw.reason(), gw.message(), gen, prev, now));
         }
         capacity(nc, seen.mesh(), gen, prev, now, s).ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.

@@ -88,6 +88,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private final Map<Integer, String> routePasswordOf = new HashMap<>();
         private TlsFiles tls;
         private String pinnedCerts;
+        private final StringBuilder extraHosts = new StringBuilder();
 
         private Builder(NatsCluster example) {
             this.example = example;
@@ -100,6 +101,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
+        /** Adds a private hosts entry for every broker: e.g. another site's gateway Service name on that site's broker addresses. */
+        public Builder host(String name, List<String> addresses) {
+            for (String a : addresses) extraHosts.append(a).append(' ').append(name).append('\n');
+            return this;
+        }
         public Builder routePassword(String password) { this.routePassword = password; return this; }
         /** Reserves addresses, files and hosts entries for this many brokers, so that {@link #scaleTo(int)} can grow the cluster. */
         public Builder capacity(int brokers) { this.capacity = brokers; return this; }
@@ -161,6 +167,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
                 hosts.append(host).append(' ').append(String.join(" ", List.of(names.podFqdn(i), base + "." + names.namespace() + ".svc",
                         base + "." + names.namespace(), base))).append('\n');
             }
+            hosts.append(b.extraHosts);
             this.hostsFile = dir.resolve("hosts");
             write(hostsFile.toString(), hosts.toString());
             this.pinnedCerts = b.pinnedCerts;
@@ -403,6 +410,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         // The rendered container's literal env (e.g. GOMEMLIMIT), as the kubelet sets it.
         renderedContainer(i, io.choria.natsoperator.model.BrokerStatefulSet.CONTAINER).getEnv().stream()
                 .filter(e -> e.getValue() != null).forEach(e -> pb.environment().put(e.getName(), e.getValue()));
+        // What the kubelet composes from the StatefulSet's env ($(POD_NAME) after the prefix).
+        pb.environment().put(NatsConfig.SERVER_NAME_ENV, nc.getSpec().getServerNamePrefix() + names.pod(i));
         try {
             processes[i] = pb.start();
         } catch (IOException e) {
@@ -459,6 +468,12 @@ public final class LocalBrokerCluster implements AutoCloseable {
     public int size() { return nc.getSpec().getSize(); }
     public TestCa ca() { return ca; }
     public String host(int i) { return paths.get(i).listenHost(); }
+    /** The addresses of all brokers (capacity), e.g. for another site's hosts entry of this site's gateway Service. */
+    public static List<String> hosts(int firstHost, int count) {
+        List<String> h = new ArrayList<>();
+        for (int i = 0; i < count; i++) h.add("127.0.0." + (firstHost + i));
+        return h;
+    }
     public BrokerPaths paths(int i) { return paths.get(i); }
     public boolean running(int i) { return processes[i] != null && processes[i].isAlive(); }
 
@@ -504,7 +519,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
     /** A system nats-server on 0.0.0.0:4222 (Debian starts one) would make every broker fail to bind: say so clearly. */
     private void requirePortsFree(String host) {
         var ports = nc.getSpec().getPorts();
-        for (int port : List.of(ports.getClient(), ports.getCluster(), ports.getMonitor())) {
+        List<Integer> all = new ArrayList<>(List.of(ports.getClient(), ports.getCluster(), ports.getMonitor()));
+        if (nc.getSpec().getGateway() != null) all.add(nc.getSpec().getGateway().getPort());
+        for (int port : all) {
             try (ServerSocket s = new ServerSocket()) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
             } catch (IOException e) {

@@ -214,4 +214,43 @@ class SpecValidatorTest {
         assertEquals(500, Durations.millis("500ms"));
         assertEquals(1, Durations.seconds("500ms"));
     }
+
+    static io.choria.natsoperator.api.GatewayRemote remote(String name, String url) {
+        var r = new io.choria.natsoperator.api.GatewayRemote();
+        r.setName(name);
+        if (url != null) r.setUrls(List.of(url));
+        return r;
+    }
+
+    static void gateway(NatsCluster nc, io.choria.natsoperator.api.GatewayRemote... remotes) {
+        var gw = new io.choria.natsoperator.api.GatewaySpec();
+        gw.setRemotes(new java.util.ArrayList<>(List.of(remotes)));
+        nc.getSpec().setGateway(gw);
+        nc.getSpec().setClusterName("site-a");
+    }
+
+    @Test
+    void gatewayBadInputIsNamedByField() {
+        assertEquals(List.of(), problems(nc -> gateway(nc, remote("site-b", "tls://gw.site-b.example.net:7222"))));
+        assertProblem("spec.gateway.remotes[0].name 'site-a' is this site's own cluster name",
+                nc -> gateway(nc, remote("site-a", "tls://gw.example.net:7222")));
+        assertProblem("spec.gateway.remotes[1].name 'site-b' repeats spec.gateway.remotes[0].name",
+                nc -> gateway(nc, remote("site-b", "tls://b1.example.net:7222"), remote("site-b", "tls://b2.example.net:7222")));
+        assertProblem("spec.gateway.port (4223) is used by another port of spec.ports", nc -> {
+            gateway(nc, remote("site-b", "tls://gw.site-b.example.net:7222"));
+            nc.getSpec().getGateway().setPort(4223);
+        });
+        assertProblem("spec.gateway.remotes[0] needs exactly one of urls and natsClusterRef", nc -> gateway(nc, remote("site-b", null)));
+        assertProblem("spec.gateway.remotes[0].urls[0] 'tls://u:p@gw:7222' must be nats://host:port or tls://host:port",
+                nc -> gateway(nc, remote("site-b", "tls://u:p@gw:7222")));
+        assertProblem("spec.gateway.remotes[0].natsClusterRef names this NatsCluster itself", nc -> {
+            var r = remote("site-b", null);
+            var ref = new io.choria.natsoperator.api.NatsClusterReference();
+            ref.setName(nc.getMetadata().getName());
+            r.setNatsClusterRef(ref);
+            gateway(nc, r);
+        });
+        assertProblem("spec.clusterName 'a b' must be", nc -> nc.getSpec().setClusterName("a b"));
+        assertProblem("spec.serverNamePrefix 'x\\x0a' must be", nc -> nc.getSpec().setServerNamePrefix("x\n"));
+    }
 }

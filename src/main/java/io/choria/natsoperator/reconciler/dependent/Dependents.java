@@ -15,6 +15,7 @@ public final class Dependents {
             new HeadlessServiceDependent(),
             new ClientServiceDependent(),
             new PuppetAliasDependent(),
+            new GatewayServiceDependent(),
             new DisruptionBudgetDependent(),
             new NetworkPolicyDependent(),
             new StatefulSetDependent());

@@ -1,0 +1,207 @@
+package io.choria.natsoperator.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.GatewayRemote;
+import io.choria.natsoperator.api.GatewaySpec;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.NatsClusterReference;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.GatewayChecker;
+import io.choria.natsoperator.mesh.GatewayChecker.GatewayObservation;
+import io.choria.natsoperator.mesh.MonitorClient;
+import io.choria.natsoperator.mesh.Monitors;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three sites, each the 3-broker example rendered by the model with a gateway to the other two
+ * (by natsClusterRef), as nine real nats-server processes on loopback: site a on 127.0.0.2-4,
+ * b on .12-14, c on .22-24, all with the same ports. Every site is a NatsCluster named
+ * {@code broker} in its own namespace, told apart by {@code spec.clusterName} and
+ * {@code spec.serverNamePrefix}: the collision the issue names. Each site's private hosts file
+ * resolves the other sites' gateway Services ({@code broker-gateway.site-x.svc.cluster.local}) to
+ * their brokers, as cluster DNS would; the certificates come from one CA (the Puppet CA), and
+ * the gateways verify them both ways.
+ */
+class ThreeSiteGatewayTest {
+    static final String SUBJECT = "choria.broadcast.agent.rpcutil";
+    static final List<String> SITES = List.of("site-a", "site-b", "site-c");
+    static final int[] FIRST_HOST = {2, 12, 22};
+    static final LocalBrokerCluster[] site = new LocalBrokerCluster[3];
+
+    @BeforeAll
+    static void start() {
+        TestCa ca = TestCa.rsaRoot("Test Puppet CA");
+        try {
+            for (int s = 0; s < 3; s++) {
+                int me = s;
+                LocalBrokerCluster.Builder b = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).ca(ca).firstHost(FIRST_HOST[s])
+                        .edit(nc -> configure(nc, me));
+                for (int o = 0; o < 3; o++) {
+                    if (o == s) continue;
+                    b.host(gatewayService(o), LocalBrokerCluster.hosts(FIRST_HOST[o], 3));
+                }
+                site[s] = b.start();
+            }
+        } catch (RuntimeException | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** Site s: namespace and cluster name site-x, server names x-broker-i, a gateway to the two others by reference. */
+    static void configure(NatsCluster nc, int s) {
+        nc.getMetadata().setNamespace(SITES.get(s));
+        nc.getSpec().setClusterName(SITES.get(s));
+        nc.getSpec().setServerNamePrefix(SITES.get(s).substring(5) + "-");
+        GatewaySpec gw = new GatewaySpec();
+        List<GatewayRemote> remotes = new ArrayList<>();
+        for (int o = 0; o < 3; o++) {
+            if (o == s) continue;
+            GatewayRemote r = new GatewayRemote();
+            r.setName(SITES.get(o));
+            NatsClusterReference ref = new NatsClusterReference();
+            ref.setName("broker");
+            ref.setNamespace(SITES.get(o));
+            r.setNatsClusterRef(ref);
+            remotes.add(r);
+        }
+        gw.setRemotes(remotes);
+        nc.getSpec().setGateway(gw);
+    }
+
+    static String gatewayService(int s) {
+        return new Names("broker", SITES.get(s), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(s));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (LocalBrokerCluster c : site) if (c != null) c.close();
+    }
+
+    static GatewayObservation gateways(int s) {
+        return new GatewayChecker().check(site[s].cluster(), site[s]::monitorUri);
+    }
+
+    static void awaitAllConnected(int... sites) {
+        for (int s : sites) {
+            Await.until(SITES.get(s) + " gateways to the two other sites", Duration.ofSeconds(30), () -> gateways(s), GatewayObservation::connected);
+        }
+    }
+
+    @Test
+    void everyBrokerSeesTheTwoOtherSitesAndTheConditionIsTrue() throws Exception {
+        awaitAllConnected(0, 1, 2);
+        for (int s = 0; s < 3; s++) {
+            Set<String> others = new TreeSet<>(SITES);
+            others.remove(SITES.get(s));
+            Set<String> inbound = new TreeSet<>();
+            for (int i = 0; i < 3; i++) {
+                MonitorClient.Gatewayz g = new MonitorClient().gatewayzAsync(site[s].monitorUri(i)).join();
+                assertEquals(SITES.get(s), g.name(), "the gateway is named by spec.clusterName");
+                assertEquals(others, g.outbound(), SITES.get(s) + " broker-" + i + " outbound");
+                // Each remote broker dials one broker of this site, chosen at random: inbound is per site, not per broker.
+                inbound.addAll(g.inbound());
+                MonitorClient.Varz v = Monitors.varz(site[s].monitorUri(i));
+                assertEquals(SITES.get(s).substring(5) + "-broker-" + i, v.serverName(), "server_name = serverNamePrefix + pod name");
+            }
+            assertEquals(others, inbound, SITES.get(s) + " inbound");
+            GatewayObservation o = gateways(s);
+            assertEquals(Reason.AllGatewaysConnected, o.reason());
+            assertEquals("each of the 3 brokers has a gateway to " + String.join(", ", others), o.message());
+        }
+    }
+
+    @Test
+    void choriaRequestFromSiteAReachesSitesBAndCAndTheRepliesComeBack() throws Exception {
+        awaitAllConnected(0, 1, 2);
+        assertRequestAnswered(0, List.of(1, 2));
+    }
+
+    @Test
+    void aStoppedSiteIsNamedTheOthersKeepServingAndItReturnsWithoutRestarts() throws Exception {
+        awaitAllConnected(0, 1, 2);
+        long[] pidsA = {site[0].pid(0), site[0].pid(1), site[0].pid(2)};
+        long[] pidsB = {site[1].pid(0), site[1].pid(1), site[1].pid(2)};
+        try {
+            for (int i = 0; i < 3; i++) site[2].stop(i);
+            for (int s : new int[] {0, 1}) {
+                GatewayObservation o = Await.until(SITES.get(s) + " notices site-c is gone", Duration.ofSeconds(20), () -> gateways(s),
+                        g -> !g.connected() && g.reason() == Reason.GatewayMissing);
+                assertEquals("site-c missing at broker-0, broker-1, broker-2", o.message());
+            }
+            assertRequestAnswered(0, List.of(1));
+            assertRequestAnswered(1, List.of(0));
+        } finally {
+            for (int i = 0; i < 3; i++) if (!site[2].running(i)) site[2].start(i);
+        }
+        awaitAllConnected(0, 1, 2);
+        assertRequestAnswered(0, List.of(1, 2));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(pidsA[i], site[0].pid(i), "site-a broker-" + i + " was not restarted");
+            assertEquals(pidsB[i], site[1].pid(i), "site-b broker-" + i + " was not restarted");
+        }
+    }
+
+    /**
+     * A Choria-shaped request: the client at site {@code from} (broker 0) publishes on
+     * choria.broadcast.agent.rpcutil with a reply subject; a node at each other site (on broker i
+     * of that site, a different broker each) answers to it. Interest crosses gateways
+     * asynchronously, so the request is repeated (bounded) until every site has answered.
+     */
+    static void assertRequestAnswered(int from, List<Integer> to) throws Exception {
+        LocalBrokerCluster a = site[from];
+        List<Connection> nodes = new ArrayList<>();
+        try (Connection client = Clients.connect(a.clientUrl(0), a.clientCertificate(), a.caPem())) {
+            for (int s : to) {
+                int broker = (s + 1) % 3;
+                Connection node = Clients.connect(site[s].clientUrl(broker), site[s].clientCertificate(), site[s].caPem());
+                nodes.add(node);
+                String me = SITES.get(s) + "/broker-" + broker;
+                Dispatcher d = node.createDispatcher(m -> node.publish(m.getReplyTo(), me.getBytes(StandardCharsets.UTF_8)));
+                d.subscribe(SUBJECT);
+                node.flush(Duration.ofSeconds(2));
+            }
+            String inbox = client.createInbox();
+            Subscription replies = client.subscribe(inbox);
+            client.flush(Duration.ofSeconds(2));
+            Set<String> answered = new TreeSet<>();
+            Set<String> expected = new TreeSet<>();
+            for (int s : to) expected.add(SITES.get(s) + "/broker-" + ((s + 1) % 3));
+            Await.until("replies from " + expected + " to a request from " + SITES.get(from), Duration.ofSeconds(20), () -> {
+                client.publish(SUBJECT, inbox, "rpcutil ping".getBytes(StandardCharsets.UTF_8));
+                try {
+                    for (Message m = replies.nextMessage(Duration.ofMillis(200)); m != null; m = replies.nextMessage(Duration.ofMillis(20))) {
+                        answered.add(new String(m.getData(), StandardCharsets.UTF_8));
+                    }
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return answered;
+            }, got -> got.containsAll(expected));
+            assertEquals(expected, answered);
+            assertTrue(client.getConnectedUrl().contains(a.host(0)));
+        } finally {
+            for (Connection n : nodes) n.close();
+        }
+        assertFalse(to.contains(from));
+    }
+}

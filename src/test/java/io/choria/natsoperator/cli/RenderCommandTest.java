@@ -163,7 +163,7 @@ class RenderCommandTest {
     void badCaIsOneLineAndNonZero() throws Exception {
         Path mismatch = caSecret(CA.certPem(), io.choria.natsoperator.pki.TestCa.ecRoot("other").pkcs8KeyPem());
         RenderCommandAccess.Result r = render("-f", Examples.ONE_BROKER.toString(), "-f", mismatch.toString());
-        assertEquals(1, r.exit());
+        assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("CaKeyMismatch"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         RenderCommandAccess.Result missing = render("-f", Examples.ONE_BROKER.toString());

@@ -89,11 +89,6 @@ final class RevocationEnforcement {
         return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.pins.admitted().size());
     }
 
-    void forget(String uid) {
-        states.remove(uid);
-        brokersLoaded.remove(uid);
-    }
-
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
         java.util.Set<java.math.BigInteger> crlSerials = s.crlSerials;
         try {

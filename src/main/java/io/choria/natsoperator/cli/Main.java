@@ -2,7 +2,7 @@ package io.choria.natsoperator.cli;
 
 import java.util.Arrays;
 
-/** {@code nats-operator run|render}: one jar, the operator and its offline renderer. */
+/** {@code nats-operator run|render|local}: one jar, the operator, its offline renderer, and the operator on one machine. */
 public final class Main {
     private Main() {}
 
@@ -20,6 +20,7 @@ public final class Main {
             return switch (args[0]) {
                 case "render" -> RenderCommand.run(rest, System.out);
                 case "run" -> RunCommand.run(rest);
+                case "local" -> LocalCommand.run(rest, System.out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {
@@ -31,6 +32,9 @@ public final class Main {
     static String usage() {
         return """
                 usage: nats-operator <command> [options]
+                  local  -f FILE [-f FILE ...] [--cluster-domain D] [--log-level L]
+                         run the operator and real nats-server brokers on this machine, no Kubernetes
+                         needed (root); applies FILE, and its edits, live (see local --help)
                   render -f FILE [-f FILE ...] [--cluster-domain D] [--reveal-secrets] [--no-owner-references] [INSTALLER]
                          print, as YAML, every object the operator would create for the NatsClusters
                          in FILE (Secrets they reference may be given in the files too); no cluster needed;

@@ -32,9 +32,14 @@ public final class MeshChecker {
 
     /** In production: broker i's monitoring endpoint through its stable DNS name, {@code http://<pod>.<name>-headless.<ns>.svc.<domain>:<monitor>}. */
     public static IntFunction<URI> podMonitorUris(NatsCluster defaultedNc, String clusterDomain) {
+        return podMonitorUris(defaultedNc, clusterDomain, host -> host);
+    }
+
+    /** The same, with the DNS name translated by {@code resolve} (where the JVM cannot resolve the cluster's names). */
+    public static IntFunction<URI> podMonitorUris(NatsCluster defaultedNc, String clusterDomain, java.util.function.UnaryOperator<String> resolve) {
         Names names = Names.of(defaultedNc, clusterDomain);
         int port = defaultedNc.getSpec().getPorts().getMonitor();
-        return i -> URI.create("http://" + names.podAddress(i, port));
+        return i -> URI.create("http://" + Names.hostPort(resolve.apply(names.podFqdn(i)), port));
     }
 
     /** One broker's answer: its peer count, or why it gave none; {@code varz} is the whole answer (null when none), for the metrics. */

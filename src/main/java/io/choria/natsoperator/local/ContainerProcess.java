@@ -1,0 +1,77 @@
+package io.choria.natsoperator.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One process of a container: started in its own mount namespace ({@code unshare -m}, private
+ * propagation, so nothing it mounts is seen outside), where each volume directory is bind-mounted
+ * at its mount path and a private hosts file over {@code /etc/hosts}; optionally inside a pod's
+ * network namespace. {@code unshare} and {@code sh} exec the command, so the {@link Process} is
+ * the container's own process and a signal to it reaches the program.
+ */
+public final class ContainerProcess {
+    private ContainerProcess() {}
+
+    /** A bind mount: {@code source} on the machine at {@code target} inside the container. */
+    public record Mount(String source, String target, boolean readOnly) {}
+
+    /**
+     * The command line: {@code [ip netns exec NS] unshare -m sh -c <mounts; exec "$@"> sh COMMAND...}.
+     * {@code netns} null keeps the caller's network namespace.
+     */
+    public static List<String> commandLine(String netns, List<Mount> mounts, List<String> command) {
+        StringBuilder script = new StringBuilder("set -e\n");
+        for (Mount m : mounts) {
+            script.append("mount --bind ").append(quote(m.source())).append(' ').append(quote(m.target())).append('\n');
+            if (m.readOnly()) script.append("mount -o remount,bind,ro ").append(quote(m.target())).append('\n');
+        }
+        script.append("exec \"$@\"\n");
+        List<String> line = new ArrayList<>();
+        if (netns != null) line.addAll(List.of("ip", "netns", "exec", netns));
+        line.addAll(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script.toString(), "sh"));
+        line.addAll(command);
+        return line;
+    }
+
+    /** Starts it with exactly this environment (a container does not inherit the machine's), output appended to {@code log}. */
+    public static Process start(String netns, List<Mount> mounts, List<String> command, Map<String, String> env, Path log) {
+        ProcessBuilder pb = new ProcessBuilder(commandLine(netns, mounts, command)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        String path = pb.environment().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.environment().clear();
+        pb.environment().put("PATH", path);
+        pb.environment().putAll(env);
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    /** SIGTERM, then SIGKILL once {@code grace} has passed; returns when the process is gone. */
+    public static void stop(Process p, Duration grace) {
+        if (p == null || !p.isAlive()) return;
+        p.destroy();
+        try {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A shell word that stays one word whatever it holds. */
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

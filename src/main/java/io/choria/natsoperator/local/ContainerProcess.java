@@ -23,7 +23,7 @@ public final class ContainerProcess {
     public record Mount(String source, String target, boolean readOnly) {}
 
     /**
-     * The command line: {@code [ip netns exec NS] unshare -m sh -c <mounts; exec "$@"> sh COMMAND...}.
+     * The command line: {@code setsid [ip netns exec NS] unshare -m sh -c <mounts; exec "$@"> sh COMMAND...}.
      * {@code netns} null keeps the caller's network namespace.
      */
     public static List<String> commandLine(String netns, List<Mount> mounts, List<String> command) {
@@ -33,7 +33,8 @@ public final class ContainerProcess {
             if (m.readOnly()) script.append("mount -o remount,bind,ro ").append(quote(m.target())).append('\n');
         }
         script.append("exec \"$@\"\n");
-        List<String> line = new ArrayList<>();
+        // its own session: a Ctrl-C at the terminal reaches the JVM, which stops the containers in order, not the containers themselves
+        List<String> line = new ArrayList<>(List.of("setsid"));
         if (netns != null) line.addAll(List.of("ip", "netns", "exec", netns));
         line.addAll(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script.toString(), "sh"));
         line.addAll(command);

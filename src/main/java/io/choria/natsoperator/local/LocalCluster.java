@@ -60,7 +60,7 @@ public final class LocalCluster implements AutoCloseable {
             return "needs root: it makes a network namespace and a mount namespace per broker pod (run it with sudo)";
         }
         for (String[] tool : new String[][] {{"nats-server", "apt-get install -y nats-server (Debian, Ubuntu), or a release from https://github.com/nats-io/nats-server/releases"},
-                {"ip", "apt-get install -y iproute2"}, {"unshare", "apt-get install -y util-linux"}, {"mount", "apt-get install -y mount"}}) {
+                {"ip", "apt-get install -y iproute2"}, {"unshare", "apt-get install -y util-linux"}, {"setsid", "apt-get install -y util-linux"}, {"mount", "apt-get install -y mount"}}) {
             if (!onPath(tool[0])) return tool[0] + " is not on PATH: " + tool[1];
         }
         return null;

@@ -189,6 +189,7 @@ final class LocalPod {
         boolean allReady = true;
         long now = System.nanoTime();
         for (Running r : containers.values()) {
+            if (deleteRequested) return;
             if (r.process == null || !r.process.isAlive()) {
                 if (r.process != null) {
                     int code = r.process.exitValue();

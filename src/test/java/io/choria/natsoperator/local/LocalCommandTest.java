@@ -1,0 +1,253 @@
+package io.choria.natsoperator.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Tools;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code nats-operator local} as a user runs it: a separate JVM, the 3-broker example and a CA
+ * Secret as {@code -f} files, its output read line by line. The brokers are real nats-server
+ * processes, each in its own network namespace on a bridge with a 198.18.x.0/24 (benchmarking
+ * range) address that exists only while {@code local} runs; nothing leaves the machine.
+ */
+class LocalCommandTest {
+    private static final Pattern STARTED = Pattern.compile("choria/(broker-\\d+): container nats started \\(pid (\\d+), ");
+    private static final Duration READY = Duration.ofSeconds(120);
+
+    @TempDir Path dir;
+    private final TestCa ca = TestCa.rsaRoot("Local Puppet CA");
+    private Local local;
+
+    @AfterEach
+    void stop() {
+        if (local != null) {
+            local.process.destroyForcibly();
+            try {
+                Files.deleteIfExists(local.out);
+            } catch (IOException ignored) {
+                // a temp file
+            }
+        }
+    }
+
+    @Test
+    void runsTheExampleScalesByReloadRestartsAKilledBrokerAndLeavesNothingBehindOnCtrlC() throws Exception {
+        Path example = dir.resolve("natscluster-3.yaml");
+        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        local = Local.start(example, caSecret());
+
+        int ready3 = local.await("is ready with 3 brokers", 0, READY);
+        local.await("choria/broker RoutesMeshed=True", 0, READY);
+        List<String> urls = local.urls(ready3);
+        assertEquals(3, urls.size(), local.output());
+        for (String url : urls) {
+            try (Connection c = connect(url)) {
+                assertTrue(c.RTT().toNanos() > 0, "PONG from " + url); // RTT() is a PING answered by a PONG
+            }
+        }
+        Map<String, Long> pids = local.brokerPids();
+        assertEquals(3, pids.size(), local.output());
+
+        // size 3 -> 5 in the file: the operator scales; the first three only reload
+        int edit = local.lines().size();
+        Files.writeString(example, Files.readString(example).replace("size: 3", "size: 5"));
+        local.await("is ready with 5 brokers", edit, READY);
+        local.await("choria/broker RoutesMeshed=True FullMesh: each of the 5 brokers", edit, READY);
+        for (String pod : List.of("broker-0", "broker-1", "broker-2")) {
+            assertEquals(pids.get(pod), local.brokerPids().get(pod), pod + " restarted:\n" + local.output());
+            assertTrue(ProcessHandle.of(pids.get(pod)).map(ProcessHandle::isAlive).orElse(false), pod + " is gone");
+            assertTrue(Files.readString(local.log(pod)).contains("Reloaded server configuration"), pod + " did not reload");
+        }
+        // and back to 3
+        edit = local.lines().size();
+        Files.writeString(example, Files.readString(example).replace("size: 5", "size: 3"));
+        local.await("choria/broker-4: stopped", edit, READY);
+        local.await("is ready with 3 brokers", edit, READY);
+        local.await("choria/broker RoutesMeshed=True FullMesh: each of the 3 brokers", edit, READY);
+        for (String pod : List.of("broker-0", "broker-1", "broker-2")) assertEquals(pids.get(pod), local.brokerPids().get(pod), pod);
+
+        // a broker killed: Ready turns False, and the kubelet starts it again
+        edit = local.lines().size();
+        ProcessHandle.of(pids.get("broker-1")).orElseThrow().destroyForcibly();
+        local.await("choria/broker Ready=False", edit, READY);
+        local.await("choria/broker-1: container nats started", edit, READY);
+        local.await("choria/broker Ready=True", edit, READY);
+        long restarted = local.brokerPids().get("broker-1");
+        assertTrue(restarted != pids.get("broker-1"));
+
+        // Ctrl-C: SIGINT to local alone (the containers run in their own sessions)
+        List<Long> all = new ArrayList<>(local.allPids());
+        Runtime.getRuntime().exec(new String[] {"kill", "-INT", String.valueOf(local.process.pid())}).waitFor();
+        local.assertGoneWithoutTrace(all);
+    }
+
+    @Test
+    void sigtermWhileStartingLeavesNoProcessNamespaceOrDirectory() throws Exception {
+        Path example = dir.resolve("natscluster-3.yaml");
+        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        local = Local.start(example, caSecret());
+        local.await("container nats started", 0, READY);
+        List<Long> all = new ArrayList<>(local.allPids());
+        local.process.destroy(); // SIGTERM
+        local.assertGoneWithoutTrace(all);
+    }
+
+    @Test
+    void withoutNatsServerItSaysHowToGetItAndExits1() throws Exception {
+        Path example = dir.resolve("natscluster-3.yaml");
+        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        ProcessBuilder pb = Local.command(example, caSecret()).redirectErrorStream(true);
+        pb.environment().put("PATH", dir.toString()); // no nats-server, no ip
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("nats-server is not on PATH: apt-get install -y nats-server"), out);
+        assertFalse(out.contains("Exception"), out);
+    }
+
+    private Path caSecret() throws IOException {
+        Base64.Encoder b64 = Base64.getEncoder();
+        Path f = dir.resolve("puppet-ca-secret.yaml");
+        Files.writeString(f, """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: puppet-ca, namespace: choria}
+                data:
+                  ca.crt: %s
+                  ca.key: %s
+                """.formatted(b64.encodeToString(ca.chainPem().getBytes(StandardCharsets.UTF_8)),
+                b64.encodeToString(ca.traditionalKeyPem().getBytes(StandardCharsets.UTF_8))));
+        return f;
+    }
+
+    private Connection connect(String url) throws Exception {
+        Options o = new Options.Builder().server(url).sslContext(ca.issueClientCertificate("node-0.example.net").clientContext(ca.chainPem()))
+                .connectionTimeout(Duration.ofSeconds(5)).noReconnect().build();
+        return Nats.connect(o);
+    }
+
+    /** The {@code local} process and what it printed. */
+    private static final class Local {
+        final Process process;
+        private final Path out;
+
+        private Local(Process process, Path out) {
+            this.process = process;
+            this.out = out;
+        }
+
+        static ProcessBuilder command(Path... files) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.choria.natsoperator.cli.Main", "local"));
+            for (Path f : files) cmd.addAll(List.of("-f", f.toString()));
+            return new ProcessBuilder(cmd);
+        }
+
+        static Local start(Path... files) throws IOException {
+            Tools.requireNatsServer();
+            Tools.require("ip", "iproute2");
+            // to a file, not a pipe: its last lines, written by the shutdown hook, must not race the pipe's close
+            Path out = Files.createTempFile("local-", ".out");
+            return new Local(command(files).redirectErrorStream(true).redirectOutput(out.toFile()).start(), out);
+        }
+
+        List<String> lines() {
+            try {
+                return Files.readAllLines(out, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        String output() {
+            return String.join("\n", lines());
+        }
+
+        /** Waits for a line containing {@code text} at or after line {@code from}; returns its index. */
+        int await(String text, int from, Duration timeout) {
+            return Await.until("a line '" + text + "' after line " + from + " of local's output", timeout, () -> {
+                if (!process.isAlive()) throw new AssertionError("local exited " + process.exitValue() + ":\n" + output());
+                List<String> l = lines();
+                for (int i = from; i < l.size(); i++) if (l.get(i).contains(text)) return i;
+                return null;
+            }, i -> true);
+        }
+
+        /** The client URLs printed after the "is ready" line at {@code index}. */
+        List<String> urls(int index) {
+            String line = lines().get(index + 1);
+            assertTrue(line.contains("client URLs from this machine: "), line);
+            return List.of(line.substring(line.indexOf(": ") + 2).split(","));
+        }
+
+        /** The last pid each broker's nats container was started with. */
+        Map<String, Long> brokerPids() {
+            Map<String, Long> pids = new LinkedHashMap<>();
+            for (String l : lines()) {
+                Matcher m = STARTED.matcher(l);
+                if (m.find()) pids.put(m.group(1), Long.parseLong(m.group(2)));
+            }
+            return pids;
+        }
+
+        /** Every container pid it ever printed. */
+        List<Long> allPids() {
+            List<Long> pids = new ArrayList<>();
+            Pattern any = Pattern.compile("container \\S+ started \\(pid (\\d+), ");
+            for (String l : lines()) {
+                Matcher m = any.matcher(l);
+                if (m.find()) pids.add(Long.parseLong(m.group(1)));
+            }
+            return pids;
+        }
+
+        Path log(String pod) {
+            return Path.of("/run/nats-operator-local", String.valueOf(process.pid()), "pods", "choria_" + pod, "nats.log");
+        }
+
+        void assertGoneWithoutTrace(List<Long> pids) throws Exception {
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "local still running:\n" + output());
+            for (long pid : pids) assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " left running");
+            String hex = Long.toHexString(process.pid());
+            String netns = run("ip", "netns", "list");
+            assertFalse(netns.contains(PodNetwork.NETNS_PREFIX + hex + "-"), netns);
+            String links = run("ip", "-o", "link", "show");
+            assertFalse(links.contains(PodNetwork.BRIDGE_PREFIX + hex) || links.contains(PodNetwork.VETH_PREFIX + hex), links);
+            assertFalse(Files.exists(Path.of("/run/nats-operator-local", String.valueOf(process.pid()))), "work directory left");
+            assertFalse(Files.exists(Path.of("/etc/nats")), "mount point /etc/nats left");
+            assertFalse(Files.readString(Path.of("/proc/mounts")).contains("nats-operator-local"), "a mount left");
+            assertTrue(output().contains(" stopped\n") || output().endsWith(" stopped"), "no 'stopped' line (exit " + process.exitValue() + "):\n" + output());
+        }
+
+        private static String run(String... command) throws Exception {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        }
+    }
+}

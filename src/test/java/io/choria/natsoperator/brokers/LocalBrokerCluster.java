@@ -4,6 +4,7 @@ import io.choria.natsoperator.api.CaSecretReference;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.inputs.BrokerCertificates;
+import io.choria.natsoperator.local.ContainerProcess;
 import io.choria.natsoperator.model.BrokerPaths;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.DesiredCluster;
@@ -366,18 +367,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
     /** SIGTERM, then SIGKILL after 5 s; waits until the process is gone. */
     public void stop(int i) {
         Process p = processes[i];
-        if (p == null) return;
         processes[i] = null;
-        p.destroy();
-        try {
-            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ContainerProcess.stop(p, STOP_TIMEOUT);
     }
 
     /** Live config reload, as the config-reloader sidecar does it: {@code nats-server --signal reload=<pidfile>}. */
@@ -401,22 +392,16 @@ public final class LocalBrokerCluster implements AutoCloseable {
         }
         if (processes[i] != null && processes[i].isAlive()) throw new IllegalStateException(names.pod(i) + " is running");
         BrokerPaths p = paths.get(i);
-        // unshare execs sh, sh execs nats-server: the Process is the broker itself, so destroy() reaches it.
-        ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "sh", "-c",
-                "mount --bind \"$0\" /etc/hosts && exec " + NATS_SERVER + " -c \"$1\"", hostsFile.toString(), p.configFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile()));
-        pb.environment().put(NatsConfig.POD_NAME_ENV, names.pod(i));
+        // The same way `local`'s kubelet starts a container: a private mount namespace with the hosts file over /etc/hosts.
+        Map<String, String> env = new HashMap<>();
+        env.put(NatsConfig.POD_NAME_ENV, names.pod(i));
         // The rendered container's literal env (e.g. GOMEMLIMIT), as the kubelet sets it.
         renderedContainer(i, io.choria.natsoperator.model.BrokerStatefulSet.CONTAINER).getEnv().stream()
-                .filter(e -> e.getValue() != null).forEach(e -> pb.environment().put(e.getName(), e.getValue()));
+                .filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
         // What the kubelet composes from the StatefulSet's env ($(POD_NAME) after the prefix).
-        pb.environment().put(NatsConfig.SERVER_NAME_ENV, nc.getSpec().getServerNamePrefix() + names.pod(i));
-        try {
-            processes[i] = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + names.pod(i), e);
-        }
+        env.put(NatsConfig.SERVER_NAME_ENV, nc.getSpec().getServerNamePrefix() + names.pod(i));
+        processes[i] = ContainerProcess.start(null, List.of(new ContainerProcess.Mount(hostsFile.toString(), "/etc/hosts", true)),
+                List.of(NATS_SERVER, "-c", p.configFile()), env, logFile(i));
     }
 
     private void awaitHealthy(int i) {

@@ -178,6 +178,7 @@ public final class LocalCluster implements AutoCloseable {
         Path base = workBase();
         try {
             Files.createDirectories(base);
+            ProcessKubelet.removeStale(base);
             Path dir = base.resolve(String.valueOf(ProcessHandle.current().pid()));
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             return dir;

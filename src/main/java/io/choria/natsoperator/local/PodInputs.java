@@ -26,13 +26,18 @@ import java.util.concurrent.ConcurrentHashMap;
 final class PodInputs implements AutoCloseable {
     private static final long REFRESH_NANOS = 1_000_000_000L;
 
+    /** The list of mount points made, so that a later local can remove them should this one be killed. */
+    static final String MOUNT_POINTS_FILE = "mountpoints";
+
     private final KubernetesClient client;
+    private final Path record;
     private final Deque<Path> madeMountPoints = new ArrayDeque<>();
     private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
     private final Map<Path, byte[]> written = new ConcurrentHashMap<>();
 
-    PodInputs(KubernetesClient client) {
+    PodInputs(KubernetesClient client, Path workDir) {
         this.client = client;
+        this.record = workDir.resolve(MOUNT_POINTS_FILE);
     }
 
     Path directory(LocalPod pod, String volume) {
@@ -122,6 +127,7 @@ final class PodInputs implements AutoCloseable {
             try {
                 Files.createDirectory(p);
                 madeMountPoints.push(p);
+                Files.writeString(record, p + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot make the mount point " + p, e);
             }
@@ -131,12 +137,24 @@ final class PodInputs implements AutoCloseable {
     /** Removes the mount points it made, deepest first, when they are still empty. */
     @Override
     public synchronized void close() {
-        while (!madeMountPoints.isEmpty()) {
-            try {
-                Files.deleteIfExists(madeMountPoints.pop());
-            } catch (IOException e) {
-                // not empty: someone else put something there; leave it
-            }
+        while (!madeMountPoints.isEmpty()) removeIfEmpty(madeMountPoints.pop());
+    }
+
+    /** The mount points a killed local made, listed in its work directory; deepest (last made) first. */
+    static void removeRecorded(Path workDir) {
+        try {
+            List<String> made = Files.readAllLines(workDir.resolve(MOUNT_POINTS_FILE));
+            for (int i = made.size() - 1; i >= 0; i--) removeIfEmpty(Path.of(made.get(i)));
+        } catch (IOException e) {
+            // none recorded
+        }
+    }
+
+    private static void removeIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // not empty: someone else put something there; leave it
         }
     }
 }

@@ -121,12 +121,17 @@ public final class PodNetwork implements AutoCloseable {
         runQuietly(List.of("ip", "link", "del", bridge));
     }
 
-    /** Namespaces and bridges left by a {@code local} whose JVM no longer runs (killed with SIGKILL). */
+    /** Namespaces (and the processes in them) and bridges left by a {@code local} whose JVM no longer runs (killed with SIGKILL). */
     public static void removeStale() {
         for (String line : runQuietly(List.of("ip", "netns", "list")).split("\n")) {
             String name = line.split(" ")[0];
             String owner = ownerOf(name, NETNS_PREFIX, '-');
-            if (owner != null && !alive(owner)) runQuietly(List.of("ip", "netns", "del", name));
+            if (owner == null || alive(owner)) continue;
+            // the brokers of a killed local outlive it (they run in their own sessions): stop them first
+            for (String pid : runQuietly(List.of("ip", "netns", "pids", name)).split("\\s+")) {
+                if (pid.matches("\\d+")) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            runQuietly(List.of("ip", "netns", "del", name));
         }
         for (String line : runQuietly(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
             String[] f = line.split(":\\s*");

@@ -70,7 +70,7 @@ public final class ProcessKubelet implements AutoCloseable {
         this.workDir = workDir;
         this.hostsFile = workDir.resolve("hosts");
         this.clusterDomain = clusterDomain;
-        this.inputs = new PodInputs(client);
+        this.inputs = new PodInputs(client, workDir);
         this.events = events;
         writeHosts(hostsContent(List.of()));
     }
@@ -293,6 +293,20 @@ public final class ProcessKubelet implements AutoCloseable {
         }
         inputs.close();
         deleteTree(workDir);
+    }
+
+    /** What a killed local left in {@code base}: the work directories of dead pids, and the mount points they made. */
+    static void removeStale(Path base) {
+        try (Stream<Path> dirs = Files.list(base)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (!name.matches("\\d+") || ProcessHandle.of(Long.parseLong(name)).map(ProcessHandle::isAlive).orElse(false)) continue;
+                PodInputs.removeRecorded(d);
+                deleteTree(d);
+            }
+        } catch (IOException e) {
+            // nothing there
+        }
     }
 
     // ---- small helpers ---------------------------------------------------------------------------------

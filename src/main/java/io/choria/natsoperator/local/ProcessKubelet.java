@@ -72,6 +72,11 @@ public final class ProcessKubelet implements AutoCloseable {
         this.clusterDomain = clusterDomain;
         this.inputs = new PodInputs(client, workDir);
         this.events = events;
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         writeHosts(hostsContent(List.of()));
     }
 

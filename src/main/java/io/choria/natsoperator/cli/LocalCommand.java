@@ -63,14 +63,20 @@ final class LocalCommand {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "local-shutdown"));
         ManifestFiles manifests = new ManifestFiles(files);
-        apply(cluster, first, out);
+        try {
+            apply(cluster, first, out);
+        } catch (RuntimeException e) {
+            System.err.println("nats-operator local: not applied: " + e.getMessage());
+            cluster.close();
+            return 1;
+        }
         manifests.unchanged();
         out.println(LocalCluster.time() + " applied " + files + "; edit them and the change is applied; Ctrl-C stops everything");
         while (!cluster.closed()) {
             if (manifests.changed()) {
                 try {
                     apply(cluster, RenderInput.read(files), out);
-                } catch (RenderException e) {
+                } catch (RuntimeException e) { // a bad edit, or the API server refused it: say so, keep running
                     out.println(LocalCluster.time() + " not applied: " + e.getMessage());
                 }
             }

@@ -104,6 +104,7 @@ public final class PodNetwork implements AutoCloseable {
     public synchronized void detach(String pod) {
         Attachment a = pods.remove(pod);
         if (a == null) return;
+        killAllIn(a.netns()); // e.g. a sleep the reloader's shell had started
         runQuietly(List.of("ip", "netns", "del", a.netns()));
         used.clear(a.host());
     }
@@ -127,10 +128,7 @@ public final class PodNetwork implements AutoCloseable {
             String name = line.split(" ")[0];
             String owner = ownerOf(name, NETNS_PREFIX, '-');
             if (owner == null || alive(owner)) continue;
-            // the brokers of a killed local outlive it (they run in their own sessions): stop them first
-            for (String pid : runQuietly(List.of("ip", "netns", "pids", name)).split("\\s+")) {
-                if (pid.matches("\\d+")) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
-            }
+            killAllIn(name); // the brokers of a killed local outlive it (they run in their own sessions)
             runQuietly(List.of("ip", "netns", "del", name));
         }
         for (String line : runQuietly(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
@@ -139,6 +137,12 @@ public final class PodNetwork implements AutoCloseable {
             String name = f[1].split("@")[0];
             String owner = name.startsWith(BRIDGE_PREFIX) ? name.substring(BRIDGE_PREFIX.length()) : null;
             if (owner != null && owner.matches("[0-9a-f]+") && !alive(owner)) runQuietly(List.of("ip", "link", "del", name));
+        }
+    }
+
+    private static void killAllIn(String netns) {
+        for (String pid : runQuietly(List.of("ip", "netns", "pids", netns)).split("\\s+")) {
+            if (pid.matches("\\d+")) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 

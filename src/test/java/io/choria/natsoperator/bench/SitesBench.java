@@ -2,11 +2,8 @@ package io.choria.natsoperator.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.choria.natsoperator.api.GatewayRemote;
-import io.choria.natsoperator.api.GatewaySpec;
-import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.NatsClusterReference;
 import io.choria.natsoperator.brokers.LocalBrokerCluster;
+import io.choria.natsoperator.brokers.ThreeSiteGatewayTest;
 import io.choria.natsoperator.mesh.GatewayChecker;
 import io.choria.natsoperator.mesh.MeshChecker;
 import io.choria.natsoperator.model.Names;
@@ -41,7 +38,7 @@ import java.util.List;
 public final class SitesBench {
     static final int FIRST_HOST = 230;
     static final String SUBJECT = "choria.broadcast.agent.rpcutil";
-    static final List<String> SITES = List.of("site-a", "site-b", "site-c");
+    static final List<String> SITES = ThreeSiteGatewayTest.SITES;
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,7 +60,7 @@ public final class SitesBench {
             for (int s = 0; s < 3; s++) {
                 int me = s;
                 LocalBrokerCluster.Builder b = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).ca(ca).firstHost(FIRST_HOST + 3 * s)
-                        .edit(nc -> configure(nc, me));
+                        .edit(nc -> ThreeSiteGatewayTest.configure(nc, me));
                 for (int o = 0; o < 3; o++) {
                     if (o != s) b.host(new Names("broker", SITES.get(o), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(o)),
                             LocalBrokerCluster.hosts(FIRST_HOST + 3 * o, 3));
@@ -82,44 +79,26 @@ public final class SitesBench {
             rtt("inside a site (site-a broker-0 -> site-a broker-1, one route)", site[0], 0, site[0], 1, requests);
             rtt("across a gateway (site-a broker-0 -> site-b broker-1)", site[0], 0, site[1], 1, requests);
         } finally {
-            for (Connection c : idlers) c.close();
+            closeAll(idlers);
             for (LocalBrokerCluster c : site) if (c != null) c.close();
         }
     }
 
     static void mesh(TestCa ca, int requests, int idle) throws Exception {
         List<Connection> idlers = new ArrayList<>();
-        try (LocalBrokerCluster mesh = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).ca(ca).firstHost(FIRST_HOST)
-                .edit(nc -> nc.getSpec().setSize(9)).start()) {
+        LocalBrokerCluster mesh = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).ca(ca).firstHost(FIRST_HOST)
+                .edit(nc -> nc.getSpec().setSize(9)).start();
+        try {
             Await.until("9-broker mesh", Duration.ofSeconds(90), () -> new MeshChecker().check(mesh.cluster(), mesh::monitorUri), m -> m.meshed());
             idlers.addAll(idleClients(mesh, idle));
             Thread.sleep(3000);
             report("one 9-broker full mesh", List.of(mesh), idle);
             rtt("inside the mesh (broker-0 -> broker-1, one route)", mesh, 0, mesh, 1, requests);
         } finally {
-            for (Connection c : idlers) c.close();
+            // Clients first: brokers stopped under them would set them reconnecting.
+            closeAll(idlers);
+            mesh.close();
         }
-    }
-
-    /** Site s: namespace and cluster name site-x, gateways to the two others by reference (as ThreeSiteGatewayTest). */
-    static void configure(NatsCluster nc, int s) {
-        nc.getMetadata().setNamespace(SITES.get(s));
-        nc.getSpec().setClusterName(SITES.get(s));
-        nc.getSpec().setServerNamePrefix(SITES.get(s).substring(5) + "-");
-        List<GatewayRemote> remotes = new ArrayList<>();
-        for (int o = 0; o < 3; o++) {
-            if (o == s) continue;
-            GatewayRemote r = new GatewayRemote();
-            r.setName(SITES.get(o));
-            NatsClusterReference ref = new NatsClusterReference();
-            ref.setName("broker");
-            ref.setNamespace(SITES.get(o));
-            r.setNatsClusterRef(ref);
-            remotes.add(r);
-        }
-        GatewaySpec gw = new GatewaySpec();
-        gw.setRemotes(remotes);
-        nc.getSpec().setGateway(gw);
     }
 
     static void report(String shape, List<LocalBrokerCluster> clusters, int idle) throws Exception {
@@ -178,6 +157,20 @@ public final class SitesBench {
             System.out.printf("round trip %s: n=%d, median %d us, p90 %d us, max %d us, unanswered %d%n", what, n, micros[n / 2],
                     micros[(int) (n * 0.9)], micros[n - 1], lost);
         }
+    }
+
+    /** In parallel: one jnats close waits for its reader and writer, hundreds in a row take minutes. */
+    static void closeAll(List<Connection> connections) throws InterruptedException {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(64);
+        for (Connection c : connections) pool.execute(() -> {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        pool.shutdown();
+        pool.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     static Message request(Connection c) {

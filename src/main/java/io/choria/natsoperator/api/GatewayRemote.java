@@ -19,7 +19,7 @@ public class GatewayRemote {
     private String name;
 
     @JsonPropertyDescription("Gateway URLs of the remote site, e.g. tls://gw.site-b.example.net:7222. Their host names must be on the remote brokers' certificates.")
-    private List<@Pattern("^(nats|tls)://[^\\x00-\\x20\\x7f\"@/]+$") String> urls = new ArrayList<>();
+    private List<@Pattern(SpecPatterns.NATS_URL) String> urls = new ArrayList<>();
 
     @JsonPropertyDescription("A NatsCluster in this Kubernetes cluster; its gateway Service is the URL.")
     private NatsClusterReference natsClusterRef;

@@ -38,6 +38,9 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("A NATS gateway to other sites (a supercluster). Off when absent.")
     private GatewaySpec gateway;
 
+    @JsonPropertyDescription("NATS leaf nodes: accept edge sites (port 7422) and/or dial hubs as an edge. Off when absent.")
+    private LeafNodesSpec leafnodes;
+
     @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")
     private PortsSpec ports = new PortsSpec();
 
@@ -84,6 +87,8 @@ public class NatsClusterSpec {
     public void setServerNamePrefix(String serverNamePrefix) { this.serverNamePrefix = serverNamePrefix; }
     public GatewaySpec getGateway() { return gateway; }
     public void setGateway(GatewaySpec gateway) { this.gateway = gateway; }
+    public LeafNodesSpec getLeafnodes() { return leafnodes; }
+    public void setLeafnodes(LeafNodesSpec leafnodes) { this.leafnodes = leafnodes; }
     public NetworkPolicySpec getNetworkPolicy() { return networkPolicy; }
     public void setNetworkPolicy(NetworkPolicySpec networkPolicy) { this.networkPolicy = networkPolicy; }
     public Integer getSize() { return size; }

@@ -57,6 +57,10 @@ public enum Reason {
     // GatewaysConnected (only with spec.gateway; BrokerUnreachable too)
     AllGatewaysConnected,
     GatewayMissing,
+    // LeafNodesConnected (only with spec.leafnodes; BrokerUnreachable too)
+    LeafNodesAccepting,
+    AllLeafRemotesConnected,
+    LeafRemoteMissing,
     // Ready: a gateway remote's natsClusterRef names no NatsCluster
     GatewayRemoteNotFound,
     // SysctlsApplied (only when refused)

@@ -24,6 +24,8 @@ public final class SpecPatterns {
     public static final String CLUSTER_NAME = "^[A-Za-z0-9][-_A-Za-z0-9]{0,62}$";
     /** Prefix of server_name: nats-server 2.10 refuses whitespace in server_name. */
     public static final String SERVER_NAME_PREFIX = "^[-_.A-Za-z0-9]{0,40}$";
+    /** A gateway or leaf node URL: nats:// or tls://, host:port, no credentials (the URL sits in a ConfigMap), no path. */
+    public static final String NATS_URL = "^(nats|tls)://[^\\x00-\\x20\\x7f\"@/]+$";
     public static final int MAX_DNS_NAME = 253;
     public static final int MAX_EXTRA_SANS = 100;
 

@@ -2,19 +2,16 @@ package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
-import io.choria.natsoperator.model.Names;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
 /**
- * The {@code GatewaysConnected} check: asks every broker's {@code /gatewayz} (in parallel, each
- * request bounded by the {@link MonitorClient}) which sites it has a gateway to, and names each
+ * The {@code GatewaysConnected} check: asks every broker's {@code /gatewayz} ({@link BrokerAsks}) which sites it has a gateway to, and names each
  * listed remote site that some broker lacks. A site counts as connected at a broker when the
  * broker has an outbound gateway connection to it: NATS keeps one outbound gateway per remote
  * site on every broker, so "every broker has one" is the full supercluster as seen from here.
@@ -38,22 +35,10 @@ public final class GatewayChecker {
 
     /** {@code defaultedNc} must have spec.gateway. */
     public GatewayObservation check(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {
-        Names names = Names.of(defaultedNc, Names.DEFAULT_CLUSTER_DOMAIN);
-        List<CompletableFuture<BrokerGateways>> asks = new ArrayList<>();
-        for (int i = 0; i < defaultedNc.getSpec().getSize(); i++) {
-            String pod = names.pod(i);
-            CompletableFuture<BrokerGateways> ask;
-            try {
-                ask = client.gatewayzAsync(monitorUriOfBroker.apply(i))
-                        .thenApply(g -> new BrokerGateways(pod, g.outbound(), null))
-                        .exceptionally(t -> new BrokerGateways(pod, null, client.asMonitorException(t).getMessage()));
-            } catch (RuntimeException e) {
-                ask = CompletableFuture.completedFuture(new BrokerGateways(pod, null, e.getMessage()));
-            }
-            asks.add(ask);
-        }
+        List<BrokerGateways> views = BrokerAsks.each(client, defaultedNc, monitorUriOfBroker, client::gatewayzAsync).stream()
+                .map(a -> new BrokerGateways(a.broker(), a.value() == null ? null : a.value().outbound(), a.error())).toList();
         List<String> expected = defaultedNc.getSpec().getGateway().getRemotes().stream().map(r -> r.getName()).toList();
-        return judge(expected, asks.stream().map(CompletableFuture::join).toList());
+        return judge(expected, views);
     }
 
     /**

@@ -9,24 +9,25 @@ import java.util.List;
  * earliest {@code config_load_time} of the brokers when all answered (else null): what every
  * broker has certainly loaded. {@code brokers}: each broker's answer, which the operator's
  * per-broker metrics and the capacity check are made of (empty when not known).
- * {@code gateways}: the {@code GatewaysConnected} check (spec.gateway), null when not checked.
+ * {@code gateways}: the {@code GatewaysConnected} check (spec.gateway), null when not checked;
+ * {@code leafNodes}: the {@code LeafNodesConnected} check (spec.leafnodes), likewise.
  */
 public record MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers,
-        GatewayChecker.GatewayObservation gateways) {
+        GatewayChecker.GatewayObservation gateways, LeafChecker.LeafObservation leafNodes) {
     public MeshObservation {
         brokers = brokers == null ? List.of() : List.copyOf(brokers);
     }
 
     public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad, List<MeshChecker.BrokerView> brokers) {
-        this(meshed, reason, message, oldestConfigLoad, brokers, null);
+        this(meshed, reason, message, oldestConfigLoad, brokers, null, null);
     }
 
     public MeshObservation(boolean meshed, Reason reason, String message, Instant oldestConfigLoad) {
-        this(meshed, reason, message, oldestConfigLoad, List.of(), null);
+        this(meshed, reason, message, oldestConfigLoad, List.of(), null, null);
     }
 
     public MeshObservation(boolean meshed, Reason reason, String message) {
-        this(meshed, reason, message, null, List.of(), null);
+        this(meshed, reason, message, null, List.of(), null, null);
     }
 
     /** The brokers that answered, with their /varz: the capacity check's input. */
@@ -36,6 +37,11 @@ public record MeshObservation(boolean meshed, Reason reason, String message, Ins
 
     /** With the {@code GatewaysConnected} check (spec.gateway); {@code gateways} null when not checked. */
     public MeshObservation withGateways(GatewayChecker.GatewayObservation gateways) {
-        return new MeshObservation(meshed, reason, message, oldestConfigLoad, brokers, gateways);
+        return new MeshObservation(meshed, reason, message, oldestConfigLoad, brokers, gateways, leafNodes);
+    }
+
+    /** With the {@code LeafNodesConnected} check (spec.leafnodes); {@code leafNodes} null when not checked. */
+    public MeshObservation withLeafNodes(LeafChecker.LeafObservation leafNodes) {
+        return new MeshObservation(meshed, reason, message, oldestConfigLoad, brokers, gateways, leafNodes);
     }
 }

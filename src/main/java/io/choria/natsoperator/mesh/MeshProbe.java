@@ -1,9 +1,11 @@
 package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.mesh.MeshObservation;
+import java.net.URI;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
-/** How the reconciler learns whether a cluster's brokers form the full mesh. */
+/** How the reconciler learns whether a cluster's brokers form the full mesh (and reach the other sites). */
 @FunctionalInterface
 public interface MeshProbe {
     /** {@code nc} is the defaulted spec. */
@@ -19,12 +21,23 @@ public interface MeshProbe {
      * brokers in network namespaces whose names only their own hosts file knows.
      */
     static MeshProbe pods(String clusterDomain, java.util.function.UnaryOperator<String> resolve) {
+        return monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker());
+    }
+
+    /**
+     * The routes (/varz), and with spec.gateway the gateways (/gatewayz), with spec.leafnodes the
+     * leaf nodes (/leafz), of the brokers at {@code uris}: the path {@link #pods} takes, for tests
+     * whose brokers listen elsewhere (loopback).
+     */
+    static MeshProbe monitoring(Function<NatsCluster, IntFunction<URI>> uris, LeafChecker leafs) {
         MeshChecker checker = new MeshChecker();
         GatewayChecker gateways = new GatewayChecker();
         return nc -> {
-            var uris = MeshChecker.podMonitorUris(nc, clusterDomain, resolve);
-            MeshObservation mesh = checker.check(nc, uris);
-            return nc.getSpec().getGateway() == null ? mesh : mesh.withGateways(gateways.check(nc, uris));
+            IntFunction<URI> at = uris.apply(nc);
+            MeshObservation mesh = checker.check(nc, at);
+            if (nc.getSpec().getGateway() != null) mesh = mesh.withGateways(gateways.check(nc, at));
+            if (nc.getSpec().getLeafnodes() != null) mesh = mesh.withLeafNodes(leafs.check(nc, at));
+            return mesh;
         };
     }
 }

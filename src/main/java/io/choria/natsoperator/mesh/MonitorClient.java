@@ -120,6 +120,21 @@ public final class MonitorClient {
         });
     }
 
+    /** One leaf node connection in {@code /leafz}: the peer's address and port (2.9.10 names neither side's role; 2.10 adds is_spoke). */
+    public record LeafConnection(String ip, int port) {}
+
+    /** What {@code /leafz} says: the broker's leaf node connections, accepted and dialled alike. */
+    public record Leafz(int count, List<LeafConnection> connections) {}
+
+    public CompletableFuture<Leafz> leafzAsync(URI base) {
+        return getAsync(base, "/leafz").thenApply(body -> {
+            JsonNode l = parse(body, "/leafz");
+            List<LeafConnection> conns = new java.util.ArrayList<>();
+            for (JsonNode leaf : l.path("leafs")) conns.add(new LeafConnection(leaf.path("ip").asText(""), leaf.path("port").asInt()));
+            return new Leafz(l.path("leafnodes").asInt(conns.size()), conns);
+        });
+    }
+
     private static java.time.Instant instant(String rfc3339) {
         try {
             return rfc3339 == null ? null : java.time.OffsetDateTime.parse(rfc3339).toInstant();

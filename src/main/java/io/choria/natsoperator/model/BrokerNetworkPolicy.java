@@ -60,6 +60,9 @@ public final class BrokerNetworkPolicy {
             if (!scrapers.isEmpty()) rules.add(rule(nc.getSpec().getMonitoring().getExporter().getPort(), scrapers));
         }
         if (nc.getSpec().getGateway() != null) rules.add(rule(nc.getSpec().getGateway().getPort(), gatewayPeers(nc)));
+        // Edge sites dial in from addresses the operator cannot know (other networks, NAT): the port
+        // is open, guarded by TLS that demands a certificate from the CA (verify: true).
+        if (NatsClusterModel.accepting(nc)) rules.add(rule(nc.getSpec().getLeafnodes().getPort(), List.of()));
         return new NetworkPolicyBuilder()
                 .withMetadata(Owned.meta(nc, names.cluster(), "broker"))
                 .withNewSpec()

@@ -40,13 +40,29 @@ public final class BrokerServices {
     /** Gateway traffic from the other sites: the gateway port only, optionally a LoadBalancer. */
     public static Service gateway(NatsCluster nc, Names names) {
         var gw = nc.getSpec().getGateway();
+        return onePort(nc, names, names.gatewayService(), "gateway", gw.getPort(), gw.getServiceType(), gw.getServiceAnnotations());
+    }
+
+    /**
+     * Leaf node connections from edge sites. A Service of its own, not a port on the client
+     * Service: edges often sit where Puppet nodes do not (another network, behind a load balancer
+     * of their own), so its type and annotations are chosen apart, and a ClusterIP client Service
+     * stays as it is when an edge needs a LoadBalancer.
+     */
+    public static Service leafNodes(NatsCluster nc, Names names) {
+        var leaf = nc.getSpec().getLeafnodes();
+        return onePort(nc, names, names.leafNodesService(), "leafnodes", leaf.getPort(), leaf.getServiceType(), leaf.getServiceAnnotations());
+    }
+
+    private static Service onePort(NatsCluster nc, Names names, String name, String port, int number, io.choria.natsoperator.api.ServiceSpec.Type type,
+            java.util.Map<String, String> annotations) {
         return new ServiceBuilder()
-                .withMetadata(Owned.meta(nc, names.gatewayService(), "gateway", gw.getServiceAnnotations()))
+                .withMetadata(Owned.meta(nc, name, port, annotations))
                 .withNewSpec()
-                .withType(gw.getServiceType().name())
+                .withType(type.name())
                 .withSelector(Labels.selector(names.cluster()))
-                .addNewPort().withName("gateway").withPort(gw.getPort())
-                .withTargetPort(new IntOrString("gateway")).withProtocol("TCP").endPort()
+                .addNewPort().withName(port).withPort(number)
+                .withTargetPort(new IntOrString(port)).withProtocol("TCP").endPort()
                 .endSpec()
                 .build();
     }

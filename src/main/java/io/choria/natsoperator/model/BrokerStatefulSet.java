@@ -55,9 +55,9 @@ public final class BrokerStatefulSet {
         Map<String, String> podAnnotations = new LinkedHashMap<>(pod.getAnnotations());
         // lame_duck_duration is read only at start: a change must roll the brokers.
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
-        // The cluster name and the gateway block cannot be reloaded either. Absent when neither is
+        // The cluster name, the gateway and leafnodes blocks cannot be reloaded either. Absent when none is
         // set, so clusters without them keep their pod template (no rolling restart on upgrade).
-        if (spec.getGateway() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
+        if (spec.getGateway() != null || spec.getLeafnodes() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
                 NatsConfig.restartOnlySettings(names, spec)).substring(0, 16));
 
         var podSecurity = new PodSecurityContextBuilder()
@@ -197,7 +197,7 @@ public final class BrokerStatefulSet {
                 .addNewPort().withName("client").withContainerPort(spec.getPorts().getClient()).withProtocol("TCP").endPort()
                 .addNewPort().withName("cluster").withContainerPort(spec.getPorts().getCluster()).withProtocol("TCP").endPort()
                 .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
-                .addAllToPorts(gatewayPorts(spec))
+                .addAllToPorts(sitePorts(spec))
                 .withResources(resources)
                 .withVolumeMounts(volumeMounts(spec, paths))
                 .withStartupProbe(healthz(2, 30, 2))
@@ -219,10 +219,14 @@ public final class BrokerStatefulSet {
                 spec.getServerNamePrefix() + "$(" + NatsConfig.POD_NAME_ENV + ")", null));
     }
 
-    private static List<io.fabric8.kubernetes.api.model.ContainerPort> gatewayPorts(NatsClusterSpec spec) {
-        if (spec.getGateway() == null) return List.of();
-        return List.of(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("gateway")
+    /** The gateway port (spec.gateway) and the leaf node port (spec.leafnodes, when accepting). */
+    private static List<io.fabric8.kubernetes.api.model.ContainerPort> sitePorts(NatsClusterSpec spec) {
+        List<io.fabric8.kubernetes.api.model.ContainerPort> ports = new java.util.ArrayList<>();
+        if (spec.getGateway() != null) ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("gateway")
                 .withContainerPort(spec.getGateway().getPort()).withProtocol("TCP").build());
+        if (spec.getLeafnodes() != null && spec.getLeafnodes().accepting()) ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                .withName("leafnodes").withContainerPort(spec.getLeafnodes().getPort()).withProtocol("TCP").build());
+        return ports;
     }
 
     static Container reloaderContainer(NatsClusterSpec spec, BrokerPaths paths) {

@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) and {@code gateway} (spec.gateway) are optional (null). */
+/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) {@code gateway} (spec.gateway) and {@code leafNodes} (spec.leafnodes accepting) are optional (null). */
 public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
         Service puppetAlias, PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet,
-        Secret certificateRequest, Service gateway) {
+        Secret certificateRequest, Service gateway, Service leafNodes) {
 
     /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
     public List<HasMetadata> inApplyOrder() {
@@ -24,6 +24,7 @@ public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, 
         all.addAll(List.of(headless, client));
         if (puppetAlias != null) all.add(puppetAlias);
         if (gateway != null) all.add(gateway);
+        if (leafNodes != null) all.add(leafNodes);
         all.add(disruptionBudget);
         if (networkPolicy != null) all.add(networkPolicy);
         all.add(statefulSet);

@@ -31,6 +31,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String podDisruptionBudget() { return cluster; }
     public String networkPolicy() { return cluster; }
     public String podMonitor() { return cluster; }
+    /** Leaf node connections from edge sites (spec.leafnodes, when accepting). */
+    public String leafNodesService() { return cluster + "-leafnodes"; }
     /** Gateway traffic from other sites (spec.gateway). */
     public String gatewayService() { return cluster + "-gateway"; }
     /** Choria's default broker host is puppet:4222. */
@@ -101,11 +103,15 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     }
 
     public List<String> brokerDnsNames(int size, boolean puppetAlias) {
-        return brokerDnsNames(size, puppetAlias, false);
+        return brokerDnsNames(size, puppetAlias, false, false);
+    }
+
+    public List<String> brokerDnsNames(int size, boolean puppetAlias, boolean gateway) {
+        return brokerDnsNames(size, puppetAlias, gateway, false);
     }
 
     /** Every DNS name a broker may be reached by, for the certificate's SANs (with the puppet alias and the gateway Service when on). */
-    public List<String> brokerDnsNames(int size, boolean puppetAlias, boolean gateway) {
+    public List<String> brokerDnsNames(int size, boolean puppetAlias, boolean gateway, boolean leafNodes) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String base = podInHeadlessService(i);
@@ -118,6 +124,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
         if (puppetAlias) services.add(puppetAliasService());
         // Other sites dial the gateway Service by name and verify it against the certificate.
         if (gateway) services.add(gatewayService());
+        // Edge sites dial the leaf node Service by name and verify it, as other sites do the gateway.
+        if (leafNodes) services.add(leafNodesService());
         for (String svc : services) {
             names.add(svc);
             names.add(inNamespace(svc));

@@ -40,7 +40,8 @@ public final class NatsClusterModel {
                 Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names, in.installer()) : null,
                 BrokerStatefulSet.of(nc, names, paths, in.installer()),
                 in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null,
-                nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null);
+                nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null,
+                accepting(nc) ? BrokerServices.leafNodes(nc, names) : null);
     }
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */
@@ -48,12 +49,17 @@ public final class NatsClusterModel {
         // A LinkedHashSet keeps the order and drops repeats in linear time (a List's contains made it quadratic).
         var gateway = nc.getSpec().getGateway();
         Set<String> sans = new LinkedHashSet<>(Names.of(nc, clusterDomain).brokerDnsNames(nc.getSpec().getSize(),
-                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()), gateway != null));
+                Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()), gateway != null, accepting(nc)));
         if (nc.getSpec().getTls() != null) sans.addAll(nc.getSpec().getTls().getExtraSANs());
         // The advertised gateway host (e.g. a LoadBalancer's external name) is what other sites verify.
         String advertisedHost = gateway == null ? null : advertisedHost(gateway.getAdvertise());
         if (advertisedHost != null) sans.add(advertisedHost);
         return new ArrayList<>(sans);
+    }
+
+    /** spec.leafnodes asks the brokers to listen for leaf nodes. */
+    public static boolean accepting(NatsCluster nc) {
+        return nc.getSpec().getLeafnodes() != null && nc.getSpec().getLeafnodes().accepting();
     }
 
     /** The host of {@code spec.gateway.advertise} ({@code host:port}, or a bare host), or null. */

@@ -2,6 +2,8 @@ package io.choria.natsoperator.model;
 
 import io.choria.natsoperator.api.GatewayRemote;
 import io.choria.natsoperator.api.GatewaySpec;
+import io.choria.natsoperator.api.LeafNodeRemote;
+import io.choria.natsoperator.api.LeafNodesSpec;
 import io.choria.natsoperator.api.LimitsSpec;
 import io.choria.natsoperator.api.NatsClusterSpec;
 import io.choria.natsoperator.api.TlsSpec;
@@ -79,6 +81,7 @@ public final class NatsConfig {
         c.append("  include \"../routes/").append(ROUTES_FILE).append("\"\n");
         c.append("}\n");
         c.append(gatewayBlock(names, spec, paths));
+        c.append(leafNodesBlock(spec, paths));
         return c.toString();
     }
 
@@ -128,7 +131,55 @@ public final class NatsConfig {
      * that nats-server would refuse.
      */
     public static String restartOnlySettings(Names names, NatsClusterSpec spec) {
-        return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD);
+        return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD)
+                + leafNodesBlock(spec, BrokerPaths.POD);
+    }
+
+    /**
+     * The leafnodes block. Like the gateway block, nats-server (2.9.10 and 2.10.x, reload.go) refuses
+     * to reload a change of it other than its TLS files (and, in 2.10 only, compression and
+     * handshake_first), so nothing in it depends on the size or the certificate's content, and a
+     * change rolls the brokers ({@link #restartOnlySettings}). Accepting: TLS with {@code verify:
+     * true}, so an edge must present a certificate from the CA; {@code no_advertise}, since pod
+     * addresses mean nothing to an edge outside Kubernetes. Remotes present the broker's own
+     * certificate and verify the hub's against the CA.
+     */
+    public static String leafNodesBlock(NatsClusterSpec spec, BrokerPaths paths) {
+        LeafNodesSpec leaf = spec.getLeafnodes();
+        if (leaf == null) return "";
+        TlsSpec tls = spec.getTls();
+        StringBuilder c = new StringBuilder("leafnodes {\n");
+        if (leaf.accepting()) {
+            if (paths.listenHost() != null) c.append("  host: ").append(quote(paths.listenHost())).append('\n');
+            c.append("  port: ").append(leaf.getPort()).append('\n');
+            c.append("  no_advertise: true\n");
+            if (tls != null) {
+                c.append("  tls {\n");
+                tlsBody(c, paths, true, tls.getHandshakeTimeoutSeconds(), "    ");
+                c.append("  }\n");
+            }
+        }
+        if (!leaf.getRemotes().isEmpty()) {
+            c.append("  remotes: [\n");
+            for (LeafNodeRemote r : leaf.getRemotes()) {
+                c.append("    {\n      urls: [");
+                for (int i = 0; i < r.getUrls().size(); i++) c.append(i == 0 ? "" : ", ").append(quote(r.getUrls().get(i)));
+                c.append("]\n");
+                if (tls != null) {
+                    // verify is meaningless for the dialling side: it always verifies the hub against ca_file.
+                    c.append("      tls {\n");
+                    c.append("        cert_file: ").append(quote(paths.tlsCert())).append('\n');
+                    c.append("        key_file: ").append(quote(paths.tlsKey())).append('\n');
+                    c.append("        ca_file: ").append(quote(paths.tlsCa())).append('\n');
+                    c.append("        timeout: ").append(tls.getHandshakeTimeoutSeconds()).append('\n');
+                    c.append("      }\n");
+                }
+                c.append("    }\n");
+            }
+            c.append("  ]\n");
+        }
+        c.append("}\n");
+        return c.toString();
     }
 
     /**

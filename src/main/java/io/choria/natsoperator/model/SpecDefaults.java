@@ -75,6 +75,16 @@ public final class SpecDefaults {
             if (gw.getRemotes() == null) gw.setRemotes(new ArrayList<>());
             for (var r : gw.getRemotes()) if (r.getUrls() == null) r.setUrls(new ArrayList<>());
         }
+        var leaf = s.getLeafnodes();
+        if (leaf != null) {
+            var dleaf = new io.choria.natsoperator.api.LeafNodesSpec();
+            fill(leaf.getAccept(), leaf::setAccept, dleaf.getAccept());
+            fill(leaf.getPort(), leaf::setPort, dleaf.getPort());
+            fill(leaf.getServiceType(), leaf::setServiceType, dleaf.getServiceType());
+            if (leaf.getServiceAnnotations() == null) leaf.setServiceAnnotations(new LinkedHashMap<>());
+            if (leaf.getRemotes() == null) leaf.setRemotes(new ArrayList<>());
+            for (var r : leaf.getRemotes()) if (r.getUrls() == null) r.setUrls(new ArrayList<>());
+        }
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         var capacity = s.getCapacity();
         if (capacity != null && capacity.getWarnPercent() == null) capacity.setWarnPercent(new io.choria.natsoperator.api.CapacitySpec().getWarnPercent());

@@ -95,6 +95,7 @@ public final class SpecValidator {
         }
         monitoring(problems, s, ports);
         sites(problems, nc, ports);
+        leafNodes(problems, s, ports);
         if (s.getImage() != null && !IMAGE.matcher(s.getImage()).matches()) {
             problems.add(problem("spec.image " + quote(s.getImage()) + " must not hold whitespace or control characters"));
         }
@@ -154,7 +155,7 @@ public final class SpecValidator {
 
     private static final Pattern CLUSTER_NAME = Pattern.compile(SpecPatterns.CLUSTER_NAME);
     private static final Pattern SERVER_NAME_PREFIX = Pattern.compile(SpecPatterns.SERVER_NAME_PREFIX);
-    private static final Pattern GATEWAY_URL = Pattern.compile("^(nats|tls)://[^\\x00-\\x20\\x7f\"@/]+$");
+    private static final Pattern GATEWAY_URL = Pattern.compile(SpecPatterns.NATS_URL);
     private static final Pattern ADVERTISE = Pattern.compile("^[^\\x00-\\x20\\x7f\"]*$");
 
     /** clusterName, serverNamePrefix and the gateway (issue 14); {@code ports} holds the other ports, checked already. */
@@ -174,6 +175,8 @@ public final class SpecValidator {
             problems.add(problem("spec.gateway.port must be " + PortsSpec.MIN_PORT + "-65535 (got " + port + ")"));
         } else if (ports.contains(port)) {
             problems.add(problem("spec.gateway.port (" + port + ") is used by another port of spec.ports"));
+        } else {
+            ports.add(port);
         }
         if (gw.getAdvertise() != null && !ADVERTISE.matcher(gw.getAdvertise()).matches()) {
             problems.add(problem("spec.gateway.advertise " + quote(gw.getAdvertise()) + " must be host:port without whitespace or quotes"));
@@ -216,6 +219,49 @@ public final class SpecValidator {
                 }
                 if (ref.getNamespace() != null && !ref.getNamespace().isEmpty() && !DNS_LABEL.matcher(ref.getNamespace()).matches()) {
                     problems.add(problem(field + ".natsClusterRef.namespace " + quote(ref.getNamespace()) + " must be a namespace name"));
+                }
+            }
+        }
+    }
+
+    /**
+     * spec.leafnodes: a port of its own, something to do (accept or dial), and remote URLs that
+     * nats-server can dial with the broker's certificate. {@code ports}: the broker ports and the
+     * gateway's, checked already.
+     */
+    private static void leafNodes(List<SpecProblem> problems, NatsClusterSpec s, Set<Integer> ports) {
+        var leaf = s.getLeafnodes();
+        if (leaf == null) return;
+        int port = leaf.getPort();
+        if (leaf.accepting()) {
+            var exporter = s.getMonitoring() == null ? null : s.getMonitoring().getExporter();
+            boolean exporterPort = exporter != null && Boolean.TRUE.equals(exporter.getEnabled()) && exporter.getPort() == port;
+            if (port < PortsSpec.MIN_PORT || port > 65535) {
+                problems.add(problem("spec.leafnodes.port must be " + PortsSpec.MIN_PORT + "-65535 (got " + port + ")"));
+            } else if (ports.contains(port) || exporterPort) {
+                problems.add(problem("spec.leafnodes.port (" + port + ") is used by another port (spec.ports, spec.gateway.port or the exporter)"));
+            }
+        } else if (leaf.getRemotes().isEmpty()) {
+            problems.add(problem("spec.leafnodes has accept: false and no remotes: it would do nothing; remove it or list the hubs to dial"));
+        }
+        noControlChars(problems, "spec.leafnodes.serviceAnnotations", leaf.getServiceAnnotations());
+        Map<String, String> seen = new java.util.HashMap<>();
+        for (int i = 0; i < leaf.getRemotes().size(); i++) {
+            var urls = leaf.getRemotes().get(i).getUrls();
+            String field = "spec.leafnodes.remotes[" + i + "].urls";
+            if (urls.isEmpty()) problems.add(problem(field + " is empty: list the hub's leaf node URLs"));
+            for (int j = 0; j < urls.size(); j++) {
+                String url = urls.get(j);
+                String at = field + "[" + j + "]";
+                if (url != null && url.contains("@")) {
+                    // The URL would sit in nats.conf, a ConfigMap: no secret there. The certificate is the credential.
+                    problems.add(problem(at + " carries credentials (user@ or user:password@): they would be written to a ConfigMap;"
+                            + " the broker authenticates to the hub with its certificate, so give tls://host:port"));
+                } else if (url == null || !GATEWAY_URL.matcher(url).matches() || LeafUrls.hostPort(url) == null) {
+                    problems.add(problem(at + " " + quote(url) + " must be nats://host:port or tls://host:port (no credentials, no path)"));
+                } else {
+                    String first = seen.putIfAbsent(LeafUrls.hostPort(url), at);
+                    if (first != null) problems.add(problem(at + " " + quote(url) + " repeats " + first + ": a hub is dialled once"));
                 }
             }
         }

@@ -15,6 +15,8 @@ public final class Conditions {
     public static final String ROUTES_MESHED = "RoutesMeshed";
     /** Only with spec.gateway: every broker has a gateway to every listed remote site (/gatewayz). */
     public static final String GATEWAYS_CONNECTED = "GatewaysConnected";
+    /** Only with spec.leafnodes: every broker holds a connection to every listed remote hub (/leafz); with none, how many leafs each holds. */
+    public static final String LEAF_NODES_CONNECTED = "LeafNodesConnected";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
     /** With spec.capacity: every broker below warnPercent of its connections and memory, and resources that fit. */

@@ -75,6 +75,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final RevocationEnforcement revocation = new RevocationEnforcement();
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
+    private volatile ReferencedClusters referencedClusters;
     private volatile Instant lastPrune = Instant.EPOCH;
 
     public NatsClusterReconciler(KubernetesClient client, OperatorSettings settings, EventRecorder events, Clock clock) {
@@ -94,6 +95,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         settings.metrics().liveness(s -> primaries.get(new io.javaoperatorsdk.operator.processing.event.ResourceID(s.name(), s.namespace()))
                 .map(nc -> Objects.equals(nc.getMetadata().getUid(), s.uid())).orElse(false));
         sources.add(referenced);
+        referencedClusters = new ReferencedClusters(ctx);
+        sources.add(referencedClusters.eventSource());
         return sources;
     }
 
@@ -105,7 +108,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Observation seen;
         try {
             validate(nc);
-            resolveGatewayRemotes(nc, names, context);
+            resolveGatewayRemotes(nc, names, referencedClusters);
             RoutePassword routes = routePassword(nc, names);
             TlsFiles tls = certificate(nc, names, pass);
             String pinned = pinnedCerts(nc, names, tls, pass);
@@ -159,11 +162,11 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
      * Turns each natsClusterRef remote of the working copy into the URL of the referenced
      * NatsCluster's gateway Service on its own gateway port (the model renders what the copy says).
      * A reference to a NatsCluster that does not exist, or has no gateway, stops the pipeline
-     * before anything is written ({@code GatewayRemoteNotFound}, naming the field). Read from the
-     * operator's cache of NatsClusters; a referenced cluster created later is seen at the next
-     * resync.
+     * before anything is written ({@code GatewayRemoteNotFound}, naming the field). Read from
+     * {@link ReferencedClusters}, whose events reconcile this cluster as soon as a referenced one
+     * is created or changed.
      */
-    private static void resolveGatewayRemotes(NatsCluster nc, Names names, Context<NatsCluster> context) {
+    private static void resolveGatewayRemotes(NatsCluster nc, Names names, ReferencedClusters clusters) {
         var gw = nc.getSpec().getGateway();
         if (gw == null) return;
         List<String> problems = new ArrayList<>();
@@ -173,7 +176,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             if (ref == null) continue;
             String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? names.namespace() : ref.getNamespace();
             String field = "spec.gateway.remotes[" + i + "].natsClusterRef";
-            Optional<NatsCluster> other = context.getPrimaryCache().get(new io.javaoperatorsdk.operator.processing.event.ResourceID(ref.getName(), ns));
+            Optional<NatsCluster> other = clusters.get(ns, ref.getName());
             if (other.isEmpty()) {
                 problems.add(field + ": no NatsCluster " + ns + "/" + ref.getName());
                 continue;

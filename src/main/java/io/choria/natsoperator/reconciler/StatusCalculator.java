@@ -84,6 +84,8 @@ public final class StatusCalculator {
                     seen.mesh().message(), gen, prev, now));
             var gw = seen.mesh().gateways();
             if (gw != null) conditions.add(Conditions.of(Conditions.GATEWAYS_CONNECTED, gw.connected(), gw.reason(), gw.message(), gen, prev, now));
+            var leaf = seen.mesh().leafNodes();
+            if (leaf != null) conditions.add(Conditions.of(Conditions.LEAF_NODES_CONNECTED, leaf.connected(), leaf.reason(), leaf.message(), gen, prev, now));
         }
         capacity(nc, seen.mesh(), gen, prev, now, s).ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.

@@ -506,6 +506,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         var ports = nc.getSpec().getPorts();
         List<Integer> all = new ArrayList<>(List.of(ports.getClient(), ports.getCluster(), ports.getMonitor()));
         if (nc.getSpec().getGateway() != null) all.add(nc.getSpec().getGateway().getPort());
+        if (NatsClusterModel.accepting(nc)) all.add(nc.getSpec().getLeafnodes().getPort());
         for (int port : all) {
             try (ServerSocket s = new ServerSocket()) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(host), port));

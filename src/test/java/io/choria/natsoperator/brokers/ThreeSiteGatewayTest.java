@@ -41,9 +41,9 @@ import org.junit.jupiter.api.Test;
  * their brokers, as cluster DNS would; the certificates come from one CA (the Puppet CA), and
  * the gateways verify them both ways.
  */
-class ThreeSiteGatewayTest {
+public class ThreeSiteGatewayTest {
     static final String SUBJECT = "choria.broadcast.agent.rpcutil";
-    static final List<String> SITES = List.of("site-a", "site-b", "site-c");
+    public static final List<String> SITES = List.of("site-a", "site-b", "site-c");
     static final int[] FIRST_HOST = {2, 12, 22};
     static final LocalBrokerCluster[] site = new LocalBrokerCluster[3];
 
@@ -67,8 +67,8 @@ class ThreeSiteGatewayTest {
         }
     }
 
-    /** Site s: namespace and cluster name site-x, server names x-broker-i, a gateway to the two others by reference. */
-    static void configure(NatsCluster nc, int s) {
+    /** Site s: namespace and cluster name site-x, server names x-broker-i, a gateway to the two others by reference (also SitesBench's). */
+    public static void configure(NatsCluster nc, int s) {
         nc.getMetadata().setNamespace(SITES.get(s));
         nc.getSpec().setClusterName(SITES.get(s));
         nc.getSpec().setServerNamePrefix(SITES.get(s).substring(5) + "-");

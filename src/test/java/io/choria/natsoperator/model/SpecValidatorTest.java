@@ -253,4 +253,46 @@ class SpecValidatorTest {
         assertProblem("spec.clusterName 'a b' must be", nc -> nc.getSpec().setClusterName("a b"));
         assertProblem("spec.serverNamePrefix 'x\\x0a' must be", nc -> nc.getSpec().setServerNamePrefix("x\n"));
     }
+
+    static void leaf(NatsCluster nc, Boolean accept, String... urls) {
+        var leaf = new io.choria.natsoperator.api.LeafNodesSpec();
+        leaf.setAccept(accept);
+        for (String url : urls) {
+            var r = new io.choria.natsoperator.api.LeafNodeRemote();
+            r.setUrls(url == null ? new java.util.ArrayList<>() : List.of(url));
+            leaf.getRemotes().add(r);
+        }
+        nc.getSpec().setLeafnodes(leaf);
+    }
+
+    @Test
+    void leafNodeBadInputIsNamedByField() {
+        assertEquals(List.of(), problems(nc -> leaf(nc, true)));
+        assertEquals(List.of(), problems(nc -> leaf(nc, false, "tls://leaf.hub.example.net:7422", "nats://10.0.0.1:7422")));
+        assertProblem("spec.leafnodes.port (4222) is used by another port", nc -> {
+            leaf(nc, true);
+            nc.getSpec().getLeafnodes().setPort(4222);
+        });
+        assertProblem("spec.leafnodes.port (7222) is used by another port", nc -> {
+            gateway(nc, remote("site-b", "tls://gw.site-b.example.net:7222"));
+            leaf(nc, true);
+            nc.getSpec().getLeafnodes().setPort(7222);
+        });
+        assertProblem("spec.leafnodes.port (9222) is used by another port", nc -> {
+            nc.getSpec().getMonitoring().getExporter().setEnabled(true);
+            nc.getSpec().getMonitoring().getExporter().setPort(9222);
+            leaf(nc, true);
+            nc.getSpec().getLeafnodes().setPort(9222);
+        });
+        assertProblem("spec.leafnodes.remotes[0].urls[0] carries credentials", nc -> leaf(nc, false, "tls://edge:s3cret@hub:7422"));
+        assertTrue(problems(nc -> leaf(nc, false, "tls://edge:s3cret@hub:7422")).get(0).message().indexOf("s3cret") < 0,
+                "the message does not repeat the password");
+        assertProblem("spec.leafnodes.remotes[1].urls[0] 'tls://HUB:7422' repeats spec.leafnodes.remotes[0].urls[0]",
+                nc -> leaf(nc, false, "tls://hub:7422", "tls://HUB:7422"));
+        assertProblem("spec.leafnodes.remotes[0].urls[0] 'https://hub:7422/x' must be nats://host:port or tls://host:port",
+                nc -> leaf(nc, false, "https://hub:7422/x"));
+        assertProblem("spec.leafnodes.remotes[0].urls[0] 'tls://' must be", nc -> leaf(nc, false, "tls://"));
+        assertProblem("spec.leafnodes.remotes[0].urls is empty", nc -> leaf(nc, true, (String) null));
+        assertProblem("spec.leafnodes has accept: false and no remotes", nc -> leaf(nc, false));
+    }
 }

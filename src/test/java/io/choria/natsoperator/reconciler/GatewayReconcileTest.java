@@ -58,6 +58,10 @@ class GatewayReconcileTest {
     }
 
     static io.fabric8.kubernetes.api.model.Condition ready(String ns) {
+        return ready(client, ns);
+    }
+
+    static io.fabric8.kubernetes.api.model.Condition ready(KubernetesClient client, String ns) {
         NatsCluster nc = client.resources(NatsCluster.class).inNamespace(ns).withName("broker").get();
         if (nc.getStatus() == null) return null;
         return Conditions.find(nc.getStatus().getConditions(), "Ready").orElse(null);
@@ -78,7 +82,7 @@ class GatewayReconcileTest {
         // The other site, on another gateway port, listing east back.
         Examples.createPuppetCa(client, "gw-west");
         client.resource(site("gw-west", "broker", 7333, "gw-east", "gw-east")).create();
-        // The resync (500 ms here) picks the referenced cluster up.
+        // Its creation reconciles east (ReferencedClusters; ReferencedClusterWatchTest proves it without a resync).
         ConfigMap config = Await.until("east's nats.conf", Duration.ofSeconds(20),
                 () -> client.configMaps().inNamespace("gw-east").withName("broker-config").get(), c -> c != null);
         String conf = config.getData().get(NatsConfig.CONFIG_FILE);

@@ -16,6 +16,7 @@ public final class Dependents {
             new ClientServiceDependent(),
             new PuppetAliasDependent(),
             new GatewayServiceDependent(),
+            new LeafNodesServiceDependent(),
             new DisruptionBudgetDependent(),
             new NetworkPolicyDependent(),
             new StatefulSetDependent());

@@ -1,0 +1,238 @@
+package io.choria.natsoperator.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.LeafNodeRemote;
+import io.choria.natsoperator.api.LeafNodesSpec;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.mesh.LeafChecker;
+import io.choria.natsoperator.mesh.LeafChecker.LeafObservation;
+import io.choria.natsoperator.mesh.MonitorClient;
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hub and an edge site joined by a leaf node, both NatsClusters rendered by the model and run as
+ * real nats-server processes on loopback: the hub (1 broker, 127.0.0.210) accepts leaf nodes with
+ * TLS verified against the Puppet CA; the edge (1 broker, 127.0.0.211) dials the hub's leaf node
+ * Service by name (resolved by the edge's private hosts file, as cluster DNS would) with its own
+ * broker certificate from the same CA. Leafs without a certificate from that CA are plain
+ * nats-server processes (127.0.0.212 and .213) that skip verifying the hub, so only the hub decides.
+ */
+class LeafNodeSiteTest {
+    static final String SUBJECT = "choria.broadcast.agent.rpcutil";
+    static final String HUB_SERVICE = "hub-leafnodes.site-hub.svc.cluster.local";
+    static final int HUB_HOST = 210;
+    static final int EDGE_HOST = 211;
+    static LocalBrokerCluster hub;
+    static LocalBrokerCluster edge;
+
+    @BeforeAll
+    static void start() {
+        TestCa ca = TestCa.rsaRoot("Test Puppet CA");
+        try {
+            hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(HUB_HOST).edit(LeafNodeSiteTest::hub).start();
+            edge = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(EDGE_HOST).edit(LeafNodeSiteTest::edge)
+                    .host(HUB_SERVICE, List.of(hub.host(0))).start();
+        } catch (RuntimeException | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    static void hub(NatsCluster nc) {
+        nc.getMetadata().setName("hub");
+        nc.getMetadata().setNamespace("site-hub");
+        nc.getSpec().setLeafnodes(new LeafNodesSpec());
+    }
+
+    static void edge(NatsCluster nc) {
+        nc.getMetadata().setName("edge");
+        nc.getMetadata().setNamespace("site-edge");
+        LeafNodesSpec leaf = new LeafNodesSpec();
+        leaf.setAccept(false);
+        LeafNodeRemote remote = new LeafNodeRemote();
+        remote.setUrls(List.of("tls://" + HUB_SERVICE + ":7422"));
+        leaf.setRemotes(List.of(remote));
+        nc.getSpec().setLeafnodes(leaf);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (edge != null) edge.close();
+        if (hub != null) hub.close();
+    }
+
+    /** The JVM does not see the brokers' private hosts file: the hub's Service name resolves as the edge's does. */
+    static LeafChecker checker() {
+        return new LeafChecker(new MonitorClient(), host -> host.equals(HUB_SERVICE) ? Set.of(hub.host(0)) : Set.of());
+    }
+
+    static LeafObservation leafs(LocalBrokerCluster site) {
+        return checker().check(site.cluster(), site::monitorUri);
+    }
+
+    static MonitorClient.Leafz leafz(LocalBrokerCluster site) {
+        return new MonitorClient().leafzAsync(site.monitorUri(0)).join();
+    }
+
+    static void awaitEdgeConnected() {
+        Await.until("the edge's leaf connection to the hub", Duration.ofSeconds(30), () -> leafs(edge), LeafObservation::connected);
+    }
+
+    @Test
+    void theEdgeConnectsWithItsPuppetSignedCertificateAndBothConditionsSaySo() {
+        awaitEdgeConnected();
+        MonitorClient.Leafz atHub = leafz(hub);
+        assertEquals(1, atHub.count(), "the hub's /leafz lists the edge: " + atHub);
+        // The edge dials from 127.0.0.1 (loopback's source address); its side of the connection names the hub's listener.
+        assertEquals(List.of(new MonitorClient.LeafConnection(hub.host(0), 7422)), leafz(edge).connections());
+        LeafObservation e = leafs(edge);
+        assertEquals(Reason.AllLeafRemotesConnected, e.reason());
+        assertEquals("each of the 1 brokers is connected to the 1 remote; leaf node connections: edge-0 1", e.message());
+        LeafObservation h = Await.until("the hub counts its leaf", Duration.ofSeconds(10), () -> leafs(hub), o -> o.message().endsWith("hub-0 1"));
+        assertEquals(Reason.LeafNodesAccepting, h.reason());
+        assertTrue(h.connected());
+    }
+
+    @Test
+    void aChoriaRequestCrossesTheLeafConnectionBothWays() throws Exception {
+        awaitEdgeConnected();
+        assertRequestAnswered(edge, hub, "hub/hub-0");
+        assertRequestAnswered(hub, edge, "edge/edge-0");
+    }
+
+    @Test
+    void leafsWithoutACertificateFromThePuppetCaAreRefusedByTheHub() throws Exception {
+        awaitEdgeConnected();
+        assertRefused(212, null);
+        // Go's TLS client offers a certificate only when the hub's list of acceptable CAs holds its issuer:
+        // one from another CA is not even sent, so the hub sees a leaf without one.
+        assertRefused(213, TestCa.rsaRoot("Some Other CA").issueClientCertificate("edge-9.example.net"));
+    }
+
+    /** A rogue leaf dials the hub at least twice; each time the hub refuses the handshake and lists only the edge. */
+    static void assertRefused(int host, TestCa.Pems cert) throws Exception {
+        int before = handshakeErrors(hub.log(0));
+        try (RogueLeaf rogue = RogueLeaf.start(host, hub.host(0), cert)) {
+            Await.until("the hub refuses rogue-" + host + " twice", Duration.ofSeconds(20), () -> hub.log(0),
+                    log -> handshakeErrors(log) >= before + 2);
+            String log = hub.log(0);
+            assertTrue(log.contains("TLS leafnode handshake error: tls: client didn't provide a certificate"), log);
+            // TLS 1.3: the rogue learns of the refusal only when the hub closes the connection.
+            assertTrue(rogue.log().contains("Leafnode connection closed"), "the rogue's leaf connection was closed: " + rogue.log());
+            MonitorClient.Leafz atHub = leafz(hub);
+            assertEquals(1, atHub.count(), "the hub still lists only the edge: " + atHub);
+            assertTrue(rogue.running(), "the rogue server itself runs; only its leaf connection fails");
+        }
+    }
+
+    @Test
+    void aStoppedHubIsNamedAtTheEdgeAndTheLeafReturnsWithoutRestartingTheEdge() {
+        awaitEdgeConnected();
+        long edgePid = edge.pid(0);
+        try {
+            hub.stop(0);
+            LeafObservation o = Await.until("the edge notices the hub is gone", Duration.ofSeconds(20), () -> leafs(edge),
+                    l -> l.reason() == Reason.LeafRemoteMissing);
+            assertEquals("remotes[0] (tls://" + HUB_SERVICE + ":7422) missing at edge-0", o.message());
+        } finally {
+            if (!hub.running(0)) hub.start(0);
+        }
+        awaitEdgeConnected();
+        assertEquals(edgePid, edge.pid(0), "the edge reconnected by itself");
+    }
+
+    static int handshakeErrors(String log) {
+        return log.split("TLS leafnode handshake error", -1).length - 1;
+    }
+
+    /** A client on {@code from} sends a Choria-shaped request; a node on {@code to} answers across the leaf connection. */
+    static void assertRequestAnswered(LocalBrokerCluster from, LocalBrokerCluster to, String me) throws Exception {
+        try (Connection client = Clients.connect(from.clientUrl(0), from.clientCertificate(), from.caPem());
+             Connection node = Clients.connect(to.clientUrl(0), to.clientCertificate(), to.caPem())) {
+            Dispatcher d = node.createDispatcher(m -> node.publish(m.getReplyTo(), me.getBytes(StandardCharsets.UTF_8)));
+            d.subscribe(SUBJECT);
+            node.flush(Duration.ofSeconds(2));
+            String inbox = client.createInbox();
+            Subscription replies = client.subscribe(inbox);
+            client.flush(Duration.ofSeconds(2));
+            // Interest crosses the leaf connection asynchronously: repeat the request (bounded) until answered.
+            String answer = Await.until("a reply from " + me, Duration.ofSeconds(20), () -> {
+                client.publish(SUBJECT, inbox, "rpcutil ping".getBytes(StandardCharsets.UTF_8));
+                try {
+                    Message m = replies.nextMessage(Duration.ofMillis(300));
+                    return m == null ? null : new String(m.getData(), StandardCharsets.UTF_8);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, a -> a != null);
+            assertEquals(me, answer);
+        }
+    }
+
+    /**
+     * A plain nats-server on 127.0.0.{host} that dials the hub's leaf node port by address, with
+     * {@code cert} (null: none) and without verifying the hub ({@code insecure}), so that any
+     * refusal is the hub's. Not rendered by the operator: it stands for a leaf the operator never made.
+     */
+    static final class RogueLeaf implements AutoCloseable {
+        private final Process process;
+        private final Path dir;
+
+        private RogueLeaf(Process process, Path dir) {
+            this.process = process;
+            this.dir = dir;
+        }
+
+        static RogueLeaf start(int host, String hubHost, TestCa.Pems cert) throws Exception {
+            Path dir = Files.createTempDirectory("rogue-leaf-");
+            String tls = "insecure: true";
+            if (cert != null) {
+                Files.writeString(dir.resolve("tls.crt"), cert.certPem());
+                Files.writeString(dir.resolve("tls.key"), cert.keyPem());
+                tls += ", cert_file: \"" + dir.resolve("tls.crt") + "\", key_file: \"" + dir.resolve("tls.key") + "\"";
+            }
+            String conf = "server_name: rogue-" + host + "\nhost: 127.0.0." + host + "\nport: 4222\n"
+                    + "leafnodes {\n  reconnect: 1\n  remotes: [{urls: [\"tls://" + hubHost + ":7422\"], tls: {" + tls + "}}]\n}\n";
+            Files.writeString(dir.resolve("nats.conf"), conf);
+            Process p = new ProcessBuilder(LocalBrokerCluster.NATS_SERVER, "-c", dir.resolve("nats.conf").toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("nats.log").toFile()).start();
+            return new RogueLeaf(p, dir);
+        }
+
+        String log() throws java.io.IOException {
+            return Files.readString(dir.resolve("nats.log"));
+        }
+
+        boolean running() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}

@@ -77,6 +77,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private String pinnedCerts;
     // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
+    private final List<String> launchPrefix;
 
     /** How to build the cluster. {@code routePasswords} overrides the route password of single brokers. */
     public static final class Builder {
@@ -89,6 +90,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private TlsFiles tls;
         private String pinnedCerts;
         private final StringBuilder extraHosts = new StringBuilder();
+        private List<String> addresses;
+        private List<String> launchPrefix = List.of();
 
         private Builder(NatsCluster example) {
             this.example = example;
@@ -101,6 +104,13 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
+        /**
+         * Broker i listens on {@code addresses.get(i)} instead of a loopback address: an address in a
+         * network namespace the caller made (a benchmark), so the harness does not check from here that the ports are free.
+         */
+        public Builder addresses(List<String> addresses) { this.addresses = List.copyOf(addresses); return this; }
+        /** Runs every broker under this command prefix, e.g. {@code ip netns exec NS taskset -c 0}; it must exec, not fork. */
+        public Builder launchPrefix(List<String> prefix) { this.launchPrefix = List.copyOf(prefix); return this; }
         /** Adds a private hosts entry for every broker: e.g. another site's gateway Service name on that site's broker addresses. */
         public Builder host(String name, List<String> addresses) {
             for (String a : addresses) extraHosts.append(a).append(' ').append(name).append('\n');
@@ -147,7 +157,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
         this.names = Names.of(nc, CLUSTER_DOMAIN);
         int size = nc.getSpec().getSize();
         this.capacity = Math.max(size, b.capacity);
-        if (b.firstHost < 2 || b.firstHost + capacity > 255) throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        if (b.addresses == null && (b.firstHost < 2 || b.firstHost + capacity > 255)) {
+            throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        }
+        if (b.addresses != null && b.addresses.size() < capacity) throw new IllegalArgumentException("fewer addresses than brokers");
+        this.launchPrefix = b.launchPrefix;
         this.processes = new Process[capacity];
         this.rendered = new DesiredCluster[capacity];
         this.routePassword = b.routePassword;
@@ -156,10 +170,10 @@ public final class LocalBrokerCluster implements AutoCloseable {
             this.dir = Files.createTempDirectory("brokers-" + names.cluster() + "-");
             StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
             for (int i = 0; i < capacity; i++) {
-                String host = "127.0.0." + (b.firstHost + i);
+                String host = b.addresses != null ? b.addresses.get(i) : "127.0.0." + (b.firstHost + i);
                 String root = dir.resolve(names.pod(i)).toString();
                 BrokerPaths p = new BrokerPaths(root, root + "/run/nats.pid", host);
-                requirePortsFree(host);
+                if (b.addresses == null) requirePortsFree(host);
                 Files.createDirectories(Path.of(p.pidDir()));
                 paths.add(p);
                 // Every name of broker i: short, namespaced, .svc and fully qualified.
@@ -380,6 +394,19 @@ public final class LocalBrokerCluster implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as the kernel's OOM killer or a node failure ends a broker; waits until the process is gone. */
+    public void kill(int i) {
+        Process p = processes[i];
+        if (p == null) return;
+        processes[i] = null;
+        p.destroyForcibly();
+        try {
+            p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Live config reload, as the config-reloader sidecar does it: {@code nats-server --signal reload=<pidfile>}. */
     public void reload(int i) {
         run(List.of(NATS_SERVER, "--signal", "reload=" + paths.get(i).pidFile()));
@@ -402,8 +429,10 @@ public final class LocalBrokerCluster implements AutoCloseable {
         if (processes[i] != null && processes[i].isAlive()) throw new IllegalStateException(names.pod(i) + " is running");
         BrokerPaths p = paths.get(i);
         // unshare execs sh, sh execs nats-server: the Process is the broker itself, so destroy() reaches it.
-        ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "sh", "-c",
-                "mount --bind \"$0\" /etc/hosts && exec " + NATS_SERVER + " -c \"$1\"", hostsFile.toString(), p.configFile())
+        List<String> command = new ArrayList<>(launchPrefix);
+        command.addAll(List.of("unshare", "-m", "sh", "-c",
+                "mount --bind \"$0\" /etc/hosts && exec " + NATS_SERVER + " -c \"$1\"", hostsFile.toString(), p.configFile()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(i).toFile()));
         pb.environment().put(NatsConfig.POD_NAME_ENV, names.pod(i));

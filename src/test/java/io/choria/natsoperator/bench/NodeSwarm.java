@@ -36,7 +36,7 @@ import javax.net.ssl.SSLEngineResult;
  *
  * <p>Reconnects as nats.go does (Choria's client library): a node that loses its connection, or
  * whose attempt fails (refused, reset, TLS failure, {@code -ERR}, timeout), tries the next
- * server of its pool; once it has tried every server it sleeps {@code reconnectWait} plus a
+ * server of its pool (each node's pool in its own order, as nats.go shuffles it); once it has tried every server it sleeps {@code reconnectWait} plus a
  * random jitter below {@code jitter} (nats.go: {@code ReconnectWait} 2 s,
  * {@code ReconnectJitterTLS} 1 s) before the next try. With one server it therefore sleeps before
  * every attempt. Attempts are unlimited ({@code MaxReconnects(-1)}). Each phase of an attempt
@@ -456,7 +456,10 @@ final class NodeSwarm implements AutoCloseable {
             // nats.go's doReconnect: the pool rotates (the lost server goes last), and the client sleeps
             // ReconnectWait + jitter before an attempt once it has tried every server since its last sleep.
             int tried = wasIn ? 0 : episodes.incrementAndGet(id);
-            server.set(id, (server.get(id) + 1) % brokers.size());
+            // nats.go shuffles each client's pool: with three servers a shuffled ring is walked one way or the
+            // other, so half the nodes step forwards and half backwards, and a lost broker's nodes spread over the others.
+            int step = id % 2 == 0 || brokers.size() < 3 ? 1 : brokers.size() - 1;
+            server.set(id, (server.get(id) + step) % brokers.size());
             boolean sleep = (tried + 1) % brokers.size() == 0;
             if (!sleep) {
                 attempt(id);

@@ -379,10 +379,20 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
     /** SIGTERM, then SIGKILL after 5 s; waits until the process is gone. */
     public void stop(int i) {
+        end(i, false);
+    }
+
+    /** SIGKILL, as the kernel's OOM killer or a node failure ends a broker; waits until the process is gone. */
+    public void kill(int i) {
+        end(i, true);
+    }
+
+    private void end(int i, boolean forcibly) {
         Process p = processes[i];
         if (p == null) return;
         processes[i] = null;
-        p.destroy();
+        if (forcibly) p.destroyForcibly();
+        else p.destroy();
         try {
             if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
@@ -390,19 +400,6 @@ public final class LocalBrokerCluster implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** SIGKILL, as the kernel's OOM killer or a node failure ends a broker; waits until the process is gone. */
-    public void kill(int i) {
-        Process p = processes[i];
-        if (p == null) return;
-        processes[i] = null;
-        p.destroyForcibly();
-        try {
-            p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

@@ -75,7 +75,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final TestCa.Pems clientCertificate;
     private TlsFiles tlsFiles;
     private String pinnedCerts;
-    // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
+    // Kills the brokers and deletes their files should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
     private final List<String> launchPrefix;
 
@@ -483,7 +483,16 @@ public final class LocalBrokerCluster implements AutoCloseable {
         synchronized (sidecars) {
             for (Process p : sidecars) p.destroyForcibly();
         }
-        for (Process p : processes) if (p != null) p.destroyForcibly();
+        for (Process p : processes) {
+            if (p == null) continue;
+            p.destroyForcibly();
+            try {
+                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (dir != null && !Boolean.getBoolean("brokers.keep")) deleteTree(dir);
     }
 
     // ---- what tests need -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import javax.net.ssl.SSLContext;
  * sysctls are set inside that namespace, for "operator" by running the rendered init container's
  * script there. Properties: {@code -Dstorm.runs=3}, {@code -Dstorm.arms=operator,netns-default,old-default},
  * {@code -Dstorm.ecRuns=3} (EC-P256 broker key, operator tuning), {@code -Dstorm.seconds=120} (bound per storm),
- * {@code -Dstorm.signal=KILL|TERM}. rolling: three brokers on loopback (127.0.0.236-238, both pinned to CPU 0),
+ * {@code -Dstorm.signal=KILL|TERM}, {@code -Dswarm.timeout=2} (the nodes' connect and handshake timeout, seconds). rolling: three brokers on loopback (127.0.0.236-238, both pinned to CPU 0),
  * the swarm spread over them as Choria's middleware_hosts would be.
  */
 public final class ReconnectStormBench {
@@ -51,6 +51,9 @@ public final class ReconnectStormBench {
             "TcpExtTCPReqQFullDoCookies", "TcpExtSyncookiesSent", "TcpExtSyncookiesFailed");
     static final Duration CONNECT_BOUND = Duration.ofMinutes(5);
     static final Duration STORM_BOUND = Duration.ofSeconds(Long.getLong("storm.seconds", 120));
+    /** nats.go's reconnect wait and jitter; the phase timeout from -Dswarm.timeout (seconds, nats.go's 2 by default). */
+    static final NodeSwarm.Settings SETTINGS = new NodeSwarm.Settings(NodeSwarm.Settings.NATS_GO.reconnectWait(),
+            NodeSwarm.Settings.NATS_GO.jitter(), Duration.ofSeconds(Long.getLong("swarm.timeout", 2)));
 
     /** Kernel settings of the broker's namespace: null values mean the operator's init container script. */
     record Arm(String name, Integer somaxconn, Integer synBacklog) {
@@ -71,6 +74,8 @@ public final class ReconnectStormBench {
         String mode = args.length > 0 ? args[0] : "storm";
         pinSelf(1);
         System.out.println(machine());
+        System.out.println("swarm: reconnect wait " + SETTINGS.reconnectWait().toMillis() + " ms + jitter below " + SETTINGS.jitter().toMillis()
+                + " ms, phase timeout " + SETTINGS.timeout().toMillis() + " ms");
         int code = 0;
         try {
             if (mode.equals("storm")) {
@@ -108,7 +113,7 @@ public final class ReconnectStormBench {
                 LocalBrokerCluster broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.RSA_2048, arms.get(0));
                 SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
                 try (NodeSwarm swarm = new NodeSwarm(List.of(new InetSocketAddress(BROKER_ADDRESS, 4222)), tls, BrokerLoadBench.AGENTS, 2,
-                        NodeSwarm.Settings.NATS_GO, n)) {
+                        SETTINGS, n)) {
                     long idle = BrokerLoadBench.rssBytes(broker.pid(0));
                     double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
                     Thread.sleep(3000);
@@ -254,7 +259,7 @@ public final class ReconnectStormBench {
             for (int i = 0; i < 3; i++) pool.add(new InetSocketAddress(brokers.host(i), 4222));
             System.out.println("lame_duck_duration " + brokers.cluster().getSpec().getLimits().getLameDuckDuration() + ", preStop "
                     + brokers.renderedPreStop(0));
-            try (NodeSwarm swarm = new NodeSwarm(pool, tls, BrokerLoadBench.AGENTS, 2, NodeSwarm.Settings.NATS_GO, n)) {
+            try (NodeSwarm swarm = new NodeSwarm(pool, tls, BrokerLoadBench.AGENTS, 2, SETTINGS, n)) {
                 double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
                 System.out.printf("%d nodes over 3 brokers in %.1f s; loadavg %s%n", n, connectS, loadavg());
                 System.out.println("\n| restart | broker | nodes it held | stop took | all back after | peak reconnects/s on the survivors | loadavg |");

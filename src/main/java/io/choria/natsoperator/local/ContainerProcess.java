@@ -27,6 +27,11 @@ public final class ContainerProcess {
      * {@code netns} null keeps the caller's network namespace.
      */
     public static List<String> commandLine(String netns, List<Mount> mounts, List<String> command) {
+        return commandLine(netns == null ? List.of() : List.of("ip", "netns", "exec", netns), mounts, command);
+    }
+
+    /** The same, after any {@code prefix} that execs its arguments (e.g. {@code ip netns exec NS taskset -c 0}). */
+    public static List<String> commandLine(List<String> prefix, List<Mount> mounts, List<String> command) {
         StringBuilder script = new StringBuilder("set -e\n");
         for (Mount m : mounts) {
             script.append("mount --bind ").append(quote(m.source())).append(' ').append(quote(m.target())).append('\n');
@@ -35,7 +40,7 @@ public final class ContainerProcess {
         script.append("exec \"$@\"\n");
         // its own session: a Ctrl-C at the terminal reaches the JVM, which stops the containers in order, not the containers themselves
         List<String> line = new ArrayList<>(List.of("setsid"));
-        if (netns != null) line.addAll(List.of("ip", "netns", "exec", netns));
+        line.addAll(prefix);
         line.addAll(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script.toString(), "sh"));
         line.addAll(command);
         return line;
@@ -43,7 +48,12 @@ public final class ContainerProcess {
 
     /** Starts it with exactly this environment (a container does not inherit the machine's), output appended to {@code log}. */
     public static Process start(String netns, List<Mount> mounts, List<String> command, Map<String, String> env, Path log) {
-        ProcessBuilder pb = new ProcessBuilder(commandLine(netns, mounts, command)).redirectErrorStream(true)
+        return start(netns == null ? List.of() : List.of("ip", "netns", "exec", netns), mounts, command, env, log);
+    }
+
+    /** The same, after {@code prefix}. */
+    public static Process start(List<String> prefix, List<Mount> mounts, List<String> command, Map<String, String> env, Path log) {
+        ProcessBuilder pb = new ProcessBuilder(commandLine(prefix, mounts, command)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         String path = pb.environment().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         pb.environment().clear();

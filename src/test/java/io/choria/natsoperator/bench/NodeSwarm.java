@@ -1,5 +1,6 @@
 package io.choria.natsoperator.bench;
 
+import io.nats.client.Connection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -7,11 +8,20 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -20,23 +30,73 @@ import javax.net.ssl.SSLEngineResult;
  * Many Choria-like nodes in one process with a handful of threads: non-blocking sockets and an
  * SSLEngine per connection, speaking just enough NATS (INFO, TLS upgrade, CONNECT, SUB, PING/PONG,
  * MSG counting). jnats parks about five threads per connection; this holds 10,000 TLS
- * connections with {@code loops} threads, so a broker's memory at fleet size can be measured on
- * a small machine. Each node subscribes as a Choria node does: 5 broadcast agent subjects and its
- * own reply subject. No reconnect logic: it measures steady state.
+ * connections with {@code loops} threads (plus one timer thread for reconnects), so a broker's
+ * memory and reconnect storms at fleet size can be measured on a small machine. Each node
+ * subscribes as a Choria node does: 5 broadcast agent subjects and its own reply subject.
+ *
+ * <p>Reconnects as nats.go does (Choria's client library): a node that loses its connection, or
+ * whose attempt fails (refused, reset, TLS failure, {@code -ERR}, timeout), tries the next
+ * server of its pool (each node's pool in its own order, as nats.go shuffles it); once it has tried every server it sleeps {@code reconnectWait} plus a
+ * random jitter below {@code jitter} (nats.go: {@code ReconnectWait} 2 s,
+ * {@code ReconnectJitterTLS} 1 s) before the next try. With one server it therefore sleeps before
+ * every attempt. Attempts are unlimited ({@code MaxReconnects(-1)}). Each phase of an attempt
+ * (TCP connect; INFO to the PONG that acknowledges CONNECT and SUBs) is bounded by
+ * {@code timeout} (nats.go's {@code Timeout}, 2 s). A node is "in" when that first PONG arrives:
+ * {@link #established} counts them, {@link #backAt} records when, {@link #attempts} how many
+ * attempts it took since {@link #resetAttempts()}.
  */
 final class NodeSwarm implements AutoCloseable {
-    private final InetSocketAddress broker;
+    /** nats.go's defaults, which Choria's nodes keep. */
+    record Settings(Duration reconnectWait, Duration jitter, Duration timeout) {
+        static final Settings NATS_GO = new Settings(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    }
+
+    private static final int BUCKETS = 7200; // completions per second, for two hours
+
+    private final List<InetSocketAddress> brokers;
     private final SSLContext tls;
     private final List<String> agents;
+    private final Settings settings;
     private final Loop[] loops;
+    private final ScheduledExecutorService timer;
+    private final long createdNanos = System.nanoTime();
+    private volatile boolean closing;
+    private final int capacity;
+    /** Nodes whose CONNECT and SUBs a PONG acknowledged, and which are still connected. */
     final AtomicInteger established = new AtomicInteger();
+    /** Failed attempts and lost connections, all reasons. */
     final AtomicInteger failed = new AtomicInteger();
+    final AtomicInteger started = new AtomicInteger();
     final AtomicLong messages = new AtomicLong();
+    private final AtomicIntegerArray attempts;
+    private final AtomicIntegerArray server;
+    private final AtomicLongArray backAt;
+    /** Per node: failed attempts since it was last in, for nats.go's "sleep once every server was tried". */
+    private final AtomicIntegerArray episodes;
+    /** Per broker, per second since the swarm was made: connections completed (PONG received). */
+    private final AtomicLongArray completions;
 
     NodeSwarm(InetSocketAddress broker, SSLContext tls, List<String> agents, int threads) throws IOException {
-        this.broker = broker;
+        this(List.of(broker), tls, agents, threads, Settings.NATS_GO, 20_000);
+    }
+
+    NodeSwarm(List<InetSocketAddress> brokers, SSLContext tls, List<String> agents, int threads, Settings settings, int capacity)
+            throws IOException {
+        this.brokers = List.copyOf(brokers);
         this.tls = tls;
         this.agents = agents;
+        this.settings = settings;
+        this.capacity = capacity;
+        this.attempts = new AtomicIntegerArray(capacity);
+        this.server = new AtomicIntegerArray(capacity);
+        this.backAt = new AtomicLongArray(capacity);
+        this.episodes = new AtomicIntegerArray(capacity);
+        this.completions = new AtomicLongArray(BUCKETS * this.brokers.size());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "swarm-reconnect");
+            t.setDaemon(true);
+            return t;
+        });
         this.loops = new Loop[threads];
         for (int i = 0; i < threads; i++) {
             loops[i] = new Loop(Selector.open());
@@ -46,25 +106,109 @@ final class NodeSwarm implements AutoCloseable {
         }
     }
 
-    /** Starts node {@code id}'s connection; it completes in the background (see {@link #established}). */
-    void connect(int id) throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        ch.configureBlocking(false);
-        ch.connect(broker);
+    /** Starts node {@code id}'s connection to broker {@code id % brokers}; it completes in the background. */
+    void connect(int id) {
+        if (id >= capacity) throw new IllegalArgumentException("node " + id + " beyond the swarm's capacity " + capacity);
+        server.set(id, id % brokers.size());
+        started.incrementAndGet();
+        attempt(id);
+    }
+
+    private void attempt(int id) {
+        if (closing) return;
         Loop loop = loops[id % loops.length];
-        loop.pending.add(new Node(id, ch, loop));
+        loop.pending.add(id);
         loop.selector.wakeup();
+    }
+
+    /**
+     * Connects nodes {@code 0..n-1} with at most {@code inFlight} attempts outstanding (a steady
+     * connect, not a storm) and waits until all are in; returns the seconds it took.
+     */
+    double connectSteadily(int n, int inFlight, Duration bound) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + bound.toNanos();
+        for (int i = 0; i < n; i++) {
+            while (started.get() - established.get() >= inFlight) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("connect: " + established.get() + " of " + n + " in after " + bound);
+                Thread.sleep(1);
+            }
+            connect(i);
+        }
+        await(n + " nodes in", bound, () -> established.get() >= n);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** One publish on {@code subject}; milliseconds until every established node has received it. */
+    double broadcast(Connection publisher, String subject, Duration bound) throws Exception {
+        long before = messages.get();
+        int target = established.get();
+        long p0 = System.nanoTime();
+        publisher.publish(subject, "ping".getBytes(StandardCharsets.US_ASCII));
+        publisher.flush(bound);
+        await("broadcast to " + target, bound, () -> messages.get() - before >= target);
+        return (System.nanoTime() - p0) / 1e6;
+    }
+
+    /** Median, min and max of {@code rounds} broadcasts, in ms. */
+    double[] broadcasts(Connection publisher, String subject, int rounds, Duration bound) throws Exception {
+        List<Double> ms = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) ms.add(broadcast(publisher, subject, bound));
+        Collections.sort(ms);
+        return new double[] {ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1)};
+    }
+
+    void resetAttempts() {
+        for (int i = 0; i < capacity; i++) attempts.set(i, 0);
+    }
+
+    /** Connection attempts node {@code id} made since {@link #resetAttempts()}. */
+    int attempts(int id) {
+        return attempts.get(id);
+    }
+
+    /** {@link System#nanoTime()} when node {@code id} was last acknowledged by a broker (0: never). */
+    long backAt(int id) {
+        return backAt.get(id);
+    }
+
+    /** The broker node {@code id} is connected to (or trying). */
+    int server(int id) {
+        return server.get(id);
+    }
+
+    /** Connections broker {@code b} completed in each second from {@code fromNanos} to {@code toNanos}. */
+    long[] completionsPerSecond(int b, long fromNanos, long toNanos) {
+        int from = bucket(fromNanos), to = bucket(toNanos);
+        long[] out = new long[Math.max(0, to - from + 1)];
+        for (int s = from; s <= to; s++) out[s - from] = completions.get(b * BUCKETS + s);
+        return out;
+    }
+
+    private int bucket(long nanos) {
+        return (int) Math.min(BUCKETS - 1, Math.max(0, (nanos - createdNanos) / 1_000_000_000L));
+    }
+
+    static void await(String what, Duration bound, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + bound + ": " + what);
+            Thread.sleep(5);
+        }
     }
 
     @Override
     public void close() {
+        closing = true;
+        timer.shutdownNow();
         for (Loop l : loops) l.stop();
     }
 
     private final class Loop implements Runnable {
         final Selector selector;
-        final ConcurrentLinkedQueue<Node> pending = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Integer> pending = new ConcurrentLinkedQueue<>();
         volatile boolean running = true;
+        long lastTimeoutScan;
 
         Loop(Selector selector) {
             this.selector = selector;
@@ -79,8 +223,8 @@ final class NodeSwarm implements AutoCloseable {
         public void run() {
             try {
                 while (running) {
-                    selector.select(1000);
-                    for (Node n; (n = pending.poll()) != null; ) n.key = n.ch.register(selector, SelectionKey.OP_CONNECT, n);
+                    selector.select(200);
+                    for (Integer id; (id = pending.poll()) != null; ) open(id);
                     for (var it = selector.selectedKeys().iterator(); it.hasNext(); ) {
                         SelectionKey k = it.next();
                         it.remove();
@@ -91,6 +235,14 @@ final class NodeSwarm implements AutoCloseable {
                             n.fail();
                         }
                     }
+                    long now = System.nanoTime();
+                    if (now - lastTimeoutScan > 200_000_000L) {
+                        lastTimeoutScan = now;
+                        for (SelectionKey k : selector.keys()) {
+                            Node n = (Node) k.attachment();
+                            if (n.deadline != 0 && now > n.deadline) n.fail();
+                        }
+                    }
                 }
                 for (SelectionKey k : selector.keys()) k.channel().close();
                 selector.close();
@@ -98,12 +250,31 @@ final class NodeSwarm implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         }
+
+        private void open(int id) {
+            attempts.incrementAndGet(id);
+            Node n = new Node(id, brokers.get(server.get(id)), this);
+            try {
+                SocketChannel ch = SocketChannel.open();
+                n.ch = ch;
+                ch.configureBlocking(false);
+                n.deadline = System.nanoTime() + settings.timeout().toNanos();
+                if (ch.connect(n.broker)) {
+                    n.key = ch.register(selector, SelectionKey.OP_READ, n);
+                } else {
+                    n.key = ch.register(selector, SelectionKey.OP_CONNECT, n);
+                }
+            } catch (IOException | RuntimeException e) {
+                n.fail();
+            }
+        }
     }
 
     private final class Node {
         final int id;
-        final SocketChannel ch;
+        final InetSocketAddress broker;
         final Loop loop;
+        SocketChannel ch;
         SelectionKey key;
         SSLEngine engine;
         ByteBuffer netIn = ByteBuffer.allocate(4096);
@@ -112,17 +283,21 @@ final class NodeSwarm implements AutoCloseable {
         final StringBuilder lines = new StringBuilder();
         boolean tlsUp;
         boolean counted;
+        boolean dead;
+        /** nanoTime by which the current phase must finish; 0 once the node is in. */
+        long deadline;
         int skipPayload = -1;
 
-        Node(int id, SocketChannel ch, Loop loop) {
+        Node(int id, InetSocketAddress broker, Loop loop) {
             this.id = id;
-            this.ch = ch;
+            this.broker = broker;
             this.loop = loop;
         }
 
         void ready(SelectionKey k) throws IOException {
             if (k.isConnectable()) {
                 ch.finishConnect();
+                deadline = System.nanoTime() + settings.timeout().toNanos(); // INFO .. PONG: the second phase
                 k.interestOps(SelectionKey.OP_READ);
                 return;
             }
@@ -242,10 +417,7 @@ final class NodeSwarm implements AutoCloseable {
                 if (line.startsWith("PING")) {
                     send("PONG\r\n");
                 } else if (line.startsWith("PONG")) {
-                    if (!counted) {
-                        counted = true;
-                        established.incrementAndGet();
-                    }
+                    if (!counted) in();
                 } else if (line.startsWith("MSG")) {
                     String[] f = line.split(" ");
                     messages.incrementAndGet();
@@ -257,13 +429,49 @@ final class NodeSwarm implements AutoCloseable {
             appIn.clear();
         }
 
+        private void in() {
+            counted = true;
+            deadline = 0;
+            long now = System.nanoTime();
+            backAt.set(id, now);
+            episodes.set(id, 0);
+            completions.incrementAndGet(server.get(id) * BUCKETS + bucket(now));
+            established.incrementAndGet();
+        }
+
+        /** Closes this connection and, as nats.go does, schedules the next attempt. */
         void fail() {
+            if (dead) return;
+            dead = true;
+            deadline = 0;
             failed.incrementAndGet();
+            boolean wasIn = counted;
             if (counted) established.decrementAndGet();
             try {
-                ch.close();
+                if (ch != null) ch.close();
             } catch (IOException ignored) {
                 // closing anyway
+            }
+            if (closing) return;
+            // nats.go's doReconnect: the pool rotates (the lost server goes last), and the client sleeps
+            // ReconnectWait + jitter before an attempt once it has tried every server since its last sleep.
+            int tried = wasIn ? 0 : episodes.incrementAndGet(id);
+            // nats.go shuffles each client's pool: with three servers a shuffled ring is walked one way or the
+            // other, so half the nodes step forwards and half backwards, and a lost broker's nodes spread over the others.
+            int step = id % 2 == 0 || brokers.size() < 3 ? 1 : brokers.size() - 1;
+            server.set(id, (server.get(id) + step) % brokers.size());
+            boolean sleep = (tried + 1) % brokers.size() == 0;
+            if (!sleep) {
+                attempt(id);
+                return;
+            }
+            long wait = settings.reconnectWait().toNanos();
+            long jitter = settings.jitter().toNanos();
+            if (jitter > 0) wait += ThreadLocalRandom.current().nextLong(jitter);
+            try {
+                timer.schedule(() -> attempt(id), wait, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the swarm is closing
             }
         }
     }

@@ -6,10 +6,6 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -33,37 +29,21 @@ public final class SwarmMemoryBench {
             System.out.printf("nodes: %d, certificates: %s, nats-server 2.9.10, %d cores%n", n,
                     puppet != null ? "Puppet-shaped (RSA-4096 leaf, intermediate and root)" : "EC P-256 (one-level CA)",
                     Runtime.getRuntime().availableProcessors());
-            long t0 = System.nanoTime();
             try (NodeSwarm swarm = new NodeSwarm(new InetSocketAddress(host, port), tls, BrokerLoadBench.AGENTS, 2)) {
                 // At most 200 handshakes in flight: a steady connect, not a storm.
-                for (int i = 0; i < n; i++) {
-                    while (i - swarm.established.get() - swarm.failed.get() >= 200) Thread.sleep(2);
-                    swarm.connect(i);
-                }
-                BrokerLoadBench.await(n + " nodes established", () -> swarm.established.get() + swarm.failed.get() >= n);
-                double connectS = (System.nanoTime() - t0) / 1e9;
+                double connectS = swarm.connectSteadily(n, 200, BrokerLoadBench.TIMEOUT);
                 Thread.sleep(3000);
                 long loaded = BrokerLoadBench.rssBytes(broker.pid(0));
-                System.out.printf("established %d, failed %d, in %.1f s (%.0f nodes/s); swarm JVM threads %d, heap used %s%n",
+                System.out.printf("established %d, failed attempts %d, in %.1f s (%.0f nodes/s); swarm JVM threads %d, heap used %s%n",
                         swarm.established.get(), swarm.failed.get(), connectS, n / connectS, Thread.activeCount(),
                         BrokerLoadBench.mib(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()));
                 System.out.printf("broker RSS idle %s, loaded %s; per node %.1f KiB ((loaded - idle) / N)%n",
                         BrokerLoadBench.mib(idle), BrokerLoadBench.mib(loaded), (loaded - idle) / 1024.0 / swarm.established.get());
                 Options o = new Options.Builder().server("tls://" + host + ":" + port).sslContext(tls).build();
                 try (Connection pub = Nats.connect(o)) {
-                    List<Double> rtts = Collections.synchronizedList(new ArrayList<>());
-                    for (int round = 0; round < 5; round++) {
-                        long before = swarm.messages.get();
-                        long p0 = System.nanoTime();
-                        pub.publish("choria.broadcast.agent.rpcutil", ("ping " + round).getBytes());
-                        pub.flush(Duration.ofSeconds(10));
-                        int target = swarm.established.get();
-                        BrokerLoadBench.await("broadcast " + round, () -> swarm.messages.get() - before >= target);
-                        rtts.add((System.nanoTime() - p0) / 1e6);
-                    }
-                    Collections.sort(rtts);
+                    double[] ms = swarm.broadcasts(pub, "choria.broadcast.agent.rpcutil", 5, BrokerLoadBench.TIMEOUT);
                     System.out.printf("broadcast to all %d: median %.0f ms of 5 (min %.0f, max %.0f)%n", swarm.established.get(),
-                            rtts.get(2), rtts.get(0), rtts.get(4));
+                            ms[0], ms[1], ms[2]);
                 }
             }
         }

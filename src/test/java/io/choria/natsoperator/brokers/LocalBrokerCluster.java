@@ -76,8 +76,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final TestCa.Pems clientCertificate;
     private TlsFiles tlsFiles;
     private String pinnedCerts;
-    // Kills the brokers should the JVM exit without close() (a killed test run, System.exit).
+    // Kills the brokers and deletes their files should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
+    private final List<String> launchPrefix;
 
     /** How to build the cluster. {@code routePasswords} overrides the route password of single brokers. */
     public static final class Builder {
@@ -90,6 +91,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private TlsFiles tls;
         private String pinnedCerts;
         private final StringBuilder extraHosts = new StringBuilder();
+        private List<String> addresses;
+        private List<String> launchPrefix = List.of();
 
         private Builder(NatsCluster example) {
             this.example = example;
@@ -102,6 +105,13 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
+        /**
+         * Broker i listens on {@code addresses.get(i)} instead of a loopback address: an address in a
+         * network namespace the caller made (a benchmark), so the harness does not check from here that the ports are free.
+         */
+        public Builder addresses(List<String> addresses) { this.addresses = List.copyOf(addresses); return this; }
+        /** Runs every broker under this command prefix, e.g. {@code ip netns exec NS taskset -c 0}; it must exec, not fork. */
+        public Builder launchPrefix(List<String> prefix) { this.launchPrefix = List.copyOf(prefix); return this; }
         /** Adds a private hosts entry for every broker: e.g. another site's gateway Service name on that site's broker addresses. */
         public Builder host(String name, List<String> addresses) {
             for (String a : addresses) extraHosts.append(a).append(' ').append(name).append('\n');
@@ -148,7 +158,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
         this.names = Names.of(nc, CLUSTER_DOMAIN);
         int size = nc.getSpec().getSize();
         this.capacity = Math.max(size, b.capacity);
-        if (b.firstHost < 2 || b.firstHost + capacity > 255) throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        if (b.addresses == null && (b.firstHost < 2 || b.firstHost + capacity > 255)) {
+            throw new IllegalArgumentException("firstHost out of 127.0.0.2..254");
+        }
+        if (b.addresses != null && b.addresses.size() < capacity) throw new IllegalArgumentException("fewer addresses than brokers");
+        this.launchPrefix = b.launchPrefix;
         this.processes = new Process[capacity];
         this.rendered = new DesiredCluster[capacity];
         this.routePassword = b.routePassword;
@@ -157,10 +171,10 @@ public final class LocalBrokerCluster implements AutoCloseable {
             this.dir = Files.createTempDirectory("brokers-" + names.cluster() + "-");
             StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
             for (int i = 0; i < capacity; i++) {
-                String host = "127.0.0." + (b.firstHost + i);
+                String host = b.addresses != null ? b.addresses.get(i) : "127.0.0." + (b.firstHost + i);
                 String root = dir.resolve(names.pod(i)).toString();
                 BrokerPaths p = new BrokerPaths(root, root + "/run/nats.pid", host);
-                requirePortsFree(host);
+                if (b.addresses == null) requirePortsFree(host);
                 Files.createDirectories(Path.of(p.pidDir()));
                 paths.add(p);
                 // Every name of broker i: short, namespaced, .svc and fully qualified.
@@ -366,9 +380,20 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
     /** SIGTERM, then SIGKILL after 5 s; waits until the process is gone. */
     public void stop(int i) {
+        end(i, false);
+    }
+
+    /** SIGKILL, as the kernel's OOM killer or a node failure ends a broker; waits until the process is gone. */
+    public void kill(int i) {
+        end(i, true);
+    }
+
+    private void end(int i, boolean forcibly) {
         Process p = processes[i];
         processes[i] = null;
-        ContainerProcess.stop(p, STOP_TIMEOUT);
+        if (p == null) return;
+        if (forcibly) p.destroyForcibly();
+        ContainerProcess.stop(p, STOP_TIMEOUT); // waits until it is gone (SIGKILL after 5 s)
     }
 
     /** Live config reload, as the config-reloader sidecar does it: {@code nats-server --signal reload=<pidfile>}. */
@@ -400,7 +425,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
                 .filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
         // What the kubelet composes from the StatefulSet's env ($(POD_NAME) after the prefix).
         env.put(NatsConfig.SERVER_NAME_ENV, nc.getSpec().getServerNamePrefix() + names.pod(i));
-        processes[i] = ContainerProcess.start(null, List.of(new ContainerProcess.Mount(hostsFile.toString(), "/etc/hosts", true)),
+        processes[i] = ContainerProcess.start(launchPrefix, List.of(new ContainerProcess.Mount(hostsFile.toString(), "/etc/hosts", true)),
                 List.of(NATS_SERVER, "-c", p.configFile()), env, logFile(i));
     }
 
@@ -442,7 +467,16 @@ public final class LocalBrokerCluster implements AutoCloseable {
         synchronized (sidecars) {
             for (Process p : sidecars) p.destroyForcibly();
         }
-        for (Process p : processes) if (p != null) p.destroyForcibly();
+        for (Process p : processes) {
+            if (p == null) continue;
+            p.destroyForcibly();
+            try {
+                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (dir != null && !Boolean.getBoolean("brokers.keep")) deleteTree(dir);
     }
 
     // ---- what tests need -------------------------------------------------------------------------

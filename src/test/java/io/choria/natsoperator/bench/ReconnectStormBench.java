@@ -1,0 +1,446 @@
+package io.choria.natsoperator.bench;
+
+import io.choria.natsoperator.api.TlsSpec;
+import io.choria.natsoperator.brokers.LocalBrokerCluster;
+import io.choria.natsoperator.model.BrokerStatefulSet;
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.testing.Examples;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Reconnect storms against one real broker in its own network namespace, with the kernel's
+ * defaults against the operator's tuning, and a rolling restart of three brokers with and without
+ * the rendered lame-duck preStop hook. The nodes are a {@link NodeSwarm} (nats.go's reconnect
+ * wait and jitter, unlimited attempts).
+ *
+ * <pre>
+ *   ulimit -n 20000; bench/run ReconnectStormBench storm 2000,5000,10000
+ *   ulimit -n 20000; bench/run ReconnectStormBench rolling 6000
+ * </pre>
+ *
+ * Needs root, {@code ip}, {@code taskset}, {@code nstat} and nats-server. Pinning: the broker runs
+ * under {@code taskset -c 0}, this JVM (the swarm, the publisher, GC) is moved to CPU 1 at start
+ * ({@code taskset -a -p -c 1}). storm: the broker listens on 10.203.0.2 inside
+ * {@code nats-bench-<pid>}, reached over a veth pair from 10.203.0.1 in the host namespace; its
+ * sysctls are set inside that namespace, for "operator" by running the rendered init container's
+ * script there. Properties: {@code -Dstorm.runs=3}, {@code -Dstorm.arms=operator,netns-default,old-default},
+ * {@code -Dstorm.ecRuns=3} (EC-P256 broker key, operator tuning), {@code -Dstorm.seconds=120} (bound per storm),
+ * {@code -Dstorm.signal=KILL|TERM}, {@code -Dswarm.timeout=2} (the nodes' connect and handshake timeout, seconds). rolling: three brokers on loopback (127.0.0.236-238, both pinned to CPU 0),
+ * the swarm spread over them as Choria's middleware_hosts would be.
+ */
+public final class ReconnectStormBench {
+    static final String HOST_ADDRESS = "10.203.0.1";
+    static final String BROKER_ADDRESS = "10.203.0.2";
+    static final String NETNS_PREFIX = "nats-bench-";
+    static final List<String> COUNTERS = List.of("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDrop",
+            "TcpExtTCPReqQFullDoCookies", "TcpExtSyncookiesSent", "TcpExtSyncookiesFailed");
+    static final Duration CONNECT_BOUND = Duration.ofMinutes(5);
+    static final Duration STORM_BOUND = Duration.ofSeconds(Long.getLong("storm.seconds", 120));
+    /** nats.go's reconnect wait and jitter; the phase timeout from -Dswarm.timeout (seconds, nats.go's 2 by default). */
+    static final NodeSwarm.Settings SETTINGS = new NodeSwarm.Settings(NodeSwarm.Settings.NATS_GO.reconnectWait(),
+            NodeSwarm.Settings.NATS_GO.jitter(), Duration.ofSeconds(Long.getLong("swarm.timeout", 2)));
+
+    /** Kernel settings of the broker's namespace: null values mean the operator's init container script. */
+    record Arm(String name, Integer somaxconn, Integer synBacklog) {
+        static Arm of(String name) {
+            return switch (name) {
+                case "operator" -> new Arm(name, null, null);
+                case "netns-default" -> new Arm(name, 4096, 2048); // a fresh namespace on this kernel (6.x)
+                case "old-default" -> new Arm(name, 128, 128);      // somaxconn before Linux 5.4; the syn backlog floor
+                default -> throw new IllegalArgumentException("arm " + name);
+            };
+        }
+    }
+
+    record Storm(int n, String key, String arm, String sysctls, double allBackS, double p50S, double p90S, int back, long handshakeTimeouts,
+                 int over3, int maxAttempts, Map<String, Long> counters) {}
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "storm";
+        pinSelf(1);
+        System.out.println(machine());
+        System.out.println("swarm: reconnect wait " + SETTINGS.reconnectWait().toMillis() + " ms + jitter below " + SETTINGS.jitter().toMillis()
+                + " ms, phase timeout " + SETTINGS.timeout().toMillis() + " ms");
+        int code = 0;
+        try {
+            if (mode.equals("storm")) {
+                List<Integer> ns = Arrays.stream((args.length > 1 ? args[1] : "2000").split(",")).map(Integer::parseInt).toList();
+                storms(ns);
+            } else if (mode.equals("rolling")) {
+                rolling(args.length > 1 ? Integer.parseInt(args[1]) : 6000);
+            } else {
+                throw new IllegalArgumentException("usage: ReconnectStormBench storm N[,N...] | rolling N");
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        System.out.println("loadavg at end: " + loadavg());
+        System.exit(code);
+    }
+
+    // ---- storms against one broker in its own network namespace -------------------------------------
+
+    static void storms(List<Integer> sizes) throws Exception {
+        int runs = Integer.getInteger("storm.runs", 3);
+        int ecRuns = Integer.getInteger("storm.ecRuns", 3);
+        List<Arm> arms = Arrays.stream(System.getProperty("storm.arms", "operator,netns-default,old-default").split(",")).map(Arm::of).toList();
+        List<Storm> results = new ArrayList<>();
+        List<String> steady = new ArrayList<>();
+        TestCa ca = TestCa.rsaRoot("Puppet CA: storm");
+        try (Netns netns = Netns.create()) {
+            System.out.println("namespace " + netns.name + ": fresh somaxconn " + netns.read("net/core/somaxconn")
+                    + ", tcp_max_syn_backlog " + netns.read("net/ipv4/tcp_max_syn_backlog") + ", tcp_syncookies "
+                    + netns.read("net/ipv4/tcp_syncookies") + " (host: " + sh(List.of("cat", "/proc/sys/net/ipv4/tcp_max_syn_backlog")).trim()
+                    + "; tcp_max_syn_backlog is per namespace when these differ after a write)");
+            for (int n : sizes) {
+                System.out.println("---- N = " + n + ", loadavg " + loadavg());
+                LocalBrokerCluster broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.RSA_2048, arms.get(0));
+                SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
+                try (NodeSwarm swarm = new NodeSwarm(List.of(new InetSocketAddress(BROKER_ADDRESS, 4222)), tls, BrokerLoadBench.AGENTS, 2,
+                        SETTINGS, n)) {
+                    long idle = BrokerLoadBench.rssBytes(broker.pid(0));
+                    double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
+                    Thread.sleep(3000);
+                    long loaded = BrokerLoadBench.rssBytes(broker.pid(0));
+                    double[] ms;
+                    Options o = new Options.Builder().server("tls://" + BROKER_ADDRESS + ":4222").sslContext(tls).build();
+                    try (Connection pub = Nats.connect(o)) {
+                        ms = swarm.broadcasts(pub, "choria.broadcast.agent.rpcutil", 5, Duration.ofSeconds(60));
+                    }
+                    String line = String.format("| %,d | %s | %s | %.1f KiB | %.1f s (%.0f nodes/s) | %.0f ms (%.0f-%.0f) |", n,
+                            BrokerLoadBench.mib(idle), BrokerLoadBench.mib(loaded), (loaded - idle) / 1024.0 / n, connectS, n / connectS,
+                            ms[0], ms[1], ms[2]);
+                    steady.add(line);
+                    System.out.println("steady: " + line);
+                    for (int run = 1; run <= runs; run++) {
+                        for (Arm arm : arms) {
+                            results.add(storm(netns, broker, swarm, n, "RSA-2048", arm, run));
+                        }
+                    }
+                    if (ecRuns > 0) {
+                        broker.close();
+                        broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.EC_P256, Arm.of("operator"));
+                        NodeSwarm.await("all back on the EC broker", CONNECT_BOUND, () -> swarm.established.get() >= n);
+                        for (int run = 1; run <= ecRuns; run++) results.add(storm(netns, broker, swarm, n, "EC-P256", Arm.of("operator"), run));
+                    }
+                } finally {
+                    if (broker != null) broker.close();
+                }
+                System.out.println("---- N = " + n + " done, loadavg " + loadavg());
+            }
+        }
+        System.out.println("\n| nodes | broker RSS idle | loaded | per node | connect (200 in flight) | broadcast to all, median of 5 (min-max) |");
+        System.out.println("|---|---|---|---|---|---|");
+        steady.forEach(System.out::println);
+        System.out.println("\n| nodes | broker key | kernel (somaxconn / tcp_max_syn_backlog) | runs | all back (median; each run) | p50 / p90 node back"
+                + " | ListenOverflows | ListenDrops | ReqQFullDrop | ReqQFullDoCookies | SyncookiesSent | TLS handshake timeouts | >3 attempts |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Map<String, List<Storm>> groups = new LinkedHashMap<>();
+        for (Storm s : results) groups.computeIfAbsent(s.n + " " + s.key + " " + s.arm, k -> new ArrayList<>()).add(s);
+        for (List<Storm> g : groups.values()) {
+            Storm f = g.get(0);
+            StringBuilder each = new StringBuilder();
+            for (Storm s : g) each.append(each.length() == 0 ? "" : ", ").append(s.allBackS < 0 ? ">" + STORM_BOUND.toSeconds() : String.format("%.1f", s.allBackS));
+            System.out.printf("| %,d | %s | %s: %s | %d | %s s (%s) | %.1f / %.1f s | %s | %s | %s | %s | %s | %s | %s |%n", f.n, f.key, f.arm, f.sysctls,
+                    g.size(), fmtMedian(g.stream().mapToDouble(s -> s.allBackS < 0 ? Double.POSITIVE_INFINITY : s.allBackS).toArray()), each,
+                    median(g.stream().mapToDouble(Storm::p50S).toArray()), median(g.stream().mapToDouble(Storm::p90S).toArray()),
+                    medianL(g, "TcpExtListenOverflows"), medianL(g, "TcpExtListenDrops"), medianL(g, "TcpExtTCPReqQFullDrop"),
+                    medianL(g, "TcpExtTCPReqQFullDoCookies"), medianL(g, "TcpExtSyncookiesSent"),
+                    fmt(median(g.stream().mapToDouble(Storm::handshakeTimeouts).toArray())), fmt(median(g.stream().mapToDouble(Storm::over3).toArray())));
+        }
+    }
+
+    private static String medianL(List<Storm> g, String counter) {
+        return fmt(median(g.stream().mapToDouble(s -> s.counters.get(counter)).toArray()));
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.format("%.1f", v);
+    }
+
+    private static String fmtMedian(double[] v) {
+        double m = median(v);
+        return Double.isInfinite(m) ? ">" + STORM_BOUND.toSeconds() : String.format("%.1f", m);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length == 0 ? Double.NaN : s[s.length / 2];
+    }
+
+    static LocalBrokerCluster startBroker(Netns netns, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm) {
+        LocalBrokerCluster.Builder b = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca)
+                .addresses(List.of(BROKER_ADDRESS))
+                .launchPrefix(List.of("ip", "netns", "exec", netns.name, "taskset", "-c", "0"))
+                .edit(nc -> nc.getSpec().getTls().setKeyAlgorithm(key));
+        LocalBrokerCluster broker = b.start();
+        // The sysctls must be in place before the broker listens (Go reads somaxconn for its backlog once), and the
+        // init container's command is known once rendered: set them, then start the broker again.
+        netns.apply(arm, initScript(broker));
+        broker.stop(0);
+        broker.start(0);
+        return broker;
+    }
+
+    /** The rendered init container's command (sh -c script). */
+    private static List<String> initScript(LocalBrokerCluster broker) {
+        return broker.renderedStatefulSet(0).getSpec().getTemplate().getSpec().getInitContainers().stream()
+                .filter(c -> c.getName().equals(BrokerStatefulSet.SYSCTL_CONTAINER)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the rendered StatefulSet has no " + BrokerStatefulSet.SYSCTL_CONTAINER + " init container"))
+                .getCommand();
+    }
+
+    static Storm storm(Netns netns, LocalBrokerCluster broker, NodeSwarm swarm, int n, String key, Arm arm, int run) throws Exception {
+        String sysctls = netns.apply(arm, null);
+        String loadBefore = loadavg();
+        Map<String, Long> before = netns.nstat();
+        long hsBefore = handshakeTimeouts(broker);
+        swarm.resetAttempts();
+        if ("TERM".equals(System.getProperty("storm.signal"))) broker.stop(0);
+        else broker.kill(0);
+        NodeSwarm.await("every node sees the broker go", Duration.ofSeconds(30), () -> swarm.established.get() == 0);
+        long r0 = System.nanoTime();
+        broker.startWithoutWaiting(0);
+        long deadline = r0 + STORM_BOUND.toNanos();
+        while (swarm.established.get() < n && System.nanoTime() < deadline) Thread.sleep(20);
+        double allBack = swarm.established.get() >= n ? (System.nanoTime() - r0) / 1e9 : -1;
+        int back = swarm.established.get();
+        Thread.sleep(500); // let the last counters land
+        Map<String, Long> after = netns.nstat();
+        Map<String, Long> delta = new LinkedHashMap<>();
+        for (String c : COUNTERS) delta.put(c, after.getOrDefault(c, 0L) - before.getOrDefault(c, 0L));
+        double[] backS = new double[n];
+        int over3 = 0, max = 0;
+        for (int i = 0; i < n; i++) {
+            long at = swarm.backAt(i);
+            backS[i] = at >= r0 ? (at - r0) / 1e9 : Double.POSITIVE_INFINITY;
+            int a = swarm.attempts(i);
+            if (a > 3) over3++;
+            max = Math.max(max, a);
+        }
+        Arrays.sort(backS);
+        long hs = handshakeTimeouts(broker) - hsBefore;
+        Storm s = new Storm(n, key, arm.name, sysctls, allBack, backS[n / 2], backS[(int) (n * 0.9)], back, hs, over3, max, delta);
+        System.out.printf("storm N=%d key=%s arm=%s (%s) run %d: %s; node back p50 %.1f s p90 %.1f s; TLS handshake timeouts %d;"
+                        + " >3 attempts %d (max %d); %s; loadavg %s -> %s%n", n, key, arm.name, sysctls, run,
+                allBack < 0 ? "NOT all back within " + STORM_BOUND.toSeconds() + " s (" + back + " of " + n + ")" : String.format("all back %.1f s after restart", allBack),
+                s.p50S, s.p90S, hs, over3, max, delta, loadBefore, loadavg());
+        return s;
+    }
+
+    private static long handshakeTimeouts(LocalBrokerCluster broker) {
+        return broker.log(0).lines().filter(l -> l.contains("TLS handshake timeout")).count();
+    }
+
+    // ---- rolling restart of three brokers --------------------------------------------------------
+
+    static void rolling(int n) throws Exception {
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).firstHost(236)
+                .launchPrefix(List.of("taskset", "-c", "0")).start()) {
+            SSLContext tls = brokers.clientCertificate().clientContext(brokers.caPem());
+            List<InetSocketAddress> pool = new ArrayList<>();
+            for (int i = 0; i < 3; i++) pool.add(new InetSocketAddress(brokers.host(i), 4222));
+            System.out.println("lame_duck_duration " + brokers.cluster().getSpec().getLimits().getLameDuckDuration() + ", preStop "
+                    + brokers.renderedPreStop(0));
+            try (NodeSwarm swarm = new NodeSwarm(pool, tls, BrokerLoadBench.AGENTS, 2, SETTINGS, n)) {
+                double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
+                System.out.printf("%d nodes over 3 brokers in %.1f s; loadavg %s%n", n, connectS, loadavg());
+                System.out.println("\n| restart | broker | nodes it held | stop took | all back after | peak reconnects/s on the survivors | loadavg |");
+                System.out.println("|---|---|---|---|---|---|---|");
+                for (String how : List.of("lame duck (rendered preStop, then SIGTERM)", "plain SIGTERM, no preStop")) {
+                    for (int i = 0; i < 3; i++) {
+                        int held = 0;
+                        for (int id = 0; id < n; id++) if (swarm.server(id) == i) held++;
+                        String load = loadavg();
+                        long t0 = System.nanoTime();
+                        if (how.startsWith("lame")) {
+                            brokers.runPreStop(i);
+                            brokers.sigterm(i);
+                            brokers.awaitExit(i, Duration.ofSeconds(90));
+                        } else {
+                            brokers.stop(i);
+                        }
+                        double stopS = (System.nanoTime() - t0) / 1e9;
+                        NodeSwarm.await("all back after stopping broker " + i, CONNECT_BOUND, () -> swarm.established.get() >= n);
+                        double backS = (System.nanoTime() - t0) / 1e9;
+                        long[] perSecond = null;
+                        for (int b = 0; b < 3; b++) {
+                            if (b == i) continue;
+                            long[] c = swarm.completionsPerSecond(b, t0, System.nanoTime());
+                            if (perSecond == null) perSecond = c;
+                            else for (int s = 0; s < c.length && s < perSecond.length; s++) perSecond[s] += c[s];
+                        }
+                        long peak = Arrays.stream(perSecond).max().orElse(0);
+                        System.out.printf("| %s | %d | %d | %.1f s | %.1f s | %d | %s |%n", how, i, held, stopS, backS, peak, load);
+                        brokers.start(i); // the next pod rolls once this one is Ready
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- machine, pinning, namespace -----------------------------------------------------------
+
+    static void pinSelf(int cpu) {
+        String out = sh(List.of("taskset", "-a", "-p", "-c", String.valueOf(cpu), String.valueOf(ProcessHandle.current().pid())));
+        System.out.println("pinned this JVM (all threads): " + out.lines().reduce((a, b) -> b).orElse(""));
+    }
+
+    static String machine() {
+        String cpu = sh(List.of("sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")).trim();
+        return "machine: nproc " + sh(List.of("nproc", "--all")).trim() + ", CPU " + cpu + ", kernel " + sh(List.of("uname", "-r")).trim()
+                + ", " + sh(List.of(LocalBrokerCluster.NATS_SERVER, "--version")).trim() + ", java " + System.getProperty("java.version")
+                + ", open files " + sh(List.of("sh", "-c", "ulimit -n")).trim() + ", loadavg " + loadavg();
+    }
+
+    static String loadavg() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String sh(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(command + " failed: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(command + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The broker's network namespace and its veth pair; deleted on close, on JVM exit, and (if stale) at the next start. */
+    static final class Netns implements AutoCloseable {
+        final String name;
+        private final Thread hook;
+
+        private Netns(String name) {
+            this.name = name;
+            this.hook = new Thread(this::delete, "netns-cleanup");
+        }
+
+        static Netns create() {
+            removeStale();
+            long pid = ProcessHandle.current().pid();
+            Netns ns = new Netns(NETNS_PREFIX + pid);
+            Runtime.getRuntime().addShutdownHook(ns.hook);
+            String host = "nbh" + pid, peer = "nbb" + pid;
+            try {
+                sh(List.of("ip", "netns", "add", ns.name));
+                sh(List.of("ip", "link", "add", host, "type", "veth", "peer", "name", peer));
+                sh(List.of("ip", "link", "set", peer, "netns", ns.name));
+                sh(List.of("ip", "addr", "add", HOST_ADDRESS + "/30", "dev", host));
+                sh(List.of("ip", "link", "set", host, "up"));
+                ns.exec("ip", "addr", "add", BROKER_ADDRESS + "/30", "dev", peer);
+                ns.exec("ip", "link", "set", peer, "up");
+                ns.exec("ip", "link", "set", "lo", "up");
+                return ns;
+            } catch (RuntimeException e) {
+                ns.close();
+                throw e;
+            }
+        }
+
+        /** Namespaces of earlier runs whose JVM is gone (killed with SIGKILL, so no hook ran): their processes and the namespace. */
+        static void removeStale() {
+            for (String line : sh(List.of("ip", "netns", "list")).split("\n")) {
+                String ns = line.split(" ")[0];
+                if (!ns.startsWith(NETNS_PREFIX)) continue;
+                long pid = Long.parseLong(ns.substring(NETNS_PREFIX.length()));
+                if (ProcessHandle.of(pid).isPresent()) continue; // a run in progress
+                for (String p : sh(List.of("ip", "netns", "pids", ns)).split("\n")) {
+                    if (!p.isBlank()) ProcessHandle.of(Long.parseLong(p.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                sh(List.of("ip", "netns", "del", ns));
+                System.out.println("removed the stale namespace " + ns);
+            }
+        }
+
+        String exec(String... command) {
+            List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", name));
+            c.addAll(List.of(command));
+            return sh(c);
+        }
+
+        String read(String sysctl) {
+            return exec("cat", "/proc/sys/" + sysctl).trim();
+        }
+
+        /**
+         * Sets the arm's kernel settings in the namespace: the namespace's fresh values first, then for
+         * "operator" the rendered init container script (which only raises), else the arm's values.
+         * Returns what the namespace then holds.
+         */
+        String apply(Arm arm, List<String> initCommand) {
+            exec("sysctl", "-q", "-w", "net.core.somaxconn=" + (arm.somaxconn() != null ? arm.somaxconn() : 4096),
+                    "net.ipv4.tcp_max_syn_backlog=" + (arm.synBacklog() != null ? arm.synBacklog() : 2048));
+            if (arm.somaxconn() == null) {
+                if (initCommand != null) lastInit = initCommand;
+                exec(lastInit.toArray(String[]::new));
+            }
+            return "somaxconn " + read("net/core/somaxconn") + " / tcp_max_syn_backlog " + read("net/ipv4/tcp_max_syn_backlog");
+        }
+
+        private List<String> lastInit;
+
+        /** nstat's absolute counters in the namespace (-a absolute, -s leave its history alone, -z zeros too). */
+        Map<String, Long> nstat() {
+            Map<String, Long> m = new LinkedHashMap<>();
+            for (String line : exec("nstat", "-asz").split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && f[0].matches("[A-Za-z0-9]+")) {
+                    try {
+                        m.put(f[0], Long.parseLong(f[1]));
+                    } catch (NumberFormatException ignored) {
+                        // the header
+                    }
+                }
+            }
+            return m;
+        }
+
+        private void delete() {
+            try {
+                for (String p : sh(List.of("ip", "netns", "pids", name)).split("\n")) {
+                    if (!p.isBlank()) ProcessHandle.of(Long.parseLong(p.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                sh(List.of("ip", "netns", "del", name)); // takes the veth pair with it
+            } catch (RuntimeException e) {
+                System.err.println("cleanup of " + name + ": " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            delete();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException | IllegalArgumentException ignored) {
+                // exiting
+            }
+        }
+    }
+}

@@ -75,7 +75,7 @@ public final class LocalCluster implements AutoCloseable {
             kubelet = new ProcessKubelet(api.newClient(), network, workDirectory(), clusterDomain,
                     line -> out.println(time() + " kubelet: " + line)).start();
             OperatorSettings settings = new OperatorSettings(clusterDomain, Set.of(), OperatorSettings.DEFAULT_RESYNC,
-                    MeshProbe.pods(clusterDomain, kubelet::resolve), InstallerSettings.DEFAULTS);
+                    MeshProbe.pods(clusterDomain, kubelet::resolve, kubelet::addressesOf), InstallerSettings.DEFAULTS);
             Operator operator = OperatorAssembly.create(api.client(), settings, Clock.systemUTC(),
                     (io.javaoperatorsdk.operator.api.monitoring.Metrics) null, null);
             operator.start();

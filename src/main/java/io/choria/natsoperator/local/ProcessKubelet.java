@@ -57,6 +57,7 @@ public final class ProcessKubelet implements AutoCloseable {
     private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
     private final Map<String, String> currentRevisions = new HashMap<>();
     private volatile Map<String, String> addresses = Map.of();
+    private volatile Map<String, java.util.Set<String>> allAddresses = Map.of();
     private String hosts = "";
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "process-kubelet");
@@ -96,6 +97,12 @@ public final class ProcessKubelet implements AutoCloseable {
     /** The pod's or Service's address, for a name the hosts file knows ({@code broker-0.broker-headless.choria.svc.cluster.local}); else the name. */
     public String resolve(String host) {
         return addresses.getOrDefault(host, host);
+    }
+
+    /** Every address a name in the hosts file has (a Service: its pods'); else what the machine's resolver says. */
+    public java.util.Set<String> addressesOf(String host) {
+        java.util.Set<String> known = allAddresses.get(host);
+        return known != null ? known : io.choria.natsoperator.mesh.LeafChecker.resolve(host);
     }
 
     /** The pod's address, while it has one. */
@@ -228,6 +235,7 @@ public final class ProcessKubelet implements AutoCloseable {
 
     private String hostsContent(List<Service> services) {
         Map<String, String> names = new LinkedHashMap<>();
+        Map<String, java.util.Set<String>> all = new LinkedHashMap<>();
         StringBuilder h = new StringBuilder("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
         List<LocalPod> sorted = pods.values().stream().filter(p -> p.phase() != LocalPod.Phase.GONE)
                 .sorted(Comparator.comparing(LocalPod::key)).toList();
@@ -241,6 +249,7 @@ public final class ProcessKubelet implements AutoCloseable {
             aliases.add(p.name);
             h.append(p.net.address()).append(' ').append(String.join(" ", aliases)).append('\n');
             aliases.forEach(a -> names.put(a, p.net.address()));
+            aliases.forEach(a -> all.computeIfAbsent(a, k -> new java.util.LinkedHashSet<>()).add(p.net.address()));
         }
         for (Service s : services) {
             Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
@@ -252,9 +261,11 @@ public final class ProcessKubelet implements AutoCloseable {
                 List<String> aliases = forms(s.getMetadata().getName(), p.namespace);
                 h.append(p.net.address()).append(' ').append(String.join(" ", aliases)).append('\n');
                 aliases.forEach(a -> names.putIfAbsent(a, p.net.address()));
+                aliases.forEach(a -> all.computeIfAbsent(a, k -> new java.util.LinkedHashSet<>()).add(p.net.address()));
             }
         }
         this.addresses = Map.copyOf(names);
+        this.allAddresses = Map.copyOf(all);
         return h.toString();
     }
 

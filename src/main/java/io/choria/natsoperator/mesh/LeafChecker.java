@@ -114,7 +114,7 @@ public final class LeafChecker {
     }
 
     /** The host's addresses by the JVM's resolver (an IP literal is itself); empty when it does not resolve. */
-    static Set<String> resolve(String host) {
+    public static Set<String> resolve(String host) {
         try {
             Set<String> ips = new TreeSet<>();
             for (InetAddress a : InetAddress.getAllByName(host)) ips.add(a.getHostAddress());

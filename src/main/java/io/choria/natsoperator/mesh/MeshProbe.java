@@ -13,15 +13,17 @@ public interface MeshProbe {
 
     /** In a cluster: every broker's monitoring port by its stable DNS name. */
     static MeshProbe pods(String clusterDomain) {
-        return pods(clusterDomain, host -> host);
+        return pods(clusterDomain, host -> host, LeafChecker::resolve);
     }
 
     /**
-     * The same, with each broker's DNS name translated by {@code resolve}: {@code local} runs the
-     * brokers in network namespaces whose names only their own hosts file knows.
+     * The same, with each broker's DNS name translated by {@code resolve}, and a leaf remote's host
+     * name by {@code addresses}: {@code local} runs the brokers in network namespaces whose names
+     * only their own hosts file knows.
      */
-    static MeshProbe pods(String clusterDomain, java.util.function.UnaryOperator<String> resolve) {
-        return monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker());
+    static MeshProbe pods(String clusterDomain, java.util.function.UnaryOperator<String> resolve,
+            Function<String, java.util.Set<String>> addresses) {
+        return monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker(new MonitorClient(), addresses));
     }
 
     /**

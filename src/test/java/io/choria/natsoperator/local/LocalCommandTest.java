@@ -135,6 +135,39 @@ class LocalCommandTest {
     }
 
     @Test
+    void twoClustersInOneFileJoinAsHubAndLeafByServiceName() throws Exception {
+        Path sites = dir.resolve("sites.yaml");
+        Files.writeString(sites, """
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: hub, namespace: choria}
+                spec:
+                  size: 2
+                  tls: {caSecretRef: {name: puppet-ca}}
+                  leafnodes: {port: 7422}
+                ---
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: edge, namespace: choria}
+                spec:
+                  size: 1
+                  clusterName: shop-17
+                  tls: {caSecretRef: {name: puppet-ca}}
+                  leafnodes:
+                    accept: false
+                    remotes:
+                      - urls: ["tls://hub-leafnodes.choria.svc.cluster.local:7422"]
+                """);
+        local = Local.start(sites, caSecret());
+        // the edge's broker dials the hub's Service name through its hosts file; the operator judges it by the same names
+        local.await("choria/edge LeafNodesConnected=True AllLeafRemotesConnected", 0, READY);
+        local.await("choria/hub LeafNodesConnected=True", 0, READY);
+        List<Long> all = new ArrayList<>(local.allPids());
+        local.process.destroy();
+        local.assertGoneWithoutTrace(all);
+    }
+
+    @Test
     void withoutNatsServerItSaysHowToGetItAndExits1() throws Exception {
         Path example = dir.resolve("natscluster-3.yaml");
         Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));

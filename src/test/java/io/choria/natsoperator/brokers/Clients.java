@@ -35,6 +35,38 @@ final class Clients {
         return Nats.connect(o);
     }
 
+    /** Makes {@code node} answer every request on {@code subject} with {@code me}, as a Choria node replies to a broadcast. */
+    static void answerAs(Connection node, String subject, String me) throws java.util.concurrent.TimeoutException, InterruptedException {
+        io.nats.client.Dispatcher d = node.createDispatcher(m -> node.publish(m.getReplyTo(), me.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        d.subscribe(subject);
+        node.flush(Duration.ofSeconds(2));
+    }
+
+    /**
+     * Sends a Choria-shaped request on {@code subject} from {@code client} until every name in
+     * {@code expected} has answered (bounded: interest crosses routes, gateways and leaf
+     * connections asynchronously, so the request is repeated); returns who answered.
+     */
+    static java.util.Set<String> awaitAnswers(Connection client, String subject, java.util.Set<String> expected)
+            throws java.util.concurrent.TimeoutException, InterruptedException {
+        String inbox = client.createInbox();
+        io.nats.client.Subscription replies = client.subscribe(inbox);
+        client.flush(Duration.ofSeconds(2));
+        java.util.Set<String> answered = new java.util.TreeSet<>();
+        io.choria.natsoperator.testing.Await.until("replies from " + expected, Duration.ofSeconds(20), () -> {
+            client.publish(subject, inbox, "rpcutil ping".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                for (io.nats.client.Message m = replies.nextMessage(Duration.ofMillis(200)); m != null; m = replies.nextMessage(Duration.ofMillis(20))) {
+                    answered.add(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return answered;
+        }, got -> got.containsAll(expected));
+        return answered;
+    }
+
     /** One connection event as a client saw it: when (System.nanoTime), what, and the server it was connected to then. */
     record Event(long nanos, ConnectionListener.Events type, String url) {}
 

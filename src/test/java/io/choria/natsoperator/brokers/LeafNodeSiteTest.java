@@ -14,10 +14,6 @@ import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
-import io.nats.client.Message;
-import io.nats.client.Subscription;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,23 +164,8 @@ class LeafNodeSiteTest {
     static void assertRequestAnswered(LocalBrokerCluster from, LocalBrokerCluster to, String me) throws Exception {
         try (Connection client = Clients.connect(from.clientUrl(0), from.clientCertificate(), from.caPem());
              Connection node = Clients.connect(to.clientUrl(0), to.clientCertificate(), to.caPem())) {
-            Dispatcher d = node.createDispatcher(m -> node.publish(m.getReplyTo(), me.getBytes(StandardCharsets.UTF_8)));
-            d.subscribe(SUBJECT);
-            node.flush(Duration.ofSeconds(2));
-            String inbox = client.createInbox();
-            Subscription replies = client.subscribe(inbox);
-            client.flush(Duration.ofSeconds(2));
-            // Interest crosses the leaf connection asynchronously: repeat the request (bounded) until answered.
-            String answer = Await.until("a reply from " + me, Duration.ofSeconds(20), () -> {
-                client.publish(SUBJECT, inbox, "rpcutil ping".getBytes(StandardCharsets.UTF_8));
-                try {
-                    Message m = replies.nextMessage(Duration.ofMillis(300));
-                    return m == null ? null : new String(m.getData(), StandardCharsets.UTF_8);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, a -> a != null);
-            assertEquals(me, answer);
+            Clients.answerAs(node, SUBJECT, me);
+            assertEquals(java.util.Set.of(me), Clients.awaitAnswers(client, SUBJECT, java.util.Set.of(me)));
         }
     }
 

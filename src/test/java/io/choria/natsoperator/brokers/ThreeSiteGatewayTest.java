@@ -18,10 +18,6 @@ import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
-import io.nats.client.Message;
-import io.nats.client.Subscription;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,33 +167,16 @@ public class ThreeSiteGatewayTest {
         LocalBrokerCluster a = site[from];
         List<Connection> nodes = new ArrayList<>();
         try (Connection client = Clients.connect(a.clientUrl(0), a.clientCertificate(), a.caPem())) {
+            Set<String> expected = new TreeSet<>();
             for (int s : to) {
                 int broker = (s + 1) % 3;
                 Connection node = Clients.connect(site[s].clientUrl(broker), site[s].clientCertificate(), site[s].caPem());
                 nodes.add(node);
                 String me = SITES.get(s) + "/broker-" + broker;
-                Dispatcher d = node.createDispatcher(m -> node.publish(m.getReplyTo(), me.getBytes(StandardCharsets.UTF_8)));
-                d.subscribe(SUBJECT);
-                node.flush(Duration.ofSeconds(2));
+                Clients.answerAs(node, SUBJECT, me);
+                expected.add(me);
             }
-            String inbox = client.createInbox();
-            Subscription replies = client.subscribe(inbox);
-            client.flush(Duration.ofSeconds(2));
-            Set<String> answered = new TreeSet<>();
-            Set<String> expected = new TreeSet<>();
-            for (int s : to) expected.add(SITES.get(s) + "/broker-" + ((s + 1) % 3));
-            Await.until("replies from " + expected + " to a request from " + SITES.get(from), Duration.ofSeconds(20), () -> {
-                client.publish(SUBJECT, inbox, "rpcutil ping".getBytes(StandardCharsets.UTF_8));
-                try {
-                    for (Message m = replies.nextMessage(Duration.ofMillis(200)); m != null; m = replies.nextMessage(Duration.ofMillis(20))) {
-                        answered.add(new String(m.getData(), StandardCharsets.UTF_8));
-                    }
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return answered;
-            }, got -> got.containsAll(expected));
-            assertEquals(expected, answered);
+            assertEquals(expected, Clients.awaitAnswers(client, SUBJECT, expected));
             assertTrue(client.getConnectedUrl().contains(a.host(0)));
         } finally {
             for (Connection n : nodes) n.close();

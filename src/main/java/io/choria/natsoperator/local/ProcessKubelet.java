@@ -56,6 +56,9 @@ public final class ProcessKubelet implements AutoCloseable {
     private final Consumer<String> events;
     private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
     private final Map<String, String> currentRevisions = new HashMap<>();
+    /** What the API server held at the start of the current round; the loop thread's alone. */
+    private List<StatefulSet> statefulSets = List.of();
+    private List<Service> services = List.of();
     private volatile Map<String, String> addresses = Map.of();
     private volatile Map<String, java.util.Set<String>> allAddresses = Map.of();
     private String hosts = "";
@@ -78,7 +81,7 @@ public final class ProcessKubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        writeHosts(hostsContent(List.of()));
+        writeHosts(hostsContent());
     }
 
     public ProcessKubelet start() {
@@ -132,6 +135,8 @@ public final class ProcessKubelet implements AutoCloseable {
     synchronized void syncOnce() {
         reap();
         List<StatefulSet> all = client.apps().statefulSets().inAnyNamespace().list().getItems();
+        statefulSets = all;
+        services = client.services().inAnyNamespace().list().getItems();
         Set<String> owned = new HashSet<>();
         for (StatefulSet sts : all) owned.addAll(sync(sts));
         for (LocalPod p : pods.values()) {
@@ -140,7 +145,7 @@ public final class ProcessKubelet implements AutoCloseable {
                 p.delete(false);
             }
         }
-        writeHosts(hostsContent(client.services().inAnyNamespace().list().getItems()));
+        writeHosts(hostsContent());
     }
 
     /** Runs a StatefulSet's pods; returns their keys. */
@@ -216,7 +221,7 @@ public final class ProcessKubelet implements AutoCloseable {
         LocalPod pod = new LocalPod(ns, name, ordinal, revision, template, net, dir, hostsFile, inputs, events);
         pods.put(pod.key(), pod);
         // its name resolves before it starts, as a pod's own hostname does
-        writeHosts(hostsContent(client.services().inAnyNamespace().list().getItems()));
+        writeHosts(hostsContent());
         pod.start();
         return pod;
     }
@@ -233,15 +238,15 @@ public final class ProcessKubelet implements AutoCloseable {
 
     // ---- DNS through one hosts file --------------------------------------------------------------------
 
-    private String hostsContent(List<Service> services) {
+    /** From the StatefulSets and Services of the current round (the names of pods and Services). */
+    private String hostsContent() {
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, java.util.Set<String>> all = new LinkedHashMap<>();
         StringBuilder h = new StringBuilder("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
         List<LocalPod> sorted = pods.values().stream().filter(p -> p.phase() != LocalPod.Phase.GONE)
                 .sorted(Comparator.comparing(LocalPod::key)).toList();
         Map<String, String> subdomains = new HashMap<>();
-        client.apps().statefulSets().inAnyNamespace().list().getItems()
-                .forEach(s -> subdomains.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s.getSpec().getServiceName()));
+        statefulSets.forEach(s -> subdomains.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s.getSpec().getServiceName()));
         for (LocalPod p : sorted) {
             String sub = subdomains.get(p.namespace + "/" + owner(p));
             List<String> aliases = new ArrayList<>();

@@ -18,7 +18,7 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             return switch (args[0]) {
-                case "render" -> RenderCommand.run(rest, System.out);
+                case "render" -> RenderCommand.run(rest, System.out, System.err);
                 case "run" -> RunCommand.run(rest);
                 case "local" -> LocalCommand.run(rest, System.out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");

@@ -50,7 +50,7 @@ final class RenderCommand {
               has none until the API server creates it), and the API server rejects such a reference.
               Exit status: 0 rendered; 1 bad input (the message names the file, document or field); 2 bad usage.""";
 
-    static int run(String[] args, PrintStream out) {
+    static int run(String[] args, PrintStream out, PrintStream err) {
         List<Path> files = new ArrayList<>();
         String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
         boolean reveal = false;
@@ -106,11 +106,11 @@ final class RenderCommand {
             out.flush();
             return 0;
         } catch (RenderException | InputProblem e) {
-            System.err.println("nats-operator render: " + oneLine(e.getMessage()));
+            err.println("nats-operator render: " + oneLine(e.getMessage()));
             return 1;
         } catch (RuntimeException e) {
             // A bug, not a bad input (the fuzz test fails on this line): still one line, no stack trace.
-            System.err.println("nats-operator render: internal error: " + e.getClass().getSimpleName().replace("Exception", "")
+            err.println("nats-operator render: internal error: " + e.getClass().getSimpleName().replace("Exception", "")
                     + ": " + oneLine(e.getMessage()));
             return 1;
         }

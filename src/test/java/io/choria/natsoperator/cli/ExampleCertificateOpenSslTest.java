@@ -40,7 +40,7 @@ class ExampleCertificateOpenSslTest {
         run(Path.of("."), "bash", "examples/make-test-ca.sh", dir.toString());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int exit = RenderCommand.run(new String[] {"-f", Examples.THREE_BROKERS.toString(), "-f",
-                dir.resolve("puppet-ca-secret.yaml").toString(), "--reveal-secrets"}, new PrintStream(out, true, StandardCharsets.UTF_8));
+                dir.resolve("puppet-ca-secret.yaml").toString(), "--reveal-secrets"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertEquals(0, exit);
         List<HasMetadata> objects = new KubernetesSerialization().unmarshal(out.toString(StandardCharsets.UTF_8));
         Secret tls = (Secret) objects.stream().filter(o -> o.getMetadata().getName().equals("broker-tls")).findFirst().orElseThrow();

@@ -4,7 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Runs {@code render} in-process for tests in other packages, capturing its output. */
+/**
+ * Runs {@code render} in-process for tests in other packages, capturing its output. Its error
+ * stream is its own, not a swapped System.err: a log line from another test's operator thread
+ * still winding down must not be taken for render's.
+ */
 public final class RenderCommandAccess {
     public record Result(int exit, String out, String err) {}
 
@@ -13,19 +17,14 @@ public final class RenderCommandAccess {
     public static Result render(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int exit;
         try {
-            int exit;
-            try {
-                exit = RenderCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
-            } catch (Main.UsageException e) {
-                exit = 2;
-                System.err.println("render: " + e.getMessage());
-            }
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
+            exit = RenderCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), errStream);
+        } catch (Main.UsageException e) {
+            exit = 2;
+            errStream.println("render: " + e.getMessage());
         }
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -158,6 +158,10 @@ final class NodeSwarm implements AutoCloseable {
         return new double[] {ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1)};
     }
 
+    int capacity() {
+        return capacity;
+    }
+
     void resetAttempts() {
         for (int i = 0; i < capacity; i++) attempts.set(i, 0);
     }

@@ -219,6 +219,13 @@ public final class BrokerLoadBench {
         throw new IllegalStateException("no VmRSS for " + pid);
     }
 
+    /** User and system CPU time of process {@code pid} (clock ticks of 10 ms). */
+    static long cpuNanos(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // fields 14 and 15 of stat
+    }
+
     private static String ulimit() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {

@@ -62,6 +62,8 @@ final class NodeSwarm implements AutoCloseable {
     private final long createdNanos = System.nanoTime();
     private volatile boolean closing;
     private final int capacity;
+    /** The first exception a connection failed with, printed once: a setup mistake shows at once, not as a timeout. */
+    private final java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
     /** Nodes whose CONNECT and SUBs a PONG acknowledged, and which are still connected. */
     final AtomicInteger established = new AtomicInteger();
     /** Failed attempts and lost connections, all reasons. */
@@ -158,6 +160,21 @@ final class NodeSwarm implements AutoCloseable {
         return new double[] {ms.get(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1)};
     }
 
+    long totalAttempts() {
+        long t = 0;
+        for (int i = 0; i < capacity; i++) t += attempts.get(i);
+        return t;
+    }
+
+    /**
+     * For a benchmark JVM, at its start (JSSE reads it once): the key shares a nats.go client offers
+     * (X25519 only) rather than JSSE's second, P-256 key share, a key pair made per handshake that
+     * the broker never uses (a fifth of the swarm's CPU).
+     */
+    static void offerGoKeyShares() {
+        System.setProperty("jdk.tls.namedGroups", "x25519");
+    }
+
     int capacity() {
         return capacity;
     }
@@ -236,6 +253,7 @@ final class NodeSwarm implements AutoCloseable {
                         try {
                             n.ready(k);
                         } catch (IOException | RuntimeException e) {
+                            if (firstError.compareAndSet(null, e)) System.err.println("swarm: first connection error: " + e);
                             n.fail();
                         }
                     }
@@ -339,7 +357,8 @@ final class NodeSwarm implements AutoCloseable {
         }
 
         void startTls() throws IOException {
-            engine = tls.createSSLEngine(broker.getHostString(), broker.getPort());
+            // no peer host: no session cache lookup, so every attempt is a full handshake as with nats.go (no ClientSessionCache)
+            engine = tls.createSSLEngine();
             engine.setUseClientMode(true);
             netIn.clear();
             netOut = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());

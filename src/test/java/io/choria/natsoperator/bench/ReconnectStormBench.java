@@ -49,6 +49,7 @@ public final class ReconnectStormBench {
     static final String NETNS_PREFIX = "nats-bench-";
     static final List<String> COUNTERS = List.of("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDrop",
             "TcpExtTCPReqQFullDoCookies", "TcpExtSyncookiesSent", "TcpExtSyncookiesFailed");
+    static final int INFLIGHT = Integer.getInteger("swarm.inflight", 200);
     static final Duration CONNECT_BOUND = Duration.ofMinutes(5);
     /** How long a rolling-restart step may take to have every node back before the row says it did not. */
     static final Duration ROLLING_BOUND = Duration.ofSeconds(Long.getLong("rolling.seconds", 180));
@@ -75,6 +76,7 @@ public final class ReconnectStormBench {
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "storm";
         pinSelf(1);
+        NodeSwarm.offerGoKeyShares();
         System.out.println(machine());
         System.out.println("swarm: reconnect wait " + SETTINGS.reconnectWait().toMillis() + " ms + jitter below " + SETTINGS.jitter().toMillis()
                 + " ms, phase timeout " + SETTINGS.timeout().toMillis() + " ms");
@@ -114,10 +116,16 @@ public final class ReconnectStormBench {
                 System.out.println("---- N = " + n + ", loadavg " + loadavg());
                 LocalBrokerCluster broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.RSA_2048, arms.get(0));
                 SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
+                warmUp(broker, tls);
                 NodeSwarm swarm = newSwarm(tls, n);
                 try {
                     long idle = BrokerLoadBench.rssBytes(broker.pid(0));
-                    double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
+                    long cpu0 = processCpuNanos(), brokerCpu0 = BrokerLoadBench.cpuNanos(broker.pid(0));
+                    double connectS = swarm.connectSteadily(n, INFLIGHT, CONNECT_BOUND);
+                    long attempts = swarm.totalAttempts();
+                    String cpu = String.format("CPU per attempt: swarm %.1f ms, broker %.1f ms", (processCpuNanos() - cpu0) / 1e6 / attempts,
+                            (BrokerLoadBench.cpuNanos(broker.pid(0)) - brokerCpu0) / 1e6 / attempts);
+                    System.out.printf("steady connect: %d attempts for %d nodes; %s%n", attempts, n, cpu);
                     Thread.sleep(3000);
                     long loaded = BrokerLoadBench.rssBytes(broker.pid(0));
                     double[] ms;
@@ -125,9 +133,9 @@ public final class ReconnectStormBench {
                     try (Connection pub = Nats.connect(o)) {
                         ms = swarm.broadcasts(pub, "choria.broadcast.agent.rpcutil", 5, Duration.ofSeconds(60));
                     }
-                    String line = String.format("| %,d | %s | %s | %.1f KiB | %.1f s (%.0f nodes/s) | %.0f ms (%.0f-%.0f) |", n,
+                    String line = String.format("| %,d | %s | %s | %.1f KiB | %.1f s (%.0f nodes/s) | %s | %.0f ms (%.0f-%.0f) |", n,
                             BrokerLoadBench.mib(idle), BrokerLoadBench.mib(loaded), (loaded - idle) / 1024.0 / n, connectS, n / connectS,
-                            ms[0], ms[1], ms[2]);
+                            cpu.substring("CPU per attempt: ".length()), ms[0], ms[1], ms[2]);
                     steady.add(line);
                     System.out.println("steady: " + line);
                     for (int run = 1; run <= runs; run++) {
@@ -153,8 +161,8 @@ public final class ReconnectStormBench {
                 System.out.println("---- N = " + n + " done, loadavg " + loadavg());
             }
         }
-        System.out.println("\n| nodes | broker RSS idle | loaded | per node | connect (200 in flight) | broadcast to all, median of 5 (min-max) |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("\n| nodes | broker RSS idle | loaded | per node | connect (" + INFLIGHT + " in flight) | CPU per connect | broadcast to all, median of 5 (min-max) |");
+        System.out.println("|---|---|---|---|---|---|---|");
         steady.forEach(System.out::println);
         System.out.println("\n| nodes | broker key | kernel (somaxconn / tcp_max_syn_backlog) | runs | all back (median; each run) | p50 / p90 node back"
                 + " | ListenOverflows | ListenDrops | ReqQFullDrop | ReqQFullDoCookies | SyncookiesSent | TLS handshake timeouts | >3 attempts |");
@@ -191,6 +199,29 @@ public final class ReconnectStormBench {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length == 0 ? Double.NaN : s[s.length / 2];
+    }
+
+    /** CPU time of this JVM (the swarm's side of every handshake). */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * Connects and drops a throwaway swarm, then restarts the broker: the JIT has compiled the
+     * nodes' TLS code before anything is measured (cold, a handshake costs the swarm several times
+     * more CPU), and the broker's idle RSS is a fresh process's again.
+     */
+    static void warmUp(LocalBrokerCluster broker, SSLContext tls) throws Exception {
+        int w = Integer.getInteger("swarm.warmup", 2000);
+        if (w <= 0) return;
+        try (NodeSwarm warm = newSwarm(tls, w)) {
+            long cpu0 = processCpuNanos();
+            double s = warm.connectSteadily(w, INFLIGHT, CONNECT_BOUND);
+            System.out.printf("warm-up: %d nodes in %.1f s, swarm CPU %.1f ms per attempt%n", w, s,
+                    (processCpuNanos() - cpu0) / 1e6 / warm.totalAttempts());
+        }
+        broker.stop(0);
+        broker.start(0);
     }
 
     static NodeSwarm newSwarm(SSLContext tls, int n) throws java.io.IOException {

@@ -40,8 +40,12 @@ import javax.net.ssl.SSLContext;
  * sysctls are set inside that namespace, for "operator" by running the rendered init container's
  * script there. Properties: {@code -Dstorm.runs=3}, {@code -Dstorm.arms=operator,netns-default,old-default},
  * {@code -Dstorm.ecRuns=3} (EC-P256 broker key, operator tuning), {@code -Dstorm.seconds=120} (bound per storm),
- * {@code -Dstorm.signal=KILL|TERM}, {@code -Dswarm.timeout=2} (the nodes' connect and handshake timeout, seconds). rolling: three brokers on loopback (127.0.0.236-238, both pinned to CPU 0),
- * the swarm spread over them as Choria's middleware_hosts would be.
+ * {@code -Dstorm.signal=KILL|TERM}, {@code -Dswarm.timeout=2} (the nodes' connect and handshake timeout, seconds),
+ * {@code -Dswarm.inflight=200} (attempts outstanding in a steady connect), {@code -Dswarm.warmup=2000}
+ * (nodes of the throwaway JIT warm-up). Every storm starts from N connected nodes: after a storm not
+ * over at its bound a fresh swarm connects steadily. rolling: three brokers on loopback
+ * (127.0.0.236-238, all pinned to CPU 0), the swarm spread over them as Choria's middleware_hosts
+ * would be; each mode starts from a fresh, even swarm; {@code -Drolling.seconds=180} bounds a step.
  */
 public final class ReconnectStormBench {
     static final String HOST_ADDRESS = "10.203.0.1";

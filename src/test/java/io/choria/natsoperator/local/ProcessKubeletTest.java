@@ -76,7 +76,8 @@ class ProcessKubeletTest {
         events.clear();
         List<Integer> readySeen = Collections.synchronizedList(new ArrayList<>());
         String before = status().getStatus().getCurrentRevision();
-        api.client().apps().statefulSets().inNamespace(NS).withName("web").edit(s -> statefulSet("v2"));
+        // the kubelet writes the StatefulSet's status meanwhile
+        Await.retryingConflicts("template v2", () -> api.client().apps().statefulSets().inNamespace(NS).withName("web").edit(s -> statefulSet("v2")));
         StatefulSet done = Await.until("rolled out", T, () -> {
             StatefulSet s = status();
             if (s.getStatus() != null && s.getStatus().getReadyReplicas() != null) readySeen.add(s.getStatus().getReadyReplicas());

@@ -118,11 +118,11 @@ class LeafNodesReconcileTest {
         client.resource(edge("leaf-roll", "tls://hub-a.example.net:7422")).create();
         String before = Await.present("restart hash", () -> restartHash("leaf-roll"));
         Await.present("the leaf node Service", () -> client.services().inNamespace("leaf-roll").withName("broker-leafnodes").get());
-        client.resources(NatsCluster.class).inNamespace("leaf-roll").withName("broker").edit(n -> {
+        Await.retryingConflicts("new remotes, accept off", () -> client.resources(NatsCluster.class).inNamespace("leaf-roll").withName("broker").edit(n -> {
             n.getSpec().getLeafnodes().getRemotes().get(0).setUrls(List.of("tls://hub-b.example.net:7422"));
             n.getSpec().getLeafnodes().setAccept(false);
             return n;
-        });
+        }));
         String after = Await.until("a new restart hash", Duration.ofSeconds(20), () -> restartHash("leaf-roll"), h -> !h.equals(before));
         assertNotEquals(before, after, "nats-server cannot reload leafnode remotes: the brokers roll");
         Await.until("the leaf node Service is gone", Duration.ofSeconds(20),

@@ -48,11 +48,11 @@ public class MonitoringReconcileTest {
     }
 
     static NatsCluster edit(MockCluster api, boolean exporter, boolean podMonitor) {
-        return api.client.resources(NatsCluster.class).inNamespace("choria").withName("broker").edit(nc -> {
+        return Await.retryingConflicts("monitoring switched", () -> api.client.resources(NatsCluster.class).inNamespace("choria").withName("broker").edit(nc -> {
             nc.getSpec().getMonitoring().getExporter().setEnabled(exporter);
             nc.getSpec().getMonitoring().getPodMonitor().setEnabled(podMonitor);
             return nc;
-        });
+        }));
     }
 
     /** Waits until the operator has reconciled this generation (status.observedGeneration). */

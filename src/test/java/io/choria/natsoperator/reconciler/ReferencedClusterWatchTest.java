@@ -59,10 +59,10 @@ class ReferencedClusterWatchTest {
                 c -> !Reason.GatewayRemoteNotFound.name().equals(c.getReason()));
 
         // West moves its gateway port: east's remote URL follows.
-        cluster.client.resources(NatsCluster.class).inNamespace("watch-west").withName("broker").edit(w -> {
+        Await.retryingConflicts("west's gateway port", () -> cluster.client.resources(NatsCluster.class).inNamespace("watch-west").withName("broker").edit(w -> {
             w.getSpec().getGateway().setPort(7444);
             return w;
-        });
+        }));
         Await.until("east's nats.conf with west's new port", Duration.ofSeconds(20), ReferencedClusterWatchTest::eastConfig,
                 c -> c.contains("nats://broker-gateway.watch-west.svc.cluster.local:7444"));
 

@@ -26,6 +26,22 @@ public final class Await {
         return until(what, Duration.ofSeconds(30), probe, x -> true);
     }
 
+    /**
+     * A write of the user's (an edit of a NatsCluster) retried while it meets a 409 Conflict, as kubectl
+     * would: the operator writes the object's status meanwhile. Any other failure is thrown at once.
+     */
+    public static <T> T retryingConflicts(String what, Supplier<T> write) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try {
+                return write.get();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || System.nanoTime() > deadline) throw new AssertionError(what + ": " + e.getMessage(), e);
+            }
+            sleep(50);
+        }
+    }
+
     public static void sleep(long ms) {
         try {
             Thread.sleep(ms);

@@ -79,7 +79,8 @@ class LocalCommandTest {
         for (String pod : List.of("broker-0", "broker-1", "broker-2")) {
             assertEquals(pids.get(pod), local.brokerPids().get(pod), pod + " restarted:\n" + local.output());
             assertTrue(ProcessHandle.of(pids.get(pod)).map(ProcessHandle::isAlive).orElse(false), pod + " is gone");
-            assertTrue(Files.readString(local.log(pod)).contains("Reloaded server configuration"), pod + " did not reload");
+            // the new brokers join by gossip, so the mesh can be full before the refreshed config file reaches this one
+            Await.until(pod + " reloads", Duration.ofSeconds(30), () -> read(local.log(pod)), log -> log.contains("Reloaded server configuration"));
         }
         // and back to 3
         edit = local.lines().size();
@@ -305,6 +306,14 @@ class LocalCommandTest {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(10, TimeUnit.SECONDS);
             return out;
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -57,7 +57,8 @@ final class Clients {
             client.publish(subject, inbox, "rpcutil ping".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             try {
                 for (io.nats.client.Message m = replies.nextMessage(Duration.ofMillis(200)); m != null; m = replies.nextMessage(Duration.ofMillis(20))) {
-                    answered.add(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
+                    // a request sent before the interest has crossed gets a "no responders" status (503, no body)
+                    if (!m.isStatusMessage()) answered.add(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8));
                 }
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);

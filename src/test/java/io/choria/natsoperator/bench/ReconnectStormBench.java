@@ -243,7 +243,7 @@ public final class ReconnectStormBench {
         System.out.println("a fresh swarm of " + want + " nodes connects steadily (" + swarm.established.get() + " were in)");
         swarm.close();
         NodeSwarm fresh = newSwarm(tls, want);
-        double s = fresh.connectSteadily(want, 200, CONNECT_BOUND);
+        double s = fresh.connectSteadily(want, INFLIGHT, CONNECT_BOUND);
         System.out.printf("  in after %.1f s%n", s);
         return fresh;
     }

@@ -59,7 +59,6 @@ public final class ProcessKubelet implements AutoCloseable {
     /** What the API server held at the start of the current round; the loop thread's alone. */
     private List<StatefulSet> statefulSets = List.of();
     private List<Service> services = List.of();
-    private volatile Map<String, String> addresses = Map.of();
     private volatile Map<String, java.util.Set<String>> allAddresses = Map.of();
     private String hosts = "";
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -99,7 +98,8 @@ public final class ProcessKubelet implements AutoCloseable {
 
     /** The pod's or Service's address, for a name the hosts file knows ({@code broker-0.broker-headless.choria.svc.cluster.local}); else the name. */
     public String resolve(String host) {
-        return addresses.getOrDefault(host, host);
+        java.util.Set<String> known = allAddresses.get(host);
+        return known == null ? host : known.iterator().next(); // a pod's own name first, then a Service's first pod
     }
 
     /** Every address a name in the hosts file has (a Service: its pods'); else what the machine's resolver says. */
@@ -240,7 +240,6 @@ public final class ProcessKubelet implements AutoCloseable {
 
     /** From the StatefulSets and Services of the current round (the names of pods and Services). */
     private String hostsContent() {
-        Map<String, String> names = new LinkedHashMap<>();
         Map<String, java.util.Set<String>> all = new LinkedHashMap<>();
         StringBuilder h = new StringBuilder("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
         List<LocalPod> sorted = pods.values().stream().filter(p -> p.phase() != LocalPod.Phase.GONE)
@@ -253,7 +252,6 @@ public final class ProcessKubelet implements AutoCloseable {
             if (sub != null) aliases.addAll(forms(p.name + "." + sub, p.namespace));
             aliases.add(p.name);
             h.append(p.net.address()).append(' ').append(String.join(" ", aliases)).append('\n');
-            aliases.forEach(a -> names.put(a, p.net.address()));
             aliases.forEach(a -> all.computeIfAbsent(a, k -> new java.util.LinkedHashSet<>()).add(p.net.address()));
         }
         for (Service s : services) {
@@ -265,11 +263,9 @@ public final class ProcessKubelet implements AutoCloseable {
                         || !labels.entrySet().containsAll(selector.entrySet())) continue;
                 List<String> aliases = forms(s.getMetadata().getName(), p.namespace);
                 h.append(p.net.address()).append(' ').append(String.join(" ", aliases)).append('\n');
-                aliases.forEach(a -> names.putIfAbsent(a, p.net.address()));
                 aliases.forEach(a -> all.computeIfAbsent(a, k -> new java.util.LinkedHashSet<>()).add(p.net.address()));
             }
         }
-        this.addresses = Map.copyOf(names);
         this.allAddresses = Map.copyOf(all);
         return h.toString();
     }

@@ -66,11 +66,11 @@ class DayTwoMockServerTest {
 
     /** The operator writes status meanwhile: retry on a conflict, as kubectl would. */
     static void edit(java.util.function.Consumer<NatsCluster> change) {
-        Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(NS).withName("broker")
+        Await.retryingConflicts("edited", () -> client.resources(NatsCluster.class).inNamespace(NS).withName("broker")
                 .edit(n -> {
                     change.accept(n);
                     return n;
-                }), x -> true);
+                }));
     }
 
     /** What the StatefulSet controller would report; retried when the operator updates the StatefulSet meanwhile. */

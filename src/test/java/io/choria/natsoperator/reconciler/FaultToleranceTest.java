@@ -35,11 +35,11 @@ class FaultToleranceTest {
     }
 
     static void resize(KubernetesClient client, String ns, int size) {
-        Await.until("resized", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
+        Await.retryingConflicts("resized", () -> client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
                 .edit(n -> {
                     n.getSpec().setSize(size);
                     return n;
-                }), x -> true);
+                }));
     }
 
     /** Hash annotation of every owned object: what the operator wants them to be. */

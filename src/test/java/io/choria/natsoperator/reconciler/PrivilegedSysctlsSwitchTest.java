@@ -102,11 +102,11 @@ class PrivilegedSysctlsSwitchTest {
                 .mapToInt(e -> e.getCount() == null ? 1 : e.getCount()).sum(), "one Warning, not one per reconcile");
 
         // Acknowledging it (mode None) clears the condition.
-        Await.until("mode None", Duration.ofSeconds(10), () -> client.resources(NatsCluster.class).inNamespace("refused").withName("broker")
+        Await.retryingConflicts("mode None", () -> client.resources(NatsCluster.class).inNamespace("refused").withName("broker")
                 .edit(n -> {
                     n.getSpec().getSysctls().setMode(SysctlsSpec.Mode.None);
                     return n;
-                }), x -> true);
+                }));
         assertTrue(condition(observed(client, nc), Conditions.SYSCTLS_APPLIED) == null);
     }
 

@@ -122,11 +122,11 @@ class ReconcilerMockServerTest {
         StatefulSet before = Await.present("StatefulSet", () -> sts("scale", "broker"));
         String password = BrokerSecrets.decode(client.secrets().inNamespace("scale").withName("broker-routes").get(), "password");
         // the operator writes status meanwhile: retry on a conflict, as kubectl would
-        Await.until("resized", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace("scale").withName("broker")
+        Await.retryingConflicts("resized", () -> client.resources(NatsCluster.class).inNamespace("scale").withName("broker")
                 .edit(n -> {
                     n.getSpec().setSize(5);
                     return n;
-                }), x -> true);
+                }));
         StatefulSet after = Await.until("5 replicas", Duration.ofSeconds(20), () -> sts("scale", "broker"),
                 s -> s.getSpec().getReplicas() == 5);
         assertEquals(before.getSpec().getTemplate(), after.getSpec().getTemplate(), "scaling does not restart brokers");

@@ -55,17 +55,17 @@ class SecretLeakTest {
             Await.present("gen tls", () -> client.secrets().inNamespace(ns).withName("gen-tls").get());
             Await.present("usr tls", () -> client.secrets().inNamespace(ns).withName("usr-tls").get());
             // the operator writes status meanwhile: retry on a conflict, as kubectl would
-            Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("gen").edit(n -> {
+            Await.retryingConflicts("edited", () -> client.resources(NatsCluster.class).inNamespace(ns).withName("gen").edit(n -> {
                 n.getSpec().setSize(5);
                 return n;
-            }), x -> true);
+            }));
             Await.until("scaled", Duration.ofSeconds(20), () -> client.apps().statefulSets().inNamespace(ns).withName("gen").get(),
                     s -> s.getSpec().getReplicas() == 5);
             // problems that put names of Secrets into messages
-            Await.until("edited", Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").edit(n -> {
+            Await.retryingConflicts("edited", () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").edit(n -> {
                 n.getSpec().getRoutes().setPasswordSecretRef(new SecretKeyReference("user-pw", "nokey"));
                 return n;
-            }), x -> true);
+            }));
             Await.until("problem reported", Duration.ofSeconds(20),
                     () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").get().getStatus().getPhase(),
                     "RoutePasswordKeyMissing"::equals);

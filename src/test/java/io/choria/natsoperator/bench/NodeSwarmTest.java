@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The load generator's smoke test: 50 swarm nodes against a real broker with the operator's
  * rendered config and TLS (127.0.0.230). All connect, a broadcast reaches all 50, and after the
  * broker restarts every node comes back on its own with nats.go's reconnect wait and jitter.
  */
+@External
 class NodeSwarmTest {
     private static final int NODES = 50;
 

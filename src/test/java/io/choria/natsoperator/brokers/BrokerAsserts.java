@@ -35,6 +35,19 @@ final class BrokerAsserts {
     private BrokerAsserts() {}
 
     /** The remotes each broker reports, in broker order; -1 for a broker that did not answer. */
+    /**
+     * Broker i's rendered preStop hook sends the lame-duck signal to that broker's own pid file (what the kubelet
+     * runs before it stops the pod), and returns only after a pause. Checked against the literal shape, not
+     * against the function that renders it; that the signal works is what the tests then run it for.
+     */
+    static void assertPreStopSignalsLameDuck(LocalBrokerCluster brokers, int i) {
+        List<String> preStop = brokers.renderedPreStop(i);
+        org.junit.jupiter.api.Assertions.assertEquals(List.of("sh", "-c"), preStop.subList(0, 2), preStop.toString());
+        String script = preStop.get(2);
+        org.junit.jupiter.api.Assertions.assertTrue(script.startsWith("nats-server --signal ldm=" + brokers.paths(i).pidFile() + " && sleep "),
+                script);
+    }
+
     static List<Integer> remotes(LocalBrokerCluster brokers) {
         List<Integer> r = new ArrayList<>();
         for (int i = 0; i < brokers.size(); i++) {

@@ -39,6 +39,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The operator's per-broker metrics on its real /metrics, fed by real brokers: the operator runs
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.Test;
  * made on purpose (a client that subscribes and stops reading while another floods it) and a
  * stopped broker must both show up.
  */
+@External
 class BrokerMetricsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.choria.natsoperator.testing.External;
 
 /**
  * spec.capacity on a real broker: the derived max_connections and GOMEMLIMIT are in force, and the
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * 50 clients raise CapacityLow, 40 clear it).
  */
 @Timeout(120)
+@External
 class CapacityReconcileTest {
     static final int CAPACITY = 60;
 

@@ -18,6 +18,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.choria.natsoperator.testing.External;
 
 /**
  * A renewed certificate reaches running brokers by reload, not restart: a new broker certificate from the
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * port shows the new serial while the process, the mesh and an existing client stay as they were.
  */
 @Timeout(60)
+@External
 class CertificateRenewalReloadTest {
 
     @Test

@@ -24,12 +24,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * GatewaysConnected as the operator computes it: the reconciler runs against the mock API server,
  * its mesh probe (the production path, {@link MeshProbe#monitoring}) asks the /varz and /gatewayz
  * of real brokers: two sites of one broker each (127.0.0.220 and .221), joined by gateways.
  */
+@External
 class GatewayReconcileBrokersTest {
     static final List<String> SITES = List.of("gw-a", "gw-b");
     static final int[] FIRST_HOST = {220, 221};

@@ -23,6 +23,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * A hub and an edge site joined by a leaf node, both NatsClusters rendered by the model and run as
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * broker certificate from the same CA. Leafs without a certificate from that CA are plain
  * nats-server processes (127.0.0.212 and .213) that skip verifying the hub, so only the hub decides.
  */
+@External
 class LeafNodeSiteTest {
     static final String SUBJECT = "choria.broadcast.agent.rpcutil";
     static final String HUB_SERVICE = "hub-leafnodes.site-hub.svc.cluster.local";

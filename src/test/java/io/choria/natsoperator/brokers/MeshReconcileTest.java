@@ -17,11 +17,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The reconciler's RoutesMeshed condition, fed by the real mesh check of real brokers: the
  * operator runs against the mock API server, its mesh probe asks the loopback brokers.
  */
+@External
 class MeshReconcileTest {
     @Test
     void routesMeshedFollowsTheRealBrokers() {

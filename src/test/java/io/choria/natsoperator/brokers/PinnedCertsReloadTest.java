@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The allow-list the operator renders for Puppet enrolment, on a real nats-server: only pinned
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * the list before the reload), while an admitted node stays connected throughout.
  */
 @Timeout(60)
+@External
 class PinnedCertsReloadTest {
 
     @Test

@@ -16,8 +16,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /** The single-broker example with TLS: only clients with a certificate from the cluster's CA get in. */
+@External
 class SingleBrokerTlsTest {
     static LocalBrokerCluster broker;
 

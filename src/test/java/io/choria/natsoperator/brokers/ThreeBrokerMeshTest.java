@@ -17,8 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /** The 3-broker example, rendered by the model with TLS, as three real nats-server processes. */
+@External
 class ThreeBrokerMeshTest {
     static LocalBrokerCluster brokers;
 

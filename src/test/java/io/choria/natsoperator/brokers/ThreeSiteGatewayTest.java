@@ -26,6 +26,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * Three sites, each the 3-broker example rendered by the model with a gateway to the other two
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * their brokers, as cluster DNS would; the certificates come from one CA (the Puppet CA), and
  * the gateways verify them both ways.
  */
+@External
 public class ThreeSiteGatewayTest {
     static final String SUBJECT = "choria.broadcast.agent.rpcutil";
     public static final List<String> SITES = List.of("site-a", "site-b", "site-c");

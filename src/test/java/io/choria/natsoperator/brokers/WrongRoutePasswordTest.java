@@ -10,8 +10,10 @@ import io.choria.natsoperator.testing.Examples;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /** Route authorization is real: a broker rendered with another route password stays outside the mesh. */
+@External
 class WrongRoutePasswordTest {
 
     @Test

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** The certificate decision: issue once, keep while valid, renew near expiry or on a SAN or CA change. */
 class BrokerCertificatesTest {
     static final TestCa CA = TestCa.rsaRoot("Puppet CA: puppet.example.com");
-    static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+    /** The test's clock and its CAs come from one source: a fixed date against CAs made now fails on later days. */
+    static final Instant NOW = CA.madeAt();
 
     static NatsCluster withTls() {
         NatsCluster nc = Examples.load(Examples.THREE_BROKERS);

@@ -37,12 +37,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The chart's PrometheusRule and Grafana dashboard query only metrics the operator really
  * serves: the names are read from a real /metrics of the operator, reconciling a NatsCluster
  * whose broker is a real nats-server (so the per-broker series carry samples), not from a list.
  */
+@External
 class MonitoringChartTest {
     static final String VALUES = """
             metrics:

@@ -154,11 +154,11 @@ class RbacCoverageTest {
         actor.resource(generated).create();
         Await.present("gen NetworkPolicy", () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get());
         // a hand edit of the NetworkPolicy is put back (update)
-        Await.until("NetworkPolicy edited", Duration.ofSeconds(30),
+        Await.retryingConflicts("NetworkPolicy edited",
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").edit(np -> {
                     np.getMetadata().getAnnotations().put(Dependent.HASH_ANNOTATION, "edited-by-hand");
                     return np;
-                }), x -> true);
+                }));
         Await.until("NetworkPolicy put back", Duration.ofSeconds(30),
                 () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get(),
                 np -> !"edited-by-hand".equals(np.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
@@ -170,13 +170,13 @@ class RbacCoverageTest {
         Await.present("usr StatefulSet", () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get());
 
         // the operator writes status meanwhile: retry on a conflict, as kubectl would
-        Await.until("scaled the NatsCluster", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
+        Await.retryingConflicts("scaled the NatsCluster", () -> actor.resources(NatsCluster.class).inNamespace(ns)
                 .withName("gen").edit(nc -> {
                     nc.getSpec().setSize(5);
                     nc.getSpec().getNetworkPolicy().setEnabled(false);
                     nc.getSpec().getService().setPuppetAlias(false);
                     return nc;
-                }), nc -> true);
+                }));
         Await.until("scaled to 5", Duration.ofSeconds(30), () -> actor.apps().statefulSets().inNamespace(ns).withName("gen").get(),
                 s -> s.getSpec().getReplicas() == 5);
         Await.until("NetworkPolicy removed", Duration.ofSeconds(30),
@@ -202,11 +202,11 @@ class RbacCoverageTest {
                 || !o.getMetadata().getAnnotations().containsKey(Dependent.HASH_ANNOTATION));
         assertTrue(owned.size() >= 5, "owned objects: " + owned.size());
         for (HasMetadata o : owned) {
-            Await.until("tampered with " + o.getKind() + " " + o.getMetadata().getName(), Duration.ofSeconds(30),
+            Await.retryingConflicts("tampered with " + o.getKind() + " " + o.getMetadata().getName(),
                     () -> actor.resource(o).edit(x -> {
                         x.getMetadata().getAnnotations().put(Dependent.HASH_ANNOTATION, "edited-by-hand");
                         return x;
-                    }), x -> true);
+                    }));
         }
         for (HasMetadata o : owned) {
             Await.until("put back " + o.getKind() + " " + o.getMetadata().getName(), Duration.ofSeconds(30),
@@ -215,7 +215,11 @@ class RbacCoverageTest {
         }
 
         actor.resources(NatsCluster.class).inNamespace(ns).withName("usr").delete();
-        Await.sleep(1000);
+        // The operator keeps no finalizer: a delete is only an event to it. A cluster created after the delete is a
+        // barrier: the NatsCluster informer delivers the delete first, so once the barrier's StatefulSet exists,
+        // whatever the delete made the operator do has been done (a sleep would prove nothing on a busy machine).
+        actor.resource(cluster(ns, "after-delete", 1, null)).create();
+        Await.present("after-delete StatefulSet", () -> actor.apps().statefulSets().inNamespace(ns).withName("after-delete").get());
     }
 
     /** With the Prometheus Operator's kind present: a PodMonitor made, changed, removed. */
@@ -226,18 +230,18 @@ class RbacCoverageTest {
         mon.getSpec().getMonitoring().getPodMonitor().setEnabled(true);
         actor.resource(mon).create();
         Await.present("mon PodMonitor", () -> podMonitors.withName("mon").get());
-        Await.until("PodMonitor interval changed", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
+        Await.retryingConflicts("PodMonitor interval changed", () -> actor.resources(NatsCluster.class).inNamespace(ns)
                 .withName("mon").edit(nc -> {
                     nc.getSpec().getMonitoring().getPodMonitor().setInterval("15s");
                     return nc;
-                }), nc -> true);
+                }));
         Await.until("PodMonitor updated", Duration.ofSeconds(30), () -> podMonitors.withName("mon").get(),
                 pm -> pm != null && pm.toString().contains("interval=15s"));
-        Await.until("PodMonitor switched off", Duration.ofSeconds(30), () -> actor.resources(NatsCluster.class).inNamespace(ns)
+        Await.retryingConflicts("PodMonitor switched off", () -> actor.resources(NatsCluster.class).inNamespace(ns)
                 .withName("mon").edit(nc -> {
                     nc.getSpec().getMonitoring().getPodMonitor().setEnabled(false);
                     return nc;
-                }), nc -> true);
+                }));
         Await.until("PodMonitor removed", Duration.ofSeconds(30), () -> podMonitors.withName("mon").get() == null, gone -> gone);
     }
 

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.choria.natsoperator.testing.External;
 
 /**
  * {@code nats-operator local} as a user runs it: a separate JVM, the 3-broker example and a CA
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * processes, each in its own network namespace on a bridge with a 198.18.x.0/24 (benchmarking
  * range) address that exists only while {@code local} runs; nothing leaves the machine.
  */
+@External
 class LocalCommandTest {
     private static final Pattern STARTED = Pattern.compile("choria/(broker-\\d+): container nats started \\(pid (\\d+), ");
     private static final Duration READY = Duration.ofSeconds(120);

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The process kubelet on its own, with plain shell containers: what a pod sees (env with
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * StatefulSet controller's rolling update (one pod at a time, from the highest ordinal, the
  * others ready meanwhile) and its status.
  */
+@External
 class ProcessKubeletTest {
     private static final String NS = "lab";
     private static final Duration T = Duration.ofSeconds(60);

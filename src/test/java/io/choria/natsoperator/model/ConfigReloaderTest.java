@@ -13,11 +13,13 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.choria.natsoperator.testing.External;
 
 /**
  * The rendered reloader script, run by sh against a real nats-server: a changed routes file
  * is reloaded into the running broker, which keeps its process.
  */
+@External
 class ConfigReloaderTest {
     @TempDir
     Path dir;
@@ -51,8 +53,11 @@ class ConfigReloaderTest {
             ProcessBuilder rb = new ProcessBuilder("sh", "-c", ConfigReloader.script(paths, false)).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("reloader.log").toFile());
             rb.environment().put("RELOAD_INTERVAL", "1");
+            Path checks = countChecks(rb);
             reloader = rb.start();
-            Await.sleep(1500);
+            // "nothing changed, no reload" means something only once the reloader has compared the files again:
+            // its first sum, then two more rounds of its loop, each counted by the md5sum it runs
+            Await.until("two rounds of the reloader's check", Duration.ofSeconds(20), () -> lines(checks), n -> n >= 3);
             assertEquals(0, count(log, "Reloaded server configuration"), "nothing changed, no reload");
 
             NatsCluster two = SpecDefaults.withDefaults(nc);
@@ -69,11 +74,38 @@ class ConfigReloaderTest {
         }
     }
 
+    /**
+     * Puts an {@code md5sum} in front of the real one on the reloader's PATH that counts its calls (one a
+     * round, and one at the start) in a file; returns that file.
+     */
+    private Path countChecks(ProcessBuilder reloader) throws java.io.IOException {
+        Path bin = Files.createDirectories(dir.resolve("shim"));
+        Path counter = dir.resolve("checks");
+        Files.writeString(counter, "");
+        String real = java.util.stream.Stream.of(System.getenv("PATH").split(":"))
+                .map(d -> Path.of(d, "md5sum")).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError("md5sum not on the PATH (coreutils)")).toString();
+        Path shim = bin.resolve("md5sum");
+        Files.writeString(shim, "#!/bin/sh\necho check >> '" + counter + "'\nexec '" + real + "' \"$@\"\n");
+        if (!shim.toFile().setExecutable(true)) throw new AssertionError("cannot make " + shim + " executable");
+        reloader.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        return counter;
+    }
+
+    private static int lines(Path file) {
+        return (int) read(file).lines().count();
+    }
+
+    /** Occurrences of {@code what} in the log; an unreadable log fails the wait (and says why), never counts as none. */
     private static int count(Path log, String what) {
+        return read(log).split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    private static String read(Path file) {
         try {
-            return Files.readString(log, StandardCharsets.UTF_8).split(java.util.regex.Pattern.quote(what), -1).length - 1;
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
-            return 0;
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
         }
     }
 }

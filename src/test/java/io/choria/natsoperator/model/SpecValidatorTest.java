@@ -191,7 +191,9 @@ class SpecValidatorTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(1, p.size(), p.toString());
         assertEquals(100_000 + Names.of(nc, Names.DEFAULT_CLUSTER_DOMAIN).brokerDnsNames(3, false).size(), sans.size());
-        assertTrue(millis < 2_000, "took " + millis + " ms");
+        // Not a speed target (those are in bench/): a guard against the quadratic version, which took 46 s. The
+        // linear one takes well under a second; the bound sits far from both, so a busy machine cannot flip it.
+        assertTrue(millis < 15_000, "took " + millis + " ms: quadratic again?");
     }
 
     @Test

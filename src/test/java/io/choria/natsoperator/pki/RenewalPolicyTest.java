@@ -23,10 +23,10 @@ class RenewalPolicyTest {
 
     @BeforeAll
     static void issue() throws Exception {
-        TestCa testCa = TestCa.ecRoot("Renewal CA");
-        // the test CAs are valid around the wall clock; NOW is within that window
-        ca = CertificateAuthority.load(testCa.certPem(), testCa.sec1KeyPem(), Instant.now());
-        otherCa = TestCa.ecRoot("Renewal CA").load();
+        // the CAs are made at the test's clock, so NOW is inside their validity on any day the test runs
+        TestCa testCa = TestCa.ecRoot("Renewal CA", NOW);
+        ca = CertificateAuthority.load(testCa.certPem(), testCa.sec1KeyPem(), NOW);
+        otherCa = TestCa.ecRoot("Renewal CA", NOW).load();
         fresh = ca.issue(new ServerCertificateRequest("broker", NAMES, KeyAlgorithm.EC_P256, 90), NOW);
     }
 

@@ -69,48 +69,68 @@ public final class TestCa {
     private final X509Certificate certificate;
     private final KeyPair keyPair;
     private final TestCa parent;
+    /**
+     * The instant this CA was made at: its validity, its intermediates' and its client certificates' are
+     * counted from it, and {@link #load()} checks it at this instant. A test with a clock of its own makes
+     * its CA at that clock's time, so the two can never disagree (a fixed date against a CA made "now"
+     * fails on every later day).
+     */
+    private final Instant madeAt;
 
-    private TestCa(X509Certificate certificate, KeyPair keyPair, TestCa parent) {
+    private TestCa(X509Certificate certificate, KeyPair keyPair, TestCa parent, Instant madeAt) {
         this.certificate = certificate;
         this.keyPair = keyPair;
         this.parent = parent;
+        this.madeAt = madeAt;
     }
 
     // ---- factories -------------------------------------------------------------------------------
 
     public static TestCa rsaRoot(String cn) {
-        return root(cn, KeyAlgorithm.RSA_2048, validFrom(), validUntil(), true, true);
+        return rsaRoot(cn, Instant.now());
+    }
+
+    /** An RSA root made at {@code madeAt}: the test's own clock, when it has one. */
+    public static TestCa rsaRoot(String cn, Instant madeAt) {
+        return root(cn, KeyAlgorithm.RSA_2048, madeAt, validFrom(madeAt), validUntil(madeAt), true, true);
     }
 
     public static TestCa ecRoot(String cn) {
-        return root(cn, KeyAlgorithm.EC_P256, validFrom(), validUntil(), true, true);
+        return ecRoot(cn, Instant.now());
+    }
+
+    public static TestCa ecRoot(String cn, Instant madeAt) {
+        return root(cn, KeyAlgorithm.EC_P256, madeAt, validFrom(madeAt), validUntil(madeAt), true, true);
     }
 
     /** Puppet 7 style: a self-signed root and an intermediate that signs; the intermediate is returned. */
     public static TestCa rootWithIntermediate(KeyAlgorithm rootAlg, KeyAlgorithm intermediateAlg) {
-        return root("Test Root CA", rootAlg, validFrom(), validUntil(), true, true).intermediate("Test Intermediate CA", intermediateAlg);
+        Instant now = Instant.now();
+        return root("Test Root CA", rootAlg, now, validFrom(now), validUntil(now), true, true).intermediate("Test Intermediate CA", intermediateAlg);
     }
 
     /** A CA whose validity ended a day ago. */
     public static TestCa expired(KeyAlgorithm alg) {
         Instant now = Instant.now();
-        return root("Expired CA", alg, now.minus(Duration.ofDays(400)), now.minus(Duration.ofDays(1)), true, true);
+        return root("Expired CA", alg, now, now.minus(Duration.ofDays(400)), now.minus(Duration.ofDays(1)), true, true);
     }
 
     /** A CA that only becomes valid tomorrow. */
     public static TestCa notYetValid(KeyAlgorithm alg) {
         Instant now = Instant.now();
-        return root("Future CA", alg, now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(400)), true, true);
+        return root("Future CA", alg, now, now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(400)), true, true);
     }
 
     /** Self-signed, but basicConstraints cA=false: a server certificate handed over as a CA by mistake. */
     public static TestCa nonCa(KeyAlgorithm alg) {
-        return root("not-a-ca.example.com", alg, validFrom(), validUntil(), false, false);
+        Instant now = Instant.now();
+        return root("not-a-ca.example.com", alg, now, validFrom(now), validUntil(now), false, false);
     }
 
     /** cA=true but keyUsage without keyCertSign. */
     public static TestCa caWithoutKeyCertSign(KeyAlgorithm alg) {
-        return root("No keyCertSign CA", alg, validFrom(), validUntil(), true, false);
+        Instant now = Instant.now();
+        return root("No keyCertSign CA", alg, now, validFrom(now), validUntil(now), true, false);
     }
 
     /**
@@ -119,35 +139,43 @@ public final class TestCa {
      */
     public static TestCa rootWithPathLenZero(KeyAlgorithm alg) {
         KeyPair kp = keys(alg);
-        X509Certificate cert = sign(new X500Name("CN=PathLen 0 Root CA"), kp.getPublic(), new TestCa(null, kp, null),
-                validFrom(), validUntil(), true, true, null, List.of(), b -> b.replaceExtension(Extension.basicConstraints, true,
+        Instant now = Instant.now();
+        X509Certificate cert = sign(new X500Name("CN=PathLen 0 Root CA"), kp.getPublic(), new TestCa(null, kp, null, now),
+                validFrom(now), validUntil(now), true, true, null, List.of(), b -> b.replaceExtension(Extension.basicConstraints, true,
                         new BasicConstraints(0)));
-        return new TestCa(cert, kp, null);
+        return new TestCa(cert, kp, null, now);
     }
 
     /** A root with a critical nameConstraints extension permitting only DNS names under {@code permittedDns}. */
     public static TestCa nameConstrained(KeyAlgorithm alg, String permittedDns) {
         KeyPair kp = keys(alg);
         var permitted = new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, permittedDns))};
-        X509Certificate cert = sign(new X500Name("CN=Name-constrained CA"), kp.getPublic(), new TestCa(null, kp, null),
-                validFrom(), validUntil(), true, true, null, List.of(), b -> b.addExtension(Extension.nameConstraints, true,
+        Instant now = Instant.now();
+        X509Certificate cert = sign(new X500Name("CN=Name-constrained CA"), kp.getPublic(), new TestCa(null, kp, null, now),
+                validFrom(now), validUntil(now), true, true, null, List.of(), b -> b.addExtension(Extension.nameConstraints, true,
                         new NameConstraints(permitted, null)));
-        return new TestCa(cert, kp, null);
+        return new TestCa(cert, kp, null, now);
     }
 
-    /** A CA issued by this one. */
+    /** A CA issued by this one, made at the instant this one was. */
     public TestCa intermediate(String cn, KeyAlgorithm alg) {
         KeyPair kp = keys(alg);
-        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(), validUntil(),
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(madeAt), validUntil(madeAt),
                 true, true, null, List.of());
-        return new TestCa(cert, kp, this);
+        return new TestCa(cert, kp, this, madeAt);
     }
 
-    private static TestCa root(String cn, KeyAlgorithm alg, Instant notBefore, Instant notAfter, boolean ca, boolean keyCertSign) {
+    private static TestCa root(String cn, KeyAlgorithm alg, Instant madeAt, Instant notBefore, Instant notAfter, boolean ca,
+                               boolean keyCertSign) {
         KeyPair kp = keys(alg);
-        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), new TestCa(null, kp, null),
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), new TestCa(null, kp, null, madeAt),
                 notBefore, notAfter, ca, keyCertSign, null, List.of());
-        return new TestCa(cert, kp, null);
+        return new TestCa(cert, kp, null, madeAt);
+    }
+
+    /** The instant this CA was made at (see the field). */
+    public Instant madeAt() {
+        return madeAt;
     }
 
     /** More extensions, or replaced ones, on a test certificate. */
@@ -198,7 +226,7 @@ public final class TestCa {
     /** The CA as the operator would load it from a Secret holding {@link #chainPem()} and a PKCS#1/SEC1 key. */
     public CertificateAuthority load() {
         try {
-            return CertificateAuthority.load(chainPem(), traditionalKeyPem(), Instant.now());
+            return CertificateAuthority.load(chainPem(), traditionalKeyPem(), madeAt);
         } catch (PkiException e) {
             throw new IllegalStateException(e.reason() + ": " + e.getMessage(), e);
         }
@@ -207,7 +235,7 @@ public final class TestCa {
     /** An EC P-256 client certificate (clientAuth) signed by this CA, like a Choria node's Puppet certificate. */
     public Pems issueClientCertificate(String cn) {
         KeyPair kp = keys(KeyAlgorithm.EC_P256);
-        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(), Instant.now().plus(Duration.ofDays(30)),
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(madeAt), madeAt.plus(Duration.ofDays(30)),
                 false, false, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, List.of(cn));
         return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));
     }
@@ -298,12 +326,12 @@ public final class TestCa {
 
     // ---- signing ---------------------------------------------------------------------------------
 
-    private static Instant validFrom() {
-        return Instant.now().minus(Duration.ofDays(1));
+    private static Instant validFrom(Instant madeAt) {
+        return madeAt.minus(Duration.ofDays(1));
     }
 
-    private static Instant validUntil() {
-        return Instant.now().plus(Duration.ofDays(3650));
+    private static Instant validUntil(Instant madeAt) {
+        return madeAt.plus(Duration.ofDays(3650));
     }
 
     /** Signs with {@code issuer}'s key; when issuer has no certificate yet the result is self-signed. */

@@ -137,11 +137,11 @@ class BadInputTest {
                     n -> n.getStatus() != null && ConditionChecks.isTrue(n.getStatus().getConditions(), "CertificateReady"));
             bad.setup().accept(client);
             Map<String, String> before = versions(bad.ns());
-            Await.until("changed " + bad.ns(), Duration.ofSeconds(20), () -> client.resources(NatsCluster.class).inNamespace(bad.ns())
+            Await.retryingConflicts("changed " + bad.ns(), () -> client.resources(NatsCluster.class).inNamespace(bad.ns())
                     .withName("broker").edit(n -> {
                         bad.change().accept(n);
                         return n;
-                    }), x -> true);
+                    }));
             // at the changed generation: a setup that changes a Secret may bring the reason a reconcile earlier
             var cond = Await.until(bad.reason() + " in " + bad.ns(), Duration.ofSeconds(20), () -> get(bad.ns()),
                     n -> n.getStatus().getObservedGeneration().equals(n.getMetadata().getGeneration())

@@ -91,11 +91,11 @@ class CachedReadsTest {
             NatsCluster nc = api.client.resource(Examples.toApply(Examples.ONE_BROKER, "choria", "edited")).create();
             var config = Await.present("the ConfigMap", () -> api.client.configMaps().inNamespace("choria").withName("edited-config").get());
             api.awaitReconciles(nc, 1);
-            Await.until("the label edited away", Duration.ofSeconds(30), // retried on a 409, as kubectl would
+            Await.retryingConflicts("the label edited away", // retried on a 409, as kubectl would
                     () -> api.client.configMaps().inNamespace("choria").withName("edited-config").edit(c -> {
                         c.getMetadata().getLabels().remove(io.choria.natsoperator.model.Labels.MANAGED_BY);
                         return c;
-                    }), x -> true);
+                    }));
             Await.until("the managed-by label back on " + config.getMetadata().getName(), Duration.ofSeconds(30),
                     () -> api.client.configMaps().inNamespace("choria").withName("edited-config").get(),
                     c -> "nats-operator".equals(c.getMetadata().getLabels().get(io.choria.natsoperator.model.Labels.MANAGED_BY)));

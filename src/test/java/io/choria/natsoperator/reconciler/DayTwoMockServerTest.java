@@ -75,12 +75,12 @@ class DayTwoMockServerTest {
 
     /** What the StatefulSet controller would report; retried when the operator updates the StatefulSet meanwhile. */
     static void kubelet(int replicas, int ready, int updated, String current, String update) {
-        Await.until("StatefulSet status set", Duration.ofSeconds(20), () -> {
+        Await.retryingConflicts("StatefulSet status set", () -> {
             StatefulSet s = sts();
             s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withUpdatedReplicas(updated)
                     .withObservedGeneration(s.getMetadata().getGeneration()).withCurrentRevision(current).withUpdateRevision(update).build());
             return client.resource(s).updateStatus();
-        }, x -> true);
+        });
     }
 
     static io.fabric8.kubernetes.api.model.Condition condition(String type) {

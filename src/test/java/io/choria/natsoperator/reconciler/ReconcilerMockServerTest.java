@@ -73,7 +73,7 @@ class ReconcilerMockServerTest {
 
     /** What the kubelet and the StatefulSet controller would report. */
     static void setStatefulSetStatus(String ns, String name, int ready) {
-        Await.until("StatefulSet status set", Duration.ofSeconds(20), () -> {
+        Await.retryingConflicts("StatefulSet status set", () -> {
             StatefulSet s = sts(ns, name);
             int replicas = s.getSpec().getReplicas();
             s.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(ready).withAvailableReplicas(ready)
@@ -81,7 +81,7 @@ class ReconcilerMockServerTest {
                     .withObservedGeneration(s.getMetadata().getGeneration() == null ? 1L : s.getMetadata().getGeneration())
                     .withCurrentRevision(name + "-1").withUpdateRevision(name + "-1").build());
             return client.resource(s).updateStatus();
-        }, x -> true);
+        });
     }
 
     @Test

@@ -27,16 +27,16 @@ class RemovedAnnotationsTest {
             Await.until("both annotations on the Service", Duration.ofSeconds(30), () -> service(api),
                     s -> s.getMetadata().getAnnotations().containsKey("lb.example/idle"));
             // The test's own writes are retried on a 409, as kubectl would: the operator writes too.
-            Await.until("someone else's annotation added", Duration.ofSeconds(30),
+            Await.retryingConflicts("someone else's annotation added",
                     () -> api.client.services().inNamespace("choria").withName("annotated").edit(s -> {
                         s.getMetadata().getAnnotations().put("someone.else/owns", "this");
                         return s;
-                    }), x -> true);
-            Await.until("lb.example/idle taken out of the spec", Duration.ofSeconds(30),
+                    }));
+            Await.retryingConflicts("lb.example/idle taken out of the spec",
                     () -> api.client.resources(NatsCluster.class).inNamespace("choria").withName("annotated").edit(c -> {
                         c.getSpec().getService().setAnnotations(Map.of("lb.example/scheme", "internal"));
                         return c;
-                    }), x -> true);
+                    }));
             Service s = Await.until("lb.example/idle gone", Duration.ofSeconds(30), () -> service(api),
                     x -> !x.getMetadata().getAnnotations().containsKey("lb.example/idle"));
             assertEquals("internal", s.getMetadata().getAnnotations().get("lb.example/scheme"));

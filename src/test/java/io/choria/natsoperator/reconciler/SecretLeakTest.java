@@ -69,7 +69,10 @@ class SecretLeakTest {
             Await.until("problem reported", Duration.ofSeconds(20),
                     () -> client.resources(NatsCluster.class).inNamespace(ns).withName("usr").get().getStatus().getPhase(),
                     "RoutePasswordKeyMissing"::equals);
-            Await.sleep(1000);
+            // two more whole reconciles of each cluster (status, events and logs written again) before the scan
+            for (String name : List.of("gen", "usr")) {
+                cluster.awaitReconciles(client.resources(NatsCluster.class).inNamespace(ns).withName(name).get(), 2);
+            }
 
             secrets.add(USER_PASSWORD);
             secrets.add(BrokerSecrets.decode(client.secrets().inNamespace(ns).withName("gen-routes").get(), "password"));

@@ -10,16 +10,28 @@ public final class Await {
     public static <T> T until(String what, Duration timeout, Supplier<T> probe, java.util.function.Predicate<T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = null;
+        RuntimeException lastError = null;
         while (System.nanoTime() < deadline) {
             try {
                 last = probe.get();
+                lastError = null;
                 if (last != null && done.test(last)) return last;
-            } catch (RuntimeException ignored) {
-                // not there yet
+            } catch (RuntimeException e) {
+                lastError = e; // not there yet; kept, so that a timeout says why
             }
             sleep(100);
         }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
+        throw timedOut(what, timeout, last, lastError);
+    }
+
+    /**
+     * The failure of a wait: what was last seen, and when the last probe threw, that exception (message and
+     * cause), so that "last seen: null" never hides a probe that failed every time.
+     */
+    static AssertionError timedOut(String what, Duration timeout, Object last, RuntimeException lastError) {
+        String seen = lastError == null ? "last seen: " + last
+                : "last probe failed: " + lastError + (last == null ? "" : " (last value seen before: " + last + ")");
+        return new AssertionError("timed out after " + timeout + " waiting for " + what + "; " + seen, lastError);
     }
 
     public static <T> T present(String what, Supplier<T> probe) {

@@ -38,6 +38,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The PuppetServer fixture against a real Puppet Server 7: CA API, signing, revocation, policy autosigning. */
+@External
 class PuppetServerFixtureTest {
     static final String PASSWORD = SharedPuppet.CHALLENGE;
     static final String OPERATOR = SharedPuppet.STATUS_CLIENT;

@@ -16,15 +16,31 @@ public final class Tools {
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, tool)));
     }
 
-    /** Fails (AssertionError) unless {@code tool} is on the PATH, naming what to install. */
+    /** Set by the fast profile ({@code mvn test -Pfast}), which runs only the tests not marked {@link External}. */
+    public static final String FAST_RUN_PROPERTY = "tests.fast";
+
+    /**
+     * Fails (AssertionError) unless {@code tool} is on the PATH, naming what to install. The tools asked for here
+     * (nats-server, puppetserver, unshare, ip) are what makes a test {@link External}: in the fast run such a test
+     * fails, saying so, instead of running where it should not.
+     */
     public static void require(String tool, String install) {
+        if (Boolean.getBoolean(FAST_RUN_PROPERTY)) {
+            throw new AssertionError("this test runs " + tool + " (root, namespaces, brokers or Puppet Server): mark its class @External,"
+                    + " so that the fast run (-Pfast) leaves it out and the full run keeps it");
+        }
+        requireOnPath(tool, install);
+    }
+
+    /** openssl needs no root and starts no server: the fast run keeps the tests that use it. */
+    public static void requireOpenssl() {
+        requireOnPath("openssl", "apt-get install -y openssl (or run .ci/run)");
+    }
+
+    private static void requireOnPath(String tool, String install) {
         if (!onPath(tool)) {
             throw new AssertionError(tool + " not found on the PATH (" + System.getenv("PATH") + "); this test needs it: " + install);
         }
-    }
-
-    public static void requireOpenssl() {
-        require("openssl", "apt-get install -y openssl (or run .ci/run)");
     }
 
     public static void requireNatsServer() {

@@ -18,6 +18,7 @@ import io.choria.natsoperator.pki.CertificateAuthority;
 import io.choria.natsoperator.pki.IssuedCertificate;
 import io.choria.natsoperator.pki.ServerCertificateRequest;
 import io.choria.natsoperator.pki.TestCa;
+import io.nats.client.Connection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * The brokers of a NatsCluster as real Debian {@code nats-server} processes on loopback.
@@ -517,6 +519,44 @@ public final class LocalBrokerCluster implements AutoCloseable {
     public String caPem() { return read(paths.get(0).tlsCa()); }
 
     public String log(int i) { return read(logFile(i).toString()); }
+
+    /** How a client's connection attempt on one broker ended, judged by the broker's own word. */
+    public enum Attempt {
+        ADMITTED,
+        /** the broker logged "TLS handshake error: certificate not pinned" for this attempt */
+        NOT_PINNED,
+        /** anything else: the broker down or slow, another TLS failure */
+        FAILED_OTHERWISE
+    }
+
+    static final String NOT_PINNED_LOG = "TLS handshake error: certificate not pinned";
+
+    /**
+     * One connection attempt on broker i with {@code ctx}. jnats sees a refusal for an unpinned key only as
+     * "Unable to connect", the same as for a broker that is down; the broker says which it was, in one log line
+     * per refused connection. So a refusal counts only when that line appears once more for this attempt
+     * (attempts on one broker are made one at a time by the tests).
+     */
+    public Attempt attempt(int i, SSLContext ctx) {
+        int before = count(log(i), NOT_PINNED_LOG);
+        try (Connection c = Clients.connect(clientUrl(i), ctx)) {
+            return c.getStatus() == Connection.Status.CONNECTED ? Attempt.ADMITTED : Attempt.FAILED_OTHERWISE;
+        } catch (IOException e) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (count(log(i), NOT_PINNED_LOG) > before) return Attempt.NOT_PINNED;
+                io.choria.natsoperator.testing.Await.sleep(50);
+            }
+            return Attempt.FAILED_OTHERWISE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
 
     private Path logFile(int i) { return Path.of(paths.get(i).root(), "nats.log"); }
 

@@ -12,6 +12,7 @@ import io.choria.natsoperator.api.PuppetEnrolmentSpec;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.brokers.LocalBrokerCluster;
+import io.choria.natsoperator.brokers.LocalBrokerCluster.Attempt;
 import io.choria.natsoperator.mesh.MeshChecker;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
@@ -189,12 +190,12 @@ class PuppetEnrolmentTest {
             SSLContext controlTls = context(control);
             Connection open = connect(url, node1Tls);
             assertEquals(Connection.Status.CONNECTED, open.getStatus());
-            assertEquals(Attempt.ADMITTED, attempt(url, controlTls));
+            assertEquals(Attempt.ADMITTED, brokers.attempt(0, controlTls));
 
             long revokedAt = System.nanoTime();
             puppet.revoke(node1.certname());
             Await.until("node1 refused by the broker while the control node is admitted", Duration.ofSeconds(90),
-                    () -> refusedWhileControlAdmitted(url, node1Tls, controlTls), r -> r);
+                    () -> refusedWhileControlAdmitted(brokers, node1Tls, controlTls), r -> r);
             double refusedAfter = (System.nanoTime() - revokedAt) / 1e9;
             Await.until("node1's open connection closed", Duration.ofSeconds(90), open::getStatus, s -> s != Connection.Status.CONNECTED);
             double droppedAfter = (System.nanoTime() - revokedAt) / 1e9;
@@ -204,8 +205,8 @@ class PuppetEnrolmentTest {
             PuppetServer.Credentials node2 = puppet.generate("node2." + ns + ".example.net");
             double generateTook = (System.nanoTime() - generatedAt) / 1e9;
             SSLContext node2Tls = context(node2);
-            Await.until("node2 admitted", Duration.ofSeconds(90), () -> attempt(url, node2Tls), a -> a == Attempt.ADMITTED);
-            assertTrue(refusedWhileControlAdmitted(url, node1Tls, controlTls), "node1 is still refused");
+            Await.until("node2 admitted", Duration.ofSeconds(90), () -> brokers.attempt(0, node2Tls), a -> a == Attempt.ADMITTED);
+            assertTrue(refusedWhileControlAdmitted(brokers, node1Tls, controlTls), "node1 is still refused");
             double admittedAfter = (System.nanoTime() - generatedAt) / 1e9;
             System.out.printf("[puppet] revocation, sync every 5 s, reloader every 1 s: revoked node refused after %.1f s, its open connection"
                     + " closed after %.1f s; a new node (ca generate took %.1f s) admitted %.1f s after generate started; broker pid unchanged: %s%n",
@@ -329,39 +330,13 @@ class PuppetEnrolmentTest {
                 .noReconnect().errorListener(new io.nats.client.ErrorListener() {}).build());
     }
 
-    /** How one connection attempt ended. */
-    enum Attempt {
-        ADMITTED,
-        /** the broker took the connection and the TLS handshake, then said no: "Authorization Violation" */
-        REFUSED_BY_THE_BROKER,
-        /** anything else: nothing listening, a timeout, a handshake that failed on the client's side */
-        FAILED_OTHERWISE
-    }
-
-    /**
-     * One connection attempt, judged by what the broker answered. nats-server refuses a client whose certificate
-     * is not pinned with {@code -ERR 'Authorization Violation'} after the TLS handshake (client.go: the pinned
-     * check is part of the authorisation); a broker that is down or slow is {@link Attempt#FAILED_OTHERWISE},
-     * never taken for a refusal.
-     */
-    static Attempt attempt(String url, SSLContext ctx) {
-        try (Connection c = connect(url, ctx)) {
-            return c.getStatus() == Connection.Status.CONNECTED ? Attempt.ADMITTED : Attempt.FAILED_OTHERWISE;
-        } catch (Exception e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (String.valueOf(t.getMessage()).contains("Authorization Violation")) return Attempt.REFUSED_BY_THE_BROKER;
-            }
-            return Attempt.FAILED_OTHERWISE;
-        }
-    }
-
-    /** The broker refuses {@code refused}'s certificate and, right after, admits {@code control}'s: a refusal, not an outage. */
-    static boolean refusedWhileControlAdmitted(String url, SSLContext refused, SSLContext control) {
-        Attempt a = attempt(url, refused);
+    /** The broker refuses {@code refused}'s certificate as not pinned and, right after, admits {@code control}'s: a refusal, not an outage. */
+    static boolean refusedWhileControlAdmitted(LocalBrokerCluster brokers, SSLContext refused, SSLContext control) {
+        Attempt a = brokers.attempt(0, refused);
         if (a == Attempt.ADMITTED) return false;
-        Attempt c = attempt(url, control);
+        Attempt c = brokers.attempt(0, control);
         if (c != Attempt.ADMITTED) throw new IllegalStateException("the broker admits no one: the control node's attempt " + c);
-        if (a != Attempt.REFUSED_BY_THE_BROKER) throw new IllegalStateException("not refused by the broker but " + a);
+        if (a != Attempt.NOT_PINNED) throw new IllegalStateException("not refused as unpinned by the broker but " + a);
         return true;
     }
 

@@ -15,6 +15,7 @@ import io.choria.natsoperator.runtime.HttpEndpoints;
 import io.choria.natsoperator.runtime.OperatorHealth;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
@@ -39,7 +40,6 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * The operator's per-broker metrics on its real /metrics, fed by real brokers: the operator runs

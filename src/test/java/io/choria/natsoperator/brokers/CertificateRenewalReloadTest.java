@@ -8,6 +8,7 @@ import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.IssuedCertificate;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener.Events;
 import java.nio.file.Files;
@@ -18,7 +19,6 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.choria.natsoperator.testing.External;
 
 /**
  * A renewed certificate reaches running brokers by reload, not restart: a new broker certificate from the

@@ -15,6 +15,7 @@ import io.choria.natsoperator.reconciler.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * GatewaysConnected as the operator computes it: the reconciler runs against the mock API server,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.choria.natsoperator.model.Durations;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener.Events;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.TreeMap;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.choria.natsoperator.testing.External;
 
 /**
  * The rendered preStop command drains a broker gradually. 30 TLS clients on broker 0, each knowing all

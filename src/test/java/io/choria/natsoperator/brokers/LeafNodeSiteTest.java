@@ -13,6 +13,7 @@ import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * A hub and an edge site joined by a leaf node, both NatsClusters rendered by the model and run as

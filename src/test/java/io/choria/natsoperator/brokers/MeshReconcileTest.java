@@ -9,6 +9,7 @@ import io.choria.natsoperator.reconciler.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * The reconciler's RoutesMeshed condition, fed by the real mesh check of real brokers: the

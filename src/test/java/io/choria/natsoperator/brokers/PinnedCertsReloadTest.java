@@ -9,13 +9,13 @@ import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.puppet.PinnedKeys;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.choria.natsoperator.testing.External;
 
 /**
  * The allow-list the operator renders for Puppet enrolment, on a real nats-server: only pinned

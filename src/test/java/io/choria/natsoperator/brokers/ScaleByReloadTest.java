@@ -7,6 +7,7 @@ import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.ConnectionListener.Events;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -16,7 +17,6 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.choria.natsoperator.testing.External;
 
 /**
  * Issue 6's acceptance point: the 3-broker example scaled to 5 and back to 3 by reloading the rendered

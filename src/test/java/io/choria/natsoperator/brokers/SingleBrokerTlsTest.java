@@ -8,6 +8,7 @@ import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /** The single-broker example with TLS: only clients with a certificate from the cluster's CA get in. */
 @External

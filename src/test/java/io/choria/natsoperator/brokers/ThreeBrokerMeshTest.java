@@ -9,6 +9,7 @@ import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import io.nats.client.Subscription;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /** The 3-broker example, rendered by the model with TLS, as three real nats-server processes. */
 @External

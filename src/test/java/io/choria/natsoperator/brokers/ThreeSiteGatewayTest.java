@@ -17,6 +17,7 @@ import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,6 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * Three sites, each the 3-broker example rendered by the model with a gateway to the other two

@@ -7,10 +7,10 @@ import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /** Route authorization is real: a broker rendered with another route password stays outside the mesh. */
 @External

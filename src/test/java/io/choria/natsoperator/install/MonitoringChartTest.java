@@ -15,6 +15,7 @@ import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.runtime.HttpEndpoints;
 import io.choria.natsoperator.runtime.OperatorHealth;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -37,7 +38,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.choria.natsoperator.testing.External;
 
 /**
  * The chart's PrometheusRule and Grafana dashboard query only metrics the operator really

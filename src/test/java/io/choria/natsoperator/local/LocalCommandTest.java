@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.Tools;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.choria.natsoperator.testing.External;
 
 /**
  * {@code nats-operator local} as a user runs it: a separate JVM, the 3-broker example and a CA

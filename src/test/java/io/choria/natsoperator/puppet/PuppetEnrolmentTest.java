@@ -24,6 +24,7 @@ import io.choria.natsoperator.reconciler.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.PuppetServer;
 import io.choria.natsoperator.testing.SharedPuppet;
@@ -51,7 +52,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.choria.natsoperator.testing.External;
 
 /**
  * Enrolment and revocation against a real Puppet Server 7 (Debian's, from target/, loopback) and

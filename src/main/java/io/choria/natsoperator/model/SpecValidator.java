@@ -207,7 +207,7 @@ public final class SpecValidator {
             for (int j = 0; hasUrls && j < r.getUrls().size(); j++) {
                 String url = r.getUrls().get(j);
                 if (url == null || !GATEWAY_URL.matcher(url).matches()) {
-                    problems.add(problem(field + ".urls[" + j + "] " + quote(url) + " must be nats://host:port or tls://host:port (no credentials, no path)"));
+                    problems.add(problem(field + ".urls[" + j + "] " + quoteUrl(url) + " must be nats://host:port or tls://host:port (no credentials, no path)"));
                 }
             }
             if (ref != null) {
@@ -269,6 +269,12 @@ public final class SpecValidator {
 
     private static void puppet(List<SpecProblem> problems, io.choria.natsoperator.api.PuppetEnrolmentSpec p) {
         String url = p.getUrl();
+        if (url != null && !url.equals(withoutUserInfo(url))) {
+            // Status, Events and logs repeat the URL: a password in it would be published to all who read them.
+            problems.add(problem("spec.tls.puppet.url " + quoteUrl(url) + " carries credentials (user@ or user:password@); the operator"
+                    + " authenticates to the Puppet CA with the broker's certificate, so give https://host:port"));
+            return;
+        }
         try {
             java.net.URI u = url == null ? null : new java.net.URI(url);
             if (u == null || !"https".equals(u.getScheme()) || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
@@ -332,6 +338,18 @@ public final class SpecValidator {
 
     private static void range(List<SpecProblem> problems, String field, int value, int min, int max) {
         if (value < min || value > max) problems.add(problem(field + " must be " + min + "-" + max + " (got " + value + ")"));
+    }
+
+    /** Any {@code user@} or {@code user:password@} before a URL's host, with or without a scheme. */
+    private static final java.util.regex.Pattern USER_INFO = java.util.regex.Pattern.compile("^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@");
+
+    static String withoutUserInfo(String url) {
+        return USER_INFO.matcher(url).replaceFirst("$1");
+    }
+
+    /** A URL quoted as {@link #quote} does, its user information replaced by {@code ***}: a message never repeats a password. */
+    public static String quoteUrl(String url) {
+        return url == null ? quote(null) : quote(USER_INFO.matcher(url).replaceFirst("$1***@"));
     }
 
     /** The value in quotes, control characters escaped so the message stays one line; long values cut. */

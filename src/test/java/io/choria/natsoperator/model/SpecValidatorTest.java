@@ -243,7 +243,7 @@ class SpecValidatorTest {
             nc.getSpec().getGateway().setPort(4223);
         });
         assertProblem("spec.gateway.remotes[0] needs exactly one of urls and natsClusterRef", nc -> gateway(nc, remote("site-b", null)));
-        assertProblem("spec.gateway.remotes[0].urls[0] 'tls://u:p@gw:7222' must be nats://host:port or tls://host:port",
+        assertProblem("spec.gateway.remotes[0].urls[0] 'tls://***@gw:7222' must be nats://host:port or tls://host:port",
                 nc -> gateway(nc, remote("site-b", "tls://u:p@gw:7222")));
         assertProblem("spec.gateway.remotes[0].natsClusterRef names this NatsCluster itself", nc -> {
             var r = remote("site-b", null);
@@ -296,5 +296,27 @@ class SpecValidatorTest {
         assertProblem("spec.leafnodes.remotes[0].urls[0] 'tls://' must be", nc -> leaf(nc, false, "tls://"));
         assertProblem("spec.leafnodes.remotes[0].urls is empty", nc -> leaf(nc, true, (String) null));
         assertProblem("spec.leafnodes has accept: false and no remotes", nc -> leaf(nc, false));
+    }
+
+    static void puppet(NatsCluster nc, String url) {
+        var p = new io.choria.natsoperator.api.PuppetEnrolmentSpec();
+        p.setUrl(url);
+        p.setCaBundleSecretRef(new io.choria.natsoperator.api.SecretKeyReference("puppet-ca-bundle", "ca.crt"));
+        nc.getSpec().getTls().setCaSecretRef(null);
+        nc.getSpec().getTls().setPuppet(p);
+    }
+
+    /** A password in a URL is refused, and no message (status, Event, log) ever repeats it. */
+    @Test
+    void credentialsInAUrlAreRefusedAndNeverRepeated() {
+        assertEquals(List.of(), problems(nc -> puppet(nc, "https://puppet.example.net:8140")));
+        for (String url : List.of("https://admin:s3cret@puppet:8140", "https://s3cret@puppet:8140", "https://admin:s3cret@puppet:8140/x?y=1",
+                "https://admin:s3cret@")) {
+            List<SpecProblem> p = problems(nc -> puppet(nc, url));
+            assertTrue(p.stream().anyMatch(x -> x.message().contains("spec.tls.puppet.url") && x.message().contains("credentials")), url + ": " + p);
+            assertTrue(p.stream().noneMatch(x -> x.message().contains("s3cret")), "the message repeats the password: " + p);
+        }
+        List<SpecProblem> gw = problems(nc -> gateway(nc, remote("site-b", "nats://admin:s3cret@b.example.net:7222")));
+        assertTrue(!gw.isEmpty() && gw.stream().noneMatch(x -> x.message().contains("s3cret")), gw.toString());
     }
 }

@@ -73,7 +73,7 @@ class ChartTest {
     void defaultInstallIsLeastPrivilegeAndLockedDown() {
         List<HasMetadata> objects = Chart.render(null);
         assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment",
-                        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
+                        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "NetworkPolicy"),
                 objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
         for (PolicyRule rule : allRules(objects)) {
             for (List<String> field : List.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())) {
@@ -227,6 +227,33 @@ class ChartTest {
         assertTrue(Chart.named(objects, Role.class, "nats-operator-leader-election").isPresent());
     }
 
+    /** The operator's /metrics names every cluster and broker: by default no pod reaches its port, then only the scrape namespaces. */
+    @Test
+    void operatorPortAdmitsOnlyTheScrapeNamespaces() {
+        Deployment d = Chart.one(Chart.render(null), Deployment.class);
+        var locked = Chart.one(Chart.render(null), io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+        assertEquals(d.getSpec().getSelector().getMatchLabels(), locked.getSpec().getPodSelector().getMatchLabels(), "selects the operator's pods");
+        assertEquals(List.of("Ingress"), locked.getSpec().getPolicyTypes());
+        assertEquals(List.of(), locked.getSpec().getIngress(), "no scrape namespaces: no pod is admitted");
+
+        var open = Chart.one(Chart.render("metrics: {scrapeNamespaces: [monitoring, prometheus]}"),
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+        assertEquals(1, open.getSpec().getIngress().size());
+        var rule = open.getSpec().getIngress().get(0);
+        assertEquals(1, rule.getFrom().size());
+        var from = rule.getFrom().get(0);
+        assertEquals(null, from.getPodSelector());
+        assertEquals(null, from.getIpBlock());
+        var expr = from.getNamespaceSelector().getMatchExpressions();
+        assertEquals(1, expr.size());
+        assertEquals("kubernetes.io/metadata.name", expr.get(0).getKey());
+        assertEquals("In", expr.get(0).getOperator());
+        assertEquals(List.of("monitoring", "prometheus"), expr.get(0).getValues());
+        assertEquals(1, rule.getPorts().size());
+        assertEquals("http", rule.getPorts().get(0).getPort().getStrVal(), "the HTTP port only");
+        assertEquals("http", operatorContainer(d).getPorts().get(0).getName(), "the container's port is named http");
+    }
+
     @Test
     void optionalPartsCanBeLeftOut() {
         List<HasMetadata> objects = Chart.render("""
@@ -235,6 +262,7 @@ class ChartTest {
                 serviceAccount: {create: false, name: existing}
                 rbac: {create: false}
                 admissionPolicy: {enabled: false}
+                networkPolicy: {enabled: false}
                 """);
         assertEquals(List.of("Deployment"), objects.stream().map(HasMetadata::getKind).toList());
         assertEquals("existing", Chart.one(objects, Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName());

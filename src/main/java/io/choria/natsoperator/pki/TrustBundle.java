@@ -66,6 +66,32 @@ public final class TrustBundle {
         }
     }
 
+    /**
+     * Empty when {@code crl} is signed by a CA certificate of this bundle with the CRL's issuer name and is
+     * still current at {@code now} (before its nextUpdate); otherwise why not. A CRL anyone could have made,
+     * or an old one replayed, must not decide who is admitted.
+     */
+    public Optional<String> crlProblem(java.security.cert.X509CRL crl, Instant now) {
+        String issuer = crl.getIssuerX500Principal().getName();
+        boolean named = false;
+        for (X509Certificate ca : certificates) {
+            if (!ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) continue;
+            named = true;
+            try {
+                crl.verify(ca.getPublicKey());
+                if (crl.getNextUpdate() != null && !now.isBefore(crl.getNextUpdate().toInstant())) {
+                    return Optional.of("the CRL of " + issuer + " is out of date: its nextUpdate " + crl.getNextUpdate().toInstant()
+                            + " has passed");
+                }
+                return Optional.empty();
+            } catch (GeneralSecurityException e) {
+                // another certificate of the same name may have signed it (a renewed CA): try the next one
+            }
+        }
+        return Optional.of(named ? "the CRL of " + issuer + " is not signed by that CA's key in the CA bundle"
+                : "the CRL's issuer " + issuer + " is not in the CA bundle");
+    }
+
     /** The leaf followed by the bundle's intermediates up to (not including) the root: what a broker serves. */
     public String servedChainPem(String leafPem) throws PkiException {
         try {

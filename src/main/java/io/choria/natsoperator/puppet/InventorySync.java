@@ -40,16 +40,24 @@ public final class InventorySync {
     /** {@code revokedSerials}: every serial on the CA's CRLs (the operator checks its own certificate against them). */
     public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials) {}
 
-    private final Map<String, String> pinByFingerprint = new ConcurrentHashMap<>();
-
-    public Result sync(PuppetCaClient client) throws PuppetCaException {
-        return sync(client, client.crl());
+    /**
+     * A certificate's key pin ("" when it admits nothing) and its serial, by certificate fingerprint. The serial
+     * is kept so that every sync checks it against the current CRL, not only the sync that fetched it.
+     */
+    private record Pin(String pin, BigInteger serial) {
+        static final Pin NONE = new Pin("", null);
     }
 
-    /** With the CRL already fetched (anonymously: it needs no auth.conf rule). */
-    public Result sync(PuppetCaClient client, String crlPem) throws PuppetCaException {
+    private final Map<String, Pin> pinByFingerprint = new ConcurrentHashMap<>();
+
+    /** Fetches the CRL too, and checks it against {@code bundle} at {@code now}. */
+    public Result sync(PuppetCaClient client, TrustBundle bundle, java.time.Instant now) throws PuppetCaException {
+        return sync(client, verifiedCrls(client.crl(), bundle, now));
+    }
+
+    /** With the CRLs already fetched (anonymously: they need no auth.conf rule) and verified ({@link #verifiedCrls}). */
+    public Result sync(PuppetCaClient client, List<X509CRL> crls) throws PuppetCaException {
         long start = System.nanoTime();
-        List<X509CRL> crls = parseCrls(crlPem);
         Set<BigInteger> revokedSerials = revokedSerials(crls);
         List<PuppetCaClient.CertificateStatus> statuses = client.certificateStatuses();
         List<PuppetCaClient.CertificateStatus> signed = statuses.stream().filter(PuppetCaClient.CertificateStatus::signed).toList();
@@ -64,8 +72,8 @@ public final class InventorySync {
         pinByFingerprint.keySet().retainAll(seen);
         Set<String> admitted = new HashSet<>();
         for (var s : signed) {
-            String pin = pinByFingerprint.get(normalize(s.fingerprint()));
-            if (pin != null && !pin.isEmpty()) admitted.add(pin);
+            Pin pin = pinByFingerprint.get(normalize(s.fingerprint()));
+            if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) admitted.add(pin.pin());
         }
         return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
                 Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials));
@@ -97,13 +105,15 @@ public final class InventorySync {
     private void fetch(PuppetCaClient client, PuppetCaClient.CertificateStatus s, Set<BigInteger> revoked) throws PuppetCaException {
         String fp = normalize(s.fingerprint());
         var pem = client.certificate(s.name());
-        String pin = "";
+        Pin pin = Pin.NONE;
         if (pem.isPresent()) {
             try {
                 X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
                         .generateCertificate(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
                 // A certificate re-issued between the two calls has another fingerprint: left for the next sync.
-                if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) pin = TrustBundle.publicKeyPin(cert);
+                if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) {
+                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber());
+                }
             } catch (GeneralSecurityException e) {
                 // not a certificate: admit nothing for it
             }
@@ -111,7 +121,7 @@ public final class InventorySync {
         pinByFingerprint.put(fp, pin);
     }
 
-    static Set<BigInteger> revokedSerials(List<X509CRL> crls) {
+    public static Set<BigInteger> revokedSerials(List<X509CRL> crls) {
         Set<BigInteger> serials = new HashSet<>();
         for (X509CRL crl : crls) {
             if (crl.getRevokedCertificates() == null) continue;
@@ -120,9 +130,18 @@ public final class InventorySync {
         return serials;
     }
 
-    /** Every serial on the CA's CRLs. */
-    public static Set<BigInteger> revokedSerials(String crlPem) throws PuppetCaException {
-        return revokedSerials(parseCrls(crlPem));
+    /**
+     * The CA's CRLs, each signed by a CA of {@code bundle} and current at {@code now}; otherwise a
+     * {@link PuppetCaException} that keeps the last list in force (a forged or replayed CRL could admit a
+     * revoked node, or drop every node).
+     */
+    public static List<X509CRL> verifiedCrls(String crlPem, TrustBundle bundle, java.time.Instant now) throws PuppetCaException {
+        List<X509CRL> crls = parseCrls(crlPem);
+        for (X509CRL crl : crls) {
+            var problem = bundle.crlProblem(crl, now);
+            if (problem.isPresent()) throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, problem.get(), null);
+        }
+        return crls;
     }
 
     /** Puppet 7 serves the issuing CA's CRL first, then the root's; serials on any of them are refused. */

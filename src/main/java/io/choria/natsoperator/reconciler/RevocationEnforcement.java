@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -94,11 +95,12 @@ final class RevocationEnforcement {
         try {
             // The CRL first, anonymously: even when Puppet refuses the brokers' certificate (its certname was
             // cleaned), the operator learns that it must enrol again.
-            String crl = PuppetCaClient.anonymous(URI.create(spec.getUrl()), bundle.pem()).crl();
-            crlSerials = InventorySync.revokedSerials(crl);
+            List<java.security.cert.X509CRL> crls = InventorySync.verifiedCrls(
+                    PuppetCaClient.anonymous(URI.create(spec.getUrl()), bundle.pem()).crl(), bundle, now);
+            crlSerials = InventorySync.revokedSerials(crls);
             PuppetCaClient client = PuppetCaClient.authenticated(URI.create(spec.getUrl()), bundle.pem(),
                     identity.certificateChainPem(), identity.privateKeyPem());
-            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client, crl);
+            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client, crls);
             // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
             java.util.Set<String> admitted = new java.util.HashSet<>(r.admitted());
             admitted.add(TrustBundle.publicKeyPin(identity.certificateChainPem()));

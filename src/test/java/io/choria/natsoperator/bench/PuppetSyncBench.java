@@ -16,7 +16,6 @@ import io.choria.natsoperator.puppet.PuppetCaClient;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import java.io.OutputStream;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * What revocation enforcement costs at fleet size: the operator's sync of a Puppet CA inventory
@@ -74,7 +67,7 @@ public final class PuppetSyncBench {
                 KeyAlgorithm.EC_P256, 30), Instant.now());
         IssuedCertificate client = issuer.issue(new ServerCertificateRequest("broker.choria.nats-00000000",
                 List.of("broker.choria.svc"), KeyAlgorithm.EC_P256, 30), Instant.now());
-        String crl = crl(ca);
+        String crl = ca.crlPem(Instant.now(), Instant.now().plus(Duration.ofDays(1)));
         Map<String, String> states = new ConcurrentHashMap<>();
         certs.keySet().forEach(k -> states.put(k, "signed"));
         HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
@@ -112,17 +105,18 @@ public final class PuppetSyncBench {
         URI url = URI.create("https://localhost:" + https.getAddress().getPort());
         PuppetCaClient puppet = PuppetCaClient.authenticated(url, ca.certPem(), client.certificateChainPem(), client.privateKeyPem());
         InventorySync sync = new InventorySync();
+        io.choria.natsoperator.pki.TrustBundle bundle = io.choria.natsoperator.pki.TrustBundle.parse(ca.certPem());
 
-        InventorySync.Result first = sync.sync(puppet);
+        InventorySync.Result first = sync.sync(puppet, bundle, Instant.now());
         double[] steady = new double[5];
         InventorySync.Result last = first;
         for (int i = 0; i < steady.length; i++) {
-            last = sync.sync(puppet);
+            last = sync.sync(puppet, bundle, Instant.now());
             steady[i] = last.took().toNanos() / 1e6;
         }
         Arrays.sort(steady);
         states.put("node0.example.net", "revoked");
-        InventorySync.Result afterRevoke = sync.sync(puppet);
+        InventorySync.Result afterRevoke = sync.sync(puppet, bundle, Instant.now());
         https.stop(0);
         PinnedKeys list = PinnedKeys.none().with(afterRevoke.admitted());
         long r0 = System.nanoTime();
@@ -168,17 +162,6 @@ public final class PuppetSyncBench {
         return b.toString();
     }
 
-    private static String crl(TestCa ca) throws Exception {
-        X509v2CRLBuilder b = new X509v2CRLBuilder(X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()), new Date());
-        b.setNextUpdate(Date.from(Instant.now().plus(Duration.ofDays(1))));
-        b.addExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
-        var crl = new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keyPair().getPrivate())));
-        StringWriter w = new StringWriter();
-        try (JcaPEMWriter p = new JcaPEMWriter(w)) {
-            p.writeObject(crl);
-        }
-        return w.toString();
-    }
 
     private static SSLContext serverContext(IssuedCertificate cert) throws Exception {
         char[] pw = "bench".toCharArray();

@@ -240,6 +240,31 @@ public final class TestCa {
         return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));
     }
 
+    /** A CRL this CA signs, issued at {@code thisUpdate}, listing {@code revoked}, as Puppet serves it (PEM, CRL number 1). */
+    public String crlPem(Instant thisUpdate, Instant nextUpdate, BigInteger... revoked) {
+        return crlPem(keyPair.getPrivate(), thisUpdate, nextUpdate, revoked);
+    }
+
+    /** The same, signed with another key under this CA's name: what a forger could serve. */
+    public String crlPem(PrivateKey signingKey, Instant thisUpdate, Instant nextUpdate, BigInteger... revoked) {
+        try {
+            var b = new org.bouncycastle.cert.X509v2CRLBuilder(X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
+                    Date.from(thisUpdate));
+            b.setNextUpdate(Date.from(nextUpdate));
+            b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+            for (BigInteger serial : revoked) b.addCRLEntry(serial, Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+            var crl = new org.bouncycastle.cert.jcajce.JcaX509CRLConverter().getCRL(
+                    b.build(new JcaContentSignerBuilder(KeyPairs.signatureAlgorithm(signingKey)).build(signingKey)));
+            StringWriter w = new StringWriter();
+            try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+                p.writeObject(crl);
+            }
+            return w.toString();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot build test CRL", e);
+        }
+    }
+
     // ---- keys ------------------------------------------------------------------------------------
 
     /** PKCS#1 ({@code RSA PRIVATE KEY}) for RSA, SEC1 ({@code EC PRIVATE KEY}) for EC: what Puppet and openssl write. */

@@ -59,8 +59,13 @@ ClusterRole (all namespaces) or into a Role per watched namespace.
   resources: ["statefulsets"]
   verbs: ["create", "get", "list", "update", "watch"]
 - apiGroups: [""]
-  resources: ["configmaps", "secrets"]
+  resources: ["configmaps"]
   verbs: ["create", "get", "list", "update", "watch"]
+# delete: the <name>-tls-request Secret (key and CSR) once Puppet has signed; the admission policy
+# refuses a delete of any Secret the operator does not manage
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["create", "delete", "get", "list", "update", "watch"]
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]

@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.PuppetEnrolmentSpec;
 import io.choria.natsoperator.api.SecretKeyReference;
+import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.reconciler.dependent.Dependent;
 import io.choria.natsoperator.runtime.LeaseAwareMockServer;
 import io.choria.natsoperator.runtime.OperatorRuntime;
 import io.choria.natsoperator.runtime.RuntimeConfig;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
+import io.choria.natsoperator.testing.PuppetServer;
+import io.choria.natsoperator.testing.SharedPuppet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -37,7 +42,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * RBAC is exactly what the operator uses. The real operator (leader election on, as the chart
- * runs it) works through a scenario against the mock API server; every request it makes is
+ * runs it) works through a scenario against the mock API server (and, for enrolment, a real Puppet Server); every request it makes is
  * turned into the permission it needs (API group, resource[/subresource], verb, namespace),
  * and the chart's rendered rules must grant each one and nothing more.
  *
@@ -45,6 +50,7 @@ import org.junit.jupiter.api.Test;
  * this test fails and names the permission: add it to {@code nats-operator.rules} in
  * helm/nats-operator/templates/_helpers.tpl and regenerate operator/.
  */
+@External // the enrolment path needs the real Puppet Server
 class RbacCoverageTest {
     static final String OPERATOR_AGENT = "nats-operator-under-test";
     /** Every authenticated user may create these (the built-in system:basic-user ClusterRole). */
@@ -141,8 +147,8 @@ class RbacCoverageTest {
         }
     }
 
-    /** Generated password, user password Secret, scale, StatefulSet status, hand edits put back, delete. */
-    static void scenario(KubernetesClient actor, String ns) {
+    /** Generated password, user password Secret, scale, StatefulSet status, hand edits put back, Puppet enrolment, delete. */
+    static void scenario(KubernetesClient actor, String ns) throws Exception {
         actor.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(n -> n.update());
         Examples.createPuppetCa(actor, ns);
         // first: the operator caches the answer to "does the PodMonitor kind exist?" for a resync period
@@ -214,12 +220,42 @@ class RbacCoverageTest {
                     x -> !"edited-by-hand".equals(x.getMetadata().getAnnotations().get(Dependent.HASH_ANNOTATION)));
         }
 
+        enrolment(actor, ns);
+
         actor.resources(NatsCluster.class).inNamespace(ns).withName("usr").delete();
         // The operator keeps no finalizer: a delete is only an event to it. A cluster created after the delete is a
         // barrier: the NatsCluster informer delivers the delete first, so once the barrier's StatefulSet exists,
         // whatever the delete made the operator do has been done (a sleep would prove nothing on a busy machine).
         actor.resource(cluster(ns, "after-delete", 1, null)).create();
         Await.present("after-delete StatefulSet", () -> actor.apps().statefulSets().inNamespace(ns).withName("after-delete").get());
+    }
+
+    /**
+     * Puppet enrolment against the real Puppet Server, signed at once by policy autosigning: the operator keeps
+     * the key and CSR in {@code <name>-tls-request} until Puppet signs, writes {@code <name>-tls}, then deletes
+     * the request Secret (it holds the key and the challenge password in the CSR). Under the chart's RBAC that
+     * delete must be granted, or every reconcile stops at it (a real API server answers 403; the mock checks nothing).
+     */
+    static void enrolment(KubernetesClient actor, String ns) throws Exception {
+        PuppetServer puppet = SharedPuppet.get();
+        actor.resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(ns).endMetadata()
+                .addToStringData("ca.crt", puppet.caCertPem()).build()).create();
+        actor.resource(new SecretBuilder().withNewMetadata().withName("autosign").withNamespace(ns).endMetadata()
+                .addToStringData("password", SharedPuppet.CHALLENGE).build()).create();
+        NatsCluster nc = Examples.toApply(Examples.ONE_BROKER, ns, "enrolled");
+        TlsSpec tls = new TlsSpec();
+        tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
+        PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
+        p.setUrl(puppet.url().toString());
+        p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
+        p.setChallengePasswordSecretRef(new SecretKeyReference("autosign", "password"));
+        tls.setPuppet(p);
+        nc.getSpec().setTls(tls);
+        actor.resource(nc).create();
+        Await.until("the enrolled broker certificate", Duration.ofSeconds(120),
+                () -> actor.secrets().inNamespace(ns).withName("enrolled-tls").get(), tlsSecret -> tlsSecret != null);
+        Await.until("enrolled-tls-request deleted once Puppet signed", Duration.ofSeconds(60),
+                () -> actor.secrets().inNamespace(ns).withName("enrolled-tls-request").get() == null, gone -> gone);
     }
 
     /** With the Prometheus Operator's kind present: a PodMonitor made, changed, removed. */

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * NATS leaf nodes: a small edge site joins a hub without joining its mesh or the supercluster.
- * A hub accepts (port 7422, TLS verified against the Puppet CA, so an edge broker needs a
- * Puppet-signed certificate); an edge lists the hubs it dials as remotes and presents its own
+ * A hub accepts (port 7422, TLS verified against the Puppet CA) exactly the edges it names in
+ * {@code edges}, by a name their certificate carries; an edge lists the hubs it dials as remotes and presents its own
  * broker certificate. Both at once is allowed (a site that is an edge of one hub and a hub of others).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -22,7 +22,8 @@ public class LeafNodesSpec {
     public static final int DEFAULT_PORT = 7422;
 
     @Default("true")
-    @JsonPropertyDescription("Accept leaf node connections on port (TLS verified against the CA: edges need a certificate from it)."
+    @JsonPropertyDescription("Accept leaf node connections on port (TLS verified against the CA: edges need a certificate from it"
+            + " that carries a name in edges)."
             + " An edge site that only dials out sets false and opens no port.")
     private Boolean accept = true;
 
@@ -36,6 +37,13 @@ public class LeafNodesSpec {
 
     @JsonPropertyDescription("Annotations of the leaf node Service (e.g. for a cloud load balancer).")
     private Map<String, @Pattern(SpecPatterns.NO_CONTROL_CHARS) String> serviceAnnotations = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Who may connect on the leaf node port (when accepting): each entry is a name the edge broker's"
+            + " certificate carries, matched exactly: a DNS name (an operator-managed edge: <name>.<namespace>.svc), an email"
+            + " address, or its subject as nats-server writes it (CN=edge,O=Example). Every other certificate, Puppet-signed or not,"
+            + " is refused. Empty: the port admits no one. Changing it restarts the brokers one at a time (nats-server cannot"
+            + " reload leaf node authorization).")
+    private List<@Pattern(SpecPatterns.NO_CONTROL_CHARS) String> edges = new ArrayList<>();
 
     @JsonPropertyDescription("Hubs this site dials as a leaf node, each with its own certificate. Changing them restarts the brokers"
             + " one at a time: nats-server cannot reload leaf node remotes or ports (2.9 and 2.10).")
@@ -51,6 +59,8 @@ public class LeafNodesSpec {
     public void setServiceType(ServiceSpec.Type serviceType) { this.serviceType = serviceType; }
     public Map<String, String> getServiceAnnotations() { return serviceAnnotations; }
     public void setServiceAnnotations(Map<String, String> serviceAnnotations) { this.serviceAnnotations = serviceAnnotations; }
+    public List<String> getEdges() { return edges; }
+    public void setEdges(List<String> edges) { this.edges = edges; }
     public List<LeafNodeRemote> getRemotes() { return remotes; }
     public void setRemotes(List<LeafNodeRemote> remotes) { this.remotes = remotes; }
 }

@@ -106,11 +106,15 @@ public final class NatsConfig {
         if (paths.listenHost() != null) c.append("  host: ").append(quote(paths.listenHost())).append('\n');
         c.append("  port: ").append(gw.getPort()).append('\n');
         if (gw.getAdvertise() != null && !gw.getAdvertise().isEmpty()) c.append("  advertise: ").append(quote(gw.getAdvertise())).append('\n');
-        // Only the sites listed here (and those listing this one, which must be listed back) may connect.
+        // Only the sites listed here (and those listing this one, which must be listed back) may connect. This checks
+        // only the name a gateway claims, which anyone may claim:
         c.append("  reject_unknown_cluster: true\n");
         if (spec.getTls() != null) {
             c.append("  tls {\n");
             tlsBody(c, paths, true, spec.getTls().getHandshakeTimeoutSeconds(), "    ");
+            // ...so a dialling gateway's certificate must also carry (as a DNS name) the host of a URL listed below: the
+            // Puppet CA has signed every node, revoked ones too, and a certificate from it alone is no site.
+            c.append("    verify_cert_and_check_known_urls: true\n");
             c.append("  }\n");
         }
         c.append("  gateways: [\n");
@@ -135,12 +139,16 @@ public final class NatsConfig {
                 + leafNodesBlock(spec, BrokerPaths.POD);
     }
 
+    /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */
+    static final String NO_EDGE = "no edge : spec.leafnodes.edges is empty";
+
     /**
      * The leafnodes block. Like the gateway block, nats-server (2.9.10 and 2.10.x, reload.go) refuses
      * to reload a change of it other than its TLS files (and, in 2.10 only, compression and
      * handshake_first), so nothing in it depends on the size or the certificate's content, and a
-     * change rolls the brokers ({@link #restartOnlySettings}). Accepting: TLS with {@code verify:
-     * true}, so an edge must present a certificate from the CA; {@code no_advertise}, since pod
+     * change rolls the brokers ({@link #restartOnlySettings}). Accepting: TLS with {@code verify_and_map},
+     * so an edge must present a certificate from the CA that carries a name in {@code spec.leafnodes.edges}
+     * ({@code authorization.users}); {@code no_advertise}, since pod
      * addresses mean nothing to an edge outside Kubernetes. Remotes present the broker's own
      * certificate and verify the hub's against the CA.
      */
@@ -154,9 +162,19 @@ public final class NatsConfig {
             c.append("  port: ").append(leaf.getPort()).append('\n');
             c.append("  no_advertise: true\n");
             if (tls != null) {
+                // A certificate from the CA is not enough: verify_and_map maps the edge's certificate (email, DNS or URI
+                // SAN, else its subject) to one of the users below, and refuses it when none matches. The CA has signed
+                // every Puppet node, revoked ones too; only the edges the spec names may join the hub.
                 c.append("  tls {\n");
                 tlsBody(c, paths, true, tls.getHandshakeTimeoutSeconds(), "    ");
+                c.append("    verify_and_map: true\n");
                 c.append("  }\n");
+                c.append("  authorization {\n    users: [\n");
+                // An empty list would admit every certificate of the CA (nats-server then skips the check): name one
+                // that no certificate can carry instead (no DNS name, address or subject has a space before a colon).
+                List<String> edges = leaf.getEdges().isEmpty() ? List.of(NO_EDGE) : leaf.getEdges();
+                for (String edge : edges) c.append("      {user: ").append(quote(edge)).append("}\n");
+                c.append("    ]\n  }\n");
             }
         }
         if (!leaf.getRemotes().isEmpty()) {

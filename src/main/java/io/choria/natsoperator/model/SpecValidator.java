@@ -245,6 +245,18 @@ public final class SpecValidator {
             problems.add(problem("spec.leafnodes has accept: false and no remotes: it would do nothing; remove it or list the hubs to dial"));
         }
         noControlChars(problems, "spec.leafnodes.serviceAnnotations", leaf.getServiceAnnotations());
+        if (leaf.accepting() && s.getTls() == null) {
+            // no TLS: no certificate to map to an edge, so the port would admit anyone who can reach it
+            problems.add(problem("spec.leafnodes accepts edges but spec.tls is not set: the leaf node port would admit anyone;"
+                    + " set spec.tls, or accept: false"));
+        }
+        for (int i = 0; i < leaf.getEdges().size(); i++) {
+            String edge = leaf.getEdges().get(i);
+            if (edge == null || edge.isBlank() || edge.length() > 1024 || edge.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+                problems.add(problem("spec.leafnodes.edges[" + i + "] " + quote(edge) + " must be a name the edge's certificate carries"
+                        + " (a DNS name, an email address or a subject such as CN=edge,O=Example)"));
+            }
+        }
         Map<String, String> seen = new java.util.HashMap<>();
         for (int i = 0; i < leaf.getRemotes().size(); i++) {
             var urls = leaf.getRemotes().get(i).getUrls();

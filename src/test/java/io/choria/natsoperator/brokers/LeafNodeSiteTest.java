@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A hub and an edge site joined by a leaf node, both NatsClusters rendered by the model and run as
  * real nats-server processes on loopback: the hub (1 broker, 127.0.0.210) accepts leaf nodes with
- * TLS verified against the Puppet CA; the edge (1 broker, 127.0.0.211) dials the hub's leaf node
+ * TLS verified against the Puppet CA, and only the edge it names (spec.leafnodes.edges); the edge (1 broker, 127.0.0.211) dials the hub's leaf node
  * Service by name (resolved by the edge's private hosts file, as cluster DNS would) with its own
  * broker certificate from the same CA. Leafs without a certificate from that CA are plain
  * nats-server processes (127.0.0.212 and .213) that skip verifying the hub, so only the hub decides.
@@ -42,9 +42,14 @@ class LeafNodeSiteTest {
     static LocalBrokerCluster hub;
     static LocalBrokerCluster edge;
 
+    /** The Puppet CA of both sites: it has signed the edge, and every other node of the fleet. */
+    static final TestCa CA = TestCa.rsaRoot("Test Puppet CA");
+    /** The name the hub admits: a DNS name the edge's broker certificate carries (its client Service). */
+    static final String EDGE_NAME = "edge.site-edge.svc";
+
     @BeforeAll
     static void start() {
-        TestCa ca = TestCa.rsaRoot("Test Puppet CA");
+        TestCa ca = CA;
         try {
             hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(HUB_HOST).edit(LeafNodeSiteTest::hub).start();
             edge = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(EDGE_HOST).edit(LeafNodeSiteTest::edge)
@@ -58,7 +63,9 @@ class LeafNodeSiteTest {
     static void hub(NatsCluster nc) {
         nc.getMetadata().setName("hub");
         nc.getMetadata().setNamespace("site-hub");
-        nc.getSpec().setLeafnodes(new LeafNodesSpec());
+        LeafNodesSpec leaf = new LeafNodesSpec();
+        leaf.setEdges(List.of(EDGE_NAME));
+        nc.getSpec().setLeafnodes(leaf);
     }
 
     static void edge(NatsCluster nc) {
@@ -126,10 +133,35 @@ class LeafNodeSiteTest {
         assertRefused(213, TestCa.rsaRoot("Some Other CA").issueClientCertificate("edge-9.example.net"));
     }
 
+    /**
+     * The side door of issue 23: a certificate the Puppet CA signed (any node's, a revoked one's) used by a leaf
+     * that the hub does not name. The TLS handshake succeeds; the hub maps the certificate to no edge of
+     * spec.leafnodes.edges and refuses the leaf, every time it dials, while the named edge stays.
+     */
+    @Test
+    void aPuppetSignedLeafTheHubDoesNotNameIsRefused() throws Exception {
+        awaitEdgeConnected();
+        int before = authFailures(hub.log(0));
+        try (RogueServer rogue = RogueServer.leaf(214, hub.host(0), CA.issueClientCertificate("node7.example.net"))) {
+            Await.until("the hub refuses the Puppet-signed rogue twice", Duration.ofSeconds(20), () -> hub.log(0),
+                    log -> authFailures(log) >= before + 2);
+            Await.until("the rogue told 'Authorization Violation'", Duration.ofSeconds(10), rogue::log,
+                    log -> log.contains("Authorization Violation"));
+            MonitorClient.Leafz atHub = leafz(hub);
+            assertEquals(1, atHub.count(), "the hub still lists only the edge: " + atHub);
+            assertTrue(rogue.running(), "the rogue server itself runs; only its leaf connection fails");
+        }
+        assertRequestAnswered(edge, hub, "hub/hub-0");
+    }
+
+    static int authFailures(String log) {
+        return log.split("Leafnode connection closed: Authentication Failure", -1).length - 1;
+    }
+
     /** A rogue leaf dials the hub at least twice; each time the hub refuses the handshake and lists only the edge. */
     static void assertRefused(int host, TestCa.Pems cert) throws Exception {
         int before = handshakeErrors(hub.log(0));
-        try (RogueLeaf rogue = RogueLeaf.start(host, hub.host(0), cert)) {
+        try (RogueServer rogue = RogueServer.leaf(host, hub.host(0), cert)) {
             Await.until("the hub refuses rogue-" + host + " twice", Duration.ofSeconds(20), () -> hub.log(0),
                     log -> handshakeErrors(log) >= before + 2);
             String log = hub.log(0);
@@ -168,54 +200,6 @@ class LeafNodeSiteTest {
              Connection node = Clients.connect(to.clientUrl(0), to.clientCertificate(), to.caPem())) {
             Clients.answerAs(node, SUBJECT, me);
             assertEquals(java.util.Set.of(me), Clients.awaitAnswers(client, SUBJECT, java.util.Set.of(me)));
-        }
-    }
-
-    /**
-     * A plain nats-server on 127.0.0.{host} that dials the hub's leaf node port by address, with
-     * {@code cert} (null: none) and without verifying the hub ({@code insecure}), so that any
-     * refusal is the hub's. Not rendered by the operator: it stands for a leaf the operator never made.
-     */
-    static final class RogueLeaf implements AutoCloseable {
-        private final Process process;
-        private final Path dir;
-
-        private RogueLeaf(Process process, Path dir) {
-            this.process = process;
-            this.dir = dir;
-        }
-
-        static RogueLeaf start(int host, String hubHost, TestCa.Pems cert) throws Exception {
-            Path dir = Files.createTempDirectory("rogue-leaf-");
-            String tls = "insecure: true";
-            if (cert != null) {
-                Files.writeString(dir.resolve("tls.crt"), cert.certPem());
-                Files.writeString(dir.resolve("tls.key"), cert.keyPem());
-                tls += ", cert_file: \"" + dir.resolve("tls.crt") + "\", key_file: \"" + dir.resolve("tls.key") + "\"";
-            }
-            String conf = "server_name: rogue-" + host + "\nhost: 127.0.0." + host + "\nport: 4222\n"
-                    + "leafnodes {\n  reconnect: 1\n  remotes: [{urls: [\"tls://" + hubHost + ":7422\"], tls: {" + tls + "}}]\n}\n";
-            Files.writeString(dir.resolve("nats.conf"), conf);
-            Process p = new ProcessBuilder(LocalBrokerCluster.NATS_SERVER, "-c", dir.resolve("nats.conf").toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("nats.log").toFile()).start();
-            return new RogueLeaf(p, dir);
-        }
-
-        String log() throws java.io.IOException {
-            return Files.readString(dir.resolve("nats.log"));
-        }
-
-        boolean running() {
-            return process.isAlive();
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroy();
-            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 }

@@ -45,9 +45,12 @@ public class ThreeSiteGatewayTest {
     static final int[] FIRST_HOST = {2, 12, 22};
     static final LocalBrokerCluster[] site = new LocalBrokerCluster[3];
 
+    /** The Puppet CA of all three sites, which has signed every node of the fleet too. */
+    static final TestCa CA = TestCa.rsaRoot("Test Puppet CA");
+
     @BeforeAll
     static void start() {
-        TestCa ca = TestCa.rsaRoot("Test Puppet CA");
+        TestCa ca = CA;
         try {
             for (int s = 0; s < 3; s++) {
                 int me = s;
@@ -126,6 +129,30 @@ public class ThreeSiteGatewayTest {
             assertEquals(Reason.AllGatewaysConnected, o.reason());
             assertEquals("each of the 3 brokers has a gateway to " + String.join(", ", others), o.message());
         }
+    }
+
+    /**
+     * The side door of issue 23: a server with a certificate the Puppet CA signed (a node's, a revoked one's) calls
+     * itself site-b and dials site-a's gateway port. reject_unknown_cluster checks only that claimed name; the
+     * certificate carries no host of site-a's gateway URLs, so site-a refuses it, each time it dials.
+     */
+    @Test
+    void aPuppetSignedServerClaimingAListedSiteIsRefused() throws Exception {
+        awaitAllConnected(0);
+        int before = gatewayAuthFailures(site[0].log(0));
+        try (RogueServer rogue = RogueServer.gateway(8, SITES.get(1), SITES.get(0), site[0].host(0),
+                CA.issueClientCertificate("node7.example.net"))) {
+            Await.until("site-a refuses the rogue site-b twice", Duration.ofSeconds(30), () -> site[0].log(0),
+                    log -> gatewayAuthFailures(log) >= before + 2);
+            Await.until("the rogue told 'Authorization Violation'", Duration.ofSeconds(10), rogue::log,
+                    log -> log.contains("Authorization Violation"));
+            assertTrue(rogue.running(), "the rogue server runs; only its gateway connection fails");
+        }
+        assertRequestAnswered(0, List.of(1, 2));
+    }
+
+    static int gatewayAuthFailures(String log) {
+        return log.split("Gateway connection closed: Authentication Failure", -1).length - 1;
     }
 
     @Test

@@ -147,7 +147,7 @@ class LocalCommandTest {
                 spec:
                   size: 2
                   tls: {caSecretRef: {name: puppet-ca}}
-                  leafnodes: {port: 7422}
+                  leafnodes: {port: 7422, edges: [edge.choria.svc]}   # the edge's certificate carries its Service's name
                 ---
                 apiVersion: choria.io/v1alpha1
                 kind: NatsCluster

@@ -38,8 +38,10 @@ class LeafNodesModelTest {
     }
 
     @Test
-    void aHubAcceptsWithTlsThatDemandsACertificateFromTheCa() {
-        String conf = desired(site(true)).config().getData().get(NatsConfig.CONFIG_FILE);
+    void aHubAdmitsOnlyTheEdgesItNamesByTheirCertificates() {
+        NatsCluster nc = site(true);
+        nc.getSpec().getLeafnodes().setEdges(List.of("edge.site-edge.svc", "CN=edge-2,O=Example \"Ltd\""));
+        String conf = desired(nc).config().getData().get(NatsConfig.CONFIG_FILE);
         assertTrue(conf.endsWith("""
                 leafnodes {
                   port: 7422
@@ -50,9 +52,33 @@ class LeafNodesModelTest {
                     ca_file: "/etc/nats/tls/ca.crt"
                     verify: true
                     timeout: 15
+                    verify_and_map: true
+                  }
+                  authorization {
+                    users: [
+                      {user: "edge.site-edge.svc"}
+                      {user: "CN=edge-2,O=Example \\"Ltd\\""}
+                    ]
                   }
                 }
                 """), conf);
+    }
+
+    /** nats-server admits every certificate of the CA when the users list is empty: a hub naming no edge admits no one. */
+    @Test
+    void aHubThatNamesNoEdgeAdmitsNoOne() {
+        String conf = desired(site(true)).config().getData().get(NatsConfig.CONFIG_FILE);
+        assertTrue(conf.contains("    users: [\n      {user: \"" + NatsConfig.NO_EDGE + "\"}\n    ]\n"), conf);
+        assertTrue(NatsConfig.NO_EDGE.contains(" : "), "no DNS name, address or subject has a space before a colon");
+    }
+
+    @Test
+    void namingAnotherEdgeRestartsTheBrokers() {
+        NatsCluster one = site(true);
+        one.getSpec().getLeafnodes().setEdges(List.of("edge-a.example.net"));
+        NatsCluster two = site(true);
+        two.getSpec().getLeafnodes().setEdges(List.of("edge-a.example.net", "edge-b.example.net"));
+        assertNotEquals(annotation(desired(one)), annotation(desired(two)), "nats-server cannot reload leaf node authorization");
     }
 
     @Test

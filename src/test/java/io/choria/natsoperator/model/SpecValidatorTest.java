@@ -296,6 +296,15 @@ class SpecValidatorTest {
         assertProblem("spec.leafnodes.remotes[0].urls[0] 'tls://' must be", nc -> leaf(nc, false, "tls://"));
         assertProblem("spec.leafnodes.remotes[0].urls is empty", nc -> leaf(nc, true, (String) null));
         assertProblem("spec.leafnodes has accept: false and no remotes", nc -> leaf(nc, false));
+        assertProblem("spec.leafnodes accepts edges but spec.tls is not set", nc -> {
+            leaf(nc, true);
+            nc.getSpec().setTls(null);
+            nc.getSpec().setInsecurePlaintext(true);
+        });
+        assertProblem("spec.leafnodes.edges[1] '' must be a name the edge's certificate carries", nc -> {
+            leaf(nc, true);
+            nc.getSpec().getLeafnodes().setEdges(List.of("edge.site-edge.svc", ""));
+        });
     }
 
     static void puppet(NatsCluster nc, String url) {

@@ -252,7 +252,7 @@ public final class SpecValidator {
         }
         for (int i = 0; i < leaf.getEdges().size(); i++) {
             String edge = leaf.getEdges().get(i);
-            if (edge == null || edge.isBlank() || edge.length() > 1024 || edge.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            if (edge == null || edge.isBlank() || edge.length() > 1024 || !NO_CONTROL_CHARS.matcher(edge).matches()) {
                 problems.add(problem("spec.leafnodes.edges[" + i + "] " + quote(edge) + " must be a name the edge's certificate carries"
                         + " (a DNS name, an email address or a subject such as CN=edge,O=Example)"));
             }

@@ -163,6 +163,7 @@ final class RenderCommand {
             }
             TlsFiles tls = null;
             String pinned = null;
+            io.choria.natsoperator.model.PortPinnedCerts portPins = null;
             if (nc.getSpec().getTls() != null && nc.getSpec().getTls().getPuppet() != null) {
                 // render does no network I/O: it cannot enrol. It renders around the certificate the operator already holds.
                 Secret held = input.secret(names.namespace(), names.tlsSecret());
@@ -177,6 +178,7 @@ final class RenderCommand {
                 // The allow-list comes from the Puppet CA's inventory, which render does not read: it prints the fail-closed list.
                 if (Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) {
                     pinned = io.choria.natsoperator.puppet.PinnedKeys.none().render(names.namespace(), names.cluster());
+                    portPins = io.choria.natsoperator.puppet.PortPins.none(nc.getSpec()).render(names.namespace(), names.cluster());
                 }
             } else if (nc.getSpec().getTls() != null) {
                 try {
@@ -188,7 +190,7 @@ final class RenderCommand {
             }
             sensitive.add(password);
             if (tls != null) sensitive.add(tls.privateKeyPem());
-            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, installer, pinned, null)).inApplyOrder());
+            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, installer, pinned, null, portPins)).inApplyOrder());
             // The operator makes it only where the Prometheus Operator's kind exists; render cannot know, so it shows it.
             if (io.choria.natsoperator.model.BrokerPodMonitor.wanted(nc)) objects.add(io.choria.natsoperator.model.BrokerPodMonitor.of(nc, names));
         }

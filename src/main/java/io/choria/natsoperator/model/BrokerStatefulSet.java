@@ -47,6 +47,10 @@ public final class BrokerStatefulSet {
     }
 
     public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths, InstallerSettings installer) {
+        return of(nc, names, paths, installer, PortPinnedCerts.NONE);
+    }
+
+    public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths, InstallerSettings installer, PortPinnedCerts ports) {
         NatsClusterSpec spec = nc.getSpec();
         boolean initContainer = privilegedInitContainer(spec, installer);
         PodSpec pod = spec.getPod();
@@ -55,10 +59,10 @@ public final class BrokerStatefulSet {
         Map<String, String> podAnnotations = new LinkedHashMap<>(pod.getAnnotations());
         // lame_duck_duration is read only at start: a change must roll the brokers.
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
-        // The cluster name, the gateway and leafnodes blocks cannot be reloaded either. Absent when none is
+        // The cluster name, the gateway and leafnodes blocks (with their ports' pinned keys) cannot be reloaded either. Absent when none is
         // set, so clusters without them keep their pod template (no rolling restart on upgrade).
         if (spec.getGateway() != null || spec.getLeafnodes() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
-                NatsConfig.restartOnlySettings(names, spec)).substring(0, 16));
+                NatsConfig.restartOnlySettings(names, spec, ports)).substring(0, 16));
 
         var podSecurity = new PodSecurityContextBuilder()
                 .withRunAsNonRoot(initContainer ? null : true)

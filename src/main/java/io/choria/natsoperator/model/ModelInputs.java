@@ -7,10 +7,11 @@ import java.util.Map;
  * {@code tls} is null when the spec has no TLS; {@code installer} is what the operator's
  * installer chose (never the spec's author). With Puppet enrolment, {@code pinnedCerts} is the
  * rendered allow-list file (null: no revocation enforcement) and {@code certificateRequest} the
- * pending key and CSR while Puppet has not signed them (null: none pending).
+ * pending key and CSR while Puppet has not signed them (null: none pending), and {@code portPinnedCerts}
+ * the leafnode and gateway ports' allow-lists ({@link PortPinnedCerts#NONE} when revocation is not enforced).
  */
 public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, String pinnedCerts,
-        Map<String, String> certificateRequest) {
+        Map<String, String> certificateRequest, PortPinnedCerts portPinnedCerts) {
     /** With the installer's defaults. */
     public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls) {
         this(clusterDomain, routePassword, tls, InstallerSettings.DEFAULTS);
@@ -20,13 +21,20 @@ public record ModelInputs(String clusterDomain, String routePassword, TlsFiles t
         this(clusterDomain, routePassword, tls, installer, null, null);
     }
 
+    public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, String pinnedCerts,
+            Map<String, String> certificateRequest) {
+        this(clusterDomain, routePassword, tls, installer, pinnedCerts, certificateRequest, PortPinnedCerts.NONE);
+    }
+
     public ModelInputs {
         if (installer == null) installer = InstallerSettings.DEFAULTS;
+        if (portPinnedCerts == null) portPinnedCerts = PortPinnedCerts.NONE;
     }
 
     @Override
     public String toString() {
         return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null) + ", installer=" + installer
-                + ", pinnedCerts=" + (pinnedCerts != null) + ", certificateRequest=" + (certificateRequest != null) + "]";
+                + ", pinnedCerts=" + (pinnedCerts != null) + ", certificateRequest=" + (certificateRequest != null)
+                + ", portPinnedCerts=" + portPinnedCerts + "]";
     }
 }

@@ -23,6 +23,9 @@ public final class NatsConfig {
     public static final String ROUTES_FILE = "routes.conf";
     /** The Puppet inventory's public keys (see puppet.PinnedKeys), beside nats.conf in the config ConfigMap. */
     public static final String PINNED_CERTS_FILE = "pinned_certs.conf";
+    /** The keys admitted on the leafnode and gateway ports (see puppet.PortPins); read only at start. */
+    public static final String LEAFNODE_PINNED_CERTS_FILE = "leafnode_pinned_certs.conf";
+    public static final String GATEWAY_PINNED_CERTS_FILE = "gateway_pinned_certs.conf";
     public static final String ROUTE_USER = "route";
     /** The pod name, set from the downward API, so server_name follows the pod. */
     public static final String POD_NAME_ENV = "POD_NAME";
@@ -35,11 +38,14 @@ public final class NatsConfig {
     private NatsConfig() {}
 
     public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths) {
-        return mainConfig(names, spec, paths, false);
+        return mainConfig(names, spec, paths, false, PortPinnedCerts.NONE);
     }
 
-    /** {@code pinned}: admit on the client port only the public keys listed in pinned_certs.conf (Puppet enrolment). */
-    public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
+    /**
+     * {@code pinned}: admit on the client port only the public keys listed in pinned_certs.conf (Puppet enrolment);
+     * {@code ports}: likewise on the leafnode and gateway ports, each with its own file.
+     */
+    public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned, PortPinnedCerts ports) {
         LimitsSpec limits = spec.getLimits();
         StringBuilder c = new StringBuilder();
         c.append("# nats.conf for NatsCluster ").append(names.namespace()).append('/').append(names.cluster())
@@ -80,8 +86,8 @@ public final class NatsConfig {
         }
         c.append("  include \"../routes/").append(ROUTES_FILE).append("\"\n");
         c.append("}\n");
-        c.append(gatewayBlock(names, spec, paths));
-        c.append(leafNodesBlock(spec, paths));
+        c.append(gatewayBlock(names, spec, paths, ports.gateway() != null));
+        c.append(leafNodesBlock(spec, paths, ports.leafnodes() != null));
         return c.toString();
     }
 
@@ -96,7 +102,7 @@ public final class NatsConfig {
      * reload would also hold back the routes of a scale: only its TLS files are reloaded. A change
      * of the remotes rolls the brokers instead (the StatefulSet carries a hash of this block).
      */
-    public static String gatewayBlock(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+    public static String gatewayBlock(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         GatewaySpec gw = spec.getGateway();
         if (gw == null) return "";
         StringBuilder c = new StringBuilder();
@@ -115,6 +121,9 @@ public final class NatsConfig {
             // ...so a dialling gateway's certificate must also carry (as a DNS name) the host of a URL listed below: the
             // Puppet CA has signed every node, revoked ones too, and a certificate from it alone is no site.
             c.append("    verify_cert_and_check_known_urls: true\n");
+            // ...and a revoked certificate still carries its name: with Puppet revocation enforced, only the keys of the
+            // signed certificates that carry a listed site's host (this list also applies to the sites dialled).
+            if (pinned) c.append("    include \"").append(GATEWAY_PINNED_CERTS_FILE).append("\"\n");
             c.append("  }\n");
         }
         c.append("  gateways: [\n");
@@ -134,9 +143,10 @@ public final class NatsConfig {
      * template carries its hash, so a change rolls the brokers one at a time instead of a reload
      * that nats-server would refuse.
      */
-    public static String restartOnlySettings(Names names, NatsClusterSpec spec) {
-        return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD)
-                + leafNodesBlock(spec, BrokerPaths.POD);
+    public static String restartOnlySettings(Names names, NatsClusterSpec spec, PortPinnedCerts ports) {
+        return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD, ports.gateway() != null)
+                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null)
+                + (ports.gateway() != null ? ports.gateway() : "") + (ports.leafnodes() != null ? ports.leafnodes() : "");
     }
 
     /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */
@@ -152,7 +162,7 @@ public final class NatsConfig {
      * addresses mean nothing to an edge outside Kubernetes. Remotes present the broker's own
      * certificate and verify the hub's against the CA.
      */
-    public static String leafNodesBlock(NatsClusterSpec spec, BrokerPaths paths) {
+    public static String leafNodesBlock(NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         LeafNodesSpec leaf = spec.getLeafnodes();
         if (leaf == null) return "";
         TlsSpec tls = spec.getTls();
@@ -168,6 +178,9 @@ public final class NatsConfig {
                 c.append("  tls {\n");
                 tlsBody(c, paths, true, tls.getHandshakeTimeoutSeconds(), "    ");
                 c.append("    verify_and_map: true\n");
+                // A revoked certificate still carries its name: with Puppet revocation enforced, only the keys of the signed
+                // certificates that carry a listed edge's name (or a host the remotes below dial: this list applies to them too).
+                if (pinned) c.append("    include \"").append(LEAFNODE_PINNED_CERTS_FILE).append("\"\n");
                 c.append("  }\n");
                 c.append("  authorization {\n    users: [\n");
                 // An empty list would admit every certificate of the CA (nats-server then skips the check): name one

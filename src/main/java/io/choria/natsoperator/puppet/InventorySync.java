@@ -37,15 +37,20 @@ public final class InventorySync {
     /** Certificates fetched at once on a first sync (Puppet Server's Jetty serves many more). */
     static final int FETCH_PARALLELISM = 8;
 
-    /** {@code revokedSerials}: every serial on the CA's CRLs (the operator checks its own certificate against them). */
-    public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials) {}
+    /**
+     * {@code revokedSerials}: every serial on the CA's CRLs (the operator checks its own certificate against them).
+     * {@code namesByKey}: for each admitted key, the names its certificate carries ({@link CertificateNames}), from
+     * which the leafnode and gateway ports' lists are cut ({@link PortPins}).
+     */
+    public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials,
+            Map<String, Set<String>> namesByKey) {}
 
     /**
      * A certificate's key pin ("" when it admits nothing) and its serial, by certificate fingerprint. The serial
      * is kept so that every sync checks it against the current CRL, not only the sync that fetched it.
      */
-    private record Pin(String pin, BigInteger serial) {
-        static final Pin NONE = new Pin("", null);
+    private record Pin(String pin, BigInteger serial, Set<String> names) {
+        static final Pin NONE = new Pin("", null, Set.of());
     }
 
     private final Map<String, Pin> pinByFingerprint = new ConcurrentHashMap<>();
@@ -71,12 +76,16 @@ public final class InventorySync {
         fetchAll(client, toFetch, revokedSerials);
         pinByFingerprint.keySet().retainAll(seen);
         Set<String> admitted = new HashSet<>();
+        Map<String, Set<String>> namesByKey = new java.util.HashMap<>();
         for (var s : signed) {
             Pin pin = pinByFingerprint.get(normalize(s.fingerprint()));
-            if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) admitted.add(pin.pin());
+            if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) {
+                admitted.add(pin.pin());
+                namesByKey.computeIfAbsent(pin.pin(), k -> new HashSet<>()).addAll(pin.names());
+            }
         }
         return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
-                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials));
+                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey);
     }
 
     private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked)
@@ -112,7 +121,7 @@ public final class InventorySync {
                         .generateCertificate(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
                 // A certificate re-issued between the two calls has another fingerprint: left for the next sync.
                 if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) {
-                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber());
+                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber(), CertificateNames.of(cert));
                 }
             } catch (GeneralSecurityException e) {
                 // not a certificate: admit nothing for it

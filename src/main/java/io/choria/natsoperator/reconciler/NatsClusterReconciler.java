@@ -111,8 +111,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             resolveGatewayRemotes(nc, names, referencedClusters);
             RoutePassword routes = routePassword(nc, names);
             TlsFiles tls = certificate(nc, names, pass);
-            String pinned = pinnedCerts(nc, names, tls, pass);
-            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(), pinned, pass.pendingRequest));
+            RevocationEnforcement.Outcome pinned = pinnedCerts(nc, names, tls, pass);
+            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(),
+                    pinned == null ? null : pinned.pinnedFile(), pass.pendingRequest, pinned == null ? null : pinned.ports()));
             PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshObservation mesh = mesh(nc, sts);
@@ -297,8 +298,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         events.normal(nc, Reason.AwaitingSigning, "new broker key; certificate request '" + request.get("certname") + "' sent to the Puppet CA");
     }
 
-    /** The pinned_certs file for an enrolled cluster that enforces revocation; null otherwise. */
-    private String pinnedCerts(NatsCluster nc, Names names, TlsFiles served, Pass pass) {
+    /** The pinned_certs files for an enrolled cluster that enforces revocation; null otherwise. */
+    private RevocationEnforcement.Outcome pinnedCerts(NatsCluster nc, Names names, TlsFiles served, Pass pass) {
         PuppetEnrolmentSpec puppet = nc.getSpec().getTls() != null ? nc.getSpec().getTls().getPuppet() : null;
         if (puppet == null) return null;
         if (!Boolean.TRUE.equals(puppet.getEnforceRevocation())) {
@@ -306,11 +307,11 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                     "spec.tls.puppet.enforceRevocation is false: a node revoked in Puppet still gets in (nats-server reads no CRL)");
             return null;
         }
-        RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, puppet, pass.puppetBundle, served,
+        RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, nc.getSpec(), pass.puppetBundle, served,
                 owned.cached(ConfigMap.class, names.namespace(), names.configMap()), pass.now);
         pass.revocation = o.observation();
         pass.wakeBy(o.wakeAt());
-        return o.pinnedFile();
+        return o;
     }
 
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */

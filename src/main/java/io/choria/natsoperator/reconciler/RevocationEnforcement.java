@@ -9,6 +9,9 @@ import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.puppet.InventorySync;
 import io.choria.natsoperator.puppet.PinnedKeys;
+import io.choria.natsoperator.puppet.PortPins;
+import io.choria.natsoperator.model.PortPinnedCerts;
+import io.choria.natsoperator.api.NatsClusterSpec;
 import io.choria.natsoperator.puppet.PuppetCaClient;
 import io.choria.natsoperator.puppet.PuppetCaException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -34,8 +37,8 @@ final class RevocationEnforcement {
     /** While a close pass waits for the brokers to load the shrunk list, look again this soon. */
     static final Duration CLOSE_PASS_POLL = Duration.ofSeconds(3);
 
-    /** The pinned file to render, the RevocationEnforced verdict, and when to look again. */
-    record Outcome(String pinnedFile, Observation.RevocationObservation observation, Instant wakeAt) {}
+    /** The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to look again. */
+    record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
             java.util.Set<java.math.BigInteger> crlSerials) {}
@@ -60,7 +63,8 @@ final class RevocationEnforcement {
         if (mesh != null && mesh.oldestConfigLoad() != null) brokersLoaded.put(uid, mesh.oldestConfigLoad());
     }
 
-    Outcome pins(String uid, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
+    Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
+        PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
         State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of()));
         boolean due = s.lastSync == null || !now.isBefore(s.lastSync.plus(interval));
@@ -72,7 +76,11 @@ final class RevocationEnforcement {
         }
         states.put(uid, s);
         Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
-        return new Outcome(s.pins.render(names.namespace(), names.cluster()), observation(s, spec), wake);
+        // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
+        // any sync, the lists as last written stay in force.
+        PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey())
+                : liveConfig != null && liveConfig.getData() != null ? PortPins.parse(liveConfig.getData(), cluster) : PortPins.none(cluster);
+        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation(s, spec), wake);
     }
 
     /** Drops the state of NatsClusters that are gone (called with the resync period). */

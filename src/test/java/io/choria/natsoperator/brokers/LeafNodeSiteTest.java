@@ -51,12 +51,41 @@ class LeafNodeSiteTest {
     static void start() {
         TestCa ca = CA;
         try {
-            hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(HUB_HOST).edit(LeafNodeSiteTest::hub).start();
+            // The edge first (it dials until the hub is up): the hub pins its key, as the operator does from the Puppet
+            // CA's inventory when it enforces revocation.
             edge = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(EDGE_HOST).edit(LeafNodeSiteTest::edge)
-                    .host(HUB_SERVICE, List.of(hub.host(0))).start();
+                    .host(HUB_SERVICE, LocalBrokerCluster.hosts(HUB_HOST, 1)).start();
+            hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(HUB_HOST).edit(LeafNodeSiteTest::hub)
+                    .portPinnedCerts(portPins(edge.certificatePem())).start();
         } catch (RuntimeException | Error e) {
             stop();
             throw e;
+        }
+    }
+
+    /** A node Puppet signed that the hub does not name. */
+    static final TestCa.Pems NODE7 = CA.issueClientCertificate("node7.example.net");
+
+    /**
+     * The hub's lists, cut by the operator's own code from an inventory holding the edge's signed certificate;
+     * plus node7's key, so that node7's refusal below is the name check's alone.
+     */
+    static io.choria.natsoperator.model.PortPinnedCerts portPins(String edgeCertificatePem) {
+        try {
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(edgeCertificatePem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            NatsCluster nc = Examples.load(Examples.ONE_BROKER);
+            hub(nc);
+            nc = io.choria.natsoperator.model.SpecDefaults.withDefaults(nc);
+            var names = io.choria.natsoperator.model.Names.of(nc, LocalBrokerCluster.CLUSTER_DOMAIN);
+            var cut = io.choria.natsoperator.puppet.PortPins.of(nc.getSpec(), names,
+                    java.util.Map.of(io.choria.natsoperator.pki.TrustBundle.publicKeyPin(cert), io.choria.natsoperator.puppet.CertificateNames.of(cert)));
+            assertEquals(Set.of(io.choria.natsoperator.pki.TrustBundle.publicKeyPin(cert)), cut.leafnodes());
+            var leaf = new java.util.TreeSet<>(cut.leafnodes());
+            leaf.add(io.choria.natsoperator.pki.TrustBundle.publicKeyPin(NODE7.certPem()));
+            return new io.choria.natsoperator.puppet.PortPins(leaf, null).render(names.namespace(), names.cluster());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -142,7 +171,7 @@ class LeafNodeSiteTest {
     void aPuppetSignedLeafTheHubDoesNotNameIsRefused() throws Exception {
         awaitEdgeConnected();
         int before = authFailures(hub.log(0));
-        try (RogueServer rogue = RogueServer.leaf(214, hub.host(0), CA.issueClientCertificate("node7.example.net"))) {
+        try (RogueServer rogue = RogueServer.leaf(214, hub.host(0), NODE7)) {
             Await.until("the hub refuses the Puppet-signed rogue twice", Duration.ofSeconds(20), () -> hub.log(0),
                     log -> authFailures(log) >= before + 2);
             Await.until("the rogue told 'Authorization Violation'", Duration.ofSeconds(10), rogue::log,
@@ -152,6 +181,28 @@ class LeafNodeSiteTest {
             assertTrue(rogue.running(), "the rogue server itself runs; only its leaf connection fails");
         }
         assertRequestAnswered(edge, hub, "hub/hub-0");
+    }
+
+    /**
+     * The rest of that side door: a certificate that carries the edge's very name but another key (the edge's
+     * revoked certificate, or one Puppet signed for that name to someone else). The name check passes; the
+     * leafnode port's pinned keys (only the signed, unrevoked certificates carrying a listed edge's name) refuse it.
+     */
+    @Test
+    void aCertificateCarryingTheEdgesNameWithAnUnpinnedKeyIsRefused() throws Exception {
+        awaitEdgeConnected();
+        int before = notPinned(hub.log(0));
+        try (RogueServer rogue = RogueServer.leaf(215, hub.host(0), CA.issueClientCertificate(EDGE_NAME))) {
+            Await.until("the hub refuses the rogue's key twice", Duration.ofSeconds(20), () -> hub.log(0), log -> notPinned(log) >= before + 2);
+            MonitorClient.Leafz atHub = leafz(hub);
+            assertEquals(1, atHub.count(), "the hub still lists only the edge: " + atHub);
+            assertTrue(rogue.running(), "the rogue server itself runs; only its leaf connection fails");
+        }
+        assertRequestAnswered(edge, hub, "hub/hub-0");
+    }
+
+    static int notPinned(String log) {
+        return log.split("TLS leafnode handshake error: certificate not pinned", -1).length - 1;
     }
 
     static int authFailures(String log) {

@@ -78,6 +78,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final TestCa.Pems clientCertificate;
     private TlsFiles tlsFiles;
     private String pinnedCerts;
+    private io.choria.natsoperator.model.PortPinnedCerts portPinnedCerts = io.choria.natsoperator.model.PortPinnedCerts.NONE;
     // Kills the brokers and deletes their files should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
     private final List<String> launchPrefix;
@@ -92,6 +93,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private final Map<Integer, String> routePasswordOf = new HashMap<>();
         private TlsFiles tls;
         private String pinnedCerts;
+    private io.choria.natsoperator.model.PortPinnedCerts portPinnedCerts = io.choria.natsoperator.model.PortPinnedCerts.NONE;
         private final StringBuilder extraHosts = new StringBuilder();
         private List<String> addresses;
         private List<String> launchPrefix = List.of();
@@ -105,6 +107,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder tls(TlsFiles files) { this.tls = files; return this; }
         /** Renders the client tls block with this pinned_certs file (the operator's, from its config ConfigMap). */
         public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
+        /** Renders the leafnode and gateway tls blocks with these pinned_certs files (the operator's, from its config ConfigMap). */
+        public Builder portPinnedCerts(io.choria.natsoperator.model.PortPinnedCerts files) { this.portPinnedCerts = files; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
         public Builder firstHost(int firstHost) { this.firstHost = firstHost; return this; }
         /**
@@ -129,15 +133,24 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
         /** Renders and writes every broker's files, then starts them all and waits for /healthz. */
         public LocalBrokerCluster start() {
-            LocalBrokerCluster c = new LocalBrokerCluster(this);
-            try {
-                for (int i = 0; i < c.size(); i++) c.launch(i);
-                for (int i = 0; i < c.size(); i++) c.awaitHealthy(i);
-                return c;
-            } catch (RuntimeException | Error e) {
-                c.close();
-                throw e;
-            }
+            return new LocalBrokerCluster(this).startAll();
+        }
+
+        /** Renders and writes every broker's files (its certificate issued), and starts none: {@link #startAll}. */
+        public LocalBrokerCluster render() {
+            return new LocalBrokerCluster(this);
+        }
+    }
+
+    /** Starts every broker and waits for /healthz; on failure closes the cluster. */
+    public LocalBrokerCluster startAll() {
+        try {
+            for (int i = 0; i < size(); i++) launch(i);
+            for (int i = 0; i < size(); i++) awaitHealthy(i);
+            return this;
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
         }
     }
 
@@ -188,6 +201,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             this.hostsFile = dir.resolve("hosts");
             write(hostsFile.toString(), hosts.toString());
             this.pinnedCerts = b.pinnedCerts;
+            this.portPinnedCerts = b.portPinnedCerts;
             TlsFiles tls = b.tls != null ? b.tls : asFiles(serverCertificate());
             for (int i = 0; i < size; i++) render(i, tls);
             this.clientCertificate = ca.issueClientCertificate("node-0.example.net");
@@ -200,9 +214,9 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private DesiredCluster render(int i, TlsFiles tls) {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedCerts, null), p);
-        write(p.configFile(), desired.config().getData().get(NatsConfig.CONFIG_FILE));
-        if (pinnedCerts != null) write(p.configDir() + "/" + NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedCerts, null, portPinnedCerts), p);
+        // Every file of the config ConfigMap, as the kubelet mounts it: nats.conf and the pinned_certs lists.
+        desired.config().getData().forEach((file, content) -> write(p.configDir() + "/" + file, content));
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
@@ -220,6 +234,12 @@ public final class LocalBrokerCluster implements AutoCloseable {
      */
     public void updatePinnedCerts(String file) {
         this.pinnedCerts = file;
+        for (int i = 0; i < size(); i++) render(i, tlsFiles);
+    }
+
+    /** New leafnode and gateway pinned_certs files for every broker; nats-server reads them only at start ({@link #stop}, {@link #start}). */
+    public void updatePortPinnedCerts(io.choria.natsoperator.model.PortPinnedCerts files) {
+        this.portPinnedCerts = files;
         for (int i = 0; i < size(); i++) render(i, tlsFiles);
     }
 
@@ -517,6 +537,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
     /** The CA bundle clients trust (the one in the TLS Secret's ca.crt). */
     public String caPem() { return read(paths.get(0).tlsCa()); }
+    /** The brokers' certificate chain, as served. */
+    public String certificatePem() { return read(paths.get(0).tlsCert()); }
 
     public String log(int i) { return read(logFile(i).toString()); }
 

@@ -14,6 +14,9 @@ import io.choria.natsoperator.mesh.GatewayChecker.GatewayObservation;
 import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.mesh.Monitors;
 import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.SpecDefaults;
+import io.choria.natsoperator.puppet.CertificateNames;
+import io.choria.natsoperator.puppet.PortPins;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
@@ -22,6 +25,7 @@ import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +52,22 @@ public class ThreeSiteGatewayTest {
     /** The Puppet CA of all three sites, which has signed every node of the fleet too. */
     static final TestCa CA = TestCa.rsaRoot("Test Puppet CA");
 
+    /** A node Puppet signed, which is no site. */
+    static final TestCa.Pems NODE7 = CA.issueClientCertificate("node7.example.net");
+
+    static java.security.cert.X509Certificate certificate(String pem) {
+        try {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        } catch (java.security.cert.CertificateException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String pin(String pem) {
+        return io.choria.natsoperator.pki.TrustBundle.publicKeyPin(certificate(pem));
+    }
+
     @BeforeAll
     static void start() {
         TestCa ca = CA;
@@ -60,8 +80,23 @@ public class ThreeSiteGatewayTest {
                     if (o == s) continue;
                     b.host(gatewayService(o), LocalBrokerCluster.hosts(FIRST_HOST[o], 3));
                 }
-                site[s] = b.start();
+                site[s] = b.render();
             }
+            // Each site pins the keys of the other two, cut by the operator's own code from an inventory holding the three
+            // sites' certificates (as with Puppet revocation enforced), plus node7's: its refusal below is the URL check's.
+            Map<String, Set<String>> inventory = new java.util.HashMap<>();
+            for (LocalBrokerCluster c : site) inventory.put(pin(c.certificatePem()), CertificateNames.of(certificate(c.certificatePem())));
+            inventory.put(pin(NODE7.certPem()), CertificateNames.of(certificate(NODE7.certPem())));
+            for (int s = 0; s < 3; s++) {
+                var cut = PortPins.of(SpecDefaults.withDefaults(site[s].cluster()).getSpec(), site[s].names(), inventory);
+                Set<String> others = new TreeSet<>();
+                for (int o = 0; o < 3; o++) if (o != s) others.add(pin(site[o].certificatePem()));
+                assertEquals(others, cut.gateway(), SITES.get(s) + " pins the two other sites' keys, no other");
+                var pinned = new TreeSet<>(cut.gateway());
+                pinned.add(pin(NODE7.certPem()));
+                site[s].updatePortPinnedCerts(new PortPins(null, pinned).render(SITES.get(s), "broker"));
+            }
+            for (LocalBrokerCluster c : site) c.startAll();
         } catch (RuntimeException | Error e) {
             stop();
             throw e;
@@ -140,8 +175,7 @@ public class ThreeSiteGatewayTest {
     void aPuppetSignedServerClaimingAListedSiteIsRefused() throws Exception {
         awaitAllConnected(0);
         int before = gatewayAuthFailures(site[0].log(0));
-        try (RogueServer rogue = RogueServer.gateway(8, SITES.get(1), SITES.get(0), site[0].host(0),
-                CA.issueClientCertificate("node7.example.net"))) {
+        try (RogueServer rogue = RogueServer.gateway(8, SITES.get(1), SITES.get(0), site[0].host(0), NODE7)) {
             Await.until("site-a refuses the rogue site-b twice", Duration.ofSeconds(30), () -> site[0].log(0),
                     log -> gatewayAuthFailures(log) >= before + 2);
             Await.until("the rogue told 'Authorization Violation'", Duration.ofSeconds(10), rogue::log,
@@ -149,6 +183,27 @@ public class ThreeSiteGatewayTest {
             assertTrue(rogue.running(), "the rogue server runs; only its gateway connection fails");
         }
         assertRequestAnswered(0, List.of(1, 2));
+    }
+
+    /**
+     * The rest of that side door: a certificate that carries site-b's very gateway host but another key (site-b's
+     * revoked certificate, or one Puppet signed for that name to someone else). The URL check passes; site-a's
+     * gateway pinned keys (the signed, unrevoked certificates carrying a listed site's host) refuse it.
+     */
+    @Test
+    void aCertificateCarryingAListedSitesHostWithAnUnpinnedKeyIsRefused() throws Exception {
+        awaitAllConnected(0);
+        int before = gatewayNotPinned(site[0].log(0));
+        try (RogueServer rogue = RogueServer.gateway(9, SITES.get(1), SITES.get(0), site[0].host(0), CA.issueClientCertificate(gatewayService(1)))) {
+            Await.until("site-a refuses the rogue's key twice", Duration.ofSeconds(30), () -> site[0].log(0),
+                    log -> gatewayNotPinned(log) >= before + 2);
+            assertTrue(rogue.running(), "the rogue server runs; only its gateway connection fails");
+        }
+        assertRequestAnswered(0, List.of(1, 2));
+    }
+
+    static int gatewayNotPinned(String log) {
+        return log.split("TLS gateway handshake error: certificate not pinned", -1).length - 1;
     }
 
     static int gatewayAuthFailures(String log) {

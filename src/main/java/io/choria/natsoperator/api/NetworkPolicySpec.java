@@ -23,6 +23,12 @@ public class NetworkPolicySpec {
     @JsonPropertyDescription("Namespaces whose pods may use the client port.")
     private LabelSelector clientNamespaceSelector;
 
+    @JsonPropertyDescription("CIDRs from which edge sites may dial the leafnode port. Unset: the sources the client port admits (clientCIDRs and clientNamespaceSelector; open when neither is set), since a leaf connection can publish like a client. An empty list admits no one.")
+    private List<@Pattern(SpecPatterns.CIDR) String> leafnodeCIDRs;
+
+    @JsonPropertyDescription("CIDRs from which sites given by URL in spec.gateway.remotes may dial the gateway port (sites given by natsClusterRef are admitted by their namespace and pod labels). Unset with any URL remote: the gateway port is open, guarded by TLS, the URL check and the pinned keys. An empty list admits no URL site.")
+    private List<@Pattern(SpecPatterns.CIDR) String> gatewayCIDRs;
+
     @JsonPropertyDescription("Namespaces (e.g. Prometheus') whose pods may read the monitoring port, besides the operator's pods.")
     private LabelSelector monitorNamespaceSelector;
 
@@ -32,6 +38,10 @@ public class NetworkPolicySpec {
     public void setClientCIDRs(List<String> clientCIDRs) { this.clientCIDRs = clientCIDRs; }
     public LabelSelector getClientNamespaceSelector() { return clientNamespaceSelector; }
     public void setClientNamespaceSelector(LabelSelector s) { this.clientNamespaceSelector = s; }
+    public List<String> getLeafnodeCIDRs() { return leafnodeCIDRs; }
+    public void setLeafnodeCIDRs(List<String> leafnodeCIDRs) { this.leafnodeCIDRs = leafnodeCIDRs; }
+    public List<String> getGatewayCIDRs() { return gatewayCIDRs; }
+    public void setGatewayCIDRs(List<String> gatewayCIDRs) { this.gatewayCIDRs = gatewayCIDRs; }
     public LabelSelector getMonitorNamespaceSelector() { return monitorNamespaceSelector; }
     public void setMonitorNamespaceSelector(LabelSelector s) { this.monitorNamespaceSelector = s; }
 }

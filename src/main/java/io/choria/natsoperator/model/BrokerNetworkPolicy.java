@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * Who may reach which broker port: routes only between brokers of the cluster, monitoring only
  * from the operator and chosen namespaces, clients from chosen CIDRs and namespaces (or from
- * anywhere when none is chosen).
+ * anywhere when none is chosen), leaf edges from chosen CIDRs (else as clients), gateways from the
+ * referenced sites' brokers and chosen CIDRs.
  *
  * <p>The operator is one peer that ANDs its namespace (by the immutable
  * {@code kubernetes.io/metadata.name} label) with its pods' labels. Pod labels alone, in any
@@ -40,8 +41,7 @@ public final class BrokerNetworkPolicy {
     public static NetworkPolicy of(NatsCluster nc, Names names, InstallerSettings installer) {
         NetworkPolicySpec np = nc.getSpec().getNetworkPolicy();
         var ports = nc.getSpec().getPorts();
-        List<NetworkPolicyPeer> clients = new ArrayList<>();
-        np.getClientCIDRs().forEach(cidr -> clients.add(new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build()));
+        List<NetworkPolicyPeer> clients = new ArrayList<>(ipBlocks(np.getClientCIDRs()));
         if (np.getClientNamespaceSelector() != null) {
             clients.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getClientNamespaceSelector()).build());
         }
@@ -59,10 +59,18 @@ public final class BrokerNetworkPolicy {
             // No scraper named: no rule, so nobody (an empty "from" would admit everyone).
             if (!scrapers.isEmpty()) rules.add(rule(nc.getSpec().getMonitoring().getExporter().getPort(), scrapers));
         }
-        if (nc.getSpec().getGateway() != null) rules.add(rule(nc.getSpec().getGateway().getPort(), gatewayPeers(nc)));
-        // Edge sites dial in from addresses the operator cannot know (other networks, NAT): the port
-        // is open, guarded by TLS that demands a certificate from the CA (verify: true).
-        if (NatsClusterModel.accepting(nc)) rules.add(rule(nc.getSpec().getLeafnodes().getPort(), List.of()));
+        if (nc.getSpec().getGateway() != null) {
+            List<NetworkPolicyPeer> sites = gatewayPeers(nc);
+            // gatewayCIDRs: [] with only URL remotes names no source: no rule, so nobody (an empty "from" would admit everyone).
+            if (!sites.isEmpty() || np.getGatewayCIDRs() == null) rules.add(rule(nc.getSpec().getGateway().getPort(), sites));
+        }
+        // A leaf connection publishes into the hub like a client: unless the user names the edges' networks, the
+        // sources the client port admits (open when none is named; TLS, the edge names and pinned keys still guard it).
+        if (NatsClusterModel.accepting(nc)) {
+            List<NetworkPolicyPeer> edges = np.getLeafnodeCIDRs() != null ? ipBlocks(np.getLeafnodeCIDRs()) : clients;
+            // leafnodeCIDRs: [] names no source: no rule, so nobody.
+            if (!edges.isEmpty() || np.getLeafnodeCIDRs() == null) rules.add(rule(nc.getSpec().getLeafnodes().getPort(), edges));
+        }
         return new NetworkPolicyBuilder()
                 .withMetadata(Owned.meta(nc, names.cluster(), "broker"))
                 .withNewSpec()
@@ -99,9 +107,10 @@ public final class BrokerNetworkPolicy {
      */
     static List<NetworkPolicyPeer> gatewayPeers(NatsCluster nc) {
         List<NetworkPolicyPeer> peers = new ArrayList<>();
+        List<String> cidrs = nc.getSpec().getNetworkPolicy().getGatewayCIDRs();
         for (var remote : nc.getSpec().getGateway().getRemotes()) {
             var ref = remote.getNatsClusterRef();
-            if (remote.getUrls() != null && !remote.getUrls().isEmpty() && ref == null) return List.of();
+            if (remote.getUrls() != null && !remote.getUrls().isEmpty() && ref == null && cidrs == null) return List.of();
             if (ref == null) continue;
             String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? nc.getMetadata().getNamespace() : ref.getNamespace();
             peers.add(new NetworkPolicyPeerBuilder()
@@ -109,8 +118,14 @@ public final class BrokerNetworkPolicy {
                     .withPodSelector(new LabelSelectorBuilder().withMatchLabels(Labels.selector(ref.getName())).build())
                     .build());
         }
-        // No remote at all: other sites that list this one still need the port; nothing narrower is known.
+        // Sites given by URL come from the networks the user names.
+        if (cidrs != null) peers.addAll(ipBlocks(cidrs));
+        // No remote and no CIDR at all: other sites that list this one still need the port; nothing narrower is known.
         return peers;
+    }
+
+    private static List<NetworkPolicyPeer> ipBlocks(List<String> cidrs) {
+        return cidrs.stream().map(cidr -> new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build()).toList();
     }
 
     /** One peer, so namespace AND pod labels must match (two peers would be an OR). */

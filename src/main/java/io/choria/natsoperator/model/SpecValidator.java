@@ -115,11 +115,9 @@ public final class SpecValidator {
         noControlChars(problems, "spec.pod.labels", s.getPod().getLabels());
         noControlChars(problems, "spec.pod.annotations", s.getPod().getAnnotations());
         noControlChars(problems, "spec.service.annotations", s.getService().getAnnotations());
-        List<String> cidrs = s.getNetworkPolicy().getClientCIDRs();
-        for (int i = 0; cidrs != null && i < cidrs.size(); i++) {
-            String why = Cidrs.problem(cidrs.get(i));
-            if (why != null) problems.add(problem("spec.networkPolicy.clientCIDRs[" + i + "] " + quote(cidrs.get(i)) + " is not a CIDR: " + why));
-        }
+        cidrs(problems, "clientCIDRs", s.getNetworkPolicy().getClientCIDRs());
+        cidrs(problems, "leafnodeCIDRs", s.getNetworkPolicy().getLeafnodeCIDRs());
+        cidrs(problems, "gatewayCIDRs", s.getNetworkPolicy().getGatewayCIDRs());
         var ref = s.getRoutes().getPasswordSecretRef();
         if (ref != null && (ref.getName() == null || ref.getName().isBlank())) {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
@@ -345,6 +343,13 @@ public final class SpecValidator {
             } else if (e.getValue() != null && !NO_CONTROL_CHARS.matcher(e.getValue()).matches()) {
                 problems.add(problem(field + "['" + e.getKey() + "'] must not hold control characters (newline, tab, NUL)"));
             }
+        }
+    }
+
+    private static void cidrs(List<SpecProblem> problems, String field, List<String> cidrs) {
+        for (int i = 0; cidrs != null && i < cidrs.size(); i++) {
+            String why = Cidrs.problem(cidrs.get(i));
+            if (why != null) problems.add(problem("spec.networkPolicy." + field + "[" + i + "] " + quote(cidrs.get(i)) + " is not a CIDR: " + why));
         }
     }
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * It dials one of the brokers with {@code cert} (null: none) and without verifying that broker
  * ({@code insecure}), so that any refusal it meets is the broker's.
  */
-final class RogueServer implements AutoCloseable {
+public final class RogueServer implements AutoCloseable {
     private final Process process;
     private final Path dir;
 
@@ -19,7 +19,7 @@ final class RogueServer implements AutoCloseable {
     }
 
     /** A leaf that dials {@code hubHost}:7422. */
-    static RogueServer leaf(int host, String hubHost, TestCa.Pems cert) throws Exception {
+    public static RogueServer leaf(int host, String hubHost, TestCa.Pems cert) throws Exception {
         return start(host, cert, tls -> "leafnodes {\n  reconnect: 1\n  remotes: [{urls: [\"tls://" + hubHost + ":7422\"], tls: {" + tls + "}}]\n}\n");
     }
 
@@ -27,7 +27,7 @@ final class RogueServer implements AutoCloseable {
      * A gateway that calls itself {@code claimedName} (a site the target names) and dials {@code targetName} at
      * {@code targetHost}:7222, as a stolen or revoked certificate would let anyone do.
      */
-    static RogueServer gateway(int host, String claimedName, String targetName, String targetHost, TestCa.Pems cert) throws Exception {
+    public static RogueServer gateway(int host, String claimedName, String targetName, String targetHost, TestCa.Pems cert) throws Exception {
         return start(host, cert, tls -> "gateway {\n  name: \"" + claimedName + "\"\n  host: 127.0.0." + host + "\n  port: 7222\n"
                 + "  tls: {" + tls + "}\n  gateways: [{name: \"" + targetName + "\", urls: [\"nats://" + targetHost + ":7222\"]}]\n}\n");
     }
@@ -47,7 +47,7 @@ final class RogueServer implements AutoCloseable {
         return new RogueServer(p, dir);
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(dir.resolve("nats.log"));
         } catch (java.io.IOException e) {
@@ -55,7 +55,7 @@ final class RogueServer implements AutoCloseable {
         }
     }
 
-    boolean running() {
+    public boolean running() {
         return process.isAlive();
     }
 

@@ -318,6 +318,54 @@ class NatsClusterModelTest {
         assertNull(desired(nc).networkPolicy(), "switched off");
     }
 
+    /** Issue 23: the leaf and gateway ports no longer bypass the client port's sources; each can be narrowed to named networks. */
+    @Test
+    void leafAndGatewayPortsAdmitOnlyTheSourcesNamed() {
+        NatsCluster nc = threeBrokers();
+        var leaf = new io.choria.natsoperator.api.LeafNodesSpec();
+        leaf.setEdges(List.of("edge.example.net"));
+        nc.getSpec().setLeafnodes(leaf);
+        var gw = new io.choria.natsoperator.api.GatewaySpec();
+        var site = new io.choria.natsoperator.api.GatewayRemote();
+        site.setName("site-b");
+        site.setUrls(List.of("nats://gw.site-b.example.net:7222"));
+        gw.setRemotes(List.of(site));
+        nc.getSpec().setGateway(gw);
+        nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.20.0.0/16"));
+        assertEquals(List.of("10.20.0.0/16"), cidrs(portRule(nc, 7422)), "the leaf port admits what the client port admits");
+        assertNull(portRule(nc, 7222).getFrom(), "a URL site without gatewayCIDRs: open (TLS, the URL check and pinned keys guard it)");
+        nc.getSpec().getNetworkPolicy().setLeafnodeCIDRs(List.of("192.0.2.0/24"));
+        nc.getSpec().getNetworkPolicy().setGatewayCIDRs(List.of("198.51.100.7/32"));
+        assertEquals(List.of("192.0.2.0/24"), cidrs(portRule(nc, 7422)));
+        assertEquals(List.of("198.51.100.7/32"), cidrs(portRule(nc, 7222)));
+        nc.getSpec().getNetworkPolicy().setLeafnodeCIDRs(List.of());
+        nc.getSpec().getNetworkPolicy().setGatewayCIDRs(List.of());
+        assertNull(portRule(nc, 7422), "an empty list admits no one: no rule (an empty from would admit everyone)");
+        assertNull(portRule(nc, 7222));
+        var ref = new io.choria.natsoperator.api.NatsClusterReference();
+        ref.setName("broker");
+        ref.setNamespace("site-c");
+        var siteC = new io.choria.natsoperator.api.GatewayRemote();
+        siteC.setName("site-c");
+        siteC.setNatsClusterRef(ref);
+        gw.setRemotes(List.of(site, siteC));
+        var from = portRule(nc, 7222).getFrom();
+        assertEquals(1, from.size(), "the referenced site's brokers only");
+        assertEquals(Map.of("kubernetes.io/metadata.name", "site-c"), from.get(0).getNamespaceSelector().getMatchLabels());
+        nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of());
+        nc.getSpec().getNetworkPolicy().setLeafnodeCIDRs(null);
+        assertNull(portRule(nc, 7422).getFrom(), "no client source named either: open, as the client port");
+    }
+
+    static io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule portRule(NatsCluster nc, int port) {
+        return desired(nc).networkPolicy().getSpec().getIngress().stream()
+                .filter(r -> r.getPorts().get(0).getPort().getIntVal() == port).findFirst().orElse(null);
+    }
+
+    static List<String> cidrs(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule rule) {
+        return rule.getFrom().stream().map(p -> p.getIpBlock().getCidr()).toList();
+    }
+
     /**
      * The monitoring port admits the operator's pods in the operator's namespace only: one peer, so
      * the namespace AND the labels must match. A pod labelled like the operator in a tenant's

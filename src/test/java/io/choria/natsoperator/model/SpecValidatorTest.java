@@ -151,6 +151,9 @@ class SpecValidatorTest {
         assertProblem("clientCIDRs[0] 'nodes.example.com/24' is not a CIDR",
                 nc -> nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("nodes.example.com/24")));
         assertProblem("clientCIDRs[0] '2001:db8::/129' is not a CIDR", nc -> nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("2001:db8::/129")));
+        assertProblem("spec.networkPolicy.leafnodeCIDRs[0] '10.0.0.0' is not a CIDR", nc -> nc.getSpec().getNetworkPolicy().setLeafnodeCIDRs(List.of("10.0.0.0")));
+        assertProblem("spec.networkPolicy.gatewayCIDRs[1] 'site-b' is not a CIDR",
+                nc -> nc.getSpec().getNetworkPolicy().setGatewayCIDRs(List.of("10.0.0.0/8", "site-b")));
         assertProblem("clientCIDRs[0] '10.0.0.0/8\\x0a' is not a CIDR", nc -> nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.0.0.0/8\n")));
         assertProblem("clientCIDRs[0] '' is not a CIDR: empty", nc -> nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("")));
         assertEquals(List.of(), problems(nc -> nc.getSpec().getNetworkPolicy()

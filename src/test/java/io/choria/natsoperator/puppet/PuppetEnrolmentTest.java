@@ -7,18 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.LeafNodesSpec;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.PuppetEnrolmentSpec;
 import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.brokers.LocalBrokerCluster;
 import io.choria.natsoperator.brokers.LocalBrokerCluster.Attempt;
+import io.choria.natsoperator.brokers.RogueServer;
 import io.choria.natsoperator.mesh.MeshChecker;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.NatsConfig;
+import io.choria.natsoperator.model.PortPinnedCerts;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.PemSslContexts;
+import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.reconciler.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
@@ -215,6 +219,90 @@ class PuppetEnrolmentTest {
         } finally {
             brokersByNamespace.remove(ns);
         }
+    }
+
+    /**
+     * Revoked means revoked on the leafnode port too: two edges named in spec.leafnodes.edges, each a nats-server
+     * dialling the hub with the certificate Puppet generated for it; edge1 is revoked in Puppet. The operator drops
+     * its key from the leafnode port's list and changes the StatefulSet's restart hash; the broker restarted with the
+     * new files (the StatefulSet controller's part, played here) refuses edge1's key and admits edge2.
+     */
+    @Test
+    void aRevokedEdgeIsRefusedOnTheLeafPortOnceTheBrokerRestarts() throws Exception {
+        String ns = "enrol-leaf";
+        String edge1Name = "edge1." + ns + ".example.net", edge2Name = "edge2." + ns + ".example.net";
+        NatsCluster nc = enrolled(ns, puppet.url().toString(), SharedPuppet.CHALLENGE);
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
+        LeafNodesSpec leaf = new LeafNodesSpec();
+        leaf.setEdges(List.of(edge1Name, edge2Name));
+        nc.getSpec().setLeafnodes(leaf);
+        PuppetServer.Credentials edge1 = puppet.generate(edge1Name);
+        PuppetServer.Credentials edge2 = puppet.generate(edge2Name);
+        api.client.resource(nc).create();
+        String pin1 = TrustBundle.publicKeyPin(Files.readString(edge1.cert()));
+        String pin2 = TrustBundle.publicKeyPin(Files.readString(edge2.cert()));
+        String listed = Await.until("the leafnode port's list holds both edges", Duration.ofSeconds(60),
+                () -> configFile(ns, NatsConfig.LEAFNODE_PINNED_CERTS_FILE), f -> f != null && f.contains(pin1) && f.contains(pin2));
+        String hashBefore = restartHash(ns);
+
+        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
+        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
+        try (LocalBrokerCluster hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(142).tls(files)
+                .edit(c -> {
+                    c.getMetadata().setNamespace(ns);
+                    c.getSpec().setLeafnodes(leaf);
+                })
+                .pinnedCerts(pinnedFile(ns)).portPinnedCerts(new PortPinnedCerts(listed, null)).start();
+             RogueServer e1 = RogueServer.leaf(143, hub.host(0), pems(edge1));
+             RogueServer e2 = RogueServer.leaf(144, hub.host(0), pems(edge2))) {
+            brokersByNamespace.put(ns, hub);
+            markReady(ns);
+            Await.until("both edges connected to the hub", Duration.ofSeconds(30), () -> leafCount(hub), n -> n == 2);
+
+            long revokedAt = System.nanoTime();
+            puppet.revoke(edge1.certname());
+            String dropped = Await.until("edge1's key dropped from the leafnode port's list", Duration.ofSeconds(90),
+                    () -> configFile(ns, NatsConfig.LEAFNODE_PINNED_CERTS_FILE), f -> f != null && !f.contains(pin1));
+            assertTrue(dropped.contains(pin2), "edge2 stays listed: " + dropped);
+            String hashAfter = Await.until("the StatefulSet's restart hash changed", Duration.ofSeconds(30), () -> restartHash(ns),
+                    h -> h != null && !h.equals(hashBefore));
+            double listedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            // Before the restart the broker still admits edge1: nats-server reads this list only at start.
+            assertEquals(2, leafCount(hub), "the running broker still holds both leaf connections");
+            long restartAt = System.nanoTime();
+            hub.updatePortPinnedCerts(new PortPinnedCerts(dropped, null));
+            hub.stop(0);
+            hub.start(0);
+            Await.until("the restarted hub refuses edge1's key twice and holds edge2", Duration.ofSeconds(30), () -> hub.log(0),
+                    log -> log.split("TLS leafnode handshake error: certificate not pinned", -1).length - 1 >= 2 && leafCount(hub) == 1);
+            double refusedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            double restartTook = (System.nanoTime() - restartAt) / 1e9;
+            assertTrue(e1.log().contains("Leafnode connection closed"), e1.log());
+            assertTrue(e1.running() && e2.running());
+            System.out.printf("[puppet] leafnode port, sync every 5 s: revoked edge's key out of the list and restart hash %s -> %s after %.1f s;"
+                    + " refused %.1f s after revoke (the restart of 1 broker and two refusals took %.1f s); the other edge stays%n",
+                    hashBefore, hashAfter, listedAfter, refusedAfter, restartTook);
+        } finally {
+            brokersByNamespace.remove(ns);
+        }
+    }
+
+    static int leafCount(LocalBrokerCluster hub) {
+        return new io.choria.natsoperator.mesh.MonitorClient().leafzAsync(hub.monitorUri(0)).join().count();
+    }
+
+    static TestCa.Pems pems(PuppetServer.Credentials c) throws java.io.IOException {
+        return new TestCa.Pems(Files.readString(c.cert()), Files.readString(c.key()));
+    }
+
+    static String configFile(String ns, String key) {
+        ConfigMap c = api.client.configMaps().inNamespace(ns).withName("broker-config").get();
+        return c == null || c.getData() == null ? null : c.getData().get(key);
+    }
+
+    static String restartHash(String ns) {
+        StatefulSet sts = api.client.apps().statefulSets().inNamespace(ns).withName("broker").get();
+        return sts == null ? null : sts.getSpec().getTemplate().getMetadata().getAnnotations().get("choria.io/restart-config");
     }
 
     @Test

@@ -83,3 +83,17 @@ ClusterRole (all namespaces) or into a Role per watched namespace.
   resources: ["events"]
   verbs: ["create"]
 {{- end }}
+
+{{/*
+CEL for the admission policy: the labels map given (a CEL expression) is exactly the brokers'
+selector (Labels.selector: app.kubernetes.io/name=nats and an app.kubernetes.io/instance), the
+one thing the operator's Services, NetworkPolicies and PodMonitors select.
+*/}}
+{{- define "nats-operator.celBrokerLabels" -}}
+(size({{ . }}) == 2 && 'app.kubernetes.io/name' in {{ . }} && {{ . }}['app.kubernetes.io/name'] == 'nats' && 'app.kubernetes.io/instance' in {{ . }})
+{{- end }}
+
+{{/* The same for a LabelSelector: matchLabels only, no matchExpressions. */}}
+{{- define "nats-operator.celBrokerSelector" -}}
+(has({{ . }}.matchLabels) && {{ include "nats-operator.celBrokerLabels" (printf "%s.matchLabels" .) }} && (!has({{ . }}.matchExpressions) || size({{ . }}.matchExpressions) == 0))
+{{- end }}

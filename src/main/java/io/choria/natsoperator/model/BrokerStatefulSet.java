@@ -125,7 +125,9 @@ public final class BrokerStatefulSet {
      * Raises the kernel settings in the pod's network namespace, never lowers them: since Linux
      * 5.4 each network namespace starts with somaxconn 4096, more than the usual 4092 asked for.
      * POSIX sh for the broker image's busybox; fails (and so holds the pod back, as
-     * {@code sysctl -w} did) when a setting cannot be read or written.
+     * {@code sysctl -w} did) when a setting cannot be read or written. The chart's admission policy
+     * admits a privileged container only with exactly this text (the two numbers aside): change it
+     * there too (AdmissionPolicyCelTest).
      */
     static String sysctlScript(SysctlsSpec s) {
         StringBuilder b = new StringBuilder()

@@ -185,6 +185,8 @@ class AdmissionPolicyCelTest {
               networkPolicy:
                 clientCIDRs: [10.0.0.0/8, "fd00::/8"]
                 clientNamespaceSelector: {matchLabels: {team: choria}}
+                leafnodeCIDRs: [192.0.2.0/24]
+                gatewayCIDRs: [198.51.100.0/24]
                 monitorNamespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [monitoring]}]}
               gateway:
                 serviceType: LoadBalancer
@@ -262,7 +264,8 @@ class AdmissionPolicyCelTest {
                         inputs(installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of("monitoring", "prometheus"))),
                         // Puppet enrolment under way: the key-and-CSR Secret, and the pinned certificates
                         new ModelInputs("cluster.local", "pw", TLS, installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of()),
-                                "pinned", Map.of("key.pem", "K", "csr.pem", "C")))) {
+                                "pinned", Map.of("key.pem", "K", "csr.pem", "C"),
+                                new io.choria.natsoperator.model.PortPinnedCerts("pinned leaf", "pinned gateway")))) {
                     for (Map<String, Object> o : written(nc, in)) {
                         assertAdmitted(DEFAULTS, o, nc.getMetadata().getName() + " " + mode);
                         assertAdmitted(DEFAULTS, ApiServerDefaults.apply(o), nc.getMetadata().getName() + " " + mode + " (defaulted)");

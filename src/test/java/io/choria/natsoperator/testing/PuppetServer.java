@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -57,16 +58,22 @@ public final class PuppetServer implements AutoCloseable {
 
     /** How the fixture is configured. Immutable; each method returns a copy. */
     public static final class Options {
-        private final String autosign; // "false", "true" or "policy"
+        private final String autosign; // "false", "true", "policy" or "exec:<path>"
         private final String challengePassword;
         private final boolean allowSubjectAltNames;
         private final List<String> statusClients;
         private final int port;
         private final Duration startTimeout;
         private final String heap;
+        private final Map<String, String> environment;
 
         private Options(String autosign, String challengePassword, boolean allowSubjectAltNames,
                         List<String> statusClients, int port, Duration startTimeout, String heap) {
+            this(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap, Map.of());
+        }
+
+        private Options(String autosign, String challengePassword, boolean allowSubjectAltNames,
+                        List<String> statusClients, int port, Duration startTimeout, String heap, Map<String, String> environment) {
             this.autosign = autosign;
             this.challengePassword = challengePassword;
             this.allowSubjectAltNames = allowSubjectAltNames;
@@ -74,6 +81,7 @@ public final class PuppetServer implements AutoCloseable {
             this.port = port;
             this.startTimeout = startTimeout;
             this.heap = heap;
+            this.environment = Map.copyOf(environment);
         }
 
         /**
@@ -86,12 +94,12 @@ public final class PuppetServer implements AutoCloseable {
 
         /** {@code autosign = false} (the default): CSRs wait for {@link #sign}. */
         public Options autosignOff() {
-            return new Options("false", null, allowSubjectAltNames, statusClients, port, startTimeout, heap);
+            return new Options("false", null, allowSubjectAltNames, statusClients, port, startTimeout, heap, environment);
         }
 
         /** {@code autosign = true}: every CSR is signed on submission. */
         public Options autosignAll() {
-            return new Options("true", null, allowSubjectAltNames, statusClients, port, startTimeout, heap);
+            return new Options("true", null, allowSubjectAltNames, statusClients, port, startTimeout, heap, environment);
         }
 
         /**
@@ -100,12 +108,12 @@ public final class PuppetServer implements AutoCloseable {
          */
         public Options autosignChallenge(String password) {
             Objects.requireNonNull(password);
-            return new Options("policy", password, allowSubjectAltNames, statusClients, port, startTimeout, heap);
+            return new Options("policy", password, allowSubjectAltNames, statusClients, port, startTimeout, heap, environment);
         }
 
         /** {@code allow-subject-alt-names} in ca.conf (default true: needed to sign DNS SANs in CSRs). */
         public Options allowSubjectAltNames(boolean allow) {
-            return new Options(autosign, challengePassword, allow, statusClients, port, startTimeout, heap);
+            return new Options(autosign, challengePassword, allow, statusClients, port, startTimeout, heap, environment);
         }
 
         /**
@@ -115,21 +123,38 @@ public final class PuppetServer implements AutoCloseable {
         public Options allowStatusClient(String certname) {
             List<String> clients = new ArrayList<>(statusClients);
             clients.add(certname);
-            return new Options(autosign, challengePassword, allowSubjectAltNames, clients, port, startTimeout, heap);
+            return new Options(autosign, challengePassword, allowSubjectAltNames, clients, port, startTimeout, heap, environment);
         }
 
         /** A fixed port (default 0: a free one). */
         public Options port(int port) {
-            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap);
+            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap, environment);
         }
 
         public Options startTimeout(Duration timeout) {
-            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, timeout, heap);
+            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, timeout, heap, environment);
+        }
+
+        /**
+         * {@code autosign = <executable>}: Puppet's policy-based autosigning with a policy of the test's own
+         * (certname as $1, the CSR on stdin, exit 0 signs).
+         */
+        public Options autosignPolicy(Path executable) {
+            if (!Files.isExecutable(executable)) throw new IllegalArgumentException(executable + " is not executable");
+            return new Options("exec:" + executable.toAbsolutePath().normalize(), null, allowSubjectAltNames, statusClients, port,
+                    startTimeout, heap, environment);
+        }
+
+        /** An environment variable for the Puppet Server process (which passes its environment on to an autosign policy). */
+        public Options environment(String name, String value) {
+            Map<String, String> env = new java.util.HashMap<>(environment);
+            env.put(name, value);
+            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap, env);
         }
 
         /** JVM heap (-Xmx), default 768m. */
         public Options heap(String heap) {
-            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap);
+            return new Options(autosign, challengePassword, allowSubjectAltNames, statusClients, port, startTimeout, heap, environment);
         }
     }
 
@@ -184,7 +209,9 @@ public final class PuppetServer implements AutoCloseable {
                 "--config", conf.resolve("conf.d").toString(),
                 "--bootstrap-config", conf.resolve("services.d").toString());
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(options.environment);
+        Process p = builder
                 .directory(INSTALL_DIR.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log/stdout.log").toFile())
@@ -243,6 +270,8 @@ public final class PuppetServer implements AutoCloseable {
                     """);
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             autosign = script.toString();
+        } else if (autosign.startsWith("exec:")) {
+            autosign = autosign.substring("exec:".length());
         }
         Files.writeString(dir.resolve("puppet.conf"), """
                 # written by the PuppetServer test fixture

@@ -37,6 +37,14 @@ public final class Tools {
         requireOnPath("openssl", "apt-get install -y openssl (or run .ci/run)");
     }
 
+    /**
+     * ruby (Debian's, a dependency of puppetserver) runs examples/puppet/nats-autosign-policy: like openssl it needs
+     * no root and starts no server, so the fast run keeps the tests that use it.
+     */
+    public static void requireRuby() {
+        requireOnPath("ruby", "apt-get install -y ruby (or run .ci/setup)");
+    }
+
     private static void requireOnPath(String tool, String install) {
         if (!onPath(tool)) {
             throw new AssertionError(tool + " not found on the PATH (" + System.getenv("PATH") + "); this test needs it: " + install);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.choria.natsoperator.api.GatewayRemote;
+import io.choria.natsoperator.api.GatewaySpec;
 import io.choria.natsoperator.api.LeafNodesSpec;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.PuppetEnrolmentSpec;
@@ -243,13 +245,14 @@ class PuppetEnrolmentTest {
         String pin2 = TrustBundle.publicKeyPin(Files.readString(edge2.cert()));
         String listed = Await.until("the leafnode port's list holds both edges", Duration.ofSeconds(60),
                 () -> configFile(ns, NatsConfig.LEAFNODE_PINNED_CERTS_FILE), f -> f != null && f.contains(pin1) && f.contains(pin2));
-        String hashBefore = restartHash(ns);
+        String hashBefore = Await.until("the StatefulSet with its restart hash", Duration.ofSeconds(30), () -> restartHash(ns), h -> h != null);
 
         Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
         TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
         try (LocalBrokerCluster hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(142).tls(files)
                 .edit(c -> {
                     c.getMetadata().setNamespace(ns);
+                    c.getMetadata().setName("broker");
                     c.getSpec().setLeafnodes(leaf);
                 })
                 .pinnedCerts(pinnedFile(ns)).portPinnedCerts(new PortPinnedCerts(listed, null)).start();
@@ -285,6 +288,81 @@ class PuppetEnrolmentTest {
         } finally {
             brokersByNamespace.remove(ns);
         }
+    }
+
+    /**
+     * The same on the gateway port: two sites listed by URL, each a nats-server that calls itself that site and
+     * dials the hub with the certificate Puppet generated for the URL's host; site-b is revoked in Puppet.
+     */
+    @Test
+    void aRevokedSiteIsRefusedOnTheGatewayPortOnceTheBrokerRestarts() throws Exception {
+        String ns = "enrol-gw";
+        String siteB = "siteb." + ns + ".example.net", siteC = "sitec." + ns + ".example.net";
+        NatsCluster nc = enrolled(ns, puppet.url().toString(), SharedPuppet.CHALLENGE);
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
+        GatewaySpec gw = new GatewaySpec();
+        gw.setRemotes(List.of(site("site-b", siteB), site("site-c", siteC)));
+        nc.getSpec().setGateway(gw);
+        PuppetServer.Credentials b = puppet.generate(siteB);
+        PuppetServer.Credentials c = puppet.generate(siteC);
+        api.client.resource(nc).create();
+        String pinB = TrustBundle.publicKeyPin(Files.readString(b.cert()));
+        String pinC = TrustBundle.publicKeyPin(Files.readString(c.cert()));
+        String listed = Await.until("the gateway port's list holds both sites", Duration.ofSeconds(60),
+                () -> configFile(ns, NatsConfig.GATEWAY_PINNED_CERTS_FILE), f -> f != null && f.contains(pinB) && f.contains(pinC));
+        String hashBefore = Await.until("the StatefulSet with its restart hash", Duration.ofSeconds(30), () -> restartHash(ns), h -> h != null);
+
+        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
+        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
+        try (LocalBrokerCluster hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(146).tls(files)
+                .edit(x -> {
+                    x.getMetadata().setNamespace(ns);
+                    x.getMetadata().setName("broker");
+                    x.getSpec().setGateway(gw);
+                })
+                .pinnedCerts(pinnedFile(ns)).portPinnedCerts(new PortPinnedCerts(null, listed)).start();
+             RogueServer rb = RogueServer.gateway(147, "site-b", "broker", hub.host(0), pems(b));
+             RogueServer rc = RogueServer.gateway(148, "site-c", "broker", hub.host(0), pems(c))) {
+            brokersByNamespace.put(ns, hub);
+            markReady(ns);
+            Await.until("both sites' gateways registered at the hub", Duration.ofSeconds(30), () -> inbound(hub),
+                    in -> in.equals(Set.of("site-b", "site-c")));
+
+            long revokedAt = System.nanoTime();
+            puppet.revoke(b.certname());
+            String dropped = Await.until("site-b's key dropped from the gateway port's list", Duration.ofSeconds(90),
+                    () -> configFile(ns, NatsConfig.GATEWAY_PINNED_CERTS_FILE), f -> f != null && !f.contains(pinB));
+            assertTrue(dropped.contains(pinC), "site-c stays listed: " + dropped);
+            String hashAfter = Await.until("the StatefulSet's restart hash changed", Duration.ofSeconds(30), () -> restartHash(ns),
+                    h -> h != null && !h.equals(hashBefore));
+            double listedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            assertEquals(Set.of("site-b", "site-c"), inbound(hub), "the running broker still holds both: it reads the list only at start");
+            long restartAt = System.nanoTime();
+            hub.updatePortPinnedCerts(new PortPinnedCerts(null, dropped));
+            hub.stop(0);
+            hub.start(0);
+            Await.until("the restarted hub refuses site-b's key twice and holds site-c", Duration.ofSeconds(30), () -> hub.log(0),
+                    log -> log.split("TLS gateway handshake error: certificate not pinned", -1).length - 1 >= 2 && inbound(hub).equals(Set.of("site-c")));
+            double refusedAfter = (System.nanoTime() - revokedAt) / 1e9;
+            double restartTook = (System.nanoTime() - restartAt) / 1e9;
+            assertTrue(rb.running() && rc.running());
+            System.out.printf("[puppet] gateway port, sync every 5 s: revoked site's key out of the list and restart hash %s -> %s after %.1f s;"
+                    + " refused %.1f s after revoke (the restart of 1 broker and two refusals took %.1f s); the other site stays%n",
+                    hashBefore, hashAfter, listedAfter, refusedAfter, restartTook);
+        } finally {
+            brokersByNamespace.remove(ns);
+        }
+    }
+
+    static GatewayRemote site(String name, String host) {
+        GatewayRemote r = new GatewayRemote();
+        r.setName(name);
+        r.setUrls(List.of("nats://" + host + ":7222"));
+        return r;
+    }
+
+    static Set<String> inbound(LocalBrokerCluster hub) {
+        return new io.choria.natsoperator.mesh.MonitorClient().gatewayzAsync(hub.monitorUri(0)).join().inbound();
     }
 
     static int leafCount(LocalBrokerCluster hub) {

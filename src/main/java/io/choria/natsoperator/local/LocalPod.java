@@ -49,6 +49,7 @@ final class LocalPod {
     private final Path dir;
     private final Path hostsFile;
     private final PodInputs inputs;
+    private final RunRecord record;
     private final Consumer<String> events;
     private final Map<String, Running> containers = new LinkedHashMap<>();
     private volatile Phase phase = Phase.PENDING;
@@ -73,7 +74,7 @@ final class LocalPod {
     }
 
     LocalPod(String namespace, String name, int ordinal, String revision, PodTemplateSpec template, PodNetwork.Attachment net,
-            Path dir, Path hostsFile, PodInputs inputs, Consumer<String> events) {
+            Path dir, Path hostsFile, PodInputs inputs, RunRecord record, Consumer<String> events) {
         this.namespace = namespace;
         this.name = name;
         this.ordinal = ordinal;
@@ -83,6 +84,7 @@ final class LocalPod {
         this.dir = dir;
         this.hostsFile = hostsFile;
         this.inputs = inputs;
+        this.record = record;
         this.events = events;
         this.thread = new Thread(this::live, "pod-" + namespace + "-" + name);
         this.thread.setDaemon(true);
@@ -157,6 +159,7 @@ final class LocalPod {
     private void runInit(Container init) {
         Path log = dir.resolve(init.getName() + ".log");
         Process p = ContainerProcess.start(net.netns(), mounts(init), inputs.commandLine(init, this), inputs.environment(init, this), log);
+        record.started(p);
         try {
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
@@ -176,6 +179,7 @@ final class LocalPod {
     private void startContainer(Running r) {
         r.process = ContainerProcess.start(net.netns(), mounts(r.spec), inputs.commandLine(r.spec, this),
                 inputs.environment(r.spec, this), dir.resolve(r.spec.getName() + ".log"));
+        record.started(r.process);
         r.started = r.spec.getStartupProbe() == null;
         r.ready = false;
         r.livenessFailures = 0;

@@ -82,6 +82,7 @@ public final class ProcessKubelet implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.record = new RunRecord(workDir); // before any process starts
+        ContainerProcess.dieWithParent(); // asked here, not on a pod's thread, which a deletion interrupts
         writeHosts(hostsContent());
     }
 

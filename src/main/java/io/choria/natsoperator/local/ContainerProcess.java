@@ -46,6 +46,37 @@ public final class ContainerProcess {
         return line;
     }
 
+    /**
+     * {@code setpriv --pdeathsig KILL} when this machine's setpriv has that option (util-linux 2.33 and later), else
+     * nothing. Put before a command (after {@code setsid}, which execs it), the kernel sends the process SIGKILL when
+     * the thread that started it ends, so a JVM killed with SIGKILL takes it along; it does not reach the process's
+     * own children. A process started by a thread that ends before it dies then too: only for threads that outlive
+     * what they start.
+     */
+    public static List<String> dieWithParent() {
+        return DieWithParent.PREFIX;
+    }
+
+    /** Asked once, when first needed. */
+    private static final class DieWithParent {
+        static final List<String> PREFIX = probeDieWithParent();
+    }
+
+    private static List<String> probeDieWithParent() {
+        List<String> prefix = List.of("setpriv", "--pdeathsig", "KILL");
+        List<String> probe = new ArrayList<>(prefix);
+        probe.add("true");
+        try {
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? prefix : List.of();
+        } catch (IOException e) {
+            return List.of(); // no setpriv
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     /** Starts it with exactly this environment (a container does not inherit the machine's), output appended to {@code log}. */
     public static Process start(String netns, List<Mount> mounts, List<String> command, Map<String, String> env, Path log) {
         return start(netns == null ? List.of() : List.of("ip", "netns", "exec", netns), mounts, command, env, log);

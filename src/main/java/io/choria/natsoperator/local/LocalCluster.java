@@ -71,6 +71,7 @@ public final class LocalCluster implements AutoCloseable {
         PodNetwork network = null;
         ProcessKubelet kubelet = null;
         try {
+            removeLeftovers(); // by the records of killed runs, before the network's own look by pid alone
             network = PodNetwork.create();
             kubelet = new ProcessKubelet(api.newClient(), network, workDirectory(), clusterDomain,
                     line -> out.println(time() + " kubelet: " + line)).start();
@@ -178,13 +179,17 @@ public final class LocalCluster implements AutoCloseable {
         Path base = workBase();
         try {
             Files.createDirectories(base);
-            ProcessKubelet.removeStale(base);
             Path dir = base.resolve(String.valueOf(ProcessHandle.current().pid()));
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What runs killed with SIGKILL left: their processes, namespaces, bridges, mount points and work directories. */
+    private static void removeLeftovers() {
+        if (Files.isDirectory(workBase())) ProcessKubelet.removeStale(workBase());
     }
 
     private static Path workBase() {

@@ -49,6 +49,7 @@ final class LocalPod {
     private final Path dir;
     private final Path hostsFile;
     private final PodInputs inputs;
+    private final RunRecord record;
     private final Consumer<String> events;
     private final Map<String, Running> containers = new LinkedHashMap<>();
     private volatile Phase phase = Phase.PENDING;
@@ -73,7 +74,7 @@ final class LocalPod {
     }
 
     LocalPod(String namespace, String name, int ordinal, String revision, PodTemplateSpec template, PodNetwork.Attachment net,
-            Path dir, Path hostsFile, PodInputs inputs, Consumer<String> events) {
+            Path dir, Path hostsFile, PodInputs inputs, RunRecord record, Consumer<String> events) {
         this.namespace = namespace;
         this.name = name;
         this.ordinal = ordinal;
@@ -83,6 +84,7 @@ final class LocalPod {
         this.dir = dir;
         this.hostsFile = hostsFile;
         this.inputs = inputs;
+        this.record = record;
         this.events = events;
         this.thread = new Thread(this::live, "pod-" + namespace + "-" + name);
         this.thread.setDaemon(true);
@@ -156,7 +158,8 @@ final class LocalPod {
 
     private void runInit(Container init) {
         Path log = dir.resolve(init.getName() + ".log");
-        Process p = ContainerProcess.start(net.netns(), mounts(init), inputs.commandLine(init, this), inputs.environment(init, this), log);
+        Process p = ContainerProcess.start(prefix(), mounts(init), inputs.commandLine(init, this), inputs.environment(init, this), log);
+        record.started(p);
         try {
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
@@ -174,8 +177,9 @@ final class LocalPod {
     }
 
     private void startContainer(Running r) {
-        r.process = ContainerProcess.start(net.netns(), mounts(r.spec), inputs.commandLine(r.spec, this),
+        r.process = ContainerProcess.start(prefix(), mounts(r.spec), inputs.commandLine(r.spec, this),
                 inputs.environment(r.spec, this), dir.resolve(r.spec.getName() + ".log"));
+        record.started(r.process);
         r.started = r.spec.getStartupProbe() == null;
         r.ready = false;
         r.livenessFailures = 0;
@@ -266,7 +270,7 @@ final class LocalPod {
                 }
             }
             if (p.getExec() != null) {
-                Process proc = ContainerProcess.start(net.netns(), mounts(r.spec), p.getExec().getCommand(),
+                Process proc = ContainerProcess.start(prefix(), mounts(r.spec), p.getExec().getCommand(),
                         inputs.environment(r.spec, this), dir.resolve(r.spec.getName() + ".probe.log"));
                 if (!proc.waitFor(timeout, TimeUnit.SECONDS)) {
                     proc.destroyForcibly();
@@ -294,7 +298,7 @@ final class LocalPod {
                 if (r.process == null || !r.process.isAlive() || r.spec.getLifecycle() == null
                         || r.spec.getLifecycle().getPreStop() == null || r.spec.getLifecycle().getPreStop().getExec() == null) continue;
                 events.accept(key() + ": running the preStop hook of " + r.spec.getName());
-                Process hook = ContainerProcess.start(net.netns(), mounts(r.spec), r.spec.getLifecycle().getPreStop().getExec().getCommand(),
+                Process hook = ContainerProcess.start(prefix(), mounts(r.spec), r.spec.getLifecycle().getPreStop().getExec().getCommand(),
                         inputs.environment(r.spec, this), dir.resolve(r.spec.getName() + ".prestop.log"));
                 ContainerProcess.stop(hook, remaining(deadline));
             }
@@ -313,6 +317,17 @@ final class LocalPod {
 
     private Duration remaining(long deadlineNanos) {
         return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    /**
+     * What runs a process of this pod: in its network namespace, killed by the kernel when the thread that started
+     * it ends ({@link ContainerProcess#dieWithParent()}). This pod's thread starts them all and outlives them, so
+     * that happens only when the JVM dies, e.g. {@code local} killed with SIGKILL.
+     */
+    private List<String> prefix() {
+        List<String> p = new ArrayList<>(ContainerProcess.dieWithParent());
+        p.addAll(List.of("ip", "netns", "exec", net.netns()));
+        return p;
     }
 
     /** The container's volume mounts as bind mounts from this pod's directories, and the pod's hosts file over /etc/hosts. */

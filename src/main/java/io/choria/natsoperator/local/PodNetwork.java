@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The pod network of {@code local}: one network namespace per pod, as on a Kubernetes node, so
@@ -122,13 +123,27 @@ public final class PodNetwork implements AutoCloseable {
         runQuietly(List.of("ip", "link", "del", bridge));
     }
 
-    /** Namespaces (and the processes in them) and bridges left by a {@code local} whose JVM no longer runs (killed with SIGKILL). */
+    /**
+     * Namespaces (and the processes in them) and bridges left by a {@code local} whose JVM no longer runs (killed with
+     * SIGKILL), judged by the pid in their names alone: for those whose owner left no work directory (an older
+     * {@code local}). {@link ProcessKubelet#removeStale} handles the others first, by pid and start time.
+     */
     public static void removeStale() {
+        remove(owner -> !alive(owner));
+    }
+
+    /** The namespaces (and the processes in them) and the bridge of the {@code local} with this pid, which no longer runs. */
+    static void removeOwnedBy(long pid) {
+        String hex = Long.toHexString(pid);
+        remove(hex::equals);
+    }
+
+    private static void remove(Predicate<String> owners) {
         for (String line : runQuietly(List.of("ip", "netns", "list")).split("\n")) {
             String name = line.split(" ")[0];
             String owner = ownerOf(name, NETNS_PREFIX, '-');
-            if (owner == null || alive(owner)) continue;
-            killAllIn(name); // the brokers of a killed local outlive it (they run in their own sessions)
+            if (owner == null || !owners.test(owner)) continue;
+            killAllIn(name); // what the record missed: e.g. a process a container started
             runQuietly(List.of("ip", "netns", "del", name));
         }
         for (String line : runQuietly(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
@@ -136,7 +151,7 @@ public final class PodNetwork implements AutoCloseable {
             if (f.length < 2) continue;
             String name = f[1].split("@")[0];
             String owner = name.startsWith(BRIDGE_PREFIX) ? name.substring(BRIDGE_PREFIX.length()) : null;
-            if (owner != null && owner.matches("[0-9a-f]+") && !alive(owner)) runQuietly(List.of("ip", "link", "del", name));
+            if (owner != null && owner.matches("[0-9a-f]+") && owners.test(owner)) runQuietly(List.of("ip", "link", "del", name));
         }
     }
 

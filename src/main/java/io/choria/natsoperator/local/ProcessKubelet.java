@@ -53,6 +53,7 @@ public final class ProcessKubelet implements AutoCloseable {
     private final Path hostsFile;
     private final String clusterDomain;
     private final PodInputs inputs;
+    private final RunRecord record;
     private final Consumer<String> events;
     private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
     private final Map<String, String> currentRevisions = new HashMap<>();
@@ -80,6 +81,8 @@ public final class ProcessKubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.record = new RunRecord(workDir); // before any process starts
+        ContainerProcess.dieWithParent(); // asked here, not on a pod's thread, which a deletion interrupts
         writeHosts(hostsContent());
     }
 
@@ -218,7 +221,7 @@ public final class ProcessKubelet implements AutoCloseable {
         }
         PodNetwork.Attachment net = network.attach(ns + "/" + name);
         var template = JSON.clone(sts.getSpec().getTemplate());
-        LocalPod pod = new LocalPod(ns, name, ordinal, revision, template, net, dir, hostsFile, inputs, events);
+        LocalPod pod = new LocalPod(ns, name, ordinal, revision, template, net, dir, hostsFile, inputs, record, events);
         pods.put(pod.key(), pod);
         // its name resolves before it starts, as a pod's own hostname does
         writeHosts(hostsContent());
@@ -312,14 +315,20 @@ public final class ProcessKubelet implements AutoCloseable {
         deleteTree(workDir);
     }
 
-    /** What a killed local left in {@code base}: the work directories of dead pids, and the mount points they made. */
+    /**
+     * What a killed local left in {@code base}: for each work directory whose owner no longer runs (pid and start
+     * time, {@link RunRecord}), the processes it recorded that still are the ones recorded, its namespaces and
+     * bridge, the mount points it made, the directory. The directory of a {@code local} that runs is left alone.
+     */
     static void removeStale(Path base) {
         try (Stream<Path> dirs = Files.list(base)) {
             for (Path d : dirs.toList()) {
-                String name = d.getFileName().toString();
-                if (!name.matches("\\d+") || ProcessHandle.of(Long.parseLong(name)).map(ProcessHandle::isAlive).orElse(false)) continue;
-                PodInputs.removeRecorded(d);
-                deleteTree(d);
+                if (!d.getFileName().toString().matches("\\d+")) continue;
+                RunRecord.removeIfAbandoned(d, owner -> {
+                    PodNetwork.removeOwnedBy(owner);
+                    PodInputs.removeRecorded(d);
+                    deleteTree(d);
+                });
             }
         } catch (IOException e) {
             // nothing there

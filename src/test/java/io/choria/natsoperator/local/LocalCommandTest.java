@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -119,7 +120,7 @@ class LocalCommandTest {
     }
 
     @Test
-    void theNextLocalCleansUpAfterOneKilledWithSigkill() throws Exception {
+    void aLocalKilledWithSigkillTakesItsBrokersAlongAndTheNextCleansUpTheRestWithoutKillingAStranger() throws Exception {
         Path example = dir.resolve("natscluster-3.yaml");
         Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
         Local killed = Local.start(example, caSecret());
@@ -128,13 +129,39 @@ class LocalCommandTest {
         List<Long> left = killed.allPids();
         killed.process.destroyForcibly();
         assertTrue(killed.process.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(ProcessHandle.of(left.get(0)).map(ProcessHandle::isAlive).orElse(false), "the broker died with local: nothing to clean up");
+        for (long pid : left) { // setpriv --pdeathsig: the kernel kills them with their parent
+            Await.until("pid " + pid + " gone with its local", Duration.ofSeconds(15), () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), gone -> gone);
+        }
 
-        local = Local.start(example, caSecret());
-        local.await("operator running", 0, READY);
-        local.process.destroy();
-        local.assertGoneWithoutTrace(List.of());
-        killed.assertGoneWithoutTrace(left);
+        // its record names a process that outlived it (one started before it died, say) and a pid that a stranger has now
+        try (Sleeping leftover = new Sleeping(); Sleeping stranger = new Sleeping()) {
+            Path processes = killed.workDirectory().resolve(RunRecord.PROCESSES_FILE);
+            assertTrue(Files.exists(processes), "no record of its processes");
+            Files.writeString(processes, leftover.pid() + " " + leftover.startTime() + "\n"
+                    + stranger.pid() + " " + (stranger.startTime() + 1) + "\n", StandardOpenOption.APPEND);
+
+            local = Local.start(example, caSecret());
+            local.await("operator running", 0, READY);
+            assertTrue(leftover.process.waitFor(15, TimeUnit.SECONDS), "the recorded process, same pid and start time, is still running");
+            assertTrue(stranger.process.isAlive(), "the next local killed a process that has a recorded pid but another start time");
+            local.process.destroy();
+            local.assertGoneWithoutTrace(List.of());
+            killed.assertGoneWithoutTrace(left);
+            assertTrue(stranger.process.isAlive(), "a stranger killed");
+        }
+    }
+
+    /** A {@code sleep}: a process this test owns, for a record to name. */
+    private static final class Sleeping implements AutoCloseable {
+        final Process process = new ProcessBuilder("sleep", "300").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+
+        Sleeping() throws IOException {}
+
+        long pid() { return process.pid(); }
+        long startTime() { return RunRecord.startTime(process.pid()).orElseThrow(); }
+
+        @Override
+        public void close() { process.destroyForcibly(); }
     }
 
     @Test
@@ -280,8 +307,12 @@ class LocalCommandTest {
             return pids;
         }
 
+        Path workDirectory() {
+            return Path.of("/run/nats-operator-local", String.valueOf(process.pid()));
+        }
+
         Path log(String pod) {
-            return Path.of("/run/nats-operator-local", String.valueOf(process.pid()), "pods", "choria_" + pod, "nats.log");
+            return workDirectory().resolve("pods").resolve("choria_" + pod).resolve("nats.log");
         }
 
         void assertGoneWithoutTrace(List<Long> pids) throws Exception {

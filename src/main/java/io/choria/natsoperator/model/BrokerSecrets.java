@@ -19,14 +19,12 @@ public final class BrokerSecrets {
 
     private BrokerSecrets() {}
 
-    /** nats.conf, and beside it the pinned_certs allow-lists when revocation is enforced (public keys: no secret). */
+    /** nats.conf, and beside it the client port's pinned_certs allow-list when revocation is enforced (public keys: no secret). */
     public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths, String pinnedCerts, PortPinnedCerts ports) {
         ConfigMapBuilder b = new ConfigMapBuilder()
                 .withMetadata(Owned.meta(nc, names.configMap(), "config"))
                 .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths, pinnedCerts != null, ports));
         if (pinnedCerts != null) b.addToData(NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
-        if (ports.leafnodes() != null) b.addToData(NatsConfig.LEAFNODE_PINNED_CERTS_FILE, ports.leafnodes());
-        if (ports.gateway() != null) b.addToData(NatsConfig.GATEWAY_PINNED_CERTS_FILE, ports.gateway());
         return b.build();
     }
 

@@ -59,7 +59,7 @@ public final class BrokerStatefulSet {
         Map<String, String> podAnnotations = new LinkedHashMap<>(pod.getAnnotations());
         // lame_duck_duration is read only at start: a change must roll the brokers.
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
-        // The cluster name, the gateway and leafnodes blocks (with their ports' pinned keys) cannot be reloaded either. Absent when none is
+        // The cluster name, the gateway and leafnodes blocks cannot be reloaded either. Absent when none is
         // set, so clusters without them keep their pod template (no rolling restart on upgrade).
         if (spec.getGateway() != null || spec.getLeafnodes() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
                 NatsConfig.restartOnlySettings(names, spec, ports)).substring(0, 16));
@@ -95,7 +95,7 @@ public final class BrokerStatefulSet {
                 .withInitContainers(initContainers)
                 // the reloader signals the broker through its pid file
                 .withShareProcessNamespace(true)
-                .withContainers(containers(spec, paths))
+                .withContainers(containers(spec, paths, ports))
                 .withVolumes(volumes(names, spec, paths))
                 .withNodeSelector(pod.getNodeSelector().isEmpty() ? null : pod.getNodeSelector())
                 .withTolerations(pod.getTolerations().isEmpty() ? null : pod.getTolerations())
@@ -180,13 +180,13 @@ public final class BrokerStatefulSet {
     }
 
     /** The exporter only when asked: with monitoring off the pod template is what it was, so no pod rolls. */
-    static List<Container> containers(NatsClusterSpec spec, BrokerPaths paths) {
-        List<Container> containers = new ArrayList<>(List.of(brokerContainer(spec, paths), reloaderContainer(spec, paths)));
+    static List<Container> containers(NatsClusterSpec spec, BrokerPaths paths, PortPinnedCerts ports) {
+        List<Container> containers = new ArrayList<>(List.of(brokerContainer(spec, paths, ports), reloaderContainer(spec, paths)));
         if (MetricsExporter.enabled(spec)) containers.add(MetricsExporter.container(spec));
         return containers;
     }
 
-    static Container brokerContainer(NatsClusterSpec spec, BrokerPaths paths) {
+    static Container brokerContainer(NatsClusterSpec spec, BrokerPaths paths, PortPinnedCerts ports) {
         ResourceRequirements resources = resources(spec);
         List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
         env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(NatsConfig.POD_NAME_ENV).withNewValueFrom().withNewFieldRef()
@@ -194,6 +194,12 @@ public final class BrokerStatefulSet {
         // Only with spec.capacity: a cluster without it keeps its pod template byte for byte.
         BrokerCapacity.goMemLimit(spec, resources).ifPresent(limit ->
                 env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(BrokerCapacity.GOMEMLIMIT_ENV).withValue(limit).build()));
+        // The leafnode and gateway ports' pinned keys (public key hashes, no secret). In the environment, not a mounted file:
+        // nats-server refuses to reload a changed list on those ports, and a refused reload would also hold back the client
+        // port's list. A process's environment never changes, so reloads stay clean; a new list changes the pod template
+        // and rolls the brokers.
+        if (ports.leafnodes() != null) env.add(new io.fabric8.kubernetes.api.model.EnvVar(NatsConfig.LEAFNODE_PINNED_CERTS_ENV, ports.leafnodes(), null));
+        if (ports.gateway() != null) env.add(new io.fabric8.kubernetes.api.model.EnvVar(NatsConfig.GATEWAY_PINNED_CERTS_ENV, ports.gateway(), null));
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(spec.getImage())

@@ -23,9 +23,12 @@ public final class NatsConfig {
     public static final String ROUTES_FILE = "routes.conf";
     /** The Puppet inventory's public keys (see puppet.PinnedKeys), beside nats.conf in the config ConfigMap. */
     public static final String PINNED_CERTS_FILE = "pinned_certs.conf";
-    /** The keys admitted on the leafnode and gateway ports (see puppet.PortPins); read only at start. */
-    public static final String LEAFNODE_PINNED_CERTS_FILE = "leafnode_pinned_certs.conf";
-    public static final String GATEWAY_PINNED_CERTS_FILE = "gateway_pinned_certs.conf";
+    /**
+     * The keys admitted on the leafnode and gateway ports (see puppet.PortPins), as nats.conf arrays in the broker's
+     * environment: nats-server parses a {@code $VAR} from the environment as a value (conf/parse.go, 2.9.10 and 2.10.x).
+     */
+    public static final String LEAFNODE_PINNED_CERTS_ENV = "LEAFNODE_PINNED_CERTS";
+    public static final String GATEWAY_PINNED_CERTS_ENV = "GATEWAY_PINNED_CERTS";
     public static final String ROUTE_USER = "route";
     /** The pod name, set from the downward API, so server_name follows the pod. */
     public static final String POD_NAME_ENV = "POD_NAME";
@@ -43,7 +46,7 @@ public final class NatsConfig {
 
     /**
      * {@code pinned}: admit on the client port only the public keys listed in pinned_certs.conf (Puppet enrolment);
-     * {@code ports}: likewise on the leafnode and gateway ports, each with its own file.
+     * {@code ports}: likewise on the leafnode and gateway ports, each from its environment variable.
      */
     public static String mainConfig(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned, PortPinnedCerts ports) {
         LimitsSpec limits = spec.getLimits();
@@ -123,7 +126,7 @@ public final class NatsConfig {
             c.append("    verify_cert_and_check_known_urls: true\n");
             // ...and a revoked certificate still carries its name: with Puppet revocation enforced, only the keys of the
             // signed certificates that carry a listed site's host (this list also applies to the sites dialled).
-            if (pinned) c.append("    include \"").append(GATEWAY_PINNED_CERTS_FILE).append("\"\n");
+            if (pinned) c.append("    pinned_certs: $").append(GATEWAY_PINNED_CERTS_ENV).append('\n');
             c.append("  }\n");
         }
         c.append("  gateways: [\n");
@@ -144,9 +147,9 @@ public final class NatsConfig {
      * that nats-server would refuse.
      */
     public static String restartOnlySettings(Names names, NatsClusterSpec spec, PortPinnedCerts ports) {
+        // The ports' pinned keys are in the pod template's environment: a change of them rolls the brokers by itself.
         return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD, ports.gateway() != null)
-                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null)
-                + (ports.gateway() != null ? ports.gateway() : "") + (ports.leafnodes() != null ? ports.leafnodes() : "");
+                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null);
     }
 
     /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */
@@ -180,7 +183,7 @@ public final class NatsConfig {
                 c.append("    verify_and_map: true\n");
                 // A revoked certificate still carries its name: with Puppet revocation enforced, only the keys of the signed
                 // certificates that carry a listed edge's name (or a host the remotes below dial: this list applies to them too).
-                if (pinned) c.append("    include \"").append(LEAFNODE_PINNED_CERTS_FILE).append("\"\n");
+                if (pinned) c.append("    pinned_certs: $").append(LEAFNODE_PINNED_CERTS_ENV).append('\n');
                 c.append("  }\n");
                 c.append("  authorization {\n    users: [\n");
                 // An empty list would admit every certificate of the CA (nats-server then skips the check): name one

@@ -1,10 +1,12 @@
 package io.choria.natsoperator.model;
 
 /**
- * The {@code pinned_certs} files of the leafnode and gateway ports (Puppet revocation enforced), as
- * rendered; each null when that port is not in use. They sit beside nats.conf in the config
- * ConfigMap, and nats-server reads them only at start (2.9.10 and 2.10.x refuse a changed leafnode or
- * gateway {@code pinned_certs} on reload), so their content is part of the restart-only settings.
+ * The {@code pinned_certs} of the leafnode and gateway ports (Puppet revocation enforced), each a
+ * nats.conf array ({@code ["<hex>", ...]}) or null when that port is not in use. They go into the
+ * broker container's environment ({@link NatsConfig#LEAFNODE_PINNED_CERTS_ENV}), not a mounted file:
+ * nats-server (2.9.10 and 2.10.x) refuses to reload a changed leafnode or gateway {@code pinned_certs},
+ * and that refusal would also hold back the client port's list; a process's environment is fixed at
+ * start, and a change of the pod template rolls the brokers.
  */
 public record PortPinnedCerts(String leafnodes, String gateway) {
     public static final PortPinnedCerts NONE = new PortPinnedCerts(null, null);

@@ -55,23 +55,26 @@ public record PortPins(SortedSet<String> leafnodes, SortedSet<String> gateway) {
         return new PortPins(leaf, gateway);
     }
 
-    /** The files to mount, each led by an entry that matches no key, so that an empty list still admits no one. */
+    /** The values for the broker's environment, each led by an entry that matches no key, so that an empty list still admits no one. */
     public PortPinnedCerts render(String namespace, String cluster) {
         return new PortPinnedCerts(leafnodes == null ? null : render("leafnode", leafnodes, namespace, cluster),
                 gateway == null ? null : render("gateway", gateway, namespace, cluster));
     }
 
-    /** Reads back the files as written (the last good lists, e.g. after the operator restarted); a port in use with no file: none. */
-    public static PortPins parse(Map<String, String> configData, NatsClusterSpec spec) {
+    /**
+     * Reads back the lists as written in the brokers' environment ({@code env}: variable name to value; the last
+     * good lists, e.g. after the operator restarted); a port in use without its variable: none.
+     */
+    public static PortPins parse(Map<String, String> env, NatsClusterSpec spec) {
         PortPins none = none(spec);
-        return new PortPins(none.leafnodes == null ? null : parsed(configData.get(NatsConfig.LEAFNODE_PINNED_CERTS_FILE)),
-                none.gateway == null ? null : parsed(configData.get(NatsConfig.GATEWAY_PINNED_CERTS_FILE)));
+        return new PortPins(none.leafnodes == null ? null : parsed(env.get(NatsConfig.LEAFNODE_PINNED_CERTS_ENV)),
+                none.gateway == null ? null : parsed(env.get(NatsConfig.GATEWAY_PINNED_CERTS_ENV)));
     }
 
-    private static SortedSet<String> parsed(String file) {
+    private static SortedSet<String> parsed(String value) {
         SortedSet<String> pins = new TreeSet<>();
-        if (file == null) return pins;
-        Matcher m = PIN.matcher(file);
+        if (value == null) return pins;
+        Matcher m = PIN.matcher(value);
         boolean first = true;
         while (m.find()) {
             if (!first) pins.add(m.group(1));
@@ -80,16 +83,12 @@ public record PortPins(SortedSet<String> leafnodes, SortedSet<String> gateway) {
         return pins;
     }
 
+    /** A nats.conf array on one line; nats-server parses it from the environment as it would in the file. */
     private static String render(String port, SortedSet<String> pins, String namespace, String cluster) {
-        StringBuilder c = new StringBuilder(pins.size() * 70 + 300);
-        c.append("# Public keys (SPKI SHA-256) admitted on the ").append(port).append(" port of ").append(namespace).append('/').append(cluster)
-                .append(":\n# the certificates the Puppet CA has signed and not revoked that carry a name this port admits or dials.\n")
-                .append("# The first entry matches no key. nats-server reads this file only at start: a change rolls the brokers.\n");
-        c.append("pinned_certs: [\n");
-        c.append("  \"").append(Digests.sha256Hex("nats-operator " + port + " pinned_certs " + namespace + "/" + cluster)).append("\"\n");
-        for (String pin : pins) c.append("  \"").append(pin).append("\"\n");
-        c.append("]\n");
-        return c.toString();
+        StringBuilder c = new StringBuilder(pins.size() * 67 + 70);
+        c.append("[\"").append(Digests.sha256Hex("nats-operator " + port + " pinned_certs " + namespace + "/" + cluster)).append('"');
+        for (String pin : pins) c.append(",\"").append(pin).append('"');
+        return c.append(']').toString();
     }
 
     private static boolean leafAccepting(NatsClusterSpec spec) {

@@ -308,7 +308,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             return null;
         }
         RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, nc.getSpec(), pass.puppetBundle, served,
-                owned.cached(ConfigMap.class, names.namespace(), names.configMap()), pass.now);
+                owned.cached(ConfigMap.class, names.namespace(), names.configMap()),
+                owned.cached(StatefulSet.class, names.namespace(), names.statefulSet()), pass.now);
         pass.revocation = o.observation();
         pass.wakeBy(o.wakeAt());
         return o;

@@ -63,7 +63,8 @@ final class RevocationEnforcement {
         if (mesh != null && mesh.oldestConfigLoad() != null) brokersLoaded.put(uid, mesh.oldestConfigLoad());
     }
 
-    Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
+    Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig,
+            io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
         State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of()));
@@ -78,8 +79,7 @@ final class RevocationEnforcement {
         Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
         // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
         // any sync, the lists as last written stay in force.
-        PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey())
-                : liveConfig != null && liveConfig.getData() != null ? PortPins.parse(liveConfig.getData(), cluster) : PortPins.none(cluster);
+        PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
         return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation(s, spec), wake);
     }
 
@@ -147,6 +147,17 @@ final class RevocationEnforcement {
         return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()
                 + " certificates the Puppet CA lists as signed (" + s.pins.admitted().size() + " keys, CRL number " + s.last.crlNumber()
                 + "), synced at " + s.lastSync + " every " + spec.getSyncIntervalSeconds() + "s" + closing);
+    }
+
+    /** The broker container's literal environment in the live StatefulSet (empty when there is none yet). */
+    private static Map<String, String> brokerEnv(io.fabric8.kubernetes.api.model.apps.StatefulSet sts) {
+        Map<String, String> env = new java.util.HashMap<>();
+        if (sts == null || sts.getSpec() == null || sts.getSpec().getTemplate() == null || sts.getSpec().getTemplate().getSpec() == null) return env;
+        for (var c : sts.getSpec().getTemplate().getSpec().getContainers()) {
+            if (!io.choria.natsoperator.model.BrokerStatefulSet.CONTAINER.equals(c.getName()) || c.getEnv() == null) continue;
+            for (var e : c.getEnv()) if (e.getValue() != null) env.put(e.getName(), e.getValue());
+        }
+        return env;
     }
 
     private static PinnedKeys lastWritten(ConfigMap config, Names names) {

@@ -108,14 +108,13 @@ class PortPinsTest {
         Names names = Names.of(nc, "cluster.local");
         PortPins pins = PortPins.of(nc.getSpec(), names, Map.ofEntries(entry("edge.site-edge.svc"), entry("gw.site-b.example.net")));
         PortPinnedCerts files = pins.render("site-hub", "hub");
-        PortPins back = PortPins.parse(Map.of(NatsConfig.LEAFNODE_PINNED_CERTS_FILE, files.leafnodes(),
-                NatsConfig.GATEWAY_PINNED_CERTS_FILE, files.gateway()), nc.getSpec());
+        PortPins back = PortPins.parse(env(BrokerStatefulSet.of(nc, names, BrokerPaths.POD, InstallerSettings.DEFAULTS, files)), nc.getSpec());
         assertEquals(pins, back);
         assertEquals(PortPins.none(nc.getSpec()), PortPins.parse(Map.of(), nc.getSpec()), "no file written yet: each port admits no one");
     }
 
     @Test
-    void theListsAreIncludedInTheLeafnodeAndGatewayTlsBlocksAndAChangeRollsTheBrokers() throws Exception {
+    void theListsComeFromTheBrokersEnvironmentIntoTheLeafnodeAndGatewayTlsBlocksAndAChangeRollsTheBrokers() throws Exception {
         NatsCluster nc = hub();
         Names names = Names.of(nc, "cluster.local");
         PortPinnedCerts one = PortPins.of(nc.getSpec(), names, Map.ofEntries(entry("edge.site-edge.svc"))).render("site-hub", "hub");
@@ -123,17 +122,31 @@ class PortPinsTest {
         String conf = NatsConfig.mainConfig(names, nc.getSpec(), BrokerPaths.POD, true, one);
         String leafBlock = conf.substring(conf.indexOf("leafnodes {"));
         String gatewayBlock = conf.substring(conf.indexOf("gateway {"), conf.indexOf("leafnodes {"));
-        assertTrue(leafBlock.contains("verify_and_map: true\n    include \"leafnode_pinned_certs.conf\"\n  }"), leafBlock);
-        assertTrue(gatewayBlock.contains("verify_cert_and_check_known_urls: true\n    include \"gateway_pinned_certs.conf\"\n  }"), gatewayBlock);
-        assertFalse(NatsConfig.mainConfig(names, nc.getSpec(), BrokerPaths.POD, true, PortPinnedCerts.NONE).contains("leafnode_pinned_certs"));
-        String hashOne = restartHash(nc, names, one);
-        assertEquals(hashOne, restartHash(nc, names, one));
-        assertNotEquals(hashOne, restartHash(nc, names, two), "another edge key: nats-server must restart to read it");
+        assertTrue(leafBlock.contains("verify_and_map: true\n    pinned_certs: $LEAFNODE_PINNED_CERTS\n  }"), leafBlock);
+        assertTrue(gatewayBlock.contains("verify_cert_and_check_known_urls: true\n    pinned_certs: $GATEWAY_PINNED_CERTS\n  }"), gatewayBlock);
+        assertFalse(NatsConfig.mainConfig(names, nc.getSpec(), BrokerPaths.POD, true, PortPinnedCerts.NONE).contains("PINNED_CERTS"));
+        var sts = BrokerStatefulSet.of(nc, names, BrokerPaths.POD, InstallerSettings.DEFAULTS, one);
+        assertEquals(one.leafnodes(), env(sts).get("LEAFNODE_PINNED_CERTS"));
+        assertEquals(one.gateway(), env(sts).get("GATEWAY_PINNED_CERTS"));
+        assertTrue(one.leafnodes().matches("\\[\"[0-9a-f]{64}\"(,\"[0-9a-f]{64}\")*\\]"), "a nats.conf array on one line: " + one.leafnodes());
+        var template = sts.getSpec().getTemplate();
+        assertEquals(template, BrokerStatefulSet.of(nc, names, BrokerPaths.POD, InstallerSettings.DEFAULTS, one).getSpec().getTemplate());
+        assertNotEquals(template, BrokerStatefulSet.of(nc, names, BrokerPaths.POD, InstallerSettings.DEFAULTS, two).getSpec().getTemplate(),
+                "another edge key changes the pod template: nats-server must restart to read it");
+        assertFalse(io.choria.natsoperator.model.NatsClusterModel.desired(nc, new io.choria.natsoperator.model.ModelInputs("cluster.local", "pw",
+                        new io.choria.natsoperator.model.TlsFiles("cert", "key", "ca"), null, null, null, one)).config().getData().values().stream().anyMatch(v -> v.contains(pinOf(one))),
+                "not in the mounted ConfigMap: a refused reload would hold back the client port's list");
     }
 
-    static String restartHash(NatsCluster nc, Names names, PortPinnedCerts ports) {
-        return BrokerStatefulSet.of(nc, names, BrokerPaths.POD, InstallerSettings.DEFAULTS, ports).getSpec().getTemplate().getMetadata()
-                .getAnnotations().get("choria.io/restart-config");
+    static String pinOf(PortPinnedCerts files) {
+        return files.leafnodes().substring(files.leafnodes().lastIndexOf(",\"") + 2, files.leafnodes().length() - 2);
+    }
+
+    static Map<String, String> env(io.fabric8.kubernetes.api.model.apps.StatefulSet sts) {
+        Map<String, String> env = new java.util.HashMap<>();
+        sts.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream().filter(e -> e.getValue() != null)
+                .forEach(e -> env.put(e.getName(), e.getValue()));
+        return env;
     }
 
     @Test

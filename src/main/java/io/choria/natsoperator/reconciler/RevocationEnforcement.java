@@ -40,8 +40,9 @@ final class RevocationEnforcement {
     /** The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to look again. */
     record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
+    /** {@code lastAttempt}: the last time Puppet was asked, whatever it answered ({@code lastSync} is the last good answer). */
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
-            java.util.Set<java.math.BigInteger> crlSerials) {}
+            java.util.Set<java.math.BigInteger> crlSerials, Instant lastAttempt) {}
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, InventorySync> syncs = new ConcurrentHashMap<>();
@@ -66,16 +67,18 @@ final class RevocationEnforcement {
     Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig, Instant now) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
-        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of()));
-        boolean due = s.lastSync == null || !now.isBefore(s.lastSync.plus(interval));
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of(), null));
+        // Counted from the last attempt, not the last success: while Puppet is down it is asked once an interval, not on
+        // every reconcile (each Event, each resync) nor every second.
+        boolean due = s.lastAttempt == null || !now.isBefore(s.lastAttempt.plus(interval));
         if (due) s = sync(s, names, spec, bundle, identity, now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
-            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials);
+            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials, s.lastAttempt);
         }
         states.put(uid, s);
-        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
+        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : s.lastAttempt.plus(interval);
         // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey())
@@ -119,13 +122,13 @@ final class RevocationEnforcement {
                         names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
                         r.fetched(), r.took().toMillis());
             }
-            return new State(next, now, r, shrunk, null, null, crlSerials);
+            return new State(next, now, r, shrunk, null, null, crlSerials, now);
         } catch (PuppetCaException e) {
             Reason reason = e.kind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
-            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials);
+            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials, now);
         } catch (java.security.GeneralSecurityException | io.choria.natsoperator.pki.PkiException e) {
             return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
-                    + e.getMessage(), Reason.RevocationStale, crlSerials);
+                    + e.getMessage(), Reason.RevocationStale, crlSerials, now);
         }
     }
 

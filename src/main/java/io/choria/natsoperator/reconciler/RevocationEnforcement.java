@@ -100,13 +100,17 @@ final class RevocationEnforcement {
         brokersLoaded.keySet().retainAll(uids);
     }
 
-    /** For the metrics: the last successful sync and the size of the allow-list; null when not enforced or never synced. */
+    /**
+     * For the metrics: the last successful sync and the size of the allow-list (null before a first sync), and the limit on
+     * the list's age; null when not enforced or not yet looked at.
+     */
     io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
         var tls = nc.getSpec().getTls();
         if (tls == null || tls.getPuppet() == null || !Boolean.TRUE.equals(tls.getPuppet().getEnforceRevocation())) return null;
         State s = states.get(uid);
-        if (s == null || s.lastSync == null) return null;
-        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.pins.admitted().size());
+        if (s == null) return null;
+        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.lastSync == null ? null : s.pins.admitted().size(),
+                Duration.ofSeconds(maxSyncAgeSeconds(tls.getPuppet())));
     }
 
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {

@@ -145,6 +145,9 @@ class RevocationEnforcementTest {
             for (int s : new int[] {101, 120, 500}) {
                 assertEquals(tooOld, pass(e, nc, t0.plus(Duration.ofSeconds(s))).observation(), "at +" + s + "s");
             }
+            var figures = e.figures("uid-1", nc);
+            assertEquals(new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(t0, 2, Duration.ofSeconds(100)), figures,
+                    "the metrics get the last sync and the limit");
             puppet.up();
             assertEquals(Reason.RevocationEnforced, pass(e, nc, t0.plus(Duration.ofSeconds(530))).observation().reason(), "recovers");
         } finally {
@@ -171,6 +174,8 @@ class RevocationEnforcementTest {
             assertEquals(first.observation(), pass(e, nc, written, t1.plus(Duration.ofSeconds(599))).observation());
             RevocationEnforcement.Outcome tooOld = pass(e, nc, written, t1.plus(Duration.ofSeconds(600)));
             assertEquals(Reason.RevocationListTooOld, tooOld.observation().reason(), tooOld.observation().message());
+            assertEquals(new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(null, null, Duration.ofSeconds(600)), e.figures("uid-1", nc),
+                    "no sync time known, but the limit is served");
         } finally {
             puppet.up();
         }

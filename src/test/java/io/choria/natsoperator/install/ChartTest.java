@@ -298,6 +298,22 @@ class ChartTest {
         assertTrue(e.getMessage().contains("leaderElection.enabled"), e.getMessage());
     }
 
+    /** The revocation alert compares each cluster's sync age with that cluster's own limit (a metric), never a constant of the chart. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void revocationAlertComparesEachClustersOwnLimit() {
+        var rule = Chart.render("metrics: {prometheusRule: {enabled: true}}").stream().filter(o -> o.getKind().equals("PrometheusRule"))
+                .map(io.fabric8.kubernetes.api.model.GenericKubernetesResource.class::cast).findFirst().orElseThrow();
+        Map<String, Object> spec = (Map<String, Object>) rule.getAdditionalProperties().get("spec");
+        Map<String, Object> alert = ((List<Map<String, Object>>) spec.get("groups")).stream()
+                .flatMap(g -> ((List<Map<String, Object>>) g.get("rules")).stream())
+                .filter(r -> "NatsRevocationSyncStale".equals(r.get("alert"))).findFirst().orElseThrow();
+        assertEquals("natscluster_revocation_sync_age_seconds > on(namespace, natscluster) natscluster_revocation_max_sync_age_seconds",
+                alert.get("expr"));
+        Exception e = assertThrows(Exception.class, () -> Chart.template("metrics: {prometheusRule: {enabled: true, revocationSyncStaleSeconds: 600}}"));
+        assertTrue(e.getMessage().contains("spec.tls.puppet.maxSyncAgeSeconds"), "the old value says what replaces it: " + e.getMessage());
+    }
+
     @Test
     void readmeListsEveryValue() throws Exception {
         Map<String, Object> values = Chart.SERIALIZATION.unmarshal(Files.readString(Chart.DIR.resolve("values.yaml")), Map.class);

@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * Enrolment with the Puppet CA, as a Puppet agent enrols: the operator keeps the broker's key,
@@ -16,7 +17,13 @@ import io.fabric8.generator.annotation.Size;
  * inventory, so a node revoked in Puppet is refused.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.maxSyncAgeSeconds) || !has(self.syncIntervalSeconds) || self.maxSyncAgeSeconds >= 2 * self.syncIntervalSeconds",
+        message = "maxSyncAgeSeconds must be at least twice syncIntervalSeconds: between two good syncs the list is up to one interval old")
 public class PuppetEnrolmentSpec {
+    /** The default of {@link #getMaxSyncAgeSeconds()} unless twice the sync interval is longer. */
+    public static final int DEFAULT_MAX_SYNC_AGE_SECONDS = 600;
+    public static final int MAX_MAX_SYNC_AGE_SECONDS = 7 * 24 * 3600;
+
     @Required
     @Size(max = 2048)
     @Pattern("^https://[^\\s]+$")
@@ -38,6 +45,13 @@ public class PuppetEnrolmentSpec {
     @JsonPropertyDescription("Seconds between syncs of the Puppet CA inventory and CRL (the revocation bound, plus the reload).")
     private Integer syncIntervalSeconds = 30;
 
+    // No schema default: it follows syncIntervalSeconds (SpecDefaults fills it, see defaultMaxSyncAgeSeconds).
+    @Min(10) @Max(MAX_MAX_SYNC_AGE_SECONDS)
+    @JsonPropertyDescription("Seconds the last synced list may age while the Puppet CA cannot be asked before RevocationEnforced says RevocationListTooOld"
+            + " (the list stays in force all the same; the operator serves this as natscluster_revocation_max_sync_age_seconds for the chart's alert)."
+            + " Default 600, or twice syncIntervalSeconds when that is longer; at least twice syncIntervalSeconds.")
+    private Integer maxSyncAgeSeconds;
+
     public String getUrl() { return url; }
     public void setUrl(String url) { this.url = url; }
     public SecretKeyReference getCaBundleSecretRef() { return caBundleSecretRef; }
@@ -48,4 +62,11 @@ public class PuppetEnrolmentSpec {
     public void setEnforceRevocation(Boolean enforceRevocation) { this.enforceRevocation = enforceRevocation; }
     public Integer getSyncIntervalSeconds() { return syncIntervalSeconds; }
     public void setSyncIntervalSeconds(Integer syncIntervalSeconds) { this.syncIntervalSeconds = syncIntervalSeconds; }
+    public Integer getMaxSyncAgeSeconds() { return maxSyncAgeSeconds; }
+    public void setMaxSyncAgeSeconds(Integer maxSyncAgeSeconds) { this.maxSyncAgeSeconds = maxSyncAgeSeconds; }
+
+    /** 600 s, or twice the sync interval when that is longer (one missed sync is not yet too old). */
+    public static int defaultMaxSyncAgeSeconds(int syncIntervalSeconds) {
+        return Math.max(DEFAULT_MAX_SYNC_AGE_SECONDS, 2 * syncIntervalSeconds);
+    }
 }

@@ -79,5 +79,6 @@ public enum Reason {
     RevocationEnforced,
     RevocationDisabled,
     RevocationStale,
+    RevocationListTooOld,
     PuppetInventoryForbidden
 }

@@ -30,6 +30,8 @@ public final class ClusterMetrics {
         CERTIFICATE_RENEW_BEFORE("natscluster_certificate_renew_before_seconds", "gauge", "The renewal window (spec.tls.renewBeforeDays) in seconds."),
         CERTIFICATE_READY("natscluster_certificate_ready", "gauge", "1 when CertificateReady=True (issuance or renewal working), else 0."),
         REVOCATION_SYNC_AGE("natscluster_revocation_sync_age_seconds", "gauge", "Seconds since the last successful sync with the Puppet CA's inventory (enrolment with enforceRevocation)."),
+        REVOCATION_MAX_SYNC_AGE("natscluster_revocation_max_sync_age_seconds", "gauge", "The limit on natscluster_revocation_sync_age_seconds"
+                + " (spec.tls.puppet.maxSyncAgeSeconds): past it RevocationEnforced says RevocationListTooOld; the chart's alert compares the two."),
         REVOCATION_ADMITTED("natscluster_revocation_admitted_certificates", "gauge", "Certificate keys in the brokers' pinned_certs allow-list after the last sync."),
         CAPACITY_NODES_PER_BROKER("natscluster_capacity_nodes_per_broker", "gauge", "Nodes each broker is sized for (spec.capacity.nodesPerBroker); absent without it."),
         LAST_OBSERVED("natscluster_last_observed_timestamp_seconds", "gauge", "When the operator last observed this NatsCluster (Unix time)."),
@@ -106,6 +108,7 @@ public final class ClusterMetrics {
         cluster(out, Metric.CERTIFICATE_READY, live, s -> s.certificateReady() == null ? null : s.certificateReady() ? 1.0 : 0.0);
         cluster(out, Metric.REVOCATION_SYNC_AGE, live, s -> s.revocationLastSync() == null ? null
                 : (double) Math.max(0, Duration.between(s.revocationLastSync(), now).toSeconds()));
+        cluster(out, Metric.REVOCATION_MAX_SYNC_AGE, live, s -> s.revocationMaxSyncAge() == null ? null : (double) s.revocationMaxSyncAge().toSeconds());
         cluster(out, Metric.REVOCATION_ADMITTED, live, s -> s.revocationAdmitted() == null ? null : (double) s.revocationAdmitted());
         cluster(out, Metric.CAPACITY_NODES_PER_BROKER, live, s -> s.capacityNodesPerBroker() == null ? null : (double) s.capacityNodesPerBroker());
         cluster(out, Metric.LAST_OBSERVED, live, s -> s.observedAt().toEpochMilli() / 1000.0);

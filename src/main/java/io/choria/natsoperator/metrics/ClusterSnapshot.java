@@ -19,31 +19,44 @@ import java.util.List;
  * @param meshed              null when the mesh was not checked (no broker ready, or no probe)
  * @param certificateNotAfter null without TLS or before a first certificate
  * @param revocationLastSync  null unless Puppet enrolment enforces revocation and a sync succeeded
+ * @param revocationMaxSyncAge null unless Puppet enrolment enforces revocation: spec.tls.puppet.maxSyncAgeSeconds
  */
 public record ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
         List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
-        Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker) {
+        Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker,
+        Duration revocationMaxSyncAge) {
+
+    /** Without the revocation limit. */
+    public ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
+            List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
+            Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker) {
+        this(namespace, name, uid, desired, ready, meshed, brokers, certificateNotAfter, renewBefore, certificateReady,
+                revocationLastSync, revocationAdmitted, observedAt, capacityNodesPerBroker, null);
+    }
 
     /** Without spec.capacity. */
     public ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
             List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
             Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt) {
         this(namespace, name, uid, desired, ready, meshed, brokers, certificateNotAfter, renewBefore, certificateReady,
-                revocationLastSync, revocationAdmitted, observedAt, null);
+                revocationLastSync, revocationAdmitted, observedAt, null, null);
     }
 
     /** One broker's /varz, or {@code up=false} when it did not answer. */
     public record Broker(String pod, boolean up, int routePeers, int expectedPeers, int connections, int maxConnections,
             long slowConsumers, long memBytes) {}
 
-    /** The Puppet sync's figures, from the reconciler's RevocationEnforcement. */
-    public record Revocation(Instant lastSync, int admitted) {}
+    /**
+     * The Puppet sync's figures, from the reconciler's RevocationEnforcement: {@code lastSync} and {@code admitted} null
+     * before a first sync; {@code maxSyncAge} the limit on the age of the list (spec.tls.puppet.maxSyncAgeSeconds).
+     */
+    public record Revocation(Instant lastSync, Integer admitted, Duration maxSyncAge) {}
 
     public ClusterSnapshot {
         brokers = List.copyOf(brokers);
     }
 
-    /** {@code nc} is the defaulted spec; {@code revocation} null when not enforced or not yet synced. */
+    /** {@code nc} is the defaulted spec; {@code revocation} null when not enforced. */
     public static ClusterSnapshot of(NatsCluster nc, NatsClusterStatus status, MeshObservation mesh, Revocation revocation, Instant now) {
         int size = nc.getSpec().getSize();
         List<Broker> brokers = new ArrayList<>();
@@ -70,6 +83,7 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
                 status.getReadyReplicas() == null ? 0 : status.getReadyReplicas(), mesh == null ? null : mesh.meshed(), brokers,
                 notAfter, renewBefore, certReady, revocation == null ? null : revocation.lastSync(),
                 revocation == null ? null : revocation.admitted(), now,
-                nc.getSpec().getCapacity() == null ? null : nc.getSpec().getCapacity().getNodesPerBroker());
+                nc.getSpec().getCapacity() == null ? null : nc.getSpec().getCapacity().getNodesPerBroker(),
+                revocation == null ? null : revocation.maxSyncAge());
     }
 }

@@ -116,6 +116,9 @@ public final class SpecDefaults {
                 var defaults = new io.choria.natsoperator.api.PuppetEnrolmentSpec();
                 fill(enrol.getEnforceRevocation(), enrol::setEnforceRevocation, defaults.getEnforceRevocation());
                 fill(enrol.getSyncIntervalSeconds(), enrol::setSyncIntervalSeconds, defaults.getSyncIntervalSeconds());
+                // Not a schema default: it follows the sync interval.
+                fill(enrol.getMaxSyncAgeSeconds(), enrol::setMaxSyncAgeSeconds,
+                        io.choria.natsoperator.api.PuppetEnrolmentSpec.defaultMaxSyncAgeSeconds(enrol.getSyncIntervalSeconds()));
                 var bundle = enrol.getCaBundleSecretRef();
                 if (bundle != null && bundle.getKey() == null) bundle.setKey("ca.crt");
             }

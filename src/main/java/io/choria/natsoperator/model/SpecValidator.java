@@ -301,6 +301,16 @@ public final class SpecValidator {
             problems.add(problem("spec.tls.puppet.challengePasswordSecretRef.name is required when challengePasswordSecretRef is set"));
         }
         range(problems, "spec.tls.puppet.syncIntervalSeconds", p.getSyncIntervalSeconds(), 5, 3600);
+        Integer maxAge = p.getMaxSyncAgeSeconds();
+        if (maxAge != null) {
+            range(problems, "spec.tls.puppet.maxSyncAgeSeconds", maxAge, 10, io.choria.natsoperator.api.PuppetEnrolmentSpec.MAX_MAX_SYNC_AGE_SECONDS);
+            int interval = p.getSyncIntervalSeconds() == null ? 30 : p.getSyncIntervalSeconds();
+            if (maxAge < 2 * interval) {
+                problems.add(problem("spec.tls.puppet.maxSyncAgeSeconds (" + maxAge + ") must be at least twice syncIntervalSeconds ("
+                        + interval + "): between two good syncs the list is up to one interval old, so a shorter limit would call it too old"
+                        + " while Puppet answers"));
+            }
+        }
     }
 
     /**

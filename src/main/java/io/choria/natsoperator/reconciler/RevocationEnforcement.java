@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Keeps each enrolled cluster's pinned_certs in step with its Puppet CA: a sync every
  * {@code syncIntervalSeconds}, with the brokers' own certificate as the client identity that
  * auth.conf allows on certificate_statuses. When Puppet cannot be asked, the last good list (as
- * written in the config ConfigMap) stays in force. After a sync that drops keys, and once every
+ * written in the config ConfigMap) stays in force, asked again every interval; once it is older than
+ * {@code maxSyncAgeSeconds} the RevocationEnforced condition says RevocationListTooOld. After a sync that drops keys, and once every
  * broker has loaded that list, the epoch moves on so that the brokers close the connections the
  * dropped keys still hold (see {@link PinnedKeys}).
  */
@@ -40,8 +41,13 @@ final class RevocationEnforcement {
     /** The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to look again. */
     record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
+    /**
+     * {@code lastAttempt}: the last time Puppet was asked, whatever it answered ({@code lastSync} is the last good answer).
+     * {@code heldSince}: when this operator first held the list; before a sync of its own, the list read back from the
+     * ConfigMap is at least that old.
+     */
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
-            java.util.Set<java.math.BigInteger> crlSerials) {}
+            java.util.Set<java.math.BigInteger> crlSerials, Instant lastAttempt, Instant heldSince) {}
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, InventorySync> syncs = new ConcurrentHashMap<>();
@@ -67,20 +73,25 @@ final class RevocationEnforcement {
             io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
-        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of()));
-        boolean due = s.lastSync == null || !now.isBefore(s.lastSync.plus(interval));
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of(), null, now));
+        // Counted from the last attempt, not the last success: while Puppet is down it is asked once an interval, not on
+        // every reconcile (each Event, each resync) nor every second.
+        boolean due = s.lastAttempt == null || !now.isBefore(s.lastAttempt.plus(interval));
         if (due) s = sync(s, names, spec, bundle, identity, now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
-            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials);
+            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials, s.lastAttempt, s.heldSince);
         }
         states.put(uid, s);
-        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : (s.lastSync != null ? s.lastSync : now).plus(interval);
+        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : s.lastAttempt.plus(interval);
+        // Wake up when the kept list becomes too old, so that the condition says so then, not at the next attempt.
+        Instant tooOldAt = tooOldAt(s, spec);
+        if (tooOldAt != null && now.isBefore(tooOldAt) && tooOldAt.isBefore(wake)) wake = tooOldAt;
         // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
-        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation(s, spec), wake);
+        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation(s, spec, now), wake);
     }
 
     /** Drops the state of NatsClusters that are gone (called with the resync period). */
@@ -89,13 +100,17 @@ final class RevocationEnforcement {
         brokersLoaded.keySet().retainAll(uids);
     }
 
-    /** For the metrics: the last successful sync and the size of the allow-list; null when not enforced or never synced. */
+    /**
+     * For the metrics: the last successful sync and the size of the allow-list (null before a first sync), and the limit on
+     * the list's age; null when not enforced or not yet looked at.
+     */
     io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
         var tls = nc.getSpec().getTls();
         if (tls == null || tls.getPuppet() == null || !Boolean.TRUE.equals(tls.getPuppet().getEnforceRevocation())) return null;
         State s = states.get(uid);
-        if (s == null || s.lastSync == null) return null;
-        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.pins.admitted().size());
+        if (s == null) return null;
+        return new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(s.lastSync, s.lastSync == null ? null : s.pins.admitted().size(),
+                Duration.ofSeconds(maxSyncAgeSeconds(tls.getPuppet())));
     }
 
     private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
@@ -119,13 +134,13 @@ final class RevocationEnforcement {
                         names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
                         r.fetched(), r.took().toMillis());
             }
-            return new State(next, now, r, shrunk, null, null, crlSerials);
+            return new State(next, now, r, shrunk, null, null, crlSerials, now, s.heldSince);
         } catch (PuppetCaException e) {
             Reason reason = e.kind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
-            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials);
+            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials, now, s.heldSince);
         } catch (java.security.GeneralSecurityException | io.choria.natsoperator.pki.PkiException e) {
             return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
-                    + e.getMessage(), Reason.RevocationStale, crlSerials);
+                    + e.getMessage(), Reason.RevocationStale, crlSerials, now, s.heldSince);
         }
     }
 
@@ -136,12 +151,43 @@ final class RevocationEnforcement {
         return !now.isBefore(shrunkAt.plus(fallback));
     }
 
-    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec) {
+    /**
+     * When the list in force becomes too old (spec.tls.puppet.maxSyncAgeSeconds) while Puppet cannot be asked: from its sync,
+     * or, for a list read back from the ConfigMap, from when this operator first held it (the list is at least that old).
+     * Null when Puppet answers (the list is then at most one interval old) or when no list is held (every node is refused).
+     */
+    private static Instant tooOldAt(State s, PuppetEnrolmentSpec spec) {
+        if (s.problem == null || s.pins.admitted().isEmpty()) return null;
+        return (s.lastSync != null ? s.lastSync : s.heldSince).plus(Duration.ofSeconds(maxSyncAgeSeconds(spec)));
+    }
+
+    /** spec.tls.puppet.maxSyncAgeSeconds as SpecDefaults fills it (here too for a spec that did not go through it). */
+    static int maxSyncAgeSeconds(PuppetEnrolmentSpec spec) {
+        return spec.getMaxSyncAgeSeconds() != null ? spec.getMaxSyncAgeSeconds()
+                : PuppetEnrolmentSpec.defaultMaxSyncAgeSeconds(spec.getSyncIntervalSeconds());
+    }
+
+    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec, Instant now) {
         if (s.problem != null) {
-            String kept = s.last != null ? "; the list synced at " + s.lastSync + " (" + s.pins.admitted().size() + " keys) stays in force"
-                    : s.pins.admitted().isEmpty() ? "; no list synced yet, so the brokers admit no node (fail closed)"
-                    : "; the last written list (" + s.pins.admitted().size() + " keys) stays in force";
-            return new Observation.RevocationObservation(false, s.problemReason, s.problem + kept);
+            // Instants, never a running age ("7m12s old"): status is written only when it changes, and an age would change
+            // it on every reconcile. The message changes once more, when the list becomes too old (RevocationListTooOld, a
+            // reconcile is woken for it); the age itself is the metric natscluster_revocation_sync_age_seconds.
+            Instant tooOldAt = tooOldAt(s, spec);
+            if (tooOldAt == null) {
+                return new Observation.RevocationObservation(false, s.problemReason,
+                        s.problem + "; no list synced yet, so the brokers admit no node (fail closed)");
+            }
+            String held = s.last != null ? "the list synced at " + s.lastSync + " (" + s.pins.admitted().size() + " keys)"
+                    : "the last written list (" + s.pins.admitted().size() + " keys), synced before this operator started at " + s.heldSince + ",";
+            String limit = "maxSyncAgeSeconds " + maxSyncAgeSeconds(spec);
+            if (now.isBefore(tooOldAt)) {
+                return new Observation.RevocationObservation(false, s.problemReason, s.problem + "; " + held
+                        + " stays in force; it becomes too old at " + tooOldAt + " (" + limit + ")");
+            }
+            // The cause (unreachable, forbidden, a bad CRL) stays in the message; the reason says what it means by now.
+            return new Observation.RevocationObservation(false, Reason.RevocationListTooOld, s.problem + "; " + held
+                    + " stays in force, too old since " + tooOldAt + " (" + limit + "): nodes revoked in Puppet since "
+                    + (s.lastSync != null ? s.lastSync : "that sync") + " still get in");
         }
         String closing = s.shrunkAt != null ? "; closing connections of keys dropped at " + s.shrunkAt : "";
         return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()

@@ -132,6 +132,8 @@ class CrdCelRulesTest {
         broken.put("give exactly one of caSecretRef", BASE.replace("caSecretRef: {name: puppet-ca}",
                 "caSecretRef: {name: puppet-ca}, puppet: {url: 'https://puppet:8140', caBundleSecretRef: {name: b, key: ca.crt}}"));
         broken.put("give exactly one of caSecretRef ", BASE.replace("caSecretRef: {name: puppet-ca}, ", ""));
+        broken.put("maxSyncAgeSeconds must be at least twice syncIntervalSeconds", BASE.replace("caSecretRef: {name: puppet-ca}",
+                "puppet: {url: 'https://puppet:8140', caBundleSecretRef: {name: b, key: ca.crt}, syncIntervalSeconds: 60, maxSyncAgeSeconds: 100}"));
         broken.put("renewBeforeDays must be less than validityDays", BASE.replace("renewBeforeDays: 30", "renewBeforeDays: 365"));
         broken.put("a gateway remote needs exactly one of urls and natsClusterRef",
                 BASE.replace("{name: edge, natsClusterRef: {name: edge}}", "{name: edge, natsClusterRef: {name: edge}, urls: ['tls://e:7222']}"));

@@ -84,6 +84,8 @@ class CrdTest {
         var puppet = spec.getProperties().get("tls").getProperties().get("puppet");
         assertEquals(List.of("caBundleSecretRef", "url"), puppet.getRequired().stream().sorted().toList());
         assertEquals(5.0, puppet.getProperties().get("syncIntervalSeconds").getMinimum());
+        assertEquals(10.0, puppet.getProperties().get("maxSyncAgeSeconds").getMinimum());
+        assertEquals(null, puppet.getProperties().get("maxSyncAgeSeconds").getDefault(), "follows syncIntervalSeconds: SpecDefaults fills it");
     }
 
     /** What the operator refuses, the API server refuses at admission too. */

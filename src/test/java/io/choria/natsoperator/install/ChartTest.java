@@ -298,6 +298,23 @@ class ChartTest {
         assertTrue(e.getMessage().contains("leaderElection.enabled"), e.getMessage());
     }
 
+    /** The revocation alert compares each cluster's sync age with that cluster's own limit (a metric), never a constant of the chart. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void revocationAlertComparesEachClustersOwnLimit() {
+        var rule = Chart.render("metrics: {prometheusRule: {enabled: true}}").stream().filter(o -> o.getKind().equals("PrometheusRule"))
+                .map(io.fabric8.kubernetes.api.model.GenericKubernetesResource.class::cast).findFirst().orElseThrow();
+        Map<String, Object> spec = (Map<String, Object>) rule.getAdditionalProperties().get("spec");
+        Map<String, Object> alert = ((List<Map<String, Object>>) spec.get("groups")).stream()
+                .flatMap(g -> ((List<Map<String, Object>>) g.get("rules")).stream())
+                .filter(r -> "NatsRevocationSyncStale".equals(r.get("alert"))).findFirst().orElseThrow();
+        assertEquals("natscluster_revocation_sync_age_seconds > on(namespace, natscluster) natscluster_revocation_max_sync_age_seconds",
+                alert.get("expr"));
+        // An upgrade that still sets the old value goes through (the notes say it is ignored), and the alert is the same.
+        assertTrue(Chart.template("metrics: {prometheusRule: {enabled: true, revocationSyncStaleSeconds: 600}}")
+                .contains("natscluster_revocation_sync_age_seconds > on(namespace, natscluster) natscluster_revocation_max_sync_age_seconds"));
+    }
+
     @Test
     void readmeListsEveryValue() throws Exception {
         Map<String, Object> values = Chart.SERIALIZATION.unmarshal(Files.readString(Chart.DIR.resolve("values.yaml")), Map.class);

@@ -46,6 +46,25 @@ class ClusterMetricsTest {
         assertFalse(text.contains("natscluster_revocation_sync_age_seconds{"), "no enforced revocation: no series");
     }
 
+    /** The per-cluster limit (spec.tls.puppet.maxSyncAgeSeconds) beside the age, so that an alert compares the two without a constant. */
+    @Test
+    void theRevocationAgeLimitIsServedBesideTheAge() {
+        MutableClock clock = new MutableClock(T0);
+        ClusterMetrics metrics = new ClusterMetrics(clock);
+        ClusterSnapshot s = snapshot(T0, 12);
+        metrics.update(new ClusterSnapshot(s.namespace(), s.name(), s.uid(), s.desired(), s.ready(), s.meshed(), s.brokers(),
+                s.certificateNotAfter(), s.renewBefore(), s.certificateReady(), s.revocationLastSync(), s.revocationAdmitted(),
+                s.observedAt(), null, Duration.ofSeconds(600)));
+        clock.advance(Duration.ofSeconds(700));
+        String text = metrics.render();
+        assertTrue(text.contains("# TYPE natscluster_revocation_max_sync_age_seconds gauge\n"), text);
+        assertTrue(text.contains("natscluster_revocation_max_sync_age_seconds{namespace=\"choria\",natscluster=\"broker\"} 600\n"), text);
+        assertTrue(text.contains("natscluster_revocation_sync_age_seconds{namespace=\"choria\",natscluster=\"broker\"} 700\n"), text);
+
+        metrics.update(snapshot(null, null));
+        assertFalse(metrics.render().contains("natscluster_revocation_max_sync_age_seconds{"), "no enforced revocation: no series");
+    }
+
     @Test
     void aClusterThatNoLongerExistsIsDropped() {
         ClusterMetrics metrics = new ClusterMetrics(new MutableClock(T0));

@@ -318,6 +318,29 @@ class SpecValidatorTest {
         nc.getSpec().getTls().setPuppet(p);
     }
 
+    /** The limit on the age of the revocation list: defaulted from the sync interval, never shorter than two intervals. */
+    @Test
+    void maxSyncAgeIsDefaultedFromTheSyncIntervalAndCoversTwoIntervals() {
+        java.util.function.BiFunction<Integer, Integer, NatsCluster> enrolled = (interval, maxAge) -> {
+            NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+            puppet(nc, "https://puppet.example.net:8140");
+            nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(interval);
+            nc.getSpec().getTls().getPuppet().setMaxSyncAgeSeconds(maxAge);
+            return SpecDefaults.withDefaults(nc);
+        };
+        assertEquals(600, enrolled.apply(30, null).getSpec().getTls().getPuppet().getMaxSyncAgeSeconds());
+        assertEquals(7200, enrolled.apply(3600, null).getSpec().getTls().getPuppet().getMaxSyncAgeSeconds(), "twice a long interval");
+        assertEquals(60, enrolled.apply(30, 60).getSpec().getTls().getPuppet().getMaxSyncAgeSeconds(), "a given value is kept");
+        assertEquals(List.of(), SpecValidator.validate(enrolled.apply(3600, null)));
+        assertEquals(List.of(), SpecValidator.validate(enrolled.apply(30, 60)));
+        List<SpecProblem> tooShort = SpecValidator.validate(enrolled.apply(30, 59));
+        assertEquals(1, tooShort.size(), tooShort.toString());
+        assertTrue(tooShort.get(0).message().startsWith("spec.tls.puppet.maxSyncAgeSeconds (59) must be at least twice syncIntervalSeconds (30)"),
+                tooShort.toString());
+        List<SpecProblem> tooLong = SpecValidator.validate(enrolled.apply(30, 700_000));
+        assertEquals(List.of("spec.tls.puppet.maxSyncAgeSeconds must be 10-604800 (got 700000)"), tooLong.stream().map(SpecProblem::message).toList());
+    }
+
     /** A password in a URL is refused, and no message (status, Event, log) ever repeats it. */
     @Test
     void credentialsInAUrlAreRefusedAndNeverRepeated() {

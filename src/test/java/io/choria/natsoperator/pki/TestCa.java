@@ -240,6 +240,32 @@ public final class TestCa {
         return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));
     }
 
+    /**
+     * Signs a PEM CSR as Puppet's CA does with {@code allow-subject-alt-names}: the CSR's subject, key
+     * and DNS subject alternative names, serverAuth and clientAuth, valid for ten years from this CA's
+     * making. Returns the certificate, PEM.
+     */
+    public String signRequest(String csrPem) {
+        try (var parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(csrPem))) {
+            var csr = (org.bouncycastle.pkcs.PKCS10CertificationRequest) parser.readObject();
+            PublicKey key = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(csr).getPublicKey();
+            List<String> dns = new ArrayList<>();
+            for (var attr : csr.getAttributes(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+                var ext = org.bouncycastle.asn1.x509.Extensions.getInstance(attr.getAttrValues().getObjectAt(0));
+                GeneralNames sans = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
+                if (sans == null) continue;
+                for (GeneralName n : sans.getNames()) {
+                    if (n.getTagNo() == GeneralName.dNSName) dns.add(n.getName().toString());
+                }
+            }
+            X509Certificate cert = sign(csr.getSubject(), key, this, validFrom(madeAt), validUntil(madeAt), false, false,
+                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}, dns);
+            return Pem.certificate(cert);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign test CSR", e);
+        }
+    }
+
     /** A CRL this CA signs, issued at {@code thisUpdate}, listing {@code revoked}, as Puppet serves it (PEM, CRL number 1). */
     public String crlPem(Instant thisUpdate, Instant nextUpdate, BigInteger... revoked) {
         return crlPem(keyPair.getPrivate(), thisUpdate, nextUpdate, revoked);

@@ -1,0 +1,162 @@
+package io.choria.natsoperator.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.choria.natsoperator.api.TlsSpec.KeyAlgorithm;
+import io.choria.natsoperator.pki.IssuedCertificate;
+import io.choria.natsoperator.pki.PemSslContexts;
+import io.choria.natsoperator.pki.ServerCertificateRequest;
+import io.choria.natsoperator.pki.TestCa;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A stand-in for the Puppet CA's HTTP API (Puppet Server 7's paths and JSON, the JDK's HTTPS
+ * server on loopback), for tests that must not start Puppet Server: it autosigns every CSR with a
+ * {@link TestCa}, serves the certificates, their statuses and a CRL, and can be switched
+ * {@link #down} (HTTP 503, as Puppet Server answers while it restarts) and {@link #up} again.
+ * It asks for no client certificate (the real one checks auth.conf).
+ */
+public final class PuppetCaStandIn implements AutoCloseable {
+    private static final String PREFIX = "/puppet-ca/v1/";
+    private final TestCa ca;
+    private final HttpsServer https;
+    private final Map<String, String> certificates = new ConcurrentHashMap<>();
+    private final Map<String, String> states = new ConcurrentHashMap<>();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final String crl;
+    private volatile boolean down;
+
+    private PuppetCaStandIn(TestCa ca) throws Exception {
+        this.ca = ca;
+        // Current for the whole of any test: an hour before the CA was made to two days after.
+        this.crl = ca.crlPem(ca.madeAt().minus(Duration.ofHours(1)), ca.madeAt().plus(Duration.ofDays(2)));
+        IssuedCertificate server = ca.load().issue(new ServerCertificateRequest("localhost", List.of("localhost"),
+                KeyAlgorithm.EC_P256, 30), Instant.now());
+        https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(serverContext(server)));
+        https.createContext(PREFIX, this::handle);
+        https.start();
+    }
+
+    public static PuppetCaStandIn start(TestCa ca) {
+        try {
+            return new PuppetCaStandIn(ca);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the Puppet CA stand-in", e);
+        }
+    }
+
+    /** {@code https://localhost:<port>}: the name its certificate carries. */
+    public URI url() {
+        return URI.create("https://localhost:" + https.getAddress().getPort());
+    }
+
+    /** Every request from now on is answered 503. */
+    public void down() {
+        down = true;
+    }
+
+    public void up() {
+        down = false;
+    }
+
+    /** Requests received so far, answered or not. */
+    public int requests() {
+        return requests.get();
+    }
+
+    /** A node's certificate, signed and listed, as {@code puppetserver ca sign} leaves it. */
+    public TestCa.Pems addNode(String certname) {
+        TestCa.Pems node = ca.issueClientCertificate(certname);
+        certificates.put(certname, node.certPem());
+        states.put(certname, "signed");
+        return node;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        requests.incrementAndGet();
+        String path = ex.getRequestURI().getPath().substring(PREFIX.length());
+        String method = ex.getRequestMethod();
+        int status = 200;
+        String body;
+        if (down) {
+            status = 503;
+            body = "Service Unavailable";
+        } else if (path.startsWith("certificate_request/") && method.equals("PUT")) {
+            String certname = path.substring("certificate_request/".length());
+            certificates.put(certname, ca.signRequest(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII)));
+            states.put(certname, "signed");
+            body = "";
+        } else if (path.startsWith("certificate_request/")) {
+            status = 404; // autosigned at once: never pending
+            body = "Not Found";
+        } else if (path.startsWith("certificate/")) {
+            body = certificates.get(path.substring("certificate/".length()));
+            if (body == null) {
+                status = 404;
+                body = "Not Found";
+            }
+        } else if (path.startsWith("certificate_revocation_list/")) {
+            body = crl;
+        } else if (path.startsWith("certificate_statuses/")) {
+            StringBuilder json = new StringBuilder("[");
+            states.forEach((name, state) -> json.append(json.length() > 1 ? "," : "").append("{\"name\":\"").append(name)
+                    .append("\",\"state\":\"").append(state).append("\",\"fingerprint\":\"").append(fingerprint(certificates.get(name)))
+                    .append("\"}"));
+            body = json.append("]").toString();
+        } else {
+            status = 404;
+            body = "Not Found";
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream o = ex.getResponseBody()) {
+            o.write(bytes);
+        }
+    }
+
+    /** SHA-256 of the DER, upper-case hex pairs joined by colons, as Puppet lists it. */
+    private static String fingerprint(String pem) {
+        try {
+            byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+            String hex = HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < hex.length(); i += 2) b.append(i > 0 ? ":" : "").append(hex, i, i + 2);
+            return b.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SSLContext serverContext(IssuedCertificate cert) throws Exception {
+        char[] pw = "stand-in".toCharArray();
+        KeyStore ks = PemSslContexts.keyStore(cert.certificateChainPem(), cert.privateKeyPem(), pw);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    @Override
+    public void close() {
+        https.stop(0);
+    }
+}

@@ -183,8 +183,7 @@ class PuppetEnrolmentTest {
                 c -> c != null && "True".equals(c.getStatus()));
         assertTrue(enforced.getMessage().contains("CRL number"), enforced.getMessage());
 
-        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
-        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
+        TlsFiles files = served(ns);
         try (LocalBrokerCluster brokers = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(140).tls(files)
                 .pinnedCerts(pinnedFile(ns)).start();
              Kubelet kubelet = new Kubelet(ns, brokers)) {
@@ -246,15 +245,7 @@ class PuppetEnrolmentTest {
         String listed = Await.until("the leafnode port's list holds both edges", Duration.ofSeconds(60),
                 () -> brokerEnv(ns, NatsConfig.LEAFNODE_PINNED_CERTS_ENV), f -> f != null && f.contains(pin1) && f.contains(pin2));
 
-        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
-        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
-        try (LocalBrokerCluster hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(142).tls(files)
-                .edit(c -> {
-                    c.getMetadata().setNamespace(ns);
-                    c.getMetadata().setName("broker");
-                    c.getSpec().setLeafnodes(leaf);
-                })
-                .pinnedCerts(pinnedFile(ns)).portPinnedCerts(new PortPinnedCerts(listed, null)).start();
+        try (LocalBrokerCluster hub = hub(ns, 142, c -> c.getSpec().setLeafnodes(leaf), new PortPinnedCerts(listed, null));
              RogueServer e1 = RogueServer.leaf(143, hub.host(0), pems(edge1));
              RogueServer e2 = RogueServer.leaf(144, hub.host(0), pems(edge2))) {
             brokersByNamespace.put(ns, hub);
@@ -313,15 +304,7 @@ class PuppetEnrolmentTest {
         String listed = Await.until("the gateway port's list holds both sites", Duration.ofSeconds(60),
                 () -> brokerEnv(ns, NatsConfig.GATEWAY_PINNED_CERTS_ENV), f -> f != null && f.contains(pinB) && f.contains(pinC));
 
-        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
-        TlsFiles files = new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
-        try (LocalBrokerCluster hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(146).tls(files)
-                .edit(x -> {
-                    x.getMetadata().setNamespace(ns);
-                    x.getMetadata().setName("broker");
-                    x.getSpec().setGateway(gw);
-                })
-                .pinnedCerts(pinnedFile(ns)).portPinnedCerts(new PortPinnedCerts(null, listed)).start();
+        try (LocalBrokerCluster hub = hub(ns, 146, x -> x.getSpec().setGateway(gw), new PortPinnedCerts(null, listed));
              RogueServer rb = RogueServer.gateway(147, "site-b", "broker", hub.host(0), pems(b));
              RogueServer rc = RogueServer.gateway(148, "site-c", "broker", hub.host(0), pems(c))) {
             brokersByNamespace.put(ns, hub);
@@ -351,6 +334,23 @@ class PuppetEnrolmentTest {
         } finally {
             brokersByNamespace.remove(ns);
         }
+    }
+
+    /** The operator's broker for {@code ns} on 127.0.0.{host}: its certificate, its spec as {@code edit} makes it, its lists. */
+    static LocalBrokerCluster hub(String ns, int host, java.util.function.Consumer<NatsCluster> edit, PortPinnedCerts ports) {
+        return LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).firstHost(host).tls(served(ns))
+                .edit(c -> {
+                    c.getMetadata().setNamespace(ns);
+                    c.getMetadata().setName("broker");
+                    edit.accept(c);
+                })
+                .pinnedCerts(pinnedFile(ns)).portPinnedCerts(ports).start();
+    }
+
+    /** The certificate, key and bundle the operator keeps in the cluster's TLS Secret. */
+    static TlsFiles served(String ns) {
+        Secret tls = api.client.secrets().inNamespace(ns).withName("broker-tls").get();
+        return new TlsFiles(BrokerSecrets.decode(tls, "tls.crt"), BrokerSecrets.decode(tls, "tls.key"), BrokerSecrets.decode(tls, "ca.crt"));
     }
 
     static GatewayRemote site(String name, String host) {

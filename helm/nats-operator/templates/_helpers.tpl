@@ -44,9 +44,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{/*
-What the operator does with the API, and nothing more (RbacCoverageTest derives it from the
-operator's requests and fails when a rule is missing or extra). The same rules go into the
-ClusterRole (all namespaces) or into a Role per watched namespace.
+What the operator does with the API, and nothing more: RbacCoverageTest drives every feature path
+(enrolment with autosign and manual signing, revocation sync, gateways, leaf nodes, monitoring,
+capacity, features switched off, a NatsCluster deleted), records the operator's requests, and fails
+naming the path when a rule is missing, and when a rule grants what no path uses. The same rules go
+into the ClusterRole (all namespaces) or into a Role per watched namespace.
+delete is granted only on the kinds some path deletes, never deletecollection: RBAC cannot narrow a
+delete by label or by a name pattern, so the admission policy refuses a delete of any object that was
+not the operator's (labelled, or owned by a NatsCluster).
 */}}
 {{- define "nats-operator.rules" -}}
 - apiGroups: ["choria.io"]
@@ -61,21 +66,23 @@ ClusterRole (all namespaces) or into a Role per watched namespace.
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["create", "get", "list", "update", "watch"]
-# delete: the <name>-tls-request Secret (key and CSR) once Puppet has signed; the admission policy
-# refuses a delete of any Secret the operator does not manage
+# delete: the <name>-tls-request Secret (key and CSR) once Puppet has signed
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
+# delete: the puppet alias, gateway and leaf node Services once the spec switches them off
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["create", "get", "list", "update", "watch"]
+# delete: the NetworkPolicy once spec.networkPolicy.enabled is false
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
-# spec.monitoring.podMonitor: written directly, no informer (the kind may not exist), so no list/watch
+# spec.monitoring.podMonitor: written directly, no informer (the kind may not exist), so no list/watch;
+# delete: once spec.monitoring.podMonitor.enabled is false
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["podmonitors"]
   verbs: ["create", "delete", "get", "update"]

@@ -82,8 +82,9 @@ class ChartTest {
             assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty(), rule.toString());
             assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), rule.toString());
             assertFalse(rule.getResources().stream().anyMatch(r -> r.startsWith("pods")), "no pod access: " + rule);
-            // the only deletes: the operator's own optional objects (NetworkPolicy, the puppet alias Service, the PodMonitor) when
-            // switched off, and the enrolment's key-and-CSR Secret once Puppet signed (the admission policy keeps it to its own)
+            // the only deletes: the operator's own optional objects (NetworkPolicy, the puppet alias, gateway and leaf node
+            // Services, the PodMonitor) when switched off, and the enrolment's key-and-CSR Secret once Puppet signed (the
+            // admission policy keeps it to its own)
             boolean deletes = rule.getVerbs().contains("delete") || rule.getVerbs().contains("deletecollection");
             assertFalse(deletes && !List.of(List.of("networkpolicies"), List.of("services"), List.of("podmonitors"), List.of("secrets"))
                     .contains(rule.getResources()), "nothing else deletes: " + rule);

@@ -40,7 +40,8 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private final Map<String, String> certificates = new ConcurrentHashMap<>();
     private final Map<String, String> states = new ConcurrentHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
-    private final String crl;
+    private final AtomicInteger certificateFetches = new AtomicInteger();
+    private volatile String crl;
     private volatile boolean down;
 
     private PuppetCaStandIn(TestCa ca) throws Exception {
@@ -82,6 +83,19 @@ public final class PuppetCaStandIn implements AutoCloseable {
         return requests.get();
     }
 
+    /** {@code certificate/<certname>} requests received so far. */
+    public int certificateFetches() {
+        return certificateFetches.get();
+    }
+
+    /**
+     * From now on the CRL lists {@code serials} (current for the same window as the first one), while
+     * {@code certificate_statuses} still says {@code signed} for them: the lag the operator re-checks for.
+     */
+    public void listOnCrl(java.math.BigInteger... serials) {
+        crl = ca.crlPem(ca.madeAt().minus(Duration.ofHours(1)), ca.madeAt().plus(Duration.ofDays(2)), serials);
+    }
+
     /** A node's certificate, signed and listed, as {@code puppetserver ca sign} leaves it. */
     public TestCa.Pems addNode(String certname) {
         TestCa.Pems node = ca.issueClientCertificate(certname);
@@ -108,6 +122,7 @@ public final class PuppetCaStandIn implements AutoCloseable {
             status = 404; // autosigned at once: never pending
             body = "Not Found";
         } else if (path.startsWith("certificate/")) {
+            certificateFetches.incrementAndGet();
             body = certificates.get(path.substring("certificate/".length()));
             if (body == null) {
                 status = 404;

@@ -217,14 +217,13 @@ public final class NatsConfig {
     }
 
     /**
-     * A remote's URLs: as given, or the referenced NatsCluster's gateway Service. The reconciler
-     * resolves a reference into its URL with the referenced cluster's port; offline (render) the
-     * default port stands in.
+     * A remote's URLs. A natsClusterRef has been turned into the referenced NatsCluster's gateway URL, on that cluster's
+     * port, by inputs.ClusterInputs (for the reconciler and render alike); an unresolved one is refused rather than
+     * guessed (a default port would dial nothing when the other site listens elsewhere).
      */
     public static List<String> remoteUrls(Names names, GatewayRemote r) {
         if (r.getUrls() != null && !r.getUrls().isEmpty()) return r.getUrls();
-        var ref = r.getNatsClusterRef();
-        return List.of(gatewayRefUrl(names, ref.getName(), ref.getNamespace(), GatewaySpec.DEFAULT_PORT));
+        throw new IllegalStateException("gateway remote '" + r.getName() + "': natsClusterRef not resolved (inputs.ClusterInputs resolves it)");
     }
 
     public static String gatewayRefUrl(Names names, String cluster, String namespace, int port) {

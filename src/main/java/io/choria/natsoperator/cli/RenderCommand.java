@@ -1,7 +1,9 @@
 package io.choria.natsoperator.cli;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.inputs.BrokerCertificates;
+import io.choria.natsoperator.api.Reason;
+import io.choria.natsoperator.inputs.CaCache;
+import io.choria.natsoperator.inputs.ClusterInputs;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.inputs.RoutePasswords;
 import io.choria.natsoperator.model.BrokerSecrets;
@@ -10,9 +12,9 @@ import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.SpecDefaults;
-import io.choria.natsoperator.model.SpecProblem;
-import io.choria.natsoperator.model.SpecValidator;
 import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.puppet.PinnedKeys;
+import io.choria.natsoperator.puppet.PortPins;
 import io.choria.natsoperator.runtime.RuntimeConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -24,7 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 /**
  * {@code render}: what the operator would create, from files, with no cluster. The objects come
@@ -134,38 +136,70 @@ final class RenderCommand {
      */
     record Rendered(List<HasMetadata> objects, List<String> sensitive) {}
 
-    /** The same objects, in the same order, as the reconciler applies them. */
+    /**
+     * The same objects, in the same order, as the reconciler applies them, from the same inputs: {@link ClusterInputs}
+     * gathers them for both, here from the files.
+     */
     static Rendered render(RenderInput input, String clusterDomain, InstallerSettings installer) {
         List<HasMetadata> objects = new ArrayList<>();
         List<String> sensitive = new ArrayList<>();
+        ClusterInputs inputs = new ClusterInputs(clusterDomain, installer, CaCache.NONE);
+        ClusterInputs.Sources files = new ClusterInputs.Sources() {
+            @Override
+            public Secret userSecret(String namespace, String name) {
+                return input.secret(namespace, name);
+            }
+
+            @Override
+            public Secret heldSecret(String namespace, String name) {
+                return input.secret(namespace, name);
+            }
+
+            @Override
+            public Secret generatedSecret(String namespace, String name) {
+                return input.secret(namespace, name);
+            }
+
+            @Override
+            public Optional<NatsCluster> natsCluster(String namespace, String name) {
+                return input.cluster(namespace, name);
+            }
+
+            @Override
+            public boolean checksOwner() {
+                return false;
+            }
+        };
         for (NatsCluster original : input.clusters()) {
             NatsCluster nc = SpecDefaults.withDefaults(original);
             String id = nc.getMetadata().getNamespace() + "/" + nc.getMetadata().getName();
-            List<SpecProblem> problems = SpecValidator.validate(nc);
-            if (!problems.isEmpty()) {
-                throw new RenderException("NatsCluster " + id + ": " + SpecValidator.reasonOf(problems) + ": "
-                        + problems.stream().map(SpecProblem::message)
-                        .collect(Collectors.joining("; ")));
-            }
             Names names = Names.of(nc, clusterDomain);
-            String password;
+            ModelInputs model;
             try {
-                if (RoutePasswords.reference(nc) != null) {
-                    password = RoutePasswords.fromUserSecret(nc, name -> input.secret(names.namespace(), name));
-                } else {
-                    // As the reconciler does: the generated Secret, when given, keeps its password.
-                    password = RoutePasswords.fromGeneratedSecret(input.secret(names.namespace(), names.routePasswordSecret()), names);
-                    if (password == null) password = BrokerSecrets.newPassword();
-                    objects.add(BrokerSecrets.generatedRoutePassword(nc, names, password));
-                }
+                model = inputs.gather(nc, Instant.now(), files, offline(input, id)).model();
             } catch (InputProblem p) {
-                throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
+                String hint = p.reason() == Reason.GatewayRemoteNotFound ? " (pass the referenced NatsCluster with -f)" : "";
+                throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage() + hint);
             }
-            TlsFiles tls = null;
-            String pinned = null;
-            io.choria.natsoperator.model.PortPinnedCerts portPins = null;
-            if (nc.getSpec().getTls() != null && nc.getSpec().getTls().getPuppet() != null) {
-                // render does no network I/O: it cannot enrol. It renders around the certificate the operator already holds.
+            // Printed whether it exists or not: it is one of the operator's objects (it creates it once and keeps it).
+            if (RoutePasswords.reference(nc) == null) objects.add(BrokerSecrets.generatedRoutePassword(nc, names, model.routePassword()));
+            sensitive.add(model.routePassword());
+            if (model.tls() != null) sensitive.add(model.tls().privateKeyPem());
+            objects.addAll(NatsClusterModel.desired(nc, model).inApplyOrder());
+            // The operator makes it only where the Prometheus Operator's kind exists; render cannot know, so it shows it.
+            if (io.choria.natsoperator.model.BrokerPodMonitor.wanted(nc)) objects.add(io.choria.natsoperator.model.BrokerPodMonitor.of(nc, names));
+        }
+        return new Rendered(objects, sensitive);
+    }
+
+    /**
+     * render does no network I/O, so it cannot enrol with the Puppet CA nor read its inventory: it renders around the
+     * certificate the operator holds (given as a file), and the allow-lists before any sync: fail closed, admitting no one.
+     */
+    private static ClusterInputs.Certificates offline(RenderInput input, String id) {
+        return new ClusterInputs.Certificates() {
+            @Override
+            public ClusterInputs.Enrolled enrolled(NatsCluster nc, Names names) {
                 Secret held = input.secret(names.namespace(), names.tlsSecret());
                 String cert = BrokerSecrets.decode(held, "tls.crt");
                 String key = BrokerSecrets.decode(held, "tls.key");
@@ -174,27 +208,16 @@ final class RenderCommand {
                             + "pass the Secret " + names.tlsSecret() + " the operator keeps (kubectl get secret " + names.tlsSecret()
                             + " -o yaml), or use spec.tls.caSecretRef");
                 }
-                tls = new TlsFiles(cert, key, BrokerSecrets.decode(held, "ca.crt"));
-                // The allow-list comes from the Puppet CA's inventory, which render does not read: it prints the fail-closed list.
-                if (Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) {
-                    pinned = io.choria.natsoperator.puppet.PinnedKeys.none().render(names.namespace(), names.cluster());
-                    portPins = io.choria.natsoperator.puppet.PortPins.none(nc.getSpec()).render(names.namespace(), names.cluster());
-                }
-            } else if (nc.getSpec().getTls() != null) {
-                try {
-                    tls = BrokerCertificates.plan(nc, input.secret(names.namespace(), nc.getSpec().getTls().getCaSecretRef().getName()),
-                            null, clusterDomain, Instant.now()).files();
-                } catch (InputProblem p) {
-                    throw new RenderException("NatsCluster " + id + ": " + p.reason() + ": " + p.getMessage());
-                }
+                return new ClusterInputs.Enrolled(new TlsFiles(cert, key, BrokerSecrets.decode(held, "ca.crt")), null);
             }
-            sensitive.add(password);
-            if (tls != null) sensitive.add(tls.privateKeyPem());
-            objects.addAll(NatsClusterModel.desired(nc, new ModelInputs(clusterDomain, password, tls, installer, pinned, null, portPins)).inApplyOrder());
-            // The operator makes it only where the Prometheus Operator's kind exists; render cannot know, so it shows it.
-            if (io.choria.natsoperator.model.BrokerPodMonitor.wanted(nc)) objects.add(io.choria.natsoperator.model.BrokerPodMonitor.of(nc, names));
-        }
-        return new Rendered(objects, sensitive);
+
+            @Override
+            public ClusterInputs.Pinned pinned(NatsCluster nc, Names names, TlsFiles served) {
+                if (!Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) return null;
+                return new ClusterInputs.Pinned(PinnedKeys.none().render(names.namespace(), names.cluster()),
+                        PortPins.none(nc.getSpec()).render(names.namespace(), names.cluster()));
+            }
+        };
     }
 
     private static Map<String, String> labels(String list) {

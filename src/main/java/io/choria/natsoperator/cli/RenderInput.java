@@ -119,6 +119,11 @@ record RenderInput(List<NatsCluster> clusters, Map<String, Secret> secrets) {
         return secrets.get(namespace + "/" + name);
     }
 
+    /** A NatsCluster from the files (a gateway remote's natsClusterRef is resolved from these, as the operator does from the API). */
+    java.util.Optional<NatsCluster> cluster(String namespace, String name) {
+        return clusters.stream().filter(nc -> nc.getMetadata().getNamespace().equals(namespace) && nc.getMetadata().getName().equals(name)).findFirst();
+    }
+
     private static <T> T convert(JsonNode node, Class<T> type, String where) {
         try {
             return KUBE.convertValue(node, type);

@@ -91,7 +91,23 @@ public final class NatsConfig {
         c.append("}\n");
         c.append(gatewayBlock(names, spec, paths, ports.gateway() != null));
         c.append(leafNodesBlock(spec, paths, ports.leafnodes() != null));
+        c.append(systemAccount(spec));
         return c.toString();
+    }
+
+    /**
+     * A gateway together with a leaf node port: nats-server (2.9.10 and 2.10.x, leafnode.go validateLeafNode) refuses to
+     * start unless a system account is named, although {@code nats-server -t} accepts the file. The implicit {@code $SYS}
+     * is made only once the server runs, so {@code system_account: "$SYS"} alone is refused too ("account missing"); it is
+     * declared, empty, under the name the other sites' implicit one has. Clients, leafs (their users name no account) and
+     * gateways stay in the global account. Rendered only then: with {@code $SYS} the only account besides the global one,
+     * nats-server adds a user of its own as no_auth_user, so the client port then asks for authentication, and a client
+     * presenting a user, token or JWT it ignored before is refused; a client that presents none lands where it did.
+     */
+    static String systemAccount(NatsClusterSpec spec) {
+        boolean leafPort = spec.getLeafnodes() != null && spec.getLeafnodes().accepting();
+        if (spec.getGateway() == null || !leafPort) return "";
+        return "accounts {\n  \"$SYS\": {}\n}\nsystem_account: \"$SYS\"\n";
     }
 
     /** The NATS cluster name: spec.clusterName, else metadata.name. */
@@ -148,8 +164,9 @@ public final class NatsConfig {
      */
     public static String restartOnlySettings(Names names, NatsClusterSpec spec, PortPinnedCerts ports) {
         // The ports' pinned keys are in the pod template's environment: a change of them rolls the brokers by itself.
+        // nats-server refuses to reload a changed system_account (reload.go) as well.
         return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD, ports.gateway() != null)
-                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null);
+                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null) + systemAccount(spec);
     }
 
     /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */
@@ -217,14 +234,13 @@ public final class NatsConfig {
     }
 
     /**
-     * A remote's URLs: as given, or the referenced NatsCluster's gateway Service. The reconciler
-     * resolves a reference into its URL with the referenced cluster's port; offline (render) the
-     * default port stands in.
+     * A remote's URLs. A natsClusterRef has been turned into the referenced NatsCluster's gateway URL, on that cluster's
+     * port, by inputs.ClusterInputs (for the reconciler and render alike); an unresolved one is refused rather than
+     * guessed (a default port would dial nothing when the other site listens elsewhere).
      */
     public static List<String> remoteUrls(Names names, GatewayRemote r) {
         if (r.getUrls() != null && !r.getUrls().isEmpty()) return r.getUrls();
-        var ref = r.getNatsClusterRef();
-        return List.of(gatewayRefUrl(names, ref.getName(), ref.getNamespace(), GatewaySpec.DEFAULT_PORT));
+        throw new IllegalStateException("gateway remote '" + r.getName() + "': natsClusterRef not resolved (inputs.ClusterInputs resolves it)");
     }
 
     public static String gatewayRefUrl(Names names, String cluster, String namespace, int port) {

@@ -18,18 +18,15 @@ import java.util.Optional;
 import io.choria.natsoperator.inputs.BrokerCertificates;
 import io.choria.natsoperator.inputs.CaCache;
 import io.choria.natsoperator.inputs.InputProblem;
-import io.choria.natsoperator.inputs.RoutePasswords;
+import io.choria.natsoperator.inputs.ClusterInputs;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.metrics.ClusterSnapshot;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
-import io.choria.natsoperator.model.ModelInputs;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.SpecDefaults;
-import io.choria.natsoperator.model.SpecProblem;
-import io.choria.natsoperator.model.SpecValidator;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.reconciler.dependent.OwnedObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -51,14 +48,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a NatsCluster into its broker cluster, in order: validate, gather inputs (route
- * password, certificate), apply the owned objects ({@link OwnedObjects}), observe, write
- * status. An input that cannot be honoured stops the pipeline before anything is written, so
+ * Turns a NatsCluster into its broker cluster, in order: gather the inputs ({@link ClusterInputs},
+ * the step {@code render} takes too: validation, gateway references, route password, certificate),
+ * apply the owned objects ({@link OwnedObjects}), observe, write status. An input that cannot be honoured stops the pipeline before anything is written, so
  * the last good objects stay in place. Every read comes from a cache: a settled cluster costs
  * the API server no request.
  */
@@ -71,7 +67,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final EventRecorder events;
     private final Clock clock;
     private final OwnedObjects owned;
-    private final CaCache cas = new CaCache();
+    private final ClusterInputs inputs;
     private final RevocationEnforcement revocation = new RevocationEnforcement();
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
@@ -85,6 +81,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         this.clock = clock;
         this.owned = new OwnedObjects(client);
         this.podMonitors = new PodMonitors(client, settings.resyncPeriod());
+        this.inputs = new ClusterInputs(settings.clusterDomain(), settings.installer(), new CaCache());
     }
 
     @Override
@@ -107,13 +104,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Pass pass = new Pass(clock.instant(), settings.resyncPeriod());
         Observation seen;
         try {
-            validate(nc);
-            resolveGatewayRemotes(nc, names, referencedClusters);
-            RoutePassword routes = routePassword(nc, names);
-            TlsFiles tls = certificate(nc, names, pass);
-            RevocationEnforcement.Outcome pinned = pinnedCerts(nc, names, tls, pass);
-            apply(nc, names, routes, new ModelInputs(settings.clusterDomain(), routes.password(), tls, settings.installer(),
-                    pinned == null ? null : pinned.pinnedFile(), pass.pendingRequest, pinned == null ? null : pinned.ports()));
+            apply(nc, names, inputs.gather(nc, pass.now, sources, certificates(pass)));
             PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshObservation mesh = mesh(nc, sts);
@@ -159,69 +150,62 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         }
     }
 
-    /**
-     * Turns each natsClusterRef remote of the working copy into the URL of the referenced
-     * NatsCluster's gateway Service on its own gateway port (the model renders what the copy says).
-     * A reference to a NatsCluster that does not exist, or has no gateway, stops the pipeline
-     * before anything is written ({@code GatewayRemoteNotFound}, naming the field). Read from
-     * {@link ReferencedClusters}, whose events reconcile this cluster as soon as a referenced one
-     * is created or changed.
-     */
-    private static void resolveGatewayRemotes(NatsCluster nc, Names names, ReferencedClusters clusters) {
-        var gw = nc.getSpec().getGateway();
-        if (gw == null) return;
-        List<String> problems = new ArrayList<>();
-        for (int i = 0; i < gw.getRemotes().size(); i++) {
-            var remote = gw.getRemotes().get(i);
-            var ref = remote.getNatsClusterRef();
-            if (ref == null) continue;
-            String ns = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? names.namespace() : ref.getNamespace();
-            String field = "spec.gateway.remotes[" + i + "].natsClusterRef";
-            Optional<NatsCluster> other = clusters.get(ns, ref.getName());
-            if (other.isEmpty()) {
-                problems.add(field + ": no NatsCluster " + ns + "/" + ref.getName());
-                continue;
-            }
-            NatsCluster target = SpecDefaults.withDefaults(other.get());
-            if (target.getSpec().getGateway() == null) {
-                problems.add(field + ": NatsCluster " + ns + "/" + ref.getName() + " has no spec.gateway");
-                continue;
-            }
-            if (!target.getSpec().getClusterName().equals(remote.getName())) {
-                problems.add("spec.gateway.remotes[" + i + "].name '" + remote.getName() + "' is not the cluster name of NatsCluster "
-                        + ns + "/" + ref.getName() + " ('" + target.getSpec().getClusterName() + "')");
-                continue;
-            }
-            remote.setUrls(List.of(io.choria.natsoperator.model.NatsConfig.gatewayRefUrl(names, ref.getName(), ns,
-                    target.getSpec().getGateway().getPort())));
+    /** Where the reconciler's inputs come from: the informers' caches (a generated password may be looked up live once). */
+    private final ClusterInputs.Sources sources = new ClusterInputs.Sources() {
+        @Override
+        public Secret userSecret(String namespace, String name) {
+            return referenced.get(namespace, name);
         }
-        if (!problems.isEmpty()) throw new InputProblem(Reason.GatewayRemoteNotFound, String.join("; ", problems));
-    }
 
-    private static void validate(NatsCluster nc) {
-        List<SpecProblem> problems = SpecValidator.validate(nc);
-        if (!problems.isEmpty()) {
-            throw new InputProblem(SpecValidator.reasonOf(problems), problems.stream().map(SpecProblem::message).collect(Collectors.joining("; ")));
+        @Override
+        public Secret heldSecret(String namespace, String name) {
+            return owned.cached(Secret.class, namespace, name);
         }
-    }
 
-    /** The broker certificate to serve (null without TLS); an unusable CA is an InputProblem. */
-    private TlsFiles certificate(NatsCluster nc, Names names, Pass pass) {
-        if (nc.getSpec().getTls() == null) return null;
-        if (nc.getSpec().getTls().getPuppet() != null) return enrolled(nc, names, pass);
-        BrokerCertificates.Plan plan;
-        try {
-            plan = BrokerCertificates.plan(nc, userSecret(names, nc.getSpec().getTls().getCaSecretRef().getName()),
-                    owned.cached(Secret.class, names.namespace(), names.tlsSecret()), settings.clusterDomain(), pass.now, cas);
-        } catch (InputProblem caProblem) {
-            pass.certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
-            throw caProblem;
+        @Override
+        public Secret generatedSecret(String namespace, String name) {
+            return owned.find(Secret.class, namespace, name);
         }
-        pass.certificate = certificateObservation(plan);
-        pass.wakeBy(plan.renewAt());
-        plan.issuedBecause().ifPresent(why -> events.normal(nc, Reason.CertificateIssued, "issued broker certificate serial "
-                + plan.status().serial() + ", valid until " + plan.status().notAfter() + " (" + why + ")"));
-        return plan.files();
+
+        @Override
+        public Optional<NatsCluster> natsCluster(String namespace, String name) {
+            return referencedClusters.get(namespace, name);
+        }
+
+        @Override
+        public boolean checksOwner() {
+            return true;
+        }
+    };
+
+    /** The operator's certificate steps for one pass: it enrols with Puppet, and records every outcome for status and Events. */
+    private ClusterInputs.Certificates certificates(Pass pass) {
+        return new ClusterInputs.Certificates() {
+            @Override
+            public ClusterInputs.Enrolled enrolled(NatsCluster nc, Names names) {
+                TlsFiles serve = NatsClusterReconciler.this.enrolled(nc, names, pass);
+                return new ClusterInputs.Enrolled(serve, pass.pendingRequest);
+            }
+
+            @Override
+            public ClusterInputs.Pinned pinned(NatsCluster nc, Names names, TlsFiles served) {
+                RevocationEnforcement.Outcome o = pinnedCerts(nc, names, served, pass);
+                return o == null ? null : new ClusterInputs.Pinned(o.pinnedFile(), o.ports());
+            }
+
+            @Override
+            public void planned(NatsCluster nc, BrokerCertificates.Plan plan) {
+                pass.certificate = certificateObservation(plan);
+                pass.wakeBy(plan.renewAt());
+                plan.issuedBecause().ifPresent(why -> events.normal(nc, Reason.CertificateIssued, "issued broker certificate serial "
+                        + plan.status().serial() + ", valid until " + plan.status().notAfter() + " (" + why + ")"));
+            }
+
+            @Override
+            public void refused(NatsCluster nc, InputProblem caProblem) {
+                pass.certificate = new Observation.CertificateObservation(false, caProblem.reason(), caProblem.getMessage(), null);
+            }
+        };
     }
 
     /**
@@ -316,16 +300,17 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     }
 
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
-    private void apply(NatsCluster nc, Names names, RoutePassword routes, ModelInputs inputs) {
-        DesiredCluster desired = NatsClusterModel.desired(nc, inputs);
-        List<HasMetadata> createFirst = routes.toCreate() == null ? List.of() : List.of(routes.toCreate());
+    private void apply(NatsCluster nc, Names names, ClusterInputs.Gathered inputs) {
+        DesiredCluster desired = NatsClusterModel.desired(nc, inputs.model());
+        Secret toCreate = inputs.routePasswordToCreate();
+        List<HasMetadata> createFirst = toCreate == null ? List.of() : List.of(toCreate);
         List<OwnedObjects.Change> changes;
         try {
             changes = owned.apply(nc, names, desired, createFirst);
         } catch (OwnedObjects.NotOwned foreign) {
             throw new InputProblem(Reason.ObjectNotOwned, foreign.getMessage());
         }
-        if (routes.toCreate() != null) {
+        if (toCreate != null) {
             events.normal(nc, Reason.RoutePasswordGenerated, "generated route password Secret " + names.routePasswordSecret());
         }
         changes.forEach(c -> LOG.info("{} {} {}/{}", c.outcome(), c.kind(), names.namespace(), c.name()));
@@ -334,19 +319,6 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {
         return new Observation.CertificateObservation(true, Reason.CertificateValid, "serving certificate serial "
                 + plan.status().serial() + " valid until " + plan.status().notAfter() + "; renewal at " + plan.renewAt(), plan.status());
-    }
-
-    /** The route password, and the Secret to create first when the operator has to generate it. */
-    private record RoutePassword(String password, Secret toCreate) {}
-
-    private RoutePassword routePassword(NatsCluster nc, Names names) {
-        if (RoutePasswords.reference(nc) != null) {
-            return new RoutePassword(RoutePasswords.fromUserSecret(nc, name -> userSecret(names, name)), null);
-        }
-        String password = RoutePasswords.fromGeneratedSecret(owned.find(Secret.class, names.namespace(), names.routePasswordSecret()), names, nc);
-        if (password != null) return new RoutePassword(password, null);
-        password = BrokerSecrets.newPassword();
-        return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));
     }
 
     /** Asked only of brokers that can answer: some are ready. */

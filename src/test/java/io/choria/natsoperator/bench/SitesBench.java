@@ -62,8 +62,10 @@ public final class SitesBench {
                 LocalBrokerCluster.Builder b = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).ca(ca).firstHost(FIRST_HOST + 3 * s)
                         .edit(nc -> ThreeSiteGatewayTest.configure(nc, me));
                 for (int o = 0; o < 3; o++) {
-                    if (o != s) b.host(new Names("broker", SITES.get(o), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(o)),
+                    if (o == s) continue;
+                    b.host(new Names("broker", SITES.get(o), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(o)),
                             LocalBrokerCluster.hosts(FIRST_HOST + 3 * o, 3));
+                    b.referenced(ThreeSiteGatewayTest.site(o));
                 }
                 site[s] = b.start();
             }

@@ -52,6 +52,12 @@ class GatewayReconcileBrokersTest {
         nc.getSpec().setGateway(gw);
     }
 
+    static NatsCluster site(int s) {
+        NatsCluster nc = Examples.load(Examples.ONE_BROKER);
+        configure(nc, s);
+        return nc;
+    }
+
     @Test
     void gatewaysConnectedFollowsTheRealBrokers() {
         TestCa ca = TestCa.rsaRoot("Test Puppet CA");
@@ -62,6 +68,7 @@ class GatewayReconcileBrokersTest {
                 site[s] = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(FIRST_HOST[s]).edit(nc -> configure(nc, me))
                         .host(new Names("broker", SITES.get(1 - s), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(1 - s)),
                                 List.of("127.0.0." + FIRST_HOST[1 - s]))
+                        .referenced(site(1 - s))
                         .start();
             }
             MeshProbe probe = MeshProbe.monitoring(nc -> site[SITES.indexOf(nc.getMetadata().getNamespace())]::monitorUri, new LeafChecker());

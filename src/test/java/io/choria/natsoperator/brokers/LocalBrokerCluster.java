@@ -97,6 +97,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
         private final StringBuilder extraHosts = new StringBuilder();
         private List<String> addresses;
         private List<String> launchPrefix = List.of();
+        private final List<NatsCluster> referenced = new ArrayList<>();
 
         private Builder(NatsCluster example) {
             this.example = example;
@@ -130,6 +131,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder edit(java.util.function.Consumer<NatsCluster> edit) { edit.accept(example); return this; }
         /** Renders broker {@code i} with another route password, as if its Secret were wrong. */
         public Builder routePasswordOf(int broker, String password) { routePasswordOf.put(broker, password); return this; }
+        /** Another site's NatsCluster, which a gateway remote names by natsClusterRef: resolved to its port, as the operator does. */
+        public Builder referenced(NatsCluster other) { referenced.add(other); return this; }
 
         /** Renders and writes every broker's files, then starts them all and waits for /healthz. */
         public LocalBrokerCluster start() {
@@ -171,6 +174,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         }
         this.nc = SpecDefaults.withDefaults(withTls);
         this.names = Names.of(nc, CLUSTER_DOMAIN);
+        io.choria.natsoperator.inputs.ClusterInputs.resolveGatewayRemotes(nc, names, (ns, name) -> b.referenced.stream()
+                .filter(o -> o.getMetadata().getNamespace().equals(ns) && o.getMetadata().getName().equals(name)).findFirst());
         int size = nc.getSpec().getSize();
         this.capacity = Math.max(size, b.capacity);
         if (b.addresses == null && (b.firstHost < 2 || b.firstHost + capacity > 255)) {

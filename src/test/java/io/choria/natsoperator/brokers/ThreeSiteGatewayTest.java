@@ -79,6 +79,7 @@ public class ThreeSiteGatewayTest {
                 for (int o = 0; o < 3; o++) {
                     if (o == s) continue;
                     b.host(gatewayService(o), LocalBrokerCluster.hosts(FIRST_HOST[o], 3));
+                    b.referenced(site(o));
                 }
                 site[s] = b.render();
             }
@@ -101,6 +102,13 @@ public class ThreeSiteGatewayTest {
             stop();
             throw e;
         }
+    }
+
+    /** Site s's NatsCluster, as another site's gateway remote names it. */
+    public static NatsCluster site(int s) {
+        NatsCluster nc = Examples.load(Examples.THREE_BROKERS);
+        configure(nc, s);
+        return nc;
     }
 
     /** Site s: namespace and cluster name site-x, server names x-broker-i, a gateway to the two others by reference (also SitesBench's). */

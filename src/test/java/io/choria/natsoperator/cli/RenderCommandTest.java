@@ -159,6 +159,59 @@ class RenderCommandTest {
         assertTrue(conf.contains("nats-route://route:kept-from-last-time@b-0"), "the routes use the password given: " + conf);
     }
 
+    /** As the operator does: a natsClusterRef dials the referenced NatsCluster's own gateway port, and a missing one is refused. */
+    @Test
+    void aGatewayReferenceIsResolvedFromTheFiles() throws Exception {
+        Path east = dir.resolve("east.yaml"), west = dir.resolve("west.yaml");
+        Files.writeString(east, """
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: broker, namespace: east}
+                spec:
+                  size: 1
+                  insecurePlaintext: true
+                  clusterName: east
+                  gateway: {remotes: [{name: west, natsClusterRef: {name: broker, namespace: west}}]}
+                """);
+        Files.writeString(west, """
+                apiVersion: choria.io/v1alpha1
+                kind: NatsCluster
+                metadata: {name: broker, namespace: west}
+                spec:
+                  size: 1
+                  insecurePlaintext: true
+                  clusterName: west
+                  gateway: {port: 7333, remotes: [{name: east, natsClusterRef: {name: broker, namespace: east}}]}
+                """);
+        RenderCommandAccess.Result r = render("-f", east.toString(), "-f", west.toString());
+        assertEquals(0, r.exit(), r.err());
+        String eastConf = parse(r.out()).stream().filter(o -> o instanceof ConfigMap && o.getMetadata().getNamespace().equals("east"))
+                .map(o -> ((ConfigMap) o).getData().get("nats.conf")).findFirst().orElseThrow();
+        assertTrue(eastConf.contains("{name: \"west\", urls: [\"nats://broker-gateway.west.svc.cluster.local:7333\"]}"), eastConf);
+
+        RenderCommandAccess.Result alone = render("-f", east.toString());
+        assertEquals(1, alone.exit(), alone.out());
+        assertEquals("nats-operator render: NatsCluster east/broker: GatewayRemoteNotFound: spec.gateway.remotes[0].natsClusterRef: "
+                + "no NatsCluster west/broker (pass the referenced NatsCluster with -f)", alone.err().strip());
+    }
+
+    /** The certificate the operator holds, given back, is the one rendered (as the operator keeps it), not a fresh one. */
+    @Test
+    void theHeldCertificateGivenBackIsKept() throws Exception {
+        RenderCommandAccess.Result first = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString(), "--reveal-secrets");
+        assertEquals(0, first.exit(), first.err());
+        Secret held = parse(first.out()).stream().filter(o -> o.getMetadata().getName().equals("broker-single-tls")).map(Secret.class::cast)
+                .findFirst().orElseThrow();
+        Path heldFile = dir.resolve("held.yaml");
+        Files.writeString(heldFile, new KubernetesSerialization().asYaml(held));
+        RenderCommandAccess.Result again = render("-f", Examples.ONE_BROKER.toString(), "-f", goodCa().toString(), "-f", heldFile.toString(),
+                "--reveal-secrets");
+        assertEquals(0, again.exit(), again.err());
+        Secret kept = parse(again.out()).stream().filter(o -> o.getMetadata().getName().equals("broker-single-tls")).map(Secret.class::cast)
+                .findFirst().orElseThrow();
+        assertEquals(held.getData(), kept.getData());
+    }
+
     @Test
     void badCaIsOneLineAndNonZero() throws Exception {
         Path mismatch = caSecret(CA.certPem(), io.choria.natsoperator.pki.TestCa.ecRoot("other").pkcs8KeyPem());

@@ -143,4 +143,29 @@ class LeafNodesModelTest {
         String conf = desired(site(true, "tls://hub:7422")).config().getData().get(NatsConfig.CONFIG_FILE);
         assertTrue(!conf.contains("pw") && !conf.contains("KEY") && !conf.contains("CERT"), conf);
     }
+    /**
+     * nats-server refuses a gateway beside a leaf node port without a system account (GatewayLeafHubTest starts one): the
+     * declared $SYS comes exactly then, since it makes the client port ask for authentication; and in the restart hash,
+     * since nats-server will not reload a changed system_account.
+     */
+    @Test
+    void aSystemAccountOnlyBesideAGatewayAndALeafNodePort() {
+        String sys = "accounts {\n  \"$SYS\": {}\n}\nsystem_account: \"$SYS\"\n";
+        NatsCluster hub = site(true);
+        hub.getSpec().setGateway(new io.choria.natsoperator.api.GatewaySpec());
+        String conf = desired(hub).config().getData().get(NatsConfig.CONFIG_FILE);
+        assertTrue(conf.endsWith(sys), conf);
+        assertEquals(1, conf.split("system_account", -1).length - 1, conf);
+
+        NatsCluster dialsOnly = site(false, "tls://hub.example.net:7422");
+        dialsOnly.getSpec().setGateway(new io.choria.natsoperator.api.GatewaySpec());
+        assertTrue(!desired(dialsOnly).config().getData().get(NatsConfig.CONFIG_FILE).contains("system_account"),
+                "no leaf node port (remotes only): nats-server needs none");
+        assertTrue(!desired(site(true)).config().getData().get(NatsConfig.CONFIG_FILE).contains("system_account"), "no gateway: none");
+
+        NatsCluster noLeaf = SpecDefaults.withDefaults(Examples.load(Examples.THREE_BROKERS));
+        noLeaf.getSpec().setGateway(new io.choria.natsoperator.api.GatewaySpec());
+        assertTrue(!desired(noLeaf).config().getData().get(NatsConfig.CONFIG_FILE).contains("system_account"), "no leaf nodes: none");
+        assertTrue(NatsConfig.restartOnlySettings(Names.of(hub, "cluster.local"), hub.getSpec(), PortPinnedCerts.NONE).endsWith(sys));
+    }
 }

@@ -348,6 +348,8 @@ class NatsClusterModelTest {
         var siteC = new io.choria.natsoperator.api.GatewayRemote();
         siteC.setName("site-c");
         siteC.setNatsClusterRef(ref);
+        // As inputs.ClusterInputs leaves a reference: resolved to the other site's URL, the reference kept.
+        siteC.setUrls(List.of("nats://broker-gateway.site-c.svc.cluster.local:7222"));
         gw.setRemotes(List.of(site, siteC));
         var from = portRule(nc, 7222).getFrom();
         assertEquals(1, from.size(), "the referenced site's brokers only");

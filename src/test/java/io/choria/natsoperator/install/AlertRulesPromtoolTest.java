@@ -114,6 +114,35 @@ class AlertRulesPromtoolTest {
     }
 
     /**
+     * Every panel and variable query of the dashboard, read from the file the chart ships, parsed by Prometheus' own
+     * PromQL parser: each one a recording rule in a file {@code promtool check rules} checks. Grafana's variables are
+     * put in as Grafana does with "All" selected (a regex matching anything), and {@code label_values(q, label)} is
+     * Grafana's, not PromQL: its q is what Prometheus is asked. This proves the queries are PromQL, not that they
+     * return data (that needs a Prometheus scraping a running cluster, not done here).
+     */
+    @Test
+    void everyDashboardQueryIsPromqlThatPrometheusParses() throws Exception {
+        var dash = new ObjectMapper().readTree(Chart.DIR.resolve("dashboards/nats-brokers.json").toFile());
+        List<String> queries = new ArrayList<>();
+        dash.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
+        dash.path("templating").path("list").forEach(v -> {
+            if (v.path("type").asText().equals("query")) queries.add(v.path("definition").asText().replaceAll("^label_values\\((.*),\\s*\\w+\\)$", "$1"));
+        });
+        StringBuilder file = new StringBuilder("groups:\n  - name: dashboard-queries\n    rules:\n");
+        int i = 0;
+        for (String q : queries) {
+            String promql = q.replace("$namespace", ".*").replace("$natscluster", ".*").replace("$__rate_interval", "5m");
+            assertFalse(promql.isBlank(), "an empty query in the dashboard");
+            assertFalse(promql.contains("$"), "a Grafana variable this test does not know: " + q);
+            file.append("      - record: dashboard:query_").append(i++).append('\n')
+                    .append("        expr: ").append(new ObjectMapper().writeValueAsString(promql)).append('\n'); // JSON's quoting: a YAML double-quoted scalar
+        }
+        Files.writeString(WORK.resolve("dashboard-queries.rules.yaml"), file);
+        String out = run(List.of("promtool", "check", "rules", "dashboard-queries.rules.yaml"), 0);
+        assertTrue(out.contains("SUCCESS: " + queries.size() + " rules found"), out);
+    }
+
+    /**
      * A new alert without a test fails here. Each alert's file must show it fire (some eval with alerts), and both
      * before and after that an eval of the same alert with none: silent where it should be, and cleared once the
      * condition ends. Whether those evals are the right ones is what promtool itself checks.

@@ -211,6 +211,13 @@ class AdmissionPolicyCelTest {
 
     /** Every object the operator writes for this cluster, as unstructured maps. */
     static List<Map<String, Object>> written(NatsCluster nc, ModelInputs in) {
+        // As inputs.ClusterInputs leaves a natsClusterRef: resolved to the referenced site's gateway URL (here on the default port).
+        Names names = Names.of(nc, in.clusterDomain());
+        if (nc.getSpec().getGateway() != null) for (var r : nc.getSpec().getGateway().getRemotes()) {
+            if (r.getNatsClusterRef() == null || (r.getUrls() != null && !r.getUrls().isEmpty())) continue;
+            String ns = r.getNatsClusterRef().getNamespace() == null ? names.namespace() : r.getNatsClusterRef().getNamespace();
+            r.setUrls(List.of(io.choria.natsoperator.model.NatsConfig.gatewayRefUrl(names, r.getNatsClusterRef().getName(), ns, 7222)));
+        }
         DesiredCluster d = NatsClusterModel.desired(nc, in);
         List<HasMetadata> objects = new ArrayList<>(d.inApplyOrder());
         objects.add(BrokerSecrets.generatedRoutePassword(nc, Names.of(nc, in.clusterDomain()), "pw"));

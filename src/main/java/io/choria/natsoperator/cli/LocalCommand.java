@@ -4,6 +4,9 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.local.LocalCluster;
 import io.choria.natsoperator.model.Names;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +24,13 @@ final class LocalCommand {
         List<Path> files = new ArrayList<>();
         String clusterDomain = Names.DEFAULT_CLUSTER_DOMAIN;
         String logLevel = "warn";
+        InetSocketAddress metricsAddress = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-f", "--filename" -> files.add(Path.of(RunCommand.value(args, ++i, args[i - 1])));
                 case "--cluster-domain" -> clusterDomain = RunCommand.value(args, ++i, "--cluster-domain");
                 case "--log-level" -> logLevel = RunCommand.value(args, ++i, "--log-level");
+                case "--metrics-address" -> metricsAddress = loopback(RunCommand.value(args, ++i, "--metrics-address"));
                 case "-h", "--help" -> {
                     out.println(usage());
                     return 0;
@@ -56,7 +61,7 @@ final class LocalCommand {
         }
         LocalCluster cluster;
         try {
-            cluster = LocalCluster.start(clusterDomain, out);
+            cluster = LocalCluster.start(clusterDomain, metricsAddress, out);
         } catch (RuntimeException e) {
             System.err.println("nats-operator local: cannot start: " + e.getMessage());
             return 1;
@@ -88,6 +93,37 @@ final class LocalCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code HOST:PORT} (or {@code [IPv6]:PORT}) with a HOST that is a loopback address: the endpoints have no
+     * authentication and {@code local} runs as root, so they are never served beyond this machine.
+     */
+    static InetSocketAddress loopback(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new Main.UsageException("local: --metrics-address takes HOST:PORT (e.g. 127.0.0.1:9090), not '" + value + "'");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) throw new Main.UsageException("local: --metrics-address " + value + ": the port is not a number from 0 to 65535");
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new Main.UsageException("local: --metrics-address " + value + ": unknown host " + host);
+        }
+        if (!address.isLoopbackAddress()) {
+            throw new Main.UsageException("local: --metrics-address " + value + " is not a loopback address (" + address.getHostAddress()
+                    + "): the operator's /metrics is served on 127.0.0.0/8 or ::1 only");
+        }
+        return new InetSocketAddress(address, port);
     }
 
     private static void apply(LocalCluster cluster, RenderInput input, PrintStream out) {
@@ -130,7 +166,7 @@ final class LocalCommand {
 
     static String usage() {
         return """
-                usage: nats-operator local -f FILE [-f FILE ...] [--cluster-domain D] [--log-level L]
+                usage: nats-operator local -f FILE [-f FILE ...] [--cluster-domain D] [--log-level L] [--metrics-address HOST:PORT]
                   Runs the operator on this machine, without Kubernetes: the real reconciler against an
                   embedded stand-in for the API server (fabric8's mock server in CRUD mode: no admission,
                   no garbage collection), and every broker pod as a real nats-server process in its own
@@ -140,6 +176,9 @@ final class LocalCommand {
                   change, then the client URLs and middleware_hosts a Choria node would use.
                   Needs root (network and mount namespaces), nats-server, ip and unshare on PATH.
                   Ctrl-C or SIGTERM stops every process and removes every namespace it made.
-                  --log-level: the operator's own log on stderr (default warn).""";
+                  --log-level: the operator's own log on stderr (default warn).
+                  --metrics-address: serve the operator's /metrics, /healthz and /readyz (as run does on
+                  --http-port) on HOST:PORT, e.g. 127.0.0.1:9090 for a Prometheus on this machine to scrape;
+                  a loopback address only (127.0.0.0/8, ::1): anything else is refused. Default: not served.""";
     }
 }

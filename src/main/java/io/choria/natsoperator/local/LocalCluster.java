@@ -2,10 +2,15 @@ package io.choria.natsoperator.local;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.mesh.MeshProbe;
+import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.reconciler.OperatorAssembly;
 import io.choria.natsoperator.reconciler.OperatorSettings;
+import io.choria.natsoperator.runtime.HttpEndpoints;
+import io.choria.natsoperator.runtime.OperatorHealth;
+import io.choria.natsoperator.runtime.OperatorRuntime;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +19,7 @@ import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,16 +47,18 @@ public final class LocalCluster implements AutoCloseable {
     private final PodNetwork network;
     private final ProcessKubelet kubelet;
     private final Operator operator;
+    private final HttpEndpoints http; // null without --metrics-address
     private final PrintStream out;
     private final StatusLines statusLines = new StatusLines();
     private final Map<String, List<String>> announced = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalCluster(EmbeddedApiServer api, PodNetwork network, ProcessKubelet kubelet, Operator operator, PrintStream out) {
+    private LocalCluster(EmbeddedApiServer api, PodNetwork network, ProcessKubelet kubelet, Operator operator, HttpEndpoints http, PrintStream out) {
         this.api = api;
         this.network = network;
         this.kubelet = kubelet;
         this.operator = operator;
+        this.http = http;
         this.out = out;
     }
 
@@ -67,22 +75,48 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public static LocalCluster start(String clusterDomain, PrintStream out) {
+        return start(clusterDomain, null, out);
+    }
+
+    /**
+     * As above; with a {@code metricsAddress} the operator's HTTP endpoints ({@code /metrics}, {@code /healthz},
+     * {@code /readyz}: the same as {@code run} serves, with the same registry and per-cluster gauges) are served
+     * on that address alone. The caller checks it is a loopback address.
+     */
+    public static LocalCluster start(String clusterDomain, InetSocketAddress metricsAddress, PrintStream out) {
         EmbeddedApiServer api = new EmbeddedApiServer();
         PodNetwork network = null;
         ProcessKubelet kubelet = null;
+        HttpEndpoints http = null;
         try {
             removeLeftovers(); // by the records of killed runs, before the network's own look by pid alone
             network = PodNetwork.create();
             kubelet = new ProcessKubelet(api.newClient(), network, workDirectory(), clusterDomain,
                     line -> out.println(time() + " kubelet: " + line)).start();
+            ClusterMetrics clusterMetrics = new ClusterMetrics(Clock.systemUTC());
             OperatorSettings settings = new OperatorSettings(clusterDomain, Set.of(), OperatorSettings.DEFAULT_RESYNC,
-                    MeshProbe.pods(clusterDomain, kubelet::resolve, kubelet::addressesOf), InstallerSettings.DEFAULTS);
+                    MeshProbe.pods(clusterDomain, kubelet::resolve, kubelet::addressesOf), InstallerSettings.DEFAULTS, clusterMetrics);
+            PrometheusMeterRegistry registry = metricsAddress == null ? null : OperatorRuntime.newRegistry();
             Operator operator = OperatorAssembly.create(api.client(), settings, Clock.systemUTC(),
-                    (io.javaoperatorsdk.operator.api.monitoring.Metrics) null, null);
+                    registry == null ? null : OperatorRuntime.operatorMetrics(registry), null);
+            OperatorHealth health = new OperatorHealth();
+            health.attach(operator);
+            if (metricsAddress != null) {
+                try {
+                    http = HttpEndpoints.start(metricsAddress, health, registry, clusterMetrics::render);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot serve /metrics on " + metricsAddress.getHostString() + ":" + metricsAddress.getPort(), e);
+                }
+            }
             operator.start();
+            health.phase(OperatorHealth.Phase.RUNNING);
             out.println(time() + " operator running against the embedded API server; pods on " + network.gateway() + "/24");
-            return new LocalCluster(api, network, kubelet, operator, out);
+            if (http != null) {
+                out.println(time() + " operator's /metrics, /healthz, /readyz on http://" + metricsAddress.getHostString() + ":" + http.port());
+            }
+            return new LocalCluster(api, network, kubelet, operator, http, out);
         } catch (RuntimeException e) {
+            if (http != null) http.close();
             if (kubelet != null) kubelet.close();
             if (network != null) network.close();
             api.close();
@@ -158,6 +192,7 @@ public final class LocalCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             out.println(time() + " stopping the operator: " + e.getMessage());
         }
+        if (http != null) http.close();
         kubelet.close();
         network.close();
         api.close();

@@ -38,7 +38,12 @@ public final class HttpEndpoints implements AutoCloseable {
 
     /** As above; {@code more} is appended to the registry's scrape (the per-cluster series, see metrics/ClusterMetrics). */
     public static HttpEndpoints start(int port, OperatorHealth health, PrometheusMeterRegistry registry, Supplier<String> more) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+        return start(new InetSocketAddress(port), health, registry, more);
+    }
+
+    /** As above, on one address only ({@code local --metrics-address}: a loopback address). */
+    public static HttpEndpoints start(InetSocketAddress address, OperatorHealth health, PrometheusMeterRegistry registry, Supplier<String> more) throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
         server.createContext(LIVENESS_PATH, ex -> probe(ex, health::liveness));
         server.createContext(READINESS_PATH, ex -> probe(ex, health::readiness));
         server.createContext(METRICS_PATH, ex -> {

@@ -50,15 +50,8 @@ public final class OperatorRuntime implements AutoCloseable {
 
     private OperatorRuntime(KubernetesClient client, RuntimeConfig config, Clock clock) {
         this.config = config;
-        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        // Per-controller metrics, not per NatsCluster: the series do not grow with the clusters.
-        MicrometerMetrics metrics = MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build();
+        this.registry = newRegistry();
+        MicrometerMetrics metrics = operatorMetrics(registry);
         // Per NatsCluster and broker: these grow with the clusters, as their users want.
         this.clusterMetrics = new ClusterMetrics(clock);
         OperatorSettings settings = new OperatorSettings(config.clusterDomain(), config.namespaces(),
@@ -67,6 +60,23 @@ public final class OperatorRuntime implements AutoCloseable {
                 config.installer(client.getNamespace() != null ? client.getNamespace() : "default"), clusterMetrics);
         this.operator = OperatorAssembly.create(client, settings, clock, metrics, leaderElection(config));
         health.attach(operator);
+    }
+
+    /** The registry {@code run} serves on /metrics (and {@code local --metrics-address}): the JVM's and the process's meters. */
+    public static PrometheusMeterRegistry newRegistry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return registry;
+    }
+
+    /** java-operator-sdk's metrics in {@code registry}: per controller, not per NatsCluster, so the series do not grow with the clusters. */
+    public static MicrometerMetrics operatorMetrics(PrometheusMeterRegistry registry) {
+        return MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build();
     }
 
     /** Builds the operator; nothing runs until {@link #start()}. */

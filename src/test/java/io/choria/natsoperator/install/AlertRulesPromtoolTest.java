@@ -42,10 +42,7 @@ class AlertRulesPromtoolTest {
     @BeforeAll
     static void extractRulesFromTheRenderedChart() throws IOException {
         Tools.require("promtool", "apt-get install -y prometheus (or run .ci/setup)");
-        String all = Chart.template("metrics: {prometheusRule: {enabled: true}}");
-        List<String> docs = Stream.of(all.split("(?m)^---\\s*$")).filter(d -> d.contains("\nkind: PrometheusRule\n")).toList();
-        assertEquals(1, docs.size(), "one PrometheusRule in the chart");
-        renderedRule = docs.get(0);
+        renderedRule = renderedPrometheusRule();
         // start empty: a test file removed from the repo must not linger in target/ and still be run
         if (Files.exists(WORK)) try (Stream<Path> old = Files.list(WORK)) {
             for (Path p : old.toList()) Files.delete(p);
@@ -56,6 +53,36 @@ class AlertRulesPromtoolTest {
         try (Stream<Path> tests = Files.list(TESTS)) {
             for (Path t : tests.filter(p -> p.toString().endsWith(".test.yaml")).toList()) Files.copy(t, WORK.resolve(t.getFileName()));
         }
+    }
+
+    /** The chart's PrometheusRule, rendered now (shared with PrometheusLiveTest). */
+    static String renderedPrometheusRule() {
+        String all = Chart.template("metrics: {prometheusRule: {enabled: true}}");
+        List<String> docs = Stream.of(all.split("(?m)^---\\s*$")).filter(d -> d.contains("\nkind: PrometheusRule\n")).toList();
+        assertEquals(1, docs.size(), "one PrometheusRule in the chart");
+        return docs.get(0);
+    }
+
+    /**
+     * Every panel and variable query of the dashboard the chart ships, read from its file: a variable's
+     * {@code label_values(q, label)} is Grafana's, not PromQL, so its q is what Prometheus is asked.
+     */
+    static List<String> dashboardQueries() throws IOException {
+        var dash = new ObjectMapper().readTree(Chart.DIR.resolve("dashboards/nats-brokers.json").toFile());
+        List<String> queries = new ArrayList<>();
+        dash.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
+        dash.path("templating").path("list").forEach(v -> {
+            if (v.path("type").asText().equals("query")) queries.add(v.path("definition").asText().replaceAll("^label_values\\((.*),\\s*\\w+\\)$", "$1"));
+        });
+        return queries;
+    }
+
+    /** A dashboard query as Grafana sends it with "All" selected for every variable (a regex matching anything). */
+    static String withVariablesAsAll(String query) {
+        String promql = query.replace("$namespace", ".*").replace("$natscluster", ".*").replace("$__rate_interval", "5m");
+        assertFalse(promql.isBlank(), "an empty query in the dashboard");
+        assertFalse(promql.contains("$"), "a Grafana variable this test does not know: " + query);
+        return promql;
     }
 
     /**
@@ -118,22 +145,15 @@ class AlertRulesPromtoolTest {
      * PromQL parser: each one a recording rule in a file {@code promtool check rules} checks. Grafana's variables are
      * put in as Grafana does with "All" selected (a regex matching anything), and {@code label_values(q, label)} is
      * Grafana's, not PromQL: its q is what Prometheus is asked. This proves the queries are PromQL, not that they
-     * return data (that needs a Prometheus scraping a running cluster, not done here).
+     * return data (PrometheusLiveTest asks a Prometheus scraping a running cluster).
      */
     @Test
     void everyDashboardQueryIsPromqlThatPrometheusParses() throws Exception {
-        var dash = new ObjectMapper().readTree(Chart.DIR.resolve("dashboards/nats-brokers.json").toFile());
-        List<String> queries = new ArrayList<>();
-        dash.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
-        dash.path("templating").path("list").forEach(v -> {
-            if (v.path("type").asText().equals("query")) queries.add(v.path("definition").asText().replaceAll("^label_values\\((.*),\\s*\\w+\\)$", "$1"));
-        });
+        List<String> queries = dashboardQueries();
         StringBuilder file = new StringBuilder("groups:\n  - name: dashboard-queries\n    rules:\n");
         int i = 0;
         for (String q : queries) {
-            String promql = q.replace("$namespace", ".*").replace("$natscluster", ".*").replace("$__rate_interval", "5m");
-            assertFalse(promql.isBlank(), "an empty query in the dashboard");
-            assertFalse(promql.contains("$"), "a Grafana variable this test does not know: " + q);
+            String promql = withVariablesAsAll(q);
             file.append("      - record: dashboard:query_").append(i++).append('\n')
                     .append("        expr: ").append(new ObjectMapper().writeValueAsString(promql)).append('\n'); // JSON's quoting: a YAML double-quoted scalar
         }

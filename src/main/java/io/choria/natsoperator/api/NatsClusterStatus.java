@@ -37,6 +37,11 @@ public class NatsClusterStatus {
     @JsonPropertyDescription("The broker certificate currently served.")
     private CertificateStatus certificate;
 
+    @JsonPropertyDescription("Puppet enrolment with enforceRevocation: when the Puppet CA gave the pinned list in force, that is the sync that last"
+            + " changed it (RFC 3339). Syncs that find the same list do not rewrite it: how fresh the list is, is the metric"
+            + " natscluster_revocation_sync_age_seconds and, past spec.tls.puppet.maxSyncAgeSeconds, RevocationEnforced=False (RevocationListTooOld).")
+    private String revocationListSyncedAt;
+
     @JsonPropertyDescription("Ready, CertificateReady, RoutesMeshed, Progressing and Degraded, in the metav1.Condition shape.")
     private List<Condition> conditions = new ArrayList<>();
 
@@ -58,6 +63,8 @@ public class NatsClusterStatus {
     public void setMiddlewareHosts(String middlewareHosts) { this.middlewareHosts = middlewareHosts; }
     public CertificateStatus getCertificate() { return certificate; }
     public void setCertificate(CertificateStatus certificate) { this.certificate = certificate; }
+    public String getRevocationListSyncedAt() { return revocationListSyncedAt; }
+    public void setRevocationListSyncedAt(String revocationListSyncedAt) { this.revocationListSyncedAt = revocationListSyncedAt; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 
@@ -68,7 +75,7 @@ public class NatsClusterStatus {
                 && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(ready, s.ready)
                 && Objects.equals(phase, s.phase) && Objects.equals(clientURLs, s.clientURLs)
                 && Objects.equals(middlewareHosts, s.middlewareHosts) && Objects.equals(certificate, s.certificate)
-                && Objects.equals(conditions, s.conditions);
+                && Objects.equals(revocationListSyncedAt, s.revocationListSyncedAt) && Objects.equals(conditions, s.conditions);
     }
 
     @Override

@@ -80,5 +80,6 @@ public enum Reason {
     RevocationDisabled,
     RevocationStale,
     RevocationListTooOld,
+    RevocationSyncPending,
     PuppetInventoryForbidden
 }

@@ -62,7 +62,17 @@ public final class InventorySync {
 
     /** With the CRLs already fetched (anonymously: they need no auth.conf rule) and verified ({@link #verifiedCrls}). */
     public Result sync(PuppetCaClient client, List<X509CRL> crls) throws PuppetCaException {
+        return sync(client, crls, null);
+    }
+
+    /**
+     * As {@link #sync(PuppetCaClient, List)}, giving up once {@code within} has passed (null: no bound): a first sync at
+     * Puppet-estate size fetches thousands of certificates, and a CA that answers each one slowly must not hold a sync
+     * worker for hours. The certificates fetched so far are kept, so the next sync goes on from there.
+     */
+    public Result sync(PuppetCaClient client, List<X509CRL> crls, Duration within) throws PuppetCaException {
         long start = System.nanoTime();
+        long deadline = within == null ? 0 : start + within.toNanos();
         Set<BigInteger> revokedSerials = revokedSerials(crls);
         List<PuppetCaClient.CertificateStatus> statuses = client.certificateStatuses();
         List<PuppetCaClient.CertificateStatus> signed = statuses.stream().filter(PuppetCaClient.CertificateStatus::signed).toList();
@@ -73,7 +83,7 @@ public final class InventorySync {
             seen.add(fp);
             if (!pinByFingerprint.containsKey(fp)) toFetch.add(s);
         }
-        fetchAll(client, toFetch, revokedSerials);
+        fetchAll(client, toFetch, revokedSerials, deadline, within);
         pinByFingerprint.keySet().retainAll(seen);
         Set<String> admitted = new HashSet<>();
         Map<String, Set<String>> namesByKey = new java.util.HashMap<>();
@@ -88,17 +98,25 @@ public final class InventorySync {
                 Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey);
     }
 
-    private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked)
-            throws PuppetCaException {
+    private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked, long deadline,
+            Duration within) throws PuppetCaException {
         if (toFetch.isEmpty()) return;
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(FETCH_PARALLELISM, toFetch.size()));
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         try {
             List<Future<?>> work = new ArrayList<>();
             for (var s : toFetch) work.add(pool.submit(() -> {
+                // Past the deadline the queued fetches end at once; those running finish within their own deadline.
+                if (within != null && System.nanoTime() - deadline > 0) return null;
                 fetch(client, s, revoked);
+                done.incrementAndGet();
                 return null;
             }));
             for (Future<?> f : work) f.get();
+            if (done.get() < toFetch.size()) {
+                throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "fetching " + toFetch.size() + " new certificates did not finish within "
+                        + within.toSeconds() + "s; " + done.get() + " fetched, kept for the next sync", null);
+            }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof PuppetCaException p) throw p;
             throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "fetching certificates failed: " + e.getCause(), e.getCause());

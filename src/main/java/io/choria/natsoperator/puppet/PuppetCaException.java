@@ -8,7 +8,9 @@ public final class PuppetCaException extends Exception {
         /** 401/403: auth.conf does not allow the operator's certificate this call. */
         FORBIDDEN,
         /** 4xx: the CA refused the request (e.g. a CSR it will not take); the message is Puppet's. */
-        REFUSED
+        REFUSED,
+        /** An answer past one of the operator's caps ({@link PuppetCaClient.Limits}): refused unread, keep what is in force. */
+        TOO_LARGE
     }
 
     private final Kind kind;

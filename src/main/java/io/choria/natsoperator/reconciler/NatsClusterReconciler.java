@@ -10,6 +10,8 @@ import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.puppet.BrokerEnrolment;
 import io.choria.natsoperator.puppet.PuppetCaClient;
 import io.choria.natsoperator.puppet.PuppetCaException;
+import io.choria.natsoperator.puppet.PuppetInventory;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.choria.natsoperator.reconciler.dependent.CertificateRequestDependent;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.net.URI;
@@ -68,7 +70,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final Clock clock;
     private final OwnedObjects owned;
     private final ClusterInputs inputs;
-    private final RevocationEnforcement revocation = new RevocationEnforcement();
+    /** The Puppet inventory syncs, beside the reconcile; their results reach the reconcile through {@link #puppetEvents}. */
+    private final PuppetInventory inventory;
+    private final RevocationEnforcement revocation;
+    private volatile PuppetSyncEvents puppetEvents;
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile ReferencedClusters referencedClusters;
@@ -82,6 +87,27 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         this.owned = new OwnedObjects(client);
         this.podMonitors = new PodMonitors(client, settings.resyncPeriod());
         this.inputs = new ClusterInputs(settings.clusterDomain(), settings.installer(), new CaCache());
+        this.inventory = new PuppetInventory(clock);
+        this.revocation = new RevocationEnforcement(inventory);
+    }
+
+    /**
+     * A changed Puppet sync result reconciles the clusters using it. Stopped with the controller, which also stops the
+     * syncs (their threads start again with the next subscription).
+     */
+    private static final class PuppetSyncEvents extends SimpleInboundEventSource<NatsCluster> {
+        private final PuppetInventory inventory;
+
+        PuppetSyncEvents(PuppetInventory inventory) {
+            super("puppet-inventory");
+            this.inventory = inventory;
+        }
+
+        @Override
+        public void stop() {
+            super.stop();
+            inventory.close();
+        }
     }
 
     @Override
@@ -94,6 +120,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         sources.add(referenced);
         referencedClusters = new ReferencedClusters(ctx);
         sources.add(referencedClusters.eventSource());
+        puppetEvents = new PuppetSyncEvents(inventory);
+        sources.add(puppetEvents);
         return sources;
     }
 
@@ -287,15 +315,20 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         PuppetEnrolmentSpec puppet = nc.getSpec().getTls() != null ? nc.getSpec().getTls().getPuppet() : null;
         if (puppet == null) return null;
         if (!Boolean.TRUE.equals(puppet.getEnforceRevocation())) {
+            revocation.forget(nc.getMetadata().getUid());
             pass.revocation = new Observation.RevocationObservation(false, Reason.RevocationDisabled,
                     "spec.tls.puppet.enforceRevocation is false: a node revoked in Puppet still gets in (nats-server reads no CRL)");
             return null;
         }
+        var id = io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(nc);
+        PuppetSyncEvents events = puppetEvents;
         RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, nc.getSpec(), pass.puppetBundle, served,
                 owned.cached(ConfigMap.class, names.namespace(), names.configMap()),
-                owned.cached(StatefulSet.class, names.namespace(), names.statefulSet()), pass.now);
+                owned.cached(StatefulSet.class, names.namespace(), names.statefulSet()), pass.now,
+                nc.getStatus() == null ? null : Conditions.find(nc.getStatus().getConditions(), Conditions.REVOCATION_ENFORCED).orElse(null),
+                () -> events.propagateEvent(id));
         pass.revocation = o.observation();
-        pass.wakeBy(o.wakeAt());
+        if (o.wakeAt() != null) pass.wakeBy(o.wakeAt());
         return o;
     }
 
@@ -362,8 +395,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             if (!changed || !said.add(c.getReason() + c.getStatus())) continue;
             boolean degraded = c.getType().equals(Conditions.DEGRADED);
             boolean progressing = c.getType().equals(Conditions.PROGRESSING);
+            // Brokers starting and a first Puppet sync under way are work in progress, not problems.
             boolean bad = degraded ? "True".equals(c.getStatus())
-                    : "False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason());
+                    : "False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason())
+                    && !Reason.RevocationSyncPending.name().equals(c.getReason());
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());
             } else if (old.isPresent() || (progressing && "True".equals(c.getStatus()))) {

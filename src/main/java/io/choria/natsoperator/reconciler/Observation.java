@@ -5,6 +5,7 @@ import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.inputs.InputProblem;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.time.Instant;
 
 /**
  * What one reconcile saw, the input of {@link StatusCalculator}. {@code problem} is set when
@@ -25,8 +26,16 @@ public record Observation(StatefulSet statefulSet, InputProblem problem, Certifi
         this(statefulSet, problem, certificate, mesh, false, null);
     }
 
-    /** Puppet enrolment: whether the brokers' allow-list follows the CA's inventory, and what it holds. */
-    public record RevocationObservation(boolean enforced, Reason reason, String message) {}
+    /**
+     * Puppet enrolment: whether the brokers' allow-list follows the CA's inventory, and what it holds. {@code listChangedAt}:
+     * the sync that last changed the list in force (null: not since this operator started, the status keeps what it has);
+     * {@code lastSync}: the last good sync (null before one).
+     */
+    public record RevocationObservation(boolean enforced, Reason reason, String message, Instant listChangedAt, Instant lastSync) {
+        public RevocationObservation(boolean enforced, Reason reason, String message) {
+            this(enforced, reason, message, null, null);
+        }
+    }
 
     /** The certificate outcome: ready with its status, or not ready with a reason. */
     public record CertificateObservation(boolean ready, Reason reason, String message, CertificateStatus status) {}

@@ -12,47 +12,55 @@ import io.choria.natsoperator.puppet.PinnedKeys;
 import io.choria.natsoperator.puppet.PortPins;
 import io.choria.natsoperator.model.PortPinnedCerts;
 import io.choria.natsoperator.api.NatsClusterSpec;
-import io.choria.natsoperator.puppet.PuppetCaClient;
 import io.choria.natsoperator.puppet.PuppetCaException;
+import io.choria.natsoperator.puppet.PuppetInventory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps each enrolled cluster's pinned_certs in step with its Puppet CA: a sync every
- * {@code syncIntervalSeconds}, with the brokers' own certificate as the client identity that
- * auth.conf allows on certificate_statuses. When Puppet cannot be asked, the last good list (as
- * written in the config ConfigMap) stays in force, asked again every interval; once it is older than
- * {@code maxSyncAgeSeconds} the RevocationEnforced condition says RevocationListTooOld. After a sync that drops keys, and once every
- * broker has loaded that list, the epoch moves on so that the brokers close the connections the
- * dropped keys still hold (see {@link PinnedKeys}).
+ * Keeps each enrolled cluster's pinned_certs in step with its Puppet CA. The sync itself runs beside the reconcile
+ * ({@link PuppetInventory}: every {@code syncIntervalSeconds}, with the brokers' own certificate as the client identity
+ * that auth.conf allows on certificate_statuses, shared by the clusters naming the same CA); a reconcile only reads its
+ * latest result, and a sync that changes a cluster's result reconciles that cluster. When Puppet cannot be asked, the
+ * last good list (as written in the config ConfigMap) stays in force; once it is older than {@code maxSyncAgeSeconds}
+ * the RevocationEnforced condition says RevocationListTooOld. After a sync that drops keys, and once every broker has
+ * loaded that list, the epoch moves on so that the brokers close the connections the dropped keys still hold (see
+ * {@link PinnedKeys}).
  */
 final class RevocationEnforcement {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationEnforcement.class);
     /** While a close pass waits for the brokers to load the shrunk list, look again this soon. */
     static final Duration CLOSE_PASS_POLL = Duration.ofSeconds(3);
 
-    /** The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to look again. */
+    /**
+     * The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to
+     * look again (null: no need, a changed sync result reconciles the cluster by itself).
+     */
     record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
     /**
-     * {@code lastAttempt}: the last time Puppet was asked, whatever it answered ({@code lastSync} is the last good answer).
-     * {@code heldSince}: when this operator first held the list; before a sync of its own, the list read back from the
-     * ConfigMap is at least that old.
+     * {@code lastSync}: the last good sync applied ({@code last} its result). {@code heldSince}: when this operator first
+     * held the list; before a sync of its own, the list read back from the ConfigMap is at least that old.
+     * {@code listChangedAt}: the sync that last changed the list in force (null: not since this operator started).
+     * {@code ownPin}: the brokers' own key when the list was cut (a new certificate changes the list).
      */
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
-            java.util.Set<java.math.BigInteger> crlSerials, Instant lastAttempt, Instant heldSince) {}
+            java.util.Set<java.math.BigInteger> crlSerials, Instant heldSince, Instant listChangedAt, String ownPin, boolean answered) {}
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
-    private final Map<String, InventorySync> syncs = new ConcurrentHashMap<>();
+    private final PuppetInventory inventory;
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
+
+    RevocationEnforcement(PuppetInventory inventory) {
+        this.inventory = inventory;
+    }
 
     /**
      * Whether the brokers' own certificate (serial, hex) is on the CA's CRL as of the last sync: an
@@ -69,35 +77,52 @@ final class RevocationEnforcement {
         if (mesh != null && mesh.oldestConfigLoad() != null) brokersLoaded.put(uid, mesh.oldestConfigLoad());
     }
 
+    /**
+     * {@code previous}: the RevocationEnforced condition as the cluster's status has it. Until the first sync answers
+     * for this cluster (after an operator restart, or for a new certificate) the list in force is the one last written,
+     * and the condition that described it stays as it is, rather than flapping to "pending" and back on every restart.
+     * {@code onChange}: how the inventory asks for a reconcile of this cluster when its result changes.
+     */
     Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig,
-            io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now) {
+            io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now, io.fabric8.kubernetes.api.model.Condition previous,
+            Runnable onChange) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
-        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null, java.util.Set.of(), null, now));
-        // Counted from the last attempt, not the last success: while Puppet is down it is asked once an interval, not on
-        // every reconcile (each Event, each resync) nor every second.
-        boolean due = s.lastAttempt == null || !now.isBefore(s.lastAttempt.plus(interval));
-        if (due) s = sync(s, names, spec, bundle, identity, now);
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null,
+                java.util.Set.of(), now, null, null, false));
+        PuppetInventory.View view = inventory.latest(uid, new PuppetInventory.Subscription(URI.create(spec.getUrl()), bundle,
+                identity.certificateChainPem(), identity.privateKeyPem(), interval, onChange));
+        s = apply(s, view, names, identity, now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
-            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials, s.lastAttempt, s.heldSince);
+            s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials, s.heldSince,
+                    s.listChangedAt, s.ownPin, s.answered);
         }
         states.put(uid, s);
-        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : s.lastAttempt.plus(interval);
+        Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : null;
         // Wake up when the kept list becomes too old, so that the condition says so then, not at the next attempt.
         Instant tooOldAt = tooOldAt(s, spec);
-        if (tooOldAt != null && now.isBefore(tooOldAt) && tooOldAt.isBefore(wake)) wake = tooOldAt;
+        if (tooOldAt != null && now.isBefore(tooOldAt) && (wake == null || tooOldAt.isBefore(wake))) wake = tooOldAt;
         // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
-        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation(s, spec, now), wake);
+        Observation.RevocationObservation observation = s.answered ? observation(s, spec, now) : pending(s, spec, previous);
+        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation, wake);
     }
 
-    /** Drops the state of NatsClusters that are gone (called with the resync period). */
+    /** Drops the state of NatsClusters that are gone (called with the resync period), and their Puppet subscriptions. */
     void retainOnly(java.util.Set<String> uids) {
         states.keySet().retainAll(uids);
         brokersLoaded.keySet().retainAll(uids);
+        inventory.retainOnly(uids);
+    }
+
+    /** A cluster that no longer enforces revocation: its state and its subscription go. */
+    void forget(String uid) {
+        states.remove(uid);
+        brokersLoaded.remove(uid);
+        inventory.forget(uid);
     }
 
     /**
@@ -113,35 +138,69 @@ final class RevocationEnforcement {
                 Duration.ofSeconds(maxSyncAgeSeconds(tls.getPuppet())));
     }
 
-    private State sync(State s, Names names, PuppetEnrolmentSpec spec, TrustBundle bundle, TlsFiles identity, Instant now) {
-        java.util.Set<java.math.BigInteger> crlSerials = s.crlSerials;
-        try {
-            // The CRL first, anonymously: even when Puppet refuses the brokers' certificate (its certname was
-            // cleaned), the operator learns that it must enrol again.
-            List<java.security.cert.X509CRL> crls = InventorySync.verifiedCrls(
-                    PuppetCaClient.anonymous(URI.create(spec.getUrl()), bundle.pem()).crl(), bundle, now);
-            crlSerials = InventorySync.revokedSerials(crls);
-            PuppetCaClient client = PuppetCaClient.authenticated(URI.create(spec.getUrl()), bundle.pem(),
-                    identity.certificateChainPem(), identity.privateKeyPem());
-            InventorySync.Result r = syncs.computeIfAbsent(spec.getUrl(), u -> new InventorySync()).sync(client, crls);
-            // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
-            java.util.Set<String> admitted = new java.util.HashSet<>(r.admitted());
-            admitted.add(TrustBundle.publicKeyPin(identity.certificateChainPem()));
-            PinnedKeys next = s.pins.with(admitted);
-            Instant shrunk = next != s.pins && next.dropsAnyOf(s.pins) ? now : s.shrunkAt;
-            if (next != s.pins) {
-                LOG.info("{}/{}: Puppet CA inventory: {} signed, {} not signed, CRL {}; pinned list epoch {} ({} keys; {} certificates fetched in {} ms)",
-                        names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
-                        r.fetched(), r.took().toMillis());
-            }
-            return new State(next, now, r, shrunk, null, null, crlSerials, now, s.heldSince);
-        } catch (PuppetCaException e) {
-            Reason reason = e.kind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
-            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, e.getMessage(), reason, crlSerials, now, s.heldSince);
-        } catch (java.security.GeneralSecurityException | io.choria.natsoperator.pki.PkiException e) {
-            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
-                    + e.getMessage(), Reason.RevocationStale, crlSerials, now, s.heldSince);
+    /** The inventory's view folded into this cluster's state: a new good sync cuts the list again; a problem is kept as said. */
+    private State apply(State s, PuppetInventory.View view, Names names, TlsFiles identity, Instant now) {
+        java.util.Set<java.math.BigInteger> crlSerials = view.crlSerials().isEmpty() ? s.crlSerials : view.crlSerials();
+        if (view.pending()) {
+            return new State(s.pins, s.lastSync, s.last, s.shrunkAt, s.problem, s.problemReason, crlSerials, s.heldSince, s.listChangedAt,
+                    s.ownPin, s.answered);
         }
+        PinnedKeys pins = s.pins;
+        Instant lastSync = s.lastSync;
+        InventorySync.Result last = s.last;
+        Instant shrunk = s.shrunkAt;
+        Instant changedAt = s.listChangedAt;
+        String ownPin = s.ownPin;
+        String problem = view.problem();
+        Reason reason = problem == null ? null
+                : view.problemKind() == PuppetCaException.Kind.FORBIDDEN ? Reason.PuppetInventoryForbidden : Reason.RevocationStale;
+        if (view.result() != null) {
+            String own;
+            try {
+                own = TrustBundle.publicKeyPin(identity.certificateChainPem());
+            } catch (io.choria.natsoperator.pki.PkiException e) {
+                return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
+                        + e.getMessage(), Reason.RevocationStale, crlSerials, s.heldSince, s.listChangedAt, s.ownPin, true);
+            }
+            if (view.result() != s.last || !own.equals(s.ownPin)) {
+                // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
+                java.util.Set<String> admitted = new java.util.HashSet<>(view.result().admitted());
+                admitted.add(own);
+                PinnedKeys next = s.pins.with(admitted);
+                if (next != s.pins) {
+                    if (next.dropsAnyOf(s.pins)) shrunk = now; // brokers that loaded config since then have the shrunk list
+                    changedAt = view.syncedAt();
+                    InventorySync.Result r = view.result();
+                    LOG.info("{}/{}: Puppet CA inventory: {} signed, {} not signed, CRL {}; pinned list epoch {} ({} keys; {} certificates fetched in {} ms)",
+                            names.namespace(), names.cluster(), r.signed(), r.revoked(), r.crlNumber(), next.epoch(), next.admitted().size(),
+                            r.fetched(), r.took().toMillis());
+                }
+                pins = next;
+                last = view.result();
+                ownPin = own;
+            }
+            lastSync = view.syncedAt();
+        }
+        return new State(pins, lastSync, last, shrunk, problem, reason, crlSerials, s.heldSince, changedAt, ownPin, true);
+    }
+
+    /**
+     * Before the first answer for this cluster: the condition the status already has (it describes the list still in
+     * force), or, for a new cluster, that the first sync is under way.
+     */
+    private static Observation.RevocationObservation pending(State s, PuppetEnrolmentSpec spec, io.fabric8.kubernetes.api.model.Condition previous) {
+        if (previous != null && previous.getReason() != null) {
+            try {
+                return new Observation.RevocationObservation("True".equals(previous.getStatus()), Reason.valueOf(previous.getReason()),
+                        previous.getMessage(), null, null);
+            } catch (IllegalArgumentException unknownReason) {
+                // written by another version: say what this one knows
+            }
+        }
+        String admits = s.pins.admitted().isEmpty() ? "the brokers admit no node (fail closed)"
+                : "the last written list (" + s.pins.admitted().size() + " keys) stays in force";
+        return new Observation.RevocationObservation(false, Reason.RevocationSyncPending, "the first sync with the Puppet CA " + spec.getUrl()
+                + " is under way; until it answers " + admits, null, null);
     }
 
     private static boolean closePassDue(Instant shrunkAt, Instant brokersLoaded, Duration interval, Instant now) {
@@ -175,24 +234,26 @@ final class RevocationEnforcement {
             Instant tooOldAt = tooOldAt(s, spec);
             if (tooOldAt == null) {
                 return new Observation.RevocationObservation(false, s.problemReason,
-                        s.problem + "; no list synced yet, so the brokers admit no node (fail closed)");
+                        s.problem + "; no list synced yet, so the brokers admit no node (fail closed)", s.listChangedAt, s.lastSync);
             }
             String held = s.last != null ? "the list synced at " + s.lastSync + " (" + s.pins.admitted().size() + " keys)"
                     : "the last written list (" + s.pins.admitted().size() + " keys), synced before this operator started at " + s.heldSince + ",";
             String limit = "maxSyncAgeSeconds " + maxSyncAgeSeconds(spec);
             if (now.isBefore(tooOldAt)) {
                 return new Observation.RevocationObservation(false, s.problemReason, s.problem + "; " + held
-                        + " stays in force; it becomes too old at " + tooOldAt + " (" + limit + ")");
+                        + " stays in force; it becomes too old at " + tooOldAt + " (" + limit + ")", s.listChangedAt, s.lastSync);
             }
             // The cause (unreachable, forbidden, a bad CRL) stays in the message; the reason says what it means by now.
             return new Observation.RevocationObservation(false, Reason.RevocationListTooOld, s.problem + "; " + held
                     + " stays in force, too old since " + tooOldAt + " (" + limit + "): nodes revoked in Puppet since "
-                    + (s.lastSync != null ? s.lastSync : "that sync") + " still get in");
+                    + (s.lastSync != null ? s.lastSync : "that sync") + " still get in", s.listChangedAt, s.lastSync);
         }
         String closing = s.shrunkAt != null ? "; closing connections of keys dropped at " + s.shrunkAt : "";
+        // No sync time here: a sync that finds the same list must not rewrite the status. When the list last changed is
+        // status.revocationListSyncedAt; how fresh it is, the metric natscluster_revocation_sync_age_seconds.
         return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()
                 + " certificates the Puppet CA lists as signed (" + s.pins.admitted().size() + " keys, CRL number " + s.last.crlNumber()
-                + "), synced at " + s.lastSync + " every " + spec.getSyncIntervalSeconds() + "s" + closing);
+                + "), synced every " + spec.getSyncIntervalSeconds() + "s" + closing, s.listChangedAt, s.lastSync);
     }
 
     /** The broker container's literal environment in the live StatefulSet (empty when there is none yet). */

@@ -21,6 +21,18 @@ public final class StatusCalculator {
 
     private StatusCalculator() {}
 
+    /**
+     * Written when the list in force changes, and otherwise kept: a sync that finds the same list must not rewrite the
+     * status. Before this operator has changed the list (a restart), what the status says stands; with nothing there
+     * either (a cluster from before this field), the last good sync.
+     */
+    private static String revocationListSyncedAt(Observation.RevocationObservation r, NatsClusterStatus previous) {
+        if (r.reason() == Reason.RevocationDisabled) return null;
+        if (r.listChangedAt() != null) return r.listChangedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        if (previous.getRevocationListSyncedAt() != null) return previous.getRevocationListSyncedAt();
+        return r.lastSync() == null ? null : r.lastSync().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
     public static NatsClusterStatus compute(NatsCluster nc, Observation seen, Instant now) {
         NatsClusterStatus previous = nc.getStatus() != null ? nc.getStatus() : new NatsClusterStatus();
         List<Condition> prev = previous.getConditions();
@@ -53,6 +65,11 @@ public final class StatusCalculator {
         if (seen.revocation() != null) {
             conditions.add(Conditions.of(Conditions.REVOCATION_ENFORCED, seen.revocation().enforced(), seen.revocation().reason(),
                     seen.revocation().message(), gen, prev, now));
+            s.setRevocationListSyncedAt(revocationListSyncedAt(seen.revocation(), previous));
+        } else if (nc.getSpec().getTls() != null && nc.getSpec().getTls().getPuppet() != null
+                && Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) {
+            // Not looked at in this pass (an input problem stopped it first): the list in force has not changed.
+            s.setRevocationListSyncedAt(previous.getRevocationListSyncedAt());
         }
         // Progressing
         Reason progress = progress(sts, size);

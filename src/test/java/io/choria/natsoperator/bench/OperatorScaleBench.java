@@ -62,6 +62,13 @@ import java.util.regex.Pattern;
  * status.observedGeneration == metadata.generation, seen in the mock's store as it is written.
  * Results: a summary, a markdown table row, and JSON under target/bench/.
  *
+ * <p>{@code --trickling-puppet true}: before the M NatsClusters, one more ({@code bench-00/slow-puppet}) enrols with a
+ * {@link io.choria.natsoperator.testing.PuppetCaStandIn} (20 nodes) that sends its {@code certificate_statuses} answer one
+ * byte a second (about an hour for the whole answer), and the M are created once that answer has started. After the steady
+ * window each of the M is poked in turn (a spec change: {@code resources.requests.cpu}) and the time until its status shows
+ * the new generation is its reconcile time (watch event, reconcile, status write); then the slow cluster is poked the same
+ * way (30 s at most). Reported: p50, p99 and max over the M, and the slow cluster's.
+ *
  * <p>Which requests are the operator's: the benchmark's own client sends the User-Agent
  * {@value #BENCH_AGENT}; every other request the mock receives is counted as the operator's (the
  * operator's fabric8 client keeps its default agent). Counting happens in the dispatcher, per
@@ -113,6 +120,9 @@ public final class OperatorScaleBench {
 
     private final AtomicReference<Counts> phase = new AtomicReference<>(new Counts());
     private final Map<String, Long> reconciledAt = new ConcurrentHashMap<>();
+    /** namespace/name -> generation -> when the status first showed it (for the pokes of --trickling-puppet). */
+    private final Map<String, Map<Long, Long>> observedAt = new ConcurrentHashMap<>();
+    private io.choria.natsoperator.testing.PuppetCaStandIn slowPuppet;
     private final Map<String, Counts> phases = new LinkedHashMap<>();
     // the mock logs every request at INFO through java.util.logging: costly at scale, and noise
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
@@ -153,6 +163,7 @@ public final class OperatorScaleBench {
         int timeoutSeconds = Integer.parseInt(opts.getOrDefault("timeout-seconds", "900"));
         String label = opts.getOrDefault("label", jar.getFileName().toString());
         String jvmOptions = opts.getOrDefault("jvm-options", DEFAULT_JVM_OPTIONS);
+        boolean trickling = Boolean.parseBoolean(opts.getOrDefault("trickling-puppet", "false"));
         if (!Files.isRegularFile(jar)) throw new IllegalArgumentException(jar + " not found (mvn -q package -DskipTests)");
         Path outDir = Path.of("target/bench").toAbsolutePath();
         Files.createDirectories(outDir);
@@ -269,9 +280,10 @@ public final class OperatorScaleBench {
         long mockCpu0 = cpuTicks(self);
         System.out.printf("readyz after %.2f s (pid %d, CPU %.1f s)%n", readySeconds, pid, cpuStartup / 100.0);
 
-        // ---- create M NatsClusters as fast as 4 threads go
         GenericKubernetesResource template = Serialization.unmarshal(Files.readString(Path.of("examples/natscluster-3.yaml")),
                 GenericKubernetesResource.class);
+        if (trickling) startTricklingCluster(template, nsNames.get(0), timeoutSeconds);
+        // ---- create M NatsClusters as fast as 4 threads go
         for (int i = 0; i < m; i++) {
             int n = i;
             futures.add(pool.submit(() -> {
@@ -331,6 +343,7 @@ public final class OperatorScaleBench {
         while (hm.find()) heapKb += Long.parseLong(hm.group(1));
 
         String loadAfter = loadAverage();
+        Map<String, Object> pokes = trickling ? poke(m, nsNames) : null;
         if (steadySeconds < 60) {
             // the reconciler wakes each NatsCluster every 60 s (OperatorSettings.DEFAULT_RESYNC); right after the create
             // burst those wake-ups are bunched, so a shorter window over- or under-counts depending on where it falls
@@ -403,6 +416,7 @@ public final class OperatorScaleBench {
         result.put("loadAverageAfter", loadAfter);
         result.put("heapInfo", heapInfo);
         result.put("markdownRow", row);
+        if (pokes != null) result.put("tricklingPuppet", pokes);
         result.put("operatorLog", log.toString());
         Path out = outDir.resolve("OperatorScaleBench-" + stamp + "-M" + m + "-U" + u + ".json");
         Files.writeString(out, Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
@@ -445,8 +459,90 @@ public final class OperatorScaleBench {
         JsonNode meta = n.path("metadata");
         long generation = meta.path("generation").asLong(-1);
         if (generation > 0 && generation == n.path("status").path("observedGeneration").asLong(-2)) {
-            reconciledAt.putIfAbsent(meta.path("namespace").asText() + "/" + meta.path("name").asText(), System.nanoTime());
+            String key = meta.path("namespace").asText() + "/" + meta.path("name").asText();
+            long now = System.nanoTime();
+            observedAt.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).putIfAbsent(generation, now);
+            if (!meta.path("name").asText().equals("slow-puppet")) reconciledAt.putIfAbsent(key, now);
         }
+    }
+
+    /**
+     * bench-00/slow-puppet: enrolment with a Puppet CA stand-in whose certificate_statuses answer trickles at one byte a
+     * second; returns once that answer has started (the cluster is enrolled and its first inventory sync is under way).
+     */
+    private void startTricklingCluster(GenericKubernetesResource template, String ns, int timeoutSeconds) throws Exception {
+        TestCa puppetCa = TestCa.ecRoot("Puppet CA: trickling stand-in");
+        slowPuppet = io.choria.natsoperator.testing.PuppetCaStandIn.start(puppetCa);
+        for (int i = 0; i < 20; i++) slowPuppet.addNode(String.format("node%02d.example.net", i));
+        slowPuppet.trickle("certificate_statuses", Duration.ofSeconds(1));
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").endMetadata()
+                .addToData("ca.crt", b64(puppetCa.certPem())).build()).create();
+        GenericKubernetesResource nc = Serialization.clone(template);
+        nc.getMetadata().setName("slow-puppet");
+        nc.getMetadata().setNamespace(ns);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) nc.getAdditionalProperties().get("spec");
+        spec.put("tls", new LinkedHashMap<>(Map.of("keyAlgorithm", "EC-P256", "puppet", Map.of("url", slowPuppet.url().toString(),
+                "caBundleSecretRef", Map.of("name", "puppet-ca-bundle", "key", "ca.crt"), "syncIntervalSeconds", 5))));
+        client.genericKubernetesResources(NATS_CLUSTERS).inNamespace(ns).resource(nc).create();
+        long t = System.nanoTime();
+        while (slowPuppet.trickling() == 0) {
+            if (secondsSince(t) > timeoutSeconds) throw new IllegalStateException("the trickling Puppet CA was never asked for its inventory");
+            Thread.sleep(50);
+        }
+        System.out.printf("slow-puppet: enrolled, its Puppet CA trickling certificate_statuses after %.1f s%n", secondsSince(t));
+    }
+
+    /**
+     * Pokes each of the M NatsClusters in turn (a spec change), then slow-puppet, and times each until its status shows
+     * the new generation.
+     */
+    private Map<String, Object> poke(int m, List<String> nsNames) throws Exception {
+        List<Double> ms = new ArrayList<>();
+        int missed = 0;
+        for (int i = 0; i < m; i++) {
+            Double took = pokeOne(nsNames.get(i % nsNames.size()), String.format("nc-%04d", i), 30);
+            if (took == null) missed++;
+            ms.add(took == null ? 30_000.0 : took);
+        }
+        java.util.Collections.sort(ms);
+        Double slow = pokeOne(nsNames.get(0), "slow-puppet", 30);
+        double p50 = ms.get((int) Math.floor(0.5 * (ms.size() - 1)));
+        double p99 = ms.get((int) Math.ceil(0.99 * (ms.size() - 1)));
+        double max = ms.get(ms.size() - 1);
+        System.out.printf("reconcile time of the other %d clusters while slow-puppet's Puppet CA trickles (spec change to status):"
+                + " p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d not within 30 s); slow-puppet's own: %s (answers trickling now: %d)%n", m, p50,
+                p99, max, missed, slow == null ? "not within 30 s" : String.format("%.0f ms", slow), slowPuppet.trickling());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("othersP50Ms", p50);
+        r.put("othersP99Ms", p99);
+        r.put("othersMaxMs", max);
+        r.put("othersMissed", missed);
+        r.put("slowPuppetMs", slow);
+        r.put("inventoryRequests", slowPuppet.requests("certificate_statuses"));
+        return r;
+    }
+
+    /** Milliseconds from the spec change to a status with its generation, or null if not within {@code timeoutSeconds}. */
+    private Double pokeOne(String ns, String name, int timeoutSeconds) throws Exception {
+        var resource = client.genericKubernetesResources(NATS_CLUSTERS).inNamespace(ns).withName(name);
+        long sent = System.nanoTime();
+        GenericKubernetesResource after = resource.edit(r -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spec = (Map<String, Object>) r.getAdditionalProperties().get("spec");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> requests = (Map<String, Object>) ((Map<String, Object>) spec.get("resources")).get("requests");
+            requests.put("cpu", "250m".equals(requests.get("cpu")) ? "251m" : "250m");
+            return r;
+        });
+        long generation = after.getMetadata().getGeneration();
+        String key = ns + "/" + name;
+        while (secondsSince(sent) < timeoutSeconds) {
+            Long seen = observedAt.getOrDefault(key, Map.of()).get(generation);
+            if (seen != null) return (seen - sent) / 1e6;
+            Thread.sleep(1);
+        }
+        return null;
     }
 
     private static String loadAverage() {
@@ -511,5 +607,7 @@ public final class OperatorScaleBench {
         client = null;
         if (server != null) server.destroy();
         server = null;
+        if (slowPuppet != null) slowPuppet.close();
+        slowPuppet = null;
     }
 }

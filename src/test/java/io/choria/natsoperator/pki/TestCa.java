@@ -242,8 +242,9 @@ public final class TestCa {
 
     /**
      * Signs a PEM CSR as Puppet's CA does with {@code allow-subject-alt-names}: the CSR's subject, key
-     * and DNS subject alternative names, serverAuth and clientAuth, valid for ten years from this CA's
-     * making. Returns the certificate, PEM.
+     * and DNS subject alternative names plus the certname (the subject's CN; Puppet always adds it, and
+     * enrolment expects it there: without it every reconcile saw changed names and enrolled again),
+     * serverAuth and clientAuth, valid for ten years from this CA's making. Returns the certificate, PEM.
      */
     public String signRequest(String csrPem) {
         try (var parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(csrPem))) {
@@ -257,6 +258,11 @@ public final class TestCa {
                 for (GeneralName n : sans.getNames()) {
                     if (n.getTagNo() == GeneralName.dNSName) dns.add(n.getName().toString());
                 }
+            }
+            var cn = csr.getSubject().getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+            if (cn.length > 0) {
+                String certname = org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cn[0].getFirst().getValue());
+                if (!dns.contains(certname)) dns.add(certname);
             }
             X509Certificate cert = sign(csr.getSubject(), key, this, validFrom(madeAt), validUntil(madeAt), false, false,
                     new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}, dns);

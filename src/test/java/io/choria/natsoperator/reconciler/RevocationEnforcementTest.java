@@ -12,6 +12,8 @@ import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsConfig;
 import io.choria.natsoperator.puppet.PinnedKeys;
+import io.choria.natsoperator.puppet.PuppetCaClient;
+import io.choria.natsoperator.puppet.PuppetInventory;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.IssuedCertificate;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Revocation enforcement against a Puppet CA stand-in (no Puppet Server), with the time given to
- * each pass: what it says while Puppet is down, and when it asks Puppet again.
+ * each pass: what it says while Puppet is down, and when it asks Puppet again. The syncs run in a
+ * {@link PuppetInventory#manual} inventory, driven by the test between reconcile passes.
  */
 class RevocationEnforcementTest {
     static final TestCa CA = TestCa.ecRoot("Puppet CA: stand-in");
@@ -72,39 +75,52 @@ class RevocationEnforcementTest {
         return SpecDefaults.withDefaults(nc);
     }
 
-    static RevocationEnforcement.Outcome pass(RevocationEnforcement e, NatsCluster nc, Instant now) {
-        return pass(e, nc, null, now);
-    }
+    /** A RevocationEnforcement and the inventory it reads, whose syncs run only when a pass runs them. */
+    record Fixture(RevocationEnforcement e, PuppetInventory inventory) {
+        static Fixture of(PuppetCaClient.Limits limits) {
+            PuppetInventory inventory = PuppetInventory.manual(limits);
+            return new Fixture(new RevocationEnforcement(inventory), inventory);
+        }
 
-    static RevocationEnforcement.Outcome pass(RevocationEnforcement e, NatsCluster nc, ConfigMap liveConfig, Instant now) {
-        return e.pins("uid-1", NAMES, nc.getSpec(), bundle, identity, liveConfig, null, now);
+        static Fixture of() {
+            return of(PuppetCaClient.Limits.DEFAULT);
+        }
+
+        /** A reconcile at {@code now}, with whatever sync is due by then run just before it reads the result. */
+        RevocationEnforcement.Outcome pass(NatsCluster nc, Instant now) {
+            return pass("uid-1", nc, identity, null, now);
+        }
+
+        RevocationEnforcement.Outcome pass(String uid, NatsCluster nc, TlsFiles brokers, ConfigMap liveConfig, Instant now) {
+            e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, liveConfig, null, now, null, () -> {});
+            inventory.pollDue(now);
+            return e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, liveConfig, null, now, null, () -> {});
+        }
     }
 
     @Test
     void whilePuppetIsDownItIsAskedOncePerSyncIntervalNotOnEveryReconcile() {
-        RevocationEnforcement e = new RevocationEnforcement();
+        Fixture e = Fixture.of();
         NatsCluster nc = cluster(30);
         Instant t0 = Instant.now();
         puppet.up();
         try {
-            assertEquals(Reason.RevocationEnforced, pass(e, nc, t0).observation().reason());
+            assertEquals(Reason.RevocationEnforced, e.pass(nc, t0).observation().reason());
             puppet.down();
-            RevocationEnforcement.Outcome failed = pass(e, nc, t0.plus(Duration.ofSeconds(30)));
+            RevocationEnforcement.Outcome failed = e.pass(nc, t0.plus(Duration.ofSeconds(30)));
             assertEquals(Reason.RevocationStale, failed.observation().reason());
-            assertEquals(t0.plus(Duration.ofSeconds(60)), failed.wakeAt(), "the next attempt, one interval after the failed one");
             int asked = puppet.requests();
             // reconciles for other reasons (events, the resync) in between: Puppet is not asked again
             for (int s : new int[] {31, 40, 59}) {
-                RevocationEnforcement.Outcome o = pass(e, nc, t0.plus(Duration.ofSeconds(s)));
+                RevocationEnforcement.Outcome o = e.pass(nc, t0.plus(Duration.ofSeconds(s)));
                 assertEquals(Reason.RevocationStale, o.observation().reason());
-                assertEquals(t0.plus(Duration.ofSeconds(60)), o.wakeAt(), "at +" + s + "s");
             }
             assertEquals(asked, puppet.requests(), "no request to Puppet before the next attempt is due");
-            pass(e, nc, t0.plus(Duration.ofSeconds(60)));
+            e.pass(nc, t0.plus(Duration.ofSeconds(60)));
             assertTrue(puppet.requests() > asked, "asked again one interval after the failed attempt");
             puppet.up();
-            assertEquals(Reason.RevocationEnforced, pass(e, nc, t0.plus(Duration.ofSeconds(90))).observation().reason(), "recovers");
-            assertFalse(pass(e, nc, t0.plus(Duration.ofSeconds(91))).wakeAt().isBefore(t0.plus(Duration.ofSeconds(120))));
+            assertEquals(Reason.RevocationEnforced, e.pass(nc, t0.plus(Duration.ofSeconds(90))).observation().reason(), "recovers");
+            assertEquals(null, e.pass(nc, t0.plus(Duration.ofSeconds(91))).wakeAt(), "no wake-up for the next sync: the inventory runs it");
         } finally {
             puppet.up();
         }
@@ -117,14 +133,14 @@ class RevocationEnforcementTest {
      */
     @Test
     void theKeptListIsTooOldExactlyAtMaxSyncAgeAndTheStatusChangesOnlyThen() {
-        RevocationEnforcement e = new RevocationEnforcement();
+        Fixture e = Fixture.of();
         NatsCluster nc = cluster(30, 100);
         Instant t0 = Instant.now();
         puppet.up();
         try {
-            assertEquals(Reason.RevocationEnforced, pass(e, nc, t0).observation().reason());
+            assertEquals(Reason.RevocationEnforced, e.pass(nc, t0).observation().reason());
             puppet.down();
-            Observation.RevocationObservation stale = pass(e, nc, t0.plus(Duration.ofSeconds(30))).observation();
+            Observation.RevocationObservation stale = e.pass(nc, t0.plus(Duration.ofSeconds(30))).observation();
             assertEquals(Reason.RevocationStale, stale.reason());
             assertFalse(stale.enforced());
             String tooOldAt = t0.plus(Duration.ofSeconds(100)).toString();
@@ -132,24 +148,24 @@ class RevocationEnforcementTest {
             assertTrue(stale.message().contains("the list synced at " + t0 + " (2 keys) stays in force; it becomes too old at " + tooOldAt
                     + " (maxSyncAgeSeconds 100)"), stale.message());
             for (int s : new int[] {31, 59, 60, 89, 90, 99}) {
-                RevocationEnforcement.Outcome o = pass(e, nc, t0.plus(Duration.ofSeconds(s)));
+                RevocationEnforcement.Outcome o = e.pass(nc, t0.plus(Duration.ofSeconds(s)));
                 assertEquals(stale, o.observation(), "at +" + s + "s the status would be rewritten");
                 if (s >= 90) assertEquals(t0.plus(Duration.ofSeconds(100)), o.wakeAt(), "woken at the limit, before the next attempt (+120s)");
             }
-            Observation.RevocationObservation tooOld = pass(e, nc, t0.plus(Duration.ofSeconds(100))).observation();
+            Observation.RevocationObservation tooOld = e.pass(nc, t0.plus(Duration.ofSeconds(100))).observation();
             assertEquals(Reason.RevocationListTooOld, tooOld.reason(), tooOld.message());
             assertFalse(tooOld.enforced());
             assertTrue(tooOld.message().contains("HTTP 503"), "the cause stays: " + tooOld.message());
             assertTrue(tooOld.message().contains("the list synced at " + t0 + " (2 keys) stays in force, too old since " + tooOldAt
                     + " (maxSyncAgeSeconds 100): nodes revoked in Puppet since " + t0 + " still get in"), tooOld.message());
             for (int s : new int[] {101, 120, 500}) {
-                assertEquals(tooOld, pass(e, nc, t0.plus(Duration.ofSeconds(s))).observation(), "at +" + s + "s");
+                assertEquals(tooOld, e.pass(nc, t0.plus(Duration.ofSeconds(s))).observation(), "at +" + s + "s");
             }
-            var figures = e.figures("uid-1", nc);
+            var figures = e.e().figures("uid-1", nc);
             assertEquals(new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(t0, 2, Duration.ofSeconds(100)), figures,
                     "the metrics get the last sync and the limit");
             puppet.up();
-            assertEquals(Reason.RevocationEnforced, pass(e, nc, t0.plus(Duration.ofSeconds(530))).observation().reason(), "recovers");
+            assertEquals(Reason.RevocationEnforced, e.pass(nc, t0.plus(Duration.ofSeconds(530))).observation().reason(), "recovers");
         } finally {
             puppet.up();
         }
@@ -162,19 +178,19 @@ class RevocationEnforcementTest {
                 .render(NAMES.namespace(), NAMES.cluster());
         ConfigMap written = new ConfigMapBuilder().withNewMetadata().withName("broker-config").withNamespace("choria").endMetadata()
                 .addToData(NatsConfig.PINNED_CERTS_FILE, file).build();
-        RevocationEnforcement e = new RevocationEnforcement();
+        Fixture e = Fixture.of();
         NatsCluster nc = cluster(30); // maxSyncAgeSeconds defaults to 600
         Instant t1 = Instant.now();
         puppet.down();
         try {
-            RevocationEnforcement.Outcome first = pass(e, nc, written, t1);
+            RevocationEnforcement.Outcome first = e.pass("uid-1", nc, identity, written, t1);
             assertEquals(Reason.RevocationStale, first.observation().reason());
             assertTrue(first.observation().message().contains("the last written list (1 keys), synced before this operator started at " + t1
                     + ", stays in force; it becomes too old at " + t1.plus(Duration.ofSeconds(600))), first.observation().message());
-            assertEquals(first.observation(), pass(e, nc, written, t1.plus(Duration.ofSeconds(599))).observation());
-            RevocationEnforcement.Outcome tooOld = pass(e, nc, written, t1.plus(Duration.ofSeconds(600)));
+            assertEquals(first.observation(), e.pass("uid-1", nc, identity, written, t1.plus(Duration.ofSeconds(599))).observation());
+            RevocationEnforcement.Outcome tooOld = e.pass("uid-1", nc, identity, written, t1.plus(Duration.ofSeconds(600)));
             assertEquals(Reason.RevocationListTooOld, tooOld.observation().reason(), tooOld.observation().message());
-            assertEquals(new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(null, null, Duration.ofSeconds(600)), e.figures("uid-1", nc),
+            assertEquals(new io.choria.natsoperator.metrics.ClusterSnapshot.Revocation(null, null, Duration.ofSeconds(600)), e.e().figures("uid-1", nc),
                     "no sync time known, but the limit is served");
         } finally {
             puppet.up();
@@ -184,16 +200,79 @@ class RevocationEnforcementTest {
     /** With no list at all every node is refused: nothing to grow old, so it stays RevocationStale (fail closed). */
     @Test
     void noListMeansFailClosedNotTooOld() {
-        RevocationEnforcement e = new RevocationEnforcement();
+        Fixture e = Fixture.of();
         NatsCluster nc = cluster(30, 60);
         Instant t = Instant.now();
         puppet.down();
         try {
-            assertTrue(pass(e, nc, t).observation().message().contains("fail closed"));
-            Observation.RevocationObservation later = pass(e, nc, t.plus(Duration.ofHours(1))).observation();
+            assertTrue(e.pass(nc, t).observation().message().contains("fail closed"));
+            Observation.RevocationObservation later = e.pass(nc, t.plus(Duration.ofHours(1))).observation();
             assertEquals(Reason.RevocationStale, later.reason(), later.message());
         } finally {
             puppet.up();
+        }
+    }
+
+    /**
+     * An answer past a cap (here certificate_statuses with more rows than a modest cap of 3) is RevocationStale naming the
+     * cap, and the last good list stays in force, unchanged.
+     */
+    @Test
+    void anAnswerPastACapIsRevocationStaleNamingItAndTheLastListStays() {
+        PuppetCaClient.Limits d = PuppetCaClient.Limits.DEFAULT;
+        try (PuppetCaStandIn big = PuppetCaStandIn.start(CA)) {
+            big.addNode("node1.example.net");
+            Fixture e = Fixture.of(new PuppetCaClient.Limits(d.deadline(), 3, d.maxStatusesBytes(), d.maxCertificateBytes(), d.maxCrlBytes()));
+            NatsCluster nc = cluster(30);
+            nc.getSpec().getTls().getPuppet().setUrl(big.url().toString());
+            Instant t0 = Instant.now();
+            RevocationEnforcement.Outcome good = e.pass(nc, t0);
+            assertEquals(Reason.RevocationEnforced, good.observation().reason(), good.observation().message());
+            big.addNode("node2.example.net");
+            big.addNode("node3.example.net");
+            big.addNode("node4.example.net");
+            RevocationEnforcement.Outcome capped = e.pass(nc, t0.plus(Duration.ofSeconds(30)));
+            assertEquals(Reason.RevocationStale, capped.observation().reason());
+            assertTrue(capped.observation().message().contains("certificate_statuses lists more than 3 certificates, the operator's cap"),
+                    capped.observation().message());
+            assertEquals(good.pinnedFile(), capped.pinnedFile(), "the last good list stays in force");
+        }
+    }
+
+    /**
+     * Two clusters on one Puppet CA whose brokers' certificates Puppet treats differently: the one auth.conf refuses gets
+     * PuppetInventoryForbidden and not the inventory the other's certificate was allowed to read; the other is enforced. Each
+     * certificate is asked with on the first sync; later syncs ask with the allowed one in turn, and again with the refused one.
+     */
+    @Test
+    void aClusterWhoseCertificatePuppetRefusesDoesNotGetTheSharedInventory() throws Exception {
+        try (PuppetCaStandIn ca = PuppetCaStandIn.start(CA)) {
+            ca.addNode("node1.example.net");
+            ca.forbid("refused-broker");
+            IssuedCertificate other = CA.load().issue(new ServerCertificateRequest("refused-broker.other.nats-00000000",
+                    List.of("refused-broker.other.svc"), TlsSpec.KeyAlgorithm.EC_P256, 30), Instant.now());
+            TlsFiles refusedBrokers = new TlsFiles(other.certificateChainPem(), other.privateKeyPem(), CA.certPem());
+            Fixture e = Fixture.of();
+            NatsCluster nc = cluster(30);
+            nc.getSpec().getTls().getPuppet().setUrl(ca.url().toString());
+            Instant t0 = Instant.now();
+            e.e().pins("uid-ok", NAMES, nc.getSpec(), bundle, identity, null, null, t0, null, () -> {});
+            e.e().pins("uid-refused", NAMES, nc.getSpec(), bundle, refusedBrokers, null, null, t0, null, () -> {});
+            e.inventory().pollDue(t0);
+            assertEquals(2, ca.requests("certificate_statuses"), "each certificate asked with once");
+            assertEquals(1, ca.requests("certificate_revocation_list"), "one CRL for both");
+            RevocationEnforcement.Outcome ok = e.pass("uid-ok", nc, identity, null, t0);
+            RevocationEnforcement.Outcome refused = e.pass("uid-refused", nc, refusedBrokers, null, t0);
+            assertEquals(Reason.RevocationEnforced, ok.observation().reason(), ok.observation().message());
+            assertEquals(Reason.PuppetInventoryForbidden, refused.observation().reason(), refused.observation().message());
+            assertTrue(refused.observation().message().contains("HTTP 403"), refused.observation().message());
+            assertEquals(PinnedKeys.none().render(NAMES.namespace(), NAMES.cluster()), refused.pinnedFile(), "no inventory for it");
+            e.pass("uid-ok", nc, identity, null, t0.plus(Duration.ofSeconds(30)));
+            assertEquals(4, ca.requests("certificate_statuses"), "the next sync: the allowed certificate, and the refused one again");
+            assertEquals(1, e.inventory().feeds());
+            e.e().retainOnly(java.util.Set.of());
+            assertEquals(0, e.inventory().feeds(), "no subscriber left: the feed goes");
+            assertTrue(e.inventory().cachedUrls().isEmpty(), "and the certificate cache of its URL");
         }
     }
 }

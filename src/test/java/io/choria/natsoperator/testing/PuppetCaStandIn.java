@@ -31,7 +31,10 @@ import javax.net.ssl.SSLContext;
  * server on loopback), for tests that must not start Puppet Server: it autosigns every CSR with a
  * {@link TestCa}, serves the certificates, their statuses and a CRL, and can be switched
  * {@link #down} (HTTP 503, as Puppet Server answers while it restarts) and {@link #up} again.
- * It asks for no client certificate (the real one checks auth.conf).
+ * It asks for a client certificate but needs none (as Puppet Server), and refuses
+ * {@code certificate_statuses} (403, as auth.conf does) to a certificate whose subject {@link #forbid} names. It counts requests by path, and
+ * can {@link #trickle} the answers to some paths, one byte at a time, as a struggling or hostile server
+ * would; each request is handled on a thread of its own, so a trickling answer holds up no other.
  */
 public final class PuppetCaStandIn implements AutoCloseable {
     private static final String PREFIX = "/puppet-ca/v1/";
@@ -42,7 +45,17 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger certificateFetches = new AtomicInteger();
     private volatile String crl;
+    private final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
+    private final AtomicInteger trickling = new AtomicInteger();
+    private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "puppet-ca-stand-in");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean down;
+    private final java.util.Set<String> forbidden = ConcurrentHashMap.newKeySet();
+    private volatile String tricklePath;
+    private volatile Duration tricklePerByte;
 
     private PuppetCaStandIn(TestCa ca) throws Exception {
         this.ca = ca;
@@ -51,8 +64,16 @@ public final class PuppetCaStandIn implements AutoCloseable {
         IssuedCertificate server = ca.load().issue(new ServerCertificateRequest("localhost", List.of("localhost"),
                 KeyAlgorithm.EC_P256, 30), Instant.now());
         https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        https.setHttpsConfigurator(new HttpsConfigurator(serverContext(server)));
+        https.setHttpsConfigurator(new HttpsConfigurator(serverContext(server, ca.certPem())) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                p.setWantClientAuth(true);
+                params.setSSLParameters(p);
+            }
+        });
         https.createContext(PREFIX, this::handle);
+        https.setExecutor(handlers);
         https.start();
     }
 
@@ -96,6 +117,33 @@ public final class PuppetCaStandIn implements AutoCloseable {
         crl = ca.crlPem(ca.madeAt().minus(Duration.ofHours(1)), ca.madeAt().plus(Duration.ofDays(2)), serials);
     }
 
+    /**
+     * Requests received so far for paths under {@code /puppet-ca/v1/} starting with {@code prefix} (e.g.
+     * {@code "certificate_statuses"}, {@code "certificate_revocation_list"}), answered or not.
+     */
+    public int requests(String prefix) {
+        return byPath.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
+    /**
+     * From now on, answers to paths starting with {@code prefix} are sent one byte every {@code perByte} (headers at
+     * once, with the full Content-Length), until the client hangs up; null stops it for new requests.
+     */
+    public void trickle(String prefix, Duration perByte) {
+        tricklePerByte = perByte;
+        tricklePath = prefix;
+    }
+
+    /** certificate_statuses is refused (HTTP 403) to client certificates whose subject contains {@code subjectPart}. */
+    public void forbid(String subjectPart) {
+        forbidden.add(subjectPart);
+    }
+
+    /** Answers being trickled right now. */
+    public int trickling() {
+        return trickling.get();
+    }
+
     /** A node's certificate, signed and listed, as {@code puppetserver ca sign} leaves it. */
     public TestCa.Pems addNode(String certname) {
         TestCa.Pems node = ca.issueClientCertificate(certname);
@@ -107,6 +155,7 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         requests.incrementAndGet();
         String path = ex.getRequestURI().getPath().substring(PREFIX.length());
+        byPath.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
         String method = ex.getRequestMethod();
         int status = 200;
         String body;
@@ -130,6 +179,9 @@ public final class PuppetCaStandIn implements AutoCloseable {
             }
         } else if (path.startsWith("certificate_revocation_list/")) {
             body = crl;
+        } else if (path.startsWith("certificate_statuses/") && refused(ex)) {
+            status = 403;
+            body = "Forbidden request: certificate_statuses (method :get). Please see the server logs for details.";
         } else if (path.startsWith("certificate_statuses/")) {
             StringBuilder json = new StringBuilder("[");
             states.forEach((name, state) -> json.append(json.length() > 1 ? "," : "").append("{\"name\":\"").append(name)
@@ -142,8 +194,40 @@ public final class PuppetCaStandIn implements AutoCloseable {
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        String slow = tricklePath;
         try (OutputStream o = ex.getResponseBody()) {
-            o.write(bytes);
+            if (slow != null && path.startsWith(slow) && bytes.length > 0) {
+                trickle(o, bytes, tricklePerByte);
+            } else {
+                o.write(bytes);
+            }
+        }
+    }
+
+    private void trickle(OutputStream o, byte[] bytes, Duration perByte) throws IOException {
+        trickling.incrementAndGet();
+        try {
+            for (byte b : bytes) {
+                o.write(b);
+                o.flush();
+                Thread.sleep(perByte.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("stand-in stopped", e);
+        } finally {
+            trickling.decrementAndGet();
+        }
+    }
+
+    private boolean refused(HttpExchange ex) {
+        if (forbidden.isEmpty()) return false;
+        try {
+            var peer = ((com.sun.net.httpserver.HttpsExchange) ex).getSSLSession().getPeerCertificates();
+            String subject = ((java.security.cert.X509Certificate) peer[0]).getSubjectX500Principal().getName();
+            return forbidden.stream().anyMatch(subject::contains);
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return false; // no client certificate: as the stand-in always did
         }
     }
 
@@ -160,18 +244,21 @@ public final class PuppetCaStandIn implements AutoCloseable {
         }
     }
 
-    private static SSLContext serverContext(IssuedCertificate cert) throws Exception {
+    private static SSLContext serverContext(IssuedCertificate cert, String caPem) throws Exception {
         char[] pw = "stand-in".toCharArray();
         KeyStore ks = PemSslContexts.keyStore(cert.certificateChainPem(), cert.privateKeyPem(), pw);
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(PemSslContexts.trustStore(caPem));
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return ctx;
     }
 
     @Override
     public void close() {
         https.stop(0);
+        handlers.shutdownNow();
     }
 }

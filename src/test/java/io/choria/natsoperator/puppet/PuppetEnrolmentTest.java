@@ -92,7 +92,7 @@ class PuppetEnrolmentTest {
     void awaitsSigningThenServesThePuppetSignedCertificateWithoutTheCaKey() throws Exception {
         String ns = "enrol-manual";
         NatsCluster nc = enrolled(ns, puppet.url().toString(), null);
-        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5); // wake-ups every 5 s, so the loop check below sees reconciles soon
+        nc.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
         nc = api.client.resource(nc).create();
 
         Condition waiting = Await.until("CertificateReady=False AwaitingSigning", Duration.ofSeconds(60), () -> condition(ns, Conditions.CERTIFICATE_READY),
@@ -127,7 +127,16 @@ class PuppetEnrolmentTest {
         assertTrue(events(ns).contains("CertificateSigned"), events(ns));
         // Signed is settled: later reconciles keep the certificate and ask Puppet for nothing new.
         String served = BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt");
-        api.awaitReconciles(nc, 2);
+        // A settled cluster is not reconciled again by itself (the Puppet sync runs beside it): two spec edits that
+        // change nothing of the certificate make two reconciles.
+        NatsCluster created = nc;
+        for (int interval : new int[] {6, 7}) {
+            int started = api.reconciles.started(created);
+            api.client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
+                    .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(interval); return x; });
+            Await.until("a reconcile after the edit to " + interval + " s, finished", Duration.ofSeconds(30),
+                    () -> api.reconciles.finished(created) > started, done -> done);
+        }
         assertNull(api.client.secrets().inNamespace(ns).withName("broker-tls-request").get(), "no new certificate request");
         assertEquals(served, BrokerSecrets.decode(api.client.secrets().inNamespace(ns).withName("broker-tls").get(), "tls.crt"));
 
@@ -151,7 +160,11 @@ class PuppetEnrolmentTest {
         assertEquals("CertificateValid", right.getReason());
         NatsCluster rightNc = api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker").get();
         String served = BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt");
-        api.awaitReconciles(rightNc, 1);
+        int started = api.reconciles.started(rightNc);
+        api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker")
+                .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(6); return x; });
+        Await.until("a reconcile after an edit, finished", Duration.ofSeconds(30),
+                () -> api.reconciles.finished(rightNc) > started, done -> done);
         assertEquals(served, BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt"),
                 "an autosigned certificate is kept, not asked for again on every reconcile");
         Condition wrong = Await.until("left waiting", Duration.ofSeconds(60), () -> condition("enrol-wrong", Conditions.CERTIFICATE_READY),

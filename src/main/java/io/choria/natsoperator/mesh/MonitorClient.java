@@ -21,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +43,21 @@ public final class MonitorClient {
      */
     public static final int MAX_BODY_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Ends the exchanges that pass their deadline. Its own thread, not {@code CompletableFuture}'s
+     * delayed executor: that one hands the task to the common ForkJoinPool (one thread on two cores),
+     * where any blocked task would hold every deadline back, and a broker dripping its body with it.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "monitor-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        // an answered request drops its deadline at once, rather than holding the exchange until it passes
+        DEADLINES.setRemoveOnCancelPolicy(true);
+    }
 
     private final HttpClient http;
     private final Duration timeout;
@@ -172,14 +189,15 @@ public final class MonitorClient {
                 result.complete(r.body());
             }
         });
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
             if (result.isDone()) return;
             MonitorException late = new MonitorException("no complete answer to " + path + " within "
                     + timeout.toMillis() + " ms", null);
             body.fail(late);
             sent.cancel(true);
             result.completeExceptionally(late);
-        });
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((r, t) -> deadline.cancel(false));
         return result;
     }
 

@@ -76,6 +76,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile ReferencedClusters referencedClusters;
+    private volatile BrokerObservations observations;
     private volatile Instant lastPrune = Instant.EPOCH;
 
     public NatsClusterReconciler(KubernetesClient client, OperatorSettings settings, EventRecorder events, Clock clock) {
@@ -97,6 +98,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         sources.add(referenced);
         referencedClusters = new ReferencedClusters(ctx);
         sources.add(referencedClusters.eventSource());
+        if (settings.meshProbe() != null) {
+            observations = new BrokerObservations(settings.meshProbe(), settings.meshPolling(), clock);
+            sources.add(observations);
+        }
         return sources;
     }
 
@@ -116,12 +121,14 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                     pinned == null ? null : pinned.pinnedFile(), pass.pendingRequest, pinned == null ? null : pinned.ports()));
             PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
-            MeshObservation mesh = mesh(nc, sts);
-            revocation.observed(nc.getMetadata().getUid(), mesh);
-            seen = new Observation(sts, null, pass.certificate, mesh,
-                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor);
+            MeshSeen mesh = mesh(nc, sts, pass.now);
+            revocation.observed(nc.getMetadata().getUid(), mesh.observation());
+            seen = new Observation(sts, null, pass.certificate, mesh.observation(),
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor,
+                    mesh.unknown());
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
+            if (observations != null) observations.forget(nc.getMetadata().getUid());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
         }
         NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
@@ -349,13 +356,39 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         return new RoutePassword(password, BrokerSecrets.generatedRoutePassword(nc, names, password));
     }
 
-    /** Asked only of brokers that can answer: some are ready. */
-    private MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
-        if (settings.meshProbe() == null || sts == null || sts.getStatus() == null
-                || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
-            return null;
+    /** The mesh as the poller last saw it, or why it cannot be said; both null when the brokers are not asked. */
+    private record MeshSeen(MeshObservation observation, Observation.MeshUnknown unknown) {
+        static final MeshSeen NOT_ASKED = new MeshSeen(null, null);
+    }
+
+    /**
+     * The brokers' latest observation, made beside the reconcile ({@link BrokerObservations}): the
+     * reconcile never waits on the network. Asked only of brokers that can answer: some are ready;
+     * sooner while the StatefulSet rolls.
+     */
+    private MeshSeen mesh(NatsCluster nc, StatefulSet sts, Instant now) {
+        BrokerObservations brokers = observations;
+        if (brokers == null) return MeshSeen.NOT_ASKED;
+        if (sts == null || sts.getStatus() == null || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
+            brokers.forget(nc.getMetadata().getUid());
+            return MeshSeen.NOT_ASKED;
         }
-        return settings.meshProbe().check(nc);
+        boolean changing = StatusCalculator.progress(sts, nc.getSpec().getSize()) != Reason.Stable;
+        var polling = brokers.polling();
+        var seen = brokers.watch(nc, changing);
+        if (seen.isEmpty()) {
+            return new MeshSeen(null, new Observation.MeshUnknown(Reason.NotObservedYet, "the operator asks the brokers' monitoring"
+                    + " ports beside the reconcile (every " + polling.settled().toSeconds() + " s); no answer for this spec yet"));
+        }
+        if (seen.get().age(now).compareTo(polling.staleAfter()) > 0) {
+            // The time, not the age: the message stays the same until a poll completes, so the status is written once.
+            MeshObservation last = seen.get().observation();
+            return new MeshSeen(null, new Observation.MeshUnknown(Reason.ObservationTooOld, "no poll of the brokers has completed since "
+                    + seen.get().at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (more than " + polling.staleAfter().toSeconds()
+                    + " s ago; the operator polls " + polling.concurrency() + " clusters at once)"
+                    + (last == null ? "" : "; it said " + last.reason() + ": " + last.message())));
+        }
+        return new MeshSeen(seen.get().observation(), null);
     }
 
     /** A Secret the user owns and the spec names (CA, route password): watched by name, never cached wholesale. */
@@ -371,7 +404,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (Duration.between(lastPrune, now).compareTo(settings.resyncPeriod()) < 0) return;
         lastPrune = now;
         referenced.prune();
-        revocation.retainOnly(referenced.clusterUids());
+        Set<String> uids = referenced.clusterUids();
+        revocation.retainOnly(uids);
+        if (observations != null) observations.retainOnly(uids);
     }
 
     /**
@@ -391,10 +426,13 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             boolean degraded = c.getType().equals(Conditions.DEGRADED);
             boolean progressing = c.getType().equals(Conditions.PROGRESSING);
             boolean bad = degraded ? "True".equals(c.getStatus())
-                    : "False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason());
+                    : ("False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason()))
+                            || Reason.ObservationTooOld.name().equals(c.getReason());
+            // Not observed yet is no state to recover from: its end is a first appearance.
+            boolean wasKnown = old.isPresent() && !Reason.NotObservedYet.name().equals(old.get().getReason());
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());
-            } else if (old.isPresent() || (progressing && "True".equals(c.getStatus()))) {
+            } else if (wasKnown || (progressing && "True".equals(c.getStatus()))) {
                 events.normal(nc, c.getReason(), c.getMessage());
             }
         }

@@ -171,6 +171,24 @@ class MonitorLimitsTest {
         }
     }
 
+    /**
+     * A broker that never answers is described the same way every time: the operator polls it every
+     * few seconds and reconciles when the description changes, so a race between two timers that
+     * said it two ways would rewrite the status at every poll.
+     */
+    @Test
+    void aSilentBrokerIsDescribedTheSameWayEveryTime() {
+        List<java.util.concurrent.CompletableFuture<MeshObservation>> checks = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            URI uri = serve(out -> sleep(60_000));
+            checks.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> check(uri), r -> new Thread(r).start()));
+        }
+        for (var c : checks) {
+            MeshObservation m = assertTimeoutPreemptively(GENEROUS, () -> c.join());
+            assertEquals("broker-single-0 did not answer /varz: no answer to /varz within 2000 ms", m.message());
+        }
+    }
+
     @Test
     void anotherStatusIsStillReportedAsSuch() {
         URI uri = serve(out -> out.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"

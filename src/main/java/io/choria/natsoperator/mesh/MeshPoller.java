@@ -1,6 +1,7 @@
 package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.Reason;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Clock;
 import java.time.Duration;
@@ -192,7 +193,10 @@ public final class MeshPoller implements AutoCloseable {
             e.published = new Seen(raw, at);
             e.publishedShape = shape;
             e.publishedVerdict = v;
-            Duration next = again != null ? again : announce || rawChanged || e.changing ? polling.changing() : polling.settled();
+            Duration next = again != null ? again
+                    : announce || rawChanged || e.changing ? polling.changing()
+                    : raw != null && raw.reason() == Reason.BrokerUnreachable ? polling.unanswered()
+                    : polling.settled();
             schedule(e, next);
         }
         if (announce) {

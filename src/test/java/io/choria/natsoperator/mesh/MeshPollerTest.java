@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * counting probe calls, never by sleeping, before any "nothing happened" assertion.
  */
 class MeshPollerTest {
-    static final MeshPolling FAST = new MeshPolling(Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofSeconds(30), 2);
+    static final MeshPolling FAST = new MeshPolling(Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(10),
+            Duration.ofSeconds(30), 2);
     static final Duration WAIT = Duration.ofSeconds(20);
     static final MeshObservation INCOMPLETE = new MeshObservation(false, Reason.RoutesIncomplete, "broker-2 sees 0 of 2 peers");
     static final MeshObservation MESHED = new MeshObservation(true, Reason.FullMesh, "each of the 3 brokers sees 2 peers");
@@ -105,7 +106,8 @@ class MeshPollerTest {
 
     @Test
     void aSingleBrokerNeedsNoSecondLook() {
-        start(new MeshPolling(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(10), 1), nc -> MESHED);
+        start(new MeshPolling(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(5),
+                Duration.ofMinutes(10), 1), nc -> MESHED);
         poller.watch("uid-one", cluster("one", 1), false);
         Await.until("published after one poll", WAIT, announced::get, n -> n == 1);
         assertEquals(1, calls("one"));
@@ -154,12 +156,27 @@ class MeshPollerTest {
 
     @Test
     void aChangedSpecIsNotReportedWithTheOldObservation() {
-        start(new MeshPolling(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMillis(10), Duration.ofMinutes(10), 1),
+        start(new MeshPolling(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMillis(10),
+                Duration.ofMinutes(10), 1),
                 nc -> new MeshObservation(false, Reason.RoutesIncomplete, "size " + nc.getSpec().getSize()));
         poller.watch("uid-s", cluster("s", 3), false);
         Await.until("size 3 seen", WAIT, announced::get, n -> n == 1);
         assertEquals(Optional.empty(), poller.watch("uid-s", cluster("s", 5), false), "nothing seen yet of the five");
         Await.until("size 5 seen", WAIT, () -> poller.watch("uid-s", cluster("s", 5), false),
                 s -> s.isPresent() && s.get().observation().message().equals("size 5"));
+    }
+
+    @Test
+    void brokersThatKeepNotAnsweringAreAskedLessOften() {
+        start(new MeshPolling(Duration.ofMillis(20), Duration.ofMinutes(5), Duration.ofMillis(20), Duration.ofMillis(10),
+                Duration.ofMinutes(10), 2), nc -> "dead".equals(nc.getMetadata().getNamespace())
+                        ? new MeshObservation(false, Reason.BrokerUnreachable, "broker-0 did not answer /varz: connection refused")
+                        : INCOMPLETE);
+        poller.watch("uid-dead", cluster("dead", 3), false);
+        poller.watch("uid-live", cluster("live", 3), false);
+        // the first answer, announced, is looked at again soon: a change may be under way
+        Await.until("two polls of dead", WAIT, () -> calls("dead"), c -> c >= 2);
+        awaitMorePolls("live", 20);
+        assertEquals(2, calls("dead"), "the same silence is asked again after 'unanswered', not 'settled'");
     }
 }

@@ -53,8 +53,8 @@ import org.junit.jupiter.api.Test;
  */
 class BrokerPollingReconcileTest {
     static final Duration DEAD_DEADLINE = Duration.ofSeconds(20);
-    static final MeshPolling POLLING = new MeshPolling(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(50),
-            Duration.ofSeconds(60), 2);
+    static final MeshPolling POLLING = new MeshPolling(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(200),
+            Duration.ofMillis(50), Duration.ofSeconds(60), 2);
     static final MeshObservation INCOMPLETE = new MeshObservation(false, Reason.RoutesIncomplete, "broker-2 sees 0 of 2 peers");
     static final MeshObservation MESHED = new MeshObservation(true, Reason.FullMesh, "each of the 3 brokers sees 2 peers");
 

@@ -195,7 +195,7 @@ public final class MeshPoller implements AutoCloseable {
             e.publishedVerdict = v;
             Duration next = again != null ? again
                     : announce || rawChanged || e.changing ? polling.changing()
-                    : raw != null && raw.reason() == Reason.BrokerUnreachable ? polling.unanswered()
+                    : unanswered(raw) ? polling.unanswered()
                     : polling.settled();
             schedule(e, next);
         }
@@ -215,6 +215,11 @@ public final class MeshPoller implements AutoCloseable {
     static boolean confirmed(MeshObservation before, MeshObservation raw, int size) {
         if (raw == null || !raw.meshed() || size <= 1) return true;
         return before != null && before.meshed();
+    }
+
+    /** No broker answered: the whole poll waited out the deadline (a cluster where some answer is asked as usual). */
+    static boolean unanswered(MeshObservation raw) {
+        return raw != null && raw.reason() == Reason.BrokerUnreachable && raw.answered().isEmpty();
     }
 
     /** One cluster's polling state; every field is guarded by the entry's lock. */

@@ -6,7 +6,7 @@ import java.time.Duration;
  * How often {@link MeshPoller} asks a cluster's brokers, and how many clusters at once.
  *
  * @param settled     between polls of a cluster whose verdict has not changed and which is not rolling
- * @param unanswered  instead of {@code settled} while the same brokers keep not answering: each such
+ * @param unanswered  instead of {@code settled} while no broker of the cluster keeps answering: each such
  *                    poll holds a thread for a whole deadline, and dead clusters must not take
  *                    every thread from those that answer
  * @param changing    after a changed verdict, and while the StatefulSet rolls (the status follows a change within seconds)

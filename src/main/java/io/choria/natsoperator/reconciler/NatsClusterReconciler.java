@@ -121,7 +121,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                     pinned == null ? null : pinned.pinnedFile(), pass.pendingRequest, pinned == null ? null : pinned.ports()));
             PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
-            MeshSeen mesh = mesh(nc, sts, pass.now);
+            MeshSeen mesh = mesh(nc, sts, original.getStatus(), pass.now);
             revocation.observed(nc.getMetadata().getUid(), mesh.observation());
             seen = new Observation(sts, null, pass.certificate, mesh.observation(),
                     BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor,
@@ -364,16 +364,17 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     /**
      * The brokers' latest observation, made beside the reconcile ({@link BrokerObservations}): the
      * reconcile never waits on the network. Asked only of brokers that can answer: some are ready;
-     * sooner while the StatefulSet rolls.
+     * sooner while the StatefulSet rolls or its ready count moves (a broker went or came back).
      */
-    private MeshSeen mesh(NatsCluster nc, StatefulSet sts, Instant now) {
+    private MeshSeen mesh(NatsCluster nc, StatefulSet sts, NatsClusterStatus before, Instant now) {
         BrokerObservations brokers = observations;
         if (brokers == null) return MeshSeen.NOT_ASKED;
         if (sts == null || sts.getStatus() == null || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
             brokers.forget(nc.getMetadata().getUid());
             return MeshSeen.NOT_ASKED;
         }
-        boolean changing = StatusCalculator.progress(sts, nc.getSpec().getSize()) != Reason.Stable;
+        boolean changing = StatusCalculator.progress(sts, nc.getSpec().getSize()) != Reason.Stable
+                || before == null || !Objects.equals(before.getReadyReplicas(), sts.getStatus().getReadyReplicas());
         var polling = brokers.polling();
         var seen = brokers.watch(nc, changing);
         if (seen.isEmpty()) {

@@ -11,6 +11,7 @@ import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -168,15 +169,29 @@ class MeshPollerTest {
 
     @Test
     void brokersThatKeepNotAnsweringAreAskedLessOften() {
+        var answered = new MeshChecker.BrokerView("broker-1", 1, null, null, new MonitorClient.Varz("broker-1", 1, 1, 0, 1, null));
         start(new MeshPolling(Duration.ofMillis(20), Duration.ofMinutes(5), Duration.ofMillis(20), Duration.ofMillis(10),
                 Duration.ofMinutes(10), 2), nc -> "dead".equals(nc.getMetadata().getNamespace())
                         ? new MeshObservation(false, Reason.BrokerUnreachable, "broker-0 did not answer /varz: connection refused")
-                        : INCOMPLETE);
+                        : new MeshObservation(false, Reason.BrokerUnreachable, "broker-0 did not answer /varz: connection refused", null,
+                                List.of(answered)));
         poller.watch("uid-dead", cluster("dead", 3), false);
-        poller.watch("uid-live", cluster("live", 3), false);
+        poller.watch("uid-half", cluster("half", 3), false);
         // the first answer, announced, is looked at again soon: a change may be under way
         Await.until("two polls of dead", WAIT, () -> calls("dead"), c -> c >= 2);
-        awaitMorePolls("live", 20);
+        awaitMorePolls("half", 20);
         assertEquals(2, calls("dead"), "the same silence is asked again after 'unanswered', not 'settled'");
+    }
+
+    /** A reconcile that sees the brokers change (a rollout, the ready count) has them asked soon, not at the settled interval. */
+    @Test
+    void aChangeSeenByTheReconcileIsLookedAtSoon() {
+        start(new MeshPolling(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMillis(20), Duration.ofMillis(10),
+                Duration.ofMinutes(10), 1), nc -> INCOMPLETE);
+        NatsCluster nc = cluster("roll", 3);
+        poller.watch("uid-roll", nc, false);
+        Await.until("the first answer and the look after it", WAIT, () -> calls("roll"), c -> c >= 2);
+        poller.watch("uid-roll", nc, true);
+        Await.until("asked again within moments", WAIT, () -> calls("roll"), c -> c >= 3);
     }
 }

@@ -158,10 +158,13 @@ public final class MeshPoller implements AutoCloseable {
             shape = e.shape;
         }
         MeshObservation raw = null;
+        Object v = null;
         RuntimeException failed = null;
         try {
             raw = probe.check(nc);
+            v = verdict.apply(nc, raw);
         } catch (RuntimeException ex) {
+            // caught, or the entry would never be scheduled again
             failed = ex;
         }
         Instant at = clock.instant();
@@ -182,7 +185,6 @@ public final class MeshPoller implements AutoCloseable {
             }
             MeshObservation before = e.lastRaw;
             e.lastRaw = raw;
-            Object v = verdict.apply(nc, raw);
             boolean rawChanged = !Objects.equals(v, e.lastRawVerdict);
             e.lastRawVerdict = v;
             if (!confirmed(before, raw, nc.getSpec().getSize())) {

@@ -194,4 +194,20 @@ class MeshPollerTest {
         poller.watch("uid-roll", nc, true);
         Await.until("asked again within moments", WAIT, () -> calls("roll"), c -> c >= 3);
     }
+
+    /** A probe or a verdict that throws once does not end the cluster's polling. */
+    @Test
+    void aPollThatThrowsIsTriedAgain() {
+        AtomicInteger verdicts = new AtomicInteger();
+        poller = new MeshPoller(nc -> {
+            if (calls.computeIfAbsent("t", k -> new AtomicInteger()).incrementAndGet() == 1) throw new IllegalStateException("probe");
+            return INCOMPLETE;
+        }, FAST, Clock.systemUTC(), (nc, m) -> {
+            if (verdicts.incrementAndGet() == 1) throw new IllegalStateException("verdict");
+            return m.reason();
+        }, nc -> announced.incrementAndGet());
+        poller.watch("uid-t", cluster("t", 3), false);
+        Await.until("published after a failed probe and a failed verdict", WAIT, announced::get, n -> n == 1);
+        assertTrue(calls("t") >= 3, "the failed probe, the failed verdict, then the published poll");
+    }
 }

@@ -54,6 +54,9 @@ public enum Reason {
     BrokerUnreachable,
     RoutesIncomplete,
     UnexpectedPeers,
+    // RoutesMeshed, GatewaysConnected, LeafNodesConnected = Unknown: the brokers are polled beside the reconcile
+    NotObservedYet,
+    ObservationTooOld,
     // GatewaysConnected (only with spec.gateway; BrokerUnreachable too)
     AllGatewaysConnected,
     GatewayMissing,

@@ -15,11 +15,11 @@ import java.util.function.IntFunction;
  * has routes to ({@code remotes}) and calls the cluster meshed when each of the {@code size}
  * brokers sees {@code size-1}. The brokers are asked in parallel, each request (connect to the
  * body's last byte) bounded by the {@link MonitorClient}'s timeout and its body by
- * {@link MonitorClient#MAX_BODY_BYTES}, so one check takes at most about two timeouts; a broker
+ * {@link MonitorClient#MAX_BODY_BYTES}, so one check takes at most about two timeouts (/varz, and
+ * /routez from a server too old to say {@code remotes}); a broker
  * over either limit counts as unreachable ({@code BrokerUnreachable}) with the limit in the message.
  */
 public final class MeshChecker {
-    static final long CONFIRM_DELAY_MS = 200;
     private final MonitorClient client;
 
     public MeshChecker() {
@@ -50,25 +50,16 @@ public final class MeshChecker {
     }
 
     /**
+     * One look at every broker. A full mesh seen once is not yet proof: nats-server counts a peer in
+     * {@code remotes} as soon as its INFO arrives, before the route is authorized, so a peer with a
+     * wrong route password flickers in and out; {@link MeshPoller} publishes a full mesh only when
+     * the look before agreed.
+     *
      * @param defaultedNc       a NatsCluster after {@code SpecDefaults.withDefaults}
      * @param monitorUriOfBroker the monitoring base URI of broker {@code i} (0..size-1)
      */
     public MeshObservation check(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {
-        int size = defaultedNc.getSpec().getSize();
-        MeshObservation first = judge(size, views(defaultedNc, monitorUriOfBroker));
-        if (!first.meshed() || size == 1) return first;
-        // nats-server counts a peer in "remotes" as soon as its INFO arrives, before the route is authorized:
-        // a peer with a wrong route password flickers in and out. A full mesh must hold on a second look.
-        sleep(CONFIRM_DELAY_MS);
-        return judge(size, views(defaultedNc, monitorUriOfBroker));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return judge(defaultedNc.getSpec().getSize(), views(defaultedNc, monitorUriOfBroker));
     }
 
     public List<BrokerView> views(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {

@@ -5,7 +5,10 @@ import java.net.URI;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
-/** How the reconciler learns whether a cluster's brokers form the full mesh (and reach the other sites). */
+/**
+ * How the operator learns whether a cluster's brokers form the full mesh (and reach the other sites):
+ * called by the {@link MeshPoller} on its own threads, never by the reconcile; one call is one look.
+ */
 @FunctionalInterface
 public interface MeshProbe {
     /** {@code nc} is the defaulted spec. */

@@ -21,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +43,21 @@ public final class MonitorClient {
      */
     public static final int MAX_BODY_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Ends the exchanges that pass their deadline. Its own thread, not {@code CompletableFuture}'s
+     * delayed executor: that one hands the task to the common ForkJoinPool (one thread on two cores),
+     * where any blocked task would hold every deadline back, and a broker dripping its body with it.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "monitor-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        // an answered request drops its deadline at once, rather than holding the exchange until it passes
+        DEADLINES.setRemoveOnCancelPolicy(true);
+    }
 
     private final HttpClient http;
     private final Duration timeout;
@@ -58,7 +75,7 @@ public final class MonitorClient {
         this.timeout = timeout;
         this.maxBodyBytes = maxBodyBytes;
         this.http = HttpClient.newBuilder()
-                .connectTimeout(timeout)
+                .connectTimeout(backstop())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
@@ -172,14 +189,15 @@ public final class MonitorClient {
                 result.complete(r.body());
             }
         });
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
             if (result.isDone()) return;
-            MonitorException late = new MonitorException("no complete answer to " + path + " within "
-                    + timeout.toMillis() + " ms", null);
+            MonitorException late = new MonitorException((body.answered() ? "no complete answer to " : "no answer to ") + path
+                    + " within " + timeout.toMillis() + " ms", null);
             body.fail(late);
             sent.cancel(true);
             result.completeExceptionally(late);
-        });
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((r, t) -> deadline.cancel(false));
         return result;
     }
 
@@ -195,6 +213,7 @@ public final class MonitorClient {
         private int size;
         private Flow.Subscription subscription;
         private volatile MonitorException failure;
+        private volatile boolean answered;
 
         BoundedBody(String path, int max) {
             this.path = path;
@@ -202,6 +221,7 @@ public final class MonitorClient {
         }
 
         HttpResponse.BodySubscriber<String> start(HttpResponse.ResponseInfo info) {
+            answered = true;
             if (info.statusCode() != 200) {
                 fail(new MonitorException("HTTP " + info.statusCode() + " from " + path, null));
             } else if (info.headers().firstValueAsLong("Content-Length").orElse(-1) > max) {
@@ -212,6 +232,11 @@ public final class MonitorClient {
 
         MonitorException failure() {
             return failure;
+        }
+
+        /** Whether the response's head arrived. */
+        boolean answered() {
+            return answered;
         }
 
         private MonitorException tooLarge() {
@@ -287,8 +312,17 @@ public final class MonitorClient {
         }
     }
 
+    /**
+     * The JDK's own connect and header timeouts, only in case the deadline's thread were late: at the
+     * deadline's own length they raced it, and a silent broker was described one way or the other
+     * from one poll to the next (each a status change).
+     */
+    private Duration backstop() {
+        return timeout.multipliedBy(2);
+    }
+
     private HttpRequest request(URI base, String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(backstop()).GET().build();
     }
 
     private static JsonNode parse(String body, String path) {
@@ -311,8 +345,8 @@ public final class MonitorClient {
     }
 
     private String describe(Throwable e) {
-        if (e instanceof HttpConnectTimeoutException) return "connect timed out after " + timeout.toMillis() + " ms";
-        if (e instanceof HttpTimeoutException) return "timed out after " + timeout.toMillis() + " ms";
+        if (e instanceof HttpConnectTimeoutException) return "connect timed out after " + backstop().toMillis() + " ms";
+        if (e instanceof HttpTimeoutException) return "timed out after " + backstop().toMillis() + " ms";
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof ConnectException) return "connection refused";
             if (c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.UnknownHostException) {

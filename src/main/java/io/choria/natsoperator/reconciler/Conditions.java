@@ -28,6 +28,7 @@ public final class Conditions {
     /** Present only when spec.image is known to lack a shell (False, ImageLacksShell); a warning, see ImageShell. */
     public static final String IMAGE_HAS_SHELL = "ImageHasShell";
     public static final String POD_MONITOR_READY = "PodMonitorReady";
+    public static final String UNKNOWN = "Unknown";
 
     private Conditions() {}
 
@@ -37,6 +38,17 @@ public final class Conditions {
         String since = find(previous, type).filter(p -> s.equals(p.getStatus())).map(Condition::getLastTransitionTime)
                 .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
         return new ConditionBuilder().withType(type).withStatus(s).withReason(reason.name()).withMessage(message)
+                .withObservedGeneration(generation).withLastTransitionTime(since).build();
+    }
+
+    /**
+     * Status {@code Unknown}: the operator cannot say (metav1.Condition's third status); keeps its
+     * lastTransitionTime while it stays Unknown.
+     */
+    public static Condition unknown(String type, Reason reason, String message, Long generation, List<Condition> previous, Instant now) {
+        String since = find(previous, type).filter(p -> UNKNOWN.equals(p.getStatus())).map(Condition::getLastTransitionTime)
+                .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
+        return new ConditionBuilder().withType(type).withStatus(UNKNOWN).withReason(reason.name()).withMessage(message)
                 .withObservedGeneration(generation).withLastTransitionTime(since).build();
     }
 

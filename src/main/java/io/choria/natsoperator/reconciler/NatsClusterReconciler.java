@@ -77,6 +77,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile ReferencedClusters referencedClusters;
+    private volatile BrokerObservations observations;
     private volatile Instant lastPrune = Instant.EPOCH;
 
     public NatsClusterReconciler(KubernetesClient client, OperatorSettings settings, EventRecorder events, Clock clock) {
@@ -122,6 +123,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         sources.add(referencedClusters.eventSource());
         puppetEvents = new PuppetSyncEvents(inventory);
         sources.add(puppetEvents);
+        if (settings.meshProbe() != null) {
+            observations = new BrokerObservations(settings.meshProbe(), settings.meshPolling(), clock);
+            sources.add(observations);
+        }
         return sources;
     }
 
@@ -135,12 +140,14 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             apply(nc, names, inputs.gather(nc, pass.now, sources, certificates(pass)));
             PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
-            MeshObservation mesh = mesh(nc, sts);
-            revocation.observed(nc.getMetadata().getUid(), mesh);
-            seen = new Observation(sts, null, pass.certificate, mesh,
-                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor);
+            MeshSeen mesh = mesh(nc, sts, original.getStatus(), pass.now);
+            revocation.observed(nc.getMetadata().getUid(), mesh.observation());
+            seen = new Observation(sts, null, pass.certificate, mesh.observation(),
+                    BrokerStatefulSet.privilegedSysctlsRefused(nc.getSpec(), settings.installer()), pass.revocation, podMonitor,
+                    mesh.unknown());
         } catch (InputProblem problem) {
             LOG.warn("NatsCluster {}/{}: {}: {}", names.namespace(), names.cluster(), problem.reason(), problem.getMessage());
+            if (observations != null) observations.forget(nc.getMetadata().getUid());
             seen = new Observation(statefulSet(names), problem, pass.certificate, null);
         }
         NatsClusterStatus status = StatusCalculator.compute(nc, seen, pass.now);
@@ -354,13 +361,40 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                 + plan.status().serial() + " valid until " + plan.status().notAfter() + "; renewal at " + plan.renewAt(), plan.status());
     }
 
-    /** Asked only of brokers that can answer: some are ready. */
-    private MeshObservation mesh(NatsCluster nc, StatefulSet sts) {
-        if (settings.meshProbe() == null || sts == null || sts.getStatus() == null
-                || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
-            return null;
+    /** The mesh as the poller last saw it, or why it cannot be said; both null when the brokers are not asked. */
+    private record MeshSeen(MeshObservation observation, Observation.MeshUnknown unknown) {
+        static final MeshSeen NOT_ASKED = new MeshSeen(null, null);
+    }
+
+    /**
+     * The brokers' latest observation, made beside the reconcile ({@link BrokerObservations}): the
+     * reconcile never waits on the network. Asked only of brokers that can answer: some are ready;
+     * sooner while the StatefulSet rolls or its ready count moves (a broker went or came back).
+     */
+    private MeshSeen mesh(NatsCluster nc, StatefulSet sts, NatsClusterStatus before, Instant now) {
+        BrokerObservations brokers = observations;
+        if (brokers == null) return MeshSeen.NOT_ASKED;
+        if (sts == null || sts.getStatus() == null || sts.getStatus().getReadyReplicas() == null || sts.getStatus().getReadyReplicas() == 0) {
+            brokers.forget(nc.getMetadata().getUid());
+            return MeshSeen.NOT_ASKED;
         }
-        return settings.meshProbe().check(nc);
+        boolean changing = StatusCalculator.progress(sts, nc.getSpec().getSize()) != Reason.Stable
+                || before == null || !Objects.equals(before.getReadyReplicas(), sts.getStatus().getReadyReplicas());
+        var polling = brokers.polling();
+        var seen = brokers.watch(nc, changing);
+        if (seen.isEmpty()) {
+            return new MeshSeen(null, new Observation.MeshUnknown(Reason.NotObservedYet, "the operator asks the brokers' monitoring"
+                    + " ports beside the reconcile (every " + polling.settled().toSeconds() + " s); no answer for this spec yet"));
+        }
+        if (seen.get().age(now).compareTo(polling.staleAfter()) > 0) {
+            // The time, not the age: the message stays the same until a poll completes, so the status is written once.
+            MeshObservation last = seen.get().observation();
+            return new MeshSeen(null, new Observation.MeshUnknown(Reason.ObservationTooOld, "no poll of the brokers has completed since "
+                    + seen.get().at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (more than " + polling.staleAfter().toSeconds()
+                    + " s ago; the operator polls " + polling.concurrency() + " clusters at once)"
+                    + (last == null ? "" : "; it said " + last.reason() + ": " + last.message())));
+        }
+        return new MeshSeen(seen.get().observation(), null);
     }
 
     /** A Secret the user owns and the spec names (CA, route password): watched by name, never cached wholesale. */
@@ -376,7 +410,9 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (Duration.between(lastPrune, now).compareTo(settings.resyncPeriod()) < 0) return;
         lastPrune = now;
         referenced.prune();
-        revocation.retainOnly(referenced.clusterUids());
+        Set<String> uids = referenced.clusterUids();
+        revocation.retainOnly(uids);
+        if (observations != null) observations.retainOnly(uids);
     }
 
     /**
@@ -397,11 +433,14 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             boolean progressing = c.getType().equals(Conditions.PROGRESSING);
             // Brokers starting and a first Puppet sync under way are work in progress, not problems.
             boolean bad = degraded ? "True".equals(c.getStatus())
-                    : "False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason())
-                    && !Reason.RevocationSyncPending.name().equals(c.getReason());
+                    : ("False".equals(c.getStatus()) && !progressing && !Reason.BrokersNotReady.name().equals(c.getReason())
+                            && !Reason.RevocationSyncPending.name().equals(c.getReason()))
+                            || Reason.ObservationTooOld.name().equals(c.getReason());
+            // Not observed yet is no state to recover from: its end is a first appearance.
+            boolean wasKnown = old.isPresent() && !Reason.NotObservedYet.name().equals(old.get().getReason());
             if (bad) {
                 events.warning(nc, c.getReason(), c.getMessage());
-            } else if (old.isPresent() || (progressing && "True".equals(c.getStatus()))) {
+            } else if (wasKnown || (progressing && "True".equals(c.getStatus()))) {
                 events.normal(nc, c.getReason(), c.getMessage());
             }
         }

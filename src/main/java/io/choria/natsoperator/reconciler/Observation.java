@@ -10,11 +10,17 @@ import java.time.Instant;
 /**
  * What one reconcile saw, the input of {@link StatusCalculator}. {@code problem} is set when
  * the spec or its inputs cannot be honoured; {@code certificate} is null without TLS;
- * {@code mesh} is null when it was not checked; {@code sysctlsRefused}: the spec asks for the
+ * {@code mesh} is null when it was not checked or is not known ({@code meshUnknown} says why); {@code sysctlsRefused}: the spec asks for the
  * privileged sysctl init container and the installer has turned privileged sysctls off.
  */
 public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
-        boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor) {
+        boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor, MeshUnknown meshUnknown) {
+
+    /** Without a mesh left unknown. */
+    public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
+            boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor) {
+        this(statefulSet, problem, certificate, mesh, sysctlsRefused, revocation, podMonitor, null);
+    }
 
     /** Without a PodMonitor verdict (the spec asks for none). */
     public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
@@ -24,6 +30,17 @@ public record Observation(StatefulSet statefulSet, InputProblem problem, Certifi
 
     public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh) {
         this(statefulSet, problem, certificate, mesh, false, null);
+    }
+
+    /**
+     * The brokers are polled ({@code mesh} null) but no observation can be reported: none made yet
+     * for this spec ({@code NotObservedYet}: the conditions the last one wrote stand, as of their
+     * observedGeneration) or the latest too old ({@code ObservationTooOld}: Unknown, with its time).
+     */
+    public record MeshUnknown(Reason reason, String message) {
+        public boolean keepLast() {
+            return reason == Reason.NotObservedYet;
+        }
     }
 
     /**

@@ -28,7 +28,11 @@ public final class OperatorAssembly {
         });
     }
 
-    private static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
+    /**
+     * With {@code more} to the configuration: tests and benchmarks that run fewer reconciler threads,
+     * so that a reconcile holding one shows.
+     */
+    public static Operator create(KubernetesClient client, OperatorSettings settings, Clock clock,
             Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> more) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)

@@ -103,19 +103,30 @@ public final class StatusCalculator {
             if (gw != null) conditions.add(Conditions.of(Conditions.GATEWAYS_CONNECTED, gw.connected(), gw.reason(), gw.message(), gen, prev, now));
             var leaf = seen.mesh().leafNodes();
             if (leaf != null) conditions.add(Conditions.of(Conditions.LEAF_NODES_CONNECTED, leaf.connected(), leaf.reason(), leaf.message(), gen, prev, now));
+        } else if (seen.meshUnknown() != null) {
+            conditions.add(unknown(Conditions.ROUTES_MESHED, seen.meshUnknown(), gen, prev, now));
+            if (nc.getSpec().getGateway() != null) conditions.add(unknown(Conditions.GATEWAYS_CONNECTED, seen.meshUnknown(), gen, prev, now));
+            if (nc.getSpec().getLeafnodes() != null) conditions.add(unknown(Conditions.LEAF_NODES_CONNECTED, seen.meshUnknown(), gen, prev, now));
         }
-        capacity(nc, seen.mesh(), gen, prev, now, s).ifPresent(conditions::add);
+        capacity(nc, seen.mesh(), gen, prev, now, s, seen.meshUnknown(), previous).ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
         boolean unreadyTooLong = !blocked && !"True".equals(readyCond.getStatus())
                 && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
         // A broker the operator cannot reach says more about the operator's network than the mesh.
         boolean meshBroken = seen.mesh() != null && !seen.mesh().meshed() && brokersReady
                 && !Reason.BrokerUnreachable.equals(seen.mesh().reason());
+        // Until the brokers are seen again (after a restart, a spec change), a broken mesh stays reported as it was last seen.
+        var lastMeshBroken = seen.mesh() == null && seen.meshUnknown() != null && seen.meshUnknown().keepLast() && brokersReady
+                ? Conditions.find(prev, Conditions.DEGRADED).filter(c -> "True".equals(c.getStatus())
+                        && (Reason.RoutesIncomplete.name().equals(c.getReason()) || Reason.UnexpectedPeers.name().equals(c.getReason())))
+                : java.util.Optional.<Condition>empty();
         if (unreadyTooLong) {
             conditions.add(Conditions.of(Conditions.DEGRADED, true, Reason.BrokersUnavailable, ready + "/" + size
                     + " brokers ready for longer than " + DEGRADED_GRACE.toMinutes() + " minutes", gen, prev, now));
         } else if (meshBroken) {
             conditions.add(Conditions.of(Conditions.DEGRADED, true, seen.mesh().reason(), seen.mesh().message(), gen, prev, now));
+        } else if (lastMeshBroken.isPresent()) {
+            conditions.add(lastMeshBroken.get());
         } else {
             conditions.add(Conditions.of(Conditions.DEGRADED, false, Reason.AsExpected, "no fault seen", gen, prev, now));
         }
@@ -147,11 +158,40 @@ public final class StatusCalculator {
     }
 
     /**
+     * A mesh-derived condition while no observation can be reported: the one written from the last
+     * observation while none was made for this spec yet (a restart, a spec change: the poll follows
+     * within moments, and rewriting the status twice would say nothing new), else Unknown.
+     */
+    private static Condition unknown(String type, Observation.MeshUnknown why, Long gen, List<Condition> prev, Instant now) {
+        if (why.keepLast()) {
+            var last = Conditions.find(prev, type);
+            if (last.isPresent() && !Conditions.UNKNOWN.equals(last.get().getStatus())) return last.get();
+        }
+        return Conditions.unknown(type, why.reason(), why.message(), gen, prev, now);
+    }
+
+    /**
+     * What of a mesh observation the status is made of, for {@link io.choria.natsoperator.mesh.MeshPoller}:
+     * equal verdicts write the same conditions. Not the timestamps, nor the brokers' figures that move on
+     * every poll (connections, memory): those refresh at the next resync; only whether they cross the
+     * capacity threshold counts.
+     */
+    static Object meshVerdict(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh) {
+        if (mesh == null) return null;
+        String capacity = capacity(nc, mesh, null, List.of(), Instant.EPOCH, new NatsClusterStatus(), null, null)
+                .map(c -> c.getStatus() + " " + c.getReason()).orElse(null);
+        return java.util.Arrays.asList(mesh.meshed(), mesh.reason(), mesh.message(), mesh.gateways(), mesh.leafNodes(),
+                mesh.oldestConfigLoad(), capacity);
+    }
+
+    /**
      * With spec.capacity: resources below what it needs (explicit ones win, but are flagged), else any
-     * broker at warnPercent of its connections or of its memory limit, named with its numbers.
+     * broker at warnPercent of its connections or of its memory limit, named with its numbers. While
+     * the brokers' load is not known ({@code unknown}), what the last observation said, or Unknown
+     * when it is too old.
      */
     static java.util.Optional<Condition> capacity(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh, Long gen,
-            List<Condition> prev, Instant now, NatsClusterStatus s) {
+            List<Condition> prev, Instant now, NatsClusterStatus s, Observation.MeshUnknown unknown, NatsClusterStatus previous) {
         var sizing = io.choria.natsoperator.model.BrokerCapacity.of(nc.getSpec());
         if (sizing.isEmpty()) return java.util.Optional.empty();
         int capacity = sizing.get().nodesPerBroker();
@@ -160,6 +200,17 @@ public final class StatusCalculator {
         if (shortfall.isPresent()) {
             return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, false, Reason.ResourcesBelowCapacity,
                     shortfall.get() + " (capacity " + capacity + " nodes per broker)", gen, prev, now));
+        }
+        if (mesh == null && unknown != null) {
+            var last = Conditions.find(prev, Conditions.CAPACITY_AVAILABLE).filter(c -> !Conditions.UNKNOWN.equals(c.getStatus())
+                    && !Reason.ResourcesBelowCapacity.name().equals(c.getReason()));
+            if (unknown.keepLast() && last.isPresent()) {
+                s.setBrokerConnections(previous.getBrokerConnections());
+                return last;
+            }
+            if (!unknown.keepLast()) {
+                return java.util.Optional.of(Conditions.unknown(Conditions.CAPACITY_AVAILABLE, unknown.reason(), unknown.message(), gen, prev, now));
+            }
         }
         if (mesh == null || mesh.answered().isEmpty()) {
             return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, true, Reason.WithinCapacity,

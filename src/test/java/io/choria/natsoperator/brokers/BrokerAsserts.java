@@ -64,8 +64,16 @@ final class BrokerAsserts {
         return Await.until("remotes " + expected, MESH_TIMEOUT, () -> remotes(brokers), expected::equals);
     }
 
+    /**
+     * The mesh as the operator would publish it: a full mesh of several brokers only when a second
+     * look 200 ms later agrees (the operator's poller confirms it on its next poll, as {@code MeshPoller.confirmed}).
+     */
     static MeshObservation check(LocalBrokerCluster brokers) {
-        return new MeshChecker().check(brokers.cluster(), brokers::monitorUri);
+        MeshChecker checker = new MeshChecker();
+        MeshObservation first = checker.check(brokers.cluster(), brokers::monitorUri);
+        if (!first.meshed() || brokers.cluster().getSpec().getSize() == 1) return first;
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        return checker.check(brokers.cluster(), brokers::monitorUri);
     }
 
     /** The RoutesMeshed condition StatusCalculator makes of a mesh check of the real brokers. */

@@ -123,6 +123,72 @@ class MonitorLimitsTest {
         assertTrue(elapsedMs >= TIMEOUT.toMillis() - 100, "not before the deadline: " + elapsedMs + " ms");
     }
 
+    /**
+     * The deadline does not depend on the common ForkJoinPool: with every one of its threads blocked
+     * (any library's blocking task would do that), a body dripping a byte a second still ends at the
+     * deadline. On a machine whose common pool has a single thread (two cores) the JDK's delayed
+     * executor starts a thread per task instead, so there only
+     * {@code -DargLine=-Djava.util.concurrent.ForkJoinPool.common.parallelism=4} shows the difference.
+     */
+    @Test
+    void theDeadlineHoldsWhileTheCommonPoolIsBlocked() {
+        URI uri = serve(out -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 60; i++) {
+                out.write(' ');
+                out.flush();
+                sleep(1000);
+            }
+        });
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ForkJoinPool pool = java.util.concurrent.ForkJoinPool.commonPool();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(pool.getParallelism());
+        try {
+            for (int i = 0; i < pool.getParallelism(); i++) {
+                pool.execute(() -> {
+                    blocked.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertTrue(await(blocked), "every common pool thread is blocked");
+            MeshObservation m = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> check(uri));
+            assertEquals("broker-single-0 did not answer /varz: no complete answer to /varz within 2000 ms", m.message());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static boolean await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            return latch.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * A broker that never answers is described the same way every time: the operator polls it every
+     * few seconds and reconciles when the description changes, so a race between two timers that
+     * said it two ways would rewrite the status at every poll.
+     */
+    @Test
+    void aSilentBrokerIsDescribedTheSameWayEveryTime() {
+        List<java.util.concurrent.CompletableFuture<MeshObservation>> checks = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            URI uri = serve(out -> sleep(60_000));
+            checks.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> check(uri), r -> new Thread(r).start()));
+        }
+        for (var c : checks) {
+            MeshObservation m = assertTimeoutPreemptively(GENEROUS, () -> c.join());
+            assertEquals("broker-single-0 did not answer /varz: no answer to /varz within 2000 ms", m.message());
+        }
+    }
+
     @Test
     void anotherStatusIsStillReportedAsSuch() {
         URI uri = serve(out -> out.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StatusCalculatorTest {
@@ -124,5 +125,91 @@ class StatusCalculatorTest {
         assertEquals("BrokersReady", reason(s, "Ready"), "a warning: not in Ready's way");
         var alpine = StatusCalculator.compute(nc(), new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null), T0);
         assertEquals(java.util.Optional.empty(), Conditions.find(alpine.getConditions(), Conditions.IMAGE_HAS_SHELL));
+    }
+
+    static Observation polled(StatefulSet sts, io.choria.natsoperator.mesh.MeshObservation mesh, Observation.MeshUnknown unknown) {
+        return new Observation(sts, null, null, mesh, false, null, null, unknown);
+    }
+
+    static final Observation.MeshUnknown NOT_YET = new Observation.MeshUnknown(Reason.NotObservedYet, "no answer for this spec yet");
+    static final Observation.MeshUnknown TOO_OLD = new Observation.MeshUnknown(Reason.ObservationTooOld, "no poll since 10:00:00Z");
+
+    static NatsCluster withCapacity(NatsCluster nc) {
+        var c = new io.choria.natsoperator.api.CapacitySpec();
+        c.setNodesPerBroker(100);
+        nc.getSpec().setCapacity(c);
+        nc.getSpec().setResources(null);
+        return nc;
+    }
+
+    static io.choria.natsoperator.mesh.MeshObservation incomplete(int connections) {
+        List<io.choria.natsoperator.mesh.MeshChecker.BrokerView> views = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            var varz = new io.choria.natsoperator.mesh.MonitorClient.Varz("broker-" + i, i == 2 ? 0 : 1, 1, connections, 1 << 20, null);
+            views.add(new io.choria.natsoperator.mesh.MeshChecker.BrokerView("broker-" + i, varz.remotes(), null, null, varz));
+        }
+        return io.choria.natsoperator.mesh.MeshChecker.judge(3, views);
+    }
+
+    /**
+     * After a restart or a spec change the brokers are not observed yet: what the last observation
+     * wrote stands (as of its generation), so the status is not rewritten twice for nothing.
+     */
+    @Test
+    void notObservedYetKeepsWhatTheLastObservationWrote() {
+        NatsCluster nc = withCapacity(nc());
+        StatefulSet ready = sts(3, 3, 3, 3, "r1", "r1", 2, 2L);
+        var observed = StatusCalculator.compute(nc, polled(ready, incomplete(90), null), T0);
+        assertEquals("RoutesIncomplete", reason(observed, Conditions.ROUTES_MESHED));
+        assertEquals("RoutesIncomplete", reason(observed, Conditions.DEGRADED));
+        assertEquals("CapacityLow", reason(observed, Conditions.CAPACITY_AVAILABLE));
+        nc.setStatus(observed);
+        nc.getMetadata().setGeneration(2L);
+
+        var pending = StatusCalculator.compute(nc, polled(ready, null, NOT_YET), T0.plusSeconds(60));
+        for (String type : List.of(Conditions.ROUTES_MESHED, Conditions.DEGRADED, Conditions.CAPACITY_AVAILABLE)) {
+            assertEquals(Conditions.find(observed.getConditions(), type), Conditions.find(pending.getConditions(), type), type);
+        }
+        assertEquals(1L, Conditions.find(pending.getConditions(), Conditions.ROUTES_MESHED).orElseThrow().getObservedGeneration(),
+                "says which generation it was seen at");
+        assertEquals(observed.getBrokerConnections(), pending.getBrokerConnections());
+    }
+
+    @Test
+    void notObservedYetWithoutAnEarlierObservationIsUnknown() {
+        NatsCluster nc = nc();
+        nc.getSpec().setLeafnodes(new io.choria.natsoperator.api.LeafNodesSpec());
+        var s = StatusCalculator.compute(nc, polled(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, NOT_YET), T0);
+        for (String type : List.of(Conditions.ROUTES_MESHED, Conditions.LEAF_NODES_CONNECTED)) {
+            assertEquals("Unknown", status(s, type), type);
+            assertEquals("NotObservedYet", reason(s, type), type);
+        }
+        assertEquals("AsExpected", reason(s, Conditions.DEGRADED));
+        assertEquals(java.util.Optional.empty(), Conditions.find(s.getConditions(), Conditions.GATEWAYS_CONNECTED), "no spec.gateway");
+    }
+
+    @Test
+    void anObservationTooOldIsUnknownNotTheLastWord() {
+        NatsCluster nc = withCapacity(nc());
+        StatefulSet ready = sts(3, 3, 3, 3, "r1", "r1", 2, 2L);
+        nc.setStatus(StatusCalculator.compute(nc, polled(ready, incomplete(10), null), T0));
+        var stale = StatusCalculator.compute(nc, polled(ready, null, TOO_OLD), T0.plusSeconds(120));
+        for (String type : List.of(Conditions.ROUTES_MESHED, Conditions.CAPACITY_AVAILABLE)) {
+            assertEquals("Unknown", status(stale, type), type);
+            assertEquals("ObservationTooOld", reason(stale, type), type);
+        }
+        assertEquals("no poll since 10:00:00Z", Conditions.find(stale.getConditions(), Conditions.ROUTES_MESHED).orElseThrow().getMessage());
+        assertEquals("AsExpected", reason(stale, Conditions.DEGRADED), "no fault claimed from an old observation");
+    }
+
+    /** The poller's verdict: what the status is made of, not the figures that move on every poll. */
+    @Test
+    void theVerdictIgnoresMovingFiguresButNotACrossedThreshold() {
+        NatsCluster nc = withCapacity(nc());
+        assertEquals(StatusCalculator.meshVerdict(nc, incomplete(10)), StatusCalculator.meshVerdict(nc, incomplete(20)));
+        assertTrue(!StatusCalculator.meshVerdict(nc, incomplete(10)).equals(StatusCalculator.meshVerdict(nc, incomplete(90))),
+                "past warnPercent: CapacityLow");
+        assertTrue(!StatusCalculator.meshVerdict(nc, incomplete(10)).equals(StatusCalculator.meshVerdict(nc,
+                new io.choria.natsoperator.mesh.MeshObservation(true, Reason.FullMesh, "each of the 3 brokers sees 2 peers"))));
     }
 }

@@ -50,6 +50,8 @@ class NodeSwarmTest {
                     assertTrue(swarm.backAt(i) >= restarted, "node " + i + " acknowledged by the restarted broker");
                     assertTrue(swarm.attempts(i) >= 1, "node " + i + " counted its reconnect attempts");
                 }
+                // The publisher reconnects on its own schedule (jnats: 2 s wait, jittered), not with the nodes: wait for it.
+                NodeSwarm.await("the publisher back", Duration.ofSeconds(60), () -> publisher.getStatus() == io.nats.client.Connection.Status.CONNECTED);
                 // Subscriptions came back with the connections: a broadcast reaches all 50 again.
                 swarm.broadcast(publisher, "choria.broadcast.agent.rpcutil", Duration.ofSeconds(20));
                 assertEquals(2L * NODES, swarm.messages.get());

@@ -16,13 +16,10 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,15 +87,7 @@ public final class DeadBrokersBench {
             t.setDaemon(true);
             t.start();
         }
-        HttpServer alive = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        alive.createContext("/varz", x -> {
-            byte[] body = "{\"server_name\":\"alive\",\"remotes\":2,\"routes\":2,\"connections\":0,\"mem\":1}".getBytes(StandardCharsets.UTF_8);
-            x.sendResponseHeaders(200, body.length);
-            try (OutputStream out = x.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        alive.start();
+        HttpServer alive = io.choria.natsoperator.mesh.Monitors.meshedBroker(64);
         URI aliveUri = URI.create("http://127.0.0.1:" + alive.getAddress().getPort());
 
         Timings timings = new Timings();

@@ -38,4 +38,19 @@ public final class Monitors {
             return false;
         }
     }
+
+    /** A broker's monitoring port that answers /varz as one member of a full 3-broker mesh, on a free loopback port. */
+    public static com.sun.net.httpserver.HttpServer meshedBroker(int backlog) throws java.io.IOException {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), backlog);
+        server.createContext("/varz", x -> {
+            byte[] body = "{\"server_name\":\"alive\",\"remotes\":2,\"routes\":2,\"connections\":0,\"mem\":1}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, body.length);
+            try (java.io.OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return server;
+    }
 }

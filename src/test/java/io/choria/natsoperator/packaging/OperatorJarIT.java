@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -123,17 +122,7 @@ class OperatorJarIT {
 
     @Test
     void theOperatorJarRendersTheExample() throws Exception {
-        Base64.Encoder b64 = Base64.getEncoder();
-        Path secret = dir.resolve("puppet-ca-secret.yaml");
-        Files.writeString(secret, """
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: puppet-ca, namespace: choria}
-                data:
-                  ca.crt: %s
-                  ca.key: %s
-                """.formatted(b64.encodeToString(Examples.PUPPET_CA.certPem().getBytes(StandardCharsets.UTF_8)),
-                b64.encodeToString(Examples.PUPPET_CA.pkcs8KeyPem().getBytes(StandardCharsets.UTF_8))));
+        Path secret = io.choria.natsoperator.local.Local.caSecret(dir, Examples.PUPPET_CA);
         Run r = run(List.of(java(), "-jar", OPERATOR_JAR.toString(), "render", "-f", Examples.THREE_BROKERS.toString(), "-f", secret.toString()));
         assertEquals(0, r.exit, r.out);
         assertTrue(r.out.contains("kind: \"StatefulSet\""), r.out);

@@ -21,13 +21,10 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,15 +67,7 @@ class BrokerPollingReconcileTest {
     static void start() throws IOException {
         URI[] dead = new URI[3];
         for (int i = 0; i < 3; i++) dead[i] = silentBroker("127.0.0.6" + (i + 1));
-        alive = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        alive.createContext("/varz", x -> {
-            byte[] body = "{\"server_name\":\"alive\",\"remotes\":2,\"routes\":2,\"connections\":0,\"mem\":1}".getBytes(StandardCharsets.UTF_8);
-            x.sendResponseHeaders(200, body.length);
-            try (OutputStream out = x.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        alive.start();
+        alive = io.choria.natsoperator.mesh.Monitors.meshedBroker(8);
         URI aliveUri = URI.create("http://127.0.0.1:" + alive.getAddress().getPort());
         MeshChecker slow = new MeshChecker(new MonitorClient(DEAD_DEADLINE));
         scripts.put("dead", nc -> slow.check(nc, i -> dead[i]));

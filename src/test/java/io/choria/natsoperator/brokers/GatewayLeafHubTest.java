@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.GatewayRemote;
 import io.choria.natsoperator.api.GatewaySpec;
-import io.choria.natsoperator.api.LeafNodeRemote;
 import io.choria.natsoperator.api.LeafNodesSpec;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.mesh.LeafChecker;
@@ -39,7 +38,8 @@ class GatewayLeafHubTest {
     static final TestCa CA = TestCa.ecRoot("Test Puppet CA: hub");
     /** The name the hub admits on its leaf port: a DNS name the edge's broker certificate carries (its client Service). */
     static final String EDGE_NAME = "edge.site-edge.svc";
-    static final String HUB_LEAF_SERVICE = "hub-leafnodes.site-hub.svc.cluster.local";
+    /** The edge is LeafNodeSiteTest's: it dials the hub's leaf node Service by this name. */
+    static final String HUB_LEAF_SERVICE = LeafNodeSiteTest.HUB_SERVICE;
     static final String HUB_GATEWAY_SERVICE = gatewayService("hub", "site-hub");
     static final String FAR_GATEWAY_SERVICE = gatewayService("broker", "site-far");
     static LocalBrokerCluster hub, edge, far;
@@ -74,23 +74,12 @@ class GatewayLeafHubTest {
         nc.getSpec().setGateway(gatewayTo("site-hub", HUB_GATEWAY_SERVICE));
     }
 
-    static void edge(NatsCluster nc) {
-        nc.getMetadata().setName("edge");
-        nc.getMetadata().setNamespace("site-edge");
-        LeafNodesSpec leaf = new LeafNodesSpec();
-        leaf.setAccept(false);
-        LeafNodeRemote remote = new LeafNodeRemote();
-        remote.setUrls(List.of("tls://" + HUB_LEAF_SERVICE + ":7422"));
-        leaf.setRemotes(List.of(remote));
-        nc.getSpec().setLeafnodes(leaf);
-    }
-
     @BeforeAll
     static void start() {
         try {
             far = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(CA).firstHost(FAR_HOST).edit(GatewayLeafHubTest::far)
                     .host(HUB_GATEWAY_SERVICE, LocalBrokerCluster.hosts(HUB_HOST, 1)).start();
-            edge = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(CA).firstHost(EDGE_HOST).edit(GatewayLeafHubTest::edge)
+            edge = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(CA).firstHost(EDGE_HOST).edit(LeafNodeSiteTest::edge)
                     .host(HUB_LEAF_SERVICE, LocalBrokerCluster.hosts(HUB_HOST, 1)).start();
             hub = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(CA).firstHost(HUB_HOST).edit(GatewayLeafHubTest::hub)
                     .host(FAR_GATEWAY_SERVICE, LocalBrokerCluster.hosts(FAR_HOST, 1)).start();

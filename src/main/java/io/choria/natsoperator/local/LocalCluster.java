@@ -5,7 +5,7 @@ import io.choria.natsoperator.mesh.MeshProbe;
 import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.model.SpecDefaults;
-import io.choria.natsoperator.reconciler.OperatorAssembly;
+import io.choria.natsoperator.runtime.OperatorAssembly;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.runtime.HttpEndpoints;
 import io.choria.natsoperator.runtime.OperatorHealth;

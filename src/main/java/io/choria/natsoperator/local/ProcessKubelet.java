@@ -12,12 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -355,12 +352,7 @@ public final class ProcessKubelet implements AutoCloseable {
     }
 
     static String templateHash(StatefulSet sts) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(JSON.asJson(sts.getSpec().getTemplate()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 5);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.choria.natsoperator.pki.Digests.sha256Hex(JSON.asJson(sts.getSpec().getTemplate())).substring(0, 10);
     }
 
     private static boolean sameStatus(StatefulSetStatus a, StatefulSetStatus b) {

@@ -2,12 +2,10 @@ package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
-import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.Names;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
 /**
@@ -63,22 +61,10 @@ public final class MeshChecker {
     }
 
     public List<BrokerView> views(NatsCluster defaultedNc, IntFunction<URI> monitorUriOfBroker) {
-        Names names = Names.of(defaultedNc, Names.DEFAULT_CLUSTER_DOMAIN);
-        int size = defaultedNc.getSpec().getSize();
-        List<CompletableFuture<BrokerView>> asks = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            String pod = names.pod(i);
-            CompletableFuture<BrokerView> ask;
-            try {
-                ask = client.varzAsync(monitorUriOfBroker.apply(i))
-                        .thenApply(v -> new BrokerView(pod, v.remotes(), null, v.configLoadTime(), v))
-                        .exceptionally(t -> new BrokerView(pod, null, client.asMonitorException(t).getMessage()));
-            } catch (RuntimeException e) { // a malformed URI, for one
-                ask = CompletableFuture.completedFuture(new BrokerView(pod, null, e.getMessage()));
-            }
-            asks.add(ask);
-        }
-        return asks.stream().map(CompletableFuture::join).toList();
+        return BrokerAsks.each(client, defaultedNc, monitorUriOfBroker, client::varzAsync).stream()
+                .map(a -> a.error() != null ? new BrokerView(a.broker(), null, a.error())
+                        : new BrokerView(a.broker(), a.value().remotes(), null, a.value().configLoadTime(), a.value()))
+                .toList();
     }
 
     /** The earliest configuration load among the brokers: every broker has loaded what was written before it. */

@@ -4,7 +4,7 @@ import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
 import io.choria.natsoperator.mesh.MeshChecker;
 import io.choria.natsoperator.mesh.MeshObservation;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;

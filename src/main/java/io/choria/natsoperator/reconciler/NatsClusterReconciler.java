@@ -1,5 +1,13 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.sources.BrokerObservations;
+import io.choria.natsoperator.sources.ReferencedClusters;
+import io.choria.natsoperator.sources.ReferencedSecrets;
+import io.choria.natsoperator.sources.RevocationEnforcement;
+import io.choria.natsoperator.status.Conditions;
+import io.choria.natsoperator.status.Observation;
+import io.choria.natsoperator.status.StatusCalculator;
+
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
 import io.choria.natsoperator.api.PuppetEnrolmentSpec;
@@ -138,7 +146,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Observation seen;
         try {
             apply(nc, names, inputs.gather(nc, pass.now, sources, certificates(pass)));
-            PodMonitors.Outcome podMonitor = podMonitors.reconcile(nc, names, pass.now);
+            Observation.PodMonitorObservation podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshSeen mesh = mesh(nc, sts, original.getStatus(), pass.now);
             revocation.observed(nc.getMetadata().getUid(), mesh.observation());

@@ -1,5 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.status.Observation;
+
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.model.BrokerPodMonitor;
@@ -40,7 +42,6 @@ final class PodMonitors {
             .withPlural(BrokerPodMonitor.PLURAL).withNamespaced(true).build();
 
     /** The PodMonitorReady verdict; null when the spec does not ask for one. */
-    record Outcome(boolean ready, Reason reason, String message) {}
 
     private final KubernetesClient client;
     private final Duration recheck;
@@ -53,7 +54,7 @@ final class PodMonitors {
         this.recheck = recheck;
     }
 
-    Outcome reconcile(NatsCluster nc, Names names, Instant now) {
+    Observation.PodMonitorObservation reconcile(NatsCluster nc, Names names, Instant now) {
         String uid = nc.getMetadata().getUid();
         if (!BrokerPodMonitor.wanted(nc)) {
             if (ABSENT.equals(written.get(uid))) return null;
@@ -63,18 +64,18 @@ final class PodMonitors {
         }
         if (!kindExists(now)) {
             written.remove(uid);
-            return new Outcome(false, Reason.PrometheusOperatorMissing, "spec.monitoring.podMonitor.enabled, but this cluster has no "
+            return new Observation.PodMonitorObservation(false, Reason.PrometheusOperatorMissing, "spec.monitoring.podMonitor.enabled, but this cluster has no "
                     + BrokerPodMonitor.KIND + " kind (" + BrokerPodMonitor.API_VERSION + "): install the Prometheus Operator's CRDs,"
                     + " or scrape the exporter's port some other way; the operator looks again every " + recheck.toSeconds() + "s");
         }
         GenericKubernetesResource desired = BrokerPodMonitor.of(nc, names);
         String hash = OwnedObjects.hash(desired);
         String done = "PodMonitor " + names.podMonitor() + " scrapes the exporter of each broker";
-        if (hash.equals(written.get(uid))) return new Outcome(true, Reason.PodMonitorCreated, done);
+        if (hash.equals(written.get(uid))) return new Observation.PodMonitorObservation(true, Reason.PodMonitorCreated, done);
         var resource = client.genericKubernetesResources(CONTEXT).inNamespace(names.namespace()).withName(names.podMonitor());
         GenericKubernetesResource live = resource.get();
         if (live != null && !Owned.isOwnedBy(live.getMetadata(), nc)) {
-            return new Outcome(false, Reason.ObjectNotOwned, "PodMonitor " + names.podMonitor() + " exists and is not this NatsCluster's;"
+            return new Observation.PodMonitorObservation(false, Reason.ObjectNotOwned, "PodMonitor " + names.podMonitor() + " exists and is not this NatsCluster's;"
                     + " the operator does not adopt or overwrite it");
         }
         Map<String, String> annotations = new LinkedHashMap<>(desired.getMetadata().getAnnotations() == null ? Map.of()
@@ -90,7 +91,7 @@ final class PodMonitors {
             client.genericKubernetesResources(CONTEXT).inNamespace(names.namespace()).resource(desired).update();
         }
         written.put(uid, hash);
-        return new Outcome(true, Reason.PodMonitorCreated, done);
+        return new Observation.PodMonitorObservation(true, Reason.PodMonitorCreated, done);
     }
 
     void forget(String uid) {

@@ -1,6 +1,5 @@
 package io.choria.natsoperator.runtime;
 
-import io.choria.natsoperator.reconciler.OperatorAssembly;
 import io.choria.natsoperator.mesh.MeshProbe;
 import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.reconciler.OperatorSettings;

@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.mesh.MeshChecker;
-import io.choria.natsoperator.reconciler.OperatorAssembly;
+import io.choria.natsoperator.runtime.OperatorAssembly;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;

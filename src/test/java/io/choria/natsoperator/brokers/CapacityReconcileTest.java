@@ -8,7 +8,7 @@ import io.choria.natsoperator.api.CapacitySpec;
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.mesh.MeshChecker;
 import io.choria.natsoperator.model.BrokerCapacity;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;

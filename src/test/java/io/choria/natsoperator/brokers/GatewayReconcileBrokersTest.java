@@ -11,7 +11,7 @@ import io.choria.natsoperator.mesh.LeafChecker;
 import io.choria.natsoperator.mesh.MeshProbe;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.pki.TestCa;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.mesh.MeshChecker;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;

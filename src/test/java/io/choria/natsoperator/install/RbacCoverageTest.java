@@ -20,7 +20,7 @@ import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsConfig;
 import io.choria.natsoperator.pki.TrustBundle;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.MonitoringReconcileTest;
 import io.choria.natsoperator.reconciler.dependent.Dependent;
 import io.choria.natsoperator.runtime.LeaseAwareMockServer;

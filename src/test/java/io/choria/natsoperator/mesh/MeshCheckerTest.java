@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshChecker.BrokerView;
-import io.choria.natsoperator.mesh.MeshObservation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

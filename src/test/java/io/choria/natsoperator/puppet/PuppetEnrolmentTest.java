@@ -26,7 +26,7 @@ import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.PemSslContexts;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.pki.TrustBundle;
-import io.choria.natsoperator.reconciler.Conditions;
+import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.choria.natsoperator.testing.Await;
 import io.choria.natsoperator.testing.Examples;

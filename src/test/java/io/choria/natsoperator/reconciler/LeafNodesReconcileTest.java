@@ -1,5 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.status.Conditions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,7 @@
 package io.choria.natsoperator.reconciler;
 
+import io.choria.natsoperator.status.Conditions;
+
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;

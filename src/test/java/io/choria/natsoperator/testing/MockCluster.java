@@ -1,6 +1,6 @@
 package io.choria.natsoperator.testing;
 
-import io.choria.natsoperator.reconciler.OperatorAssembly;
+import io.choria.natsoperator.runtime.OperatorAssembly;
 import io.choria.natsoperator.reconciler.OperatorSettings;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;

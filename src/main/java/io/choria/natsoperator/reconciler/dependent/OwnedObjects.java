@@ -14,11 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -202,12 +198,7 @@ public final class OwnedObjects {
 
     /** The desired-state hash: same desired object, same hash, no write. Unchanged since the first release, so an upgrade rewrites nothing. */
     public static String hash(HasMetadata desired) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.asJson(desired).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.choria.natsoperator.pki.Digests.sha256Hex(JSON.asJson(desired)).substring(0, 32);
     }
 
     @SuppressWarnings("unchecked")

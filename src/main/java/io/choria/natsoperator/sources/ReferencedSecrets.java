@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.sources;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.SecretKeyReference;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * reconcile that names it until no NatsCluster names it any more; a change to it reconciles
  * every cluster in the namespace that names it, so fixing or rotating it is picked up at once.
  */
-final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
+public final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
     private static final Logger LOG = LoggerFactory.getLogger(ReferencedSecrets.class);
 
     private final KubernetesClient client;
@@ -36,14 +36,14 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
     /** Named but absent when last read: their creation is news (the first list's adds are not). */
     private final Set<ResourceID> missing = ConcurrentHashMap.newKeySet();
 
-    ReferencedSecrets(KubernetesClient client, IndexedResourceCache<NatsCluster> clusters) {
+    public ReferencedSecrets(KubernetesClient client, IndexedResourceCache<NatsCluster> clusters) {
         super(Secret.class, "referenced-secrets");
         this.client = client;
         this.clusters = clusters;
     }
 
     /** The Secret as its watch has it (null when absent); the first call for a name starts the watch and waits for its first list. */
-    Secret get(String namespace, String name) {
+    public Secret get(String namespace, String name) {
         ResourceID id = new ResourceID(name, namespace);
         SharedIndexInformer<Secret> watch = watches.computeIfAbsent(id, this::watch);
         Secret secret = watch.getStore().getByKey(namespace + "/" + name);
@@ -82,13 +82,13 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
 
     /** Stops the watches of Secrets that no NatsCluster names any more (a cluster deleted or changed). */
     /** The uids of the NatsClusters the operator holds now. */
-    Set<String> clusterUids() {
+    public Set<String> clusterUids() {
         Set<String> uids = new HashSet<>();
         clusters.list().forEach(nc -> uids.add(nc.getMetadata().getUid()));
         return uids;
     }
 
-    void prune() {
+    public void prune() {
         Set<ResourceID> named = new HashSet<>();
         clusters.list().forEach(nc -> names(nc).forEach(n -> named.add(new ResourceID(n, nc.getMetadata().getNamespace()))));
         for (ResourceID id : Set.copyOf(watches.keySet())) {
@@ -102,7 +102,7 @@ final class ReferencedSecrets extends AbstractEventSource<Secret, NatsCluster> {
     }
 
     /** The Secrets a NatsCluster names in its own namespace. */
-    static Set<String> names(NatsCluster nc) {
+    public static Set<String> names(NatsCluster nc) {
         if (nc.getSpec() == null) return Set.of();
         Set<String> names = new HashSet<>();
         var routes = nc.getSpec().getRoutes();

@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.status;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.api.NatsClusterStatus;
@@ -176,7 +176,7 @@ public final class StatusCalculator {
      * every poll (connections, memory): those refresh at the next resync; only whether they cross the
      * capacity threshold counts.
      */
-    static Object meshVerdict(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh) {
+    public static Object meshVerdict(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh) {
         if (mesh == null) return null;
         String capacity = capacity(nc, mesh, null, List.of(), Instant.EPOCH, new NatsClusterStatus(), null, null)
                 .map(c -> c.getStatus() + " " + c.getReason()).orElse(null);
@@ -251,7 +251,7 @@ public final class StatusCalculator {
                 && (st.getUpdateRevision() == null || st.getUpdateRevision().equals(st.getCurrentRevision()));
     }
 
-    static Reason progress(StatefulSet sts, int size) {
+    public static Reason progress(StatefulSet sts, int size) {
         if (sts == null || sts.getStatus() == null) return Reason.Creating;
         StatefulSetStatus st = sts.getStatus();
         int replicas = nz(st.getReplicas());

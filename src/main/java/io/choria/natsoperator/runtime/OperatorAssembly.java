@@ -1,4 +1,8 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.runtime;
+
+import io.choria.natsoperator.reconciler.EventRecorder;
+import io.choria.natsoperator.reconciler.NatsClusterReconciler;
+import io.choria.natsoperator.reconciler.OperatorSettings;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;

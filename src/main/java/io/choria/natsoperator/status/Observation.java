@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.status;
 
 import io.choria.natsoperator.api.CertificateStatus;
 import io.choria.natsoperator.api.Reason;
@@ -14,11 +14,11 @@ import java.time.Instant;
  * privileged sysctl init container and the installer has turned privileged sysctls off.
  */
 public record Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
-        boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor, MeshUnknown meshUnknown) {
+        boolean sysctlsRefused, RevocationObservation revocation, Observation.PodMonitorObservation podMonitor, MeshUnknown meshUnknown) {
 
     /** Without a mesh left unknown. */
     public Observation(StatefulSet statefulSet, InputProblem problem, CertificateObservation certificate, MeshObservation mesh,
-            boolean sysctlsRefused, RevocationObservation revocation, PodMonitors.Outcome podMonitor) {
+            boolean sysctlsRefused, RevocationObservation revocation, Observation.PodMonitorObservation podMonitor) {
         this(statefulSet, problem, certificate, mesh, sysctlsRefused, revocation, podMonitor, null);
     }
 
@@ -56,4 +56,7 @@ public record Observation(StatefulSet statefulSet, InputProblem problem, Certifi
 
     /** The certificate outcome: ready with its status, or not ready with a reason. */
     public record CertificateObservation(boolean ready, Reason reason, String message, CertificateStatus status) {}
+
+    /** The optional PodMonitor's verdict (null: the spec asks for none). */
+    public record PodMonitorObservation(boolean ready, Reason reason, String message) {}
 }

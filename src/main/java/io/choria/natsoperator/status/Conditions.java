@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.status;
 
 import io.choria.natsoperator.api.Reason;
 import io.fabric8.kubernetes.api.model.Condition;

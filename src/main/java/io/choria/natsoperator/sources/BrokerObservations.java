@@ -1,4 +1,6 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.sources;
+
+import io.choria.natsoperator.status.StatusCalculator;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.choria.natsoperator.mesh.MeshObservation;
@@ -20,27 +22,27 @@ import java.util.Set;
  * a fixed period from its creation; the brokers can only be asked once the reconcile knows them
  * ready, with its working copy of the spec (defaults, gateway references resolved).
  */
-final class BrokerObservations extends AbstractEventSource<MeshObservation, NatsCluster> implements ResourceEventAware<NatsCluster> {
+public final class BrokerObservations extends AbstractEventSource<MeshObservation, NatsCluster> implements ResourceEventAware<NatsCluster> {
     private final MeshPoller poller;
 
-    BrokerObservations(MeshProbe probe, MeshPolling polling, Clock clock) {
+    public BrokerObservations(MeshProbe probe, MeshPolling polling, Clock clock) {
         super(MeshObservation.class, "broker-observations");
         this.poller = new MeshPoller(probe, polling, clock, StatusCalculator::meshVerdict, this::changed);
     }
 
-    MeshPolling polling() {
+    public MeshPolling polling() {
         return poller.polling();
     }
 
-    Optional<MeshPoller.Seen> watch(NatsCluster defaultedNc, boolean changing) {
+    public Optional<MeshPoller.Seen> watch(NatsCluster defaultedNc, boolean changing) {
         return poller.watch(defaultedNc.getMetadata().getUid(), defaultedNc, changing);
     }
 
-    void forget(String uid) {
+    public void forget(String uid) {
         poller.forget(uid);
     }
 
-    void retainOnly(Set<String> uids) {
+    public void retainOnly(Set<String> uids) {
         poller.retainOnly(uids);
     }
 

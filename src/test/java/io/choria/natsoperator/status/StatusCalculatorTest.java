@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

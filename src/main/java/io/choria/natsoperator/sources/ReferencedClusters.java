@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.sources;
 
 import io.choria.natsoperator.api.NatsCluster;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -19,10 +19,10 @@ import java.util.stream.Collectors;
  * (the controller's cache of primaries is a separate informer and may lag behind it). Status-only
  * updates (same generation) are not news: a referencing cluster reads only the spec.
  */
-final class ReferencedClusters {
+public final class ReferencedClusters {
     private final InformerEventSource<NatsCluster, NatsCluster> source;
 
-    ReferencedClusters(EventSourceContext<NatsCluster> ctx) {
+    public ReferencedClusters(EventSourceContext<NatsCluster> ctx) {
         IndexedResourceCache<NatsCluster> primaries = ctx.getPrimaryCache();
         this.source = new InformerEventSource<>(InformerEventSourceConfiguration.from(NatsCluster.class, NatsCluster.class)
                 .withName("referenced-natsclusters")
@@ -32,22 +32,22 @@ final class ReferencedClusters {
                 .build(), ctx);
     }
 
-    InformerEventSource<NatsCluster, NatsCluster> eventSource() {
+    public InformerEventSource<NatsCluster, NatsCluster> eventSource() {
         return source;
     }
 
-    Optional<NatsCluster> get(String namespace, String name) {
+    public Optional<NatsCluster> get(String namespace, String name) {
         return source.get(new ResourceID(name, namespace));
     }
 
     /** The clusters whose gateway remotes name {@code referenced}. */
-    static Set<ResourceID> referencing(IndexedResourceCache<NatsCluster> primaries, NatsCluster referenced) {
+    public static Set<ResourceID> referencing(IndexedResourceCache<NatsCluster> primaries, NatsCluster referenced) {
         String name = referenced.getMetadata().getName();
         String namespace = referenced.getMetadata().getNamespace();
         return primaries.list().filter(nc -> references(nc, namespace, name)).map(ResourceID::fromResource).collect(Collectors.toSet());
     }
 
-    static boolean references(NatsCluster nc, String namespace, String name) {
+    public static boolean references(NatsCluster nc, String namespace, String name) {
         var gw = nc.getSpec() == null ? null : nc.getSpec().getGateway();
         if (gw == null || gw.getRemotes() == null) return false;
         return gw.getRemotes().stream().map(r -> r.getNatsClusterRef()).filter(Objects::nonNull).anyMatch(ref -> name.equals(ref.getName())

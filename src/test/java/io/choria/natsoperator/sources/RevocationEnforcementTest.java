@@ -1,4 +1,6 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.sources;
+
+import io.choria.natsoperator.status.Observation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

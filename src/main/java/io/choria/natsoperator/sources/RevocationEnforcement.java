@@ -1,4 +1,6 @@
-package io.choria.natsoperator.reconciler;
+package io.choria.natsoperator.sources;
+
+import io.choria.natsoperator.status.Observation;
 
 import io.choria.natsoperator.api.PuppetEnrolmentSpec;
 import io.choria.natsoperator.api.Reason;
@@ -33,16 +35,16 @@ import org.slf4j.LoggerFactory;
  * loaded that list, the epoch moves on so that the brokers close the connections the dropped keys still hold (see
  * {@link PinnedKeys}).
  */
-final class RevocationEnforcement {
+public final class RevocationEnforcement {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationEnforcement.class);
     /** While a close pass waits for the brokers to load the shrunk list, look again this soon. */
-    static final Duration CLOSE_PASS_POLL = Duration.ofSeconds(3);
+    public static final Duration CLOSE_PASS_POLL = Duration.ofSeconds(3);
 
     /**
      * The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to
      * look again (null: no need, a changed sync result reconciles the cluster by itself).
      */
-    record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
+    public record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
     /**
      * {@code lastSync}: the last good sync applied ({@code last} its result). {@code heldSince}: when this operator first
@@ -58,7 +60,7 @@ final class RevocationEnforcement {
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
 
-    RevocationEnforcement(PuppetInventory inventory) {
+    public RevocationEnforcement(PuppetInventory inventory) {
         this.inventory = inventory;
     }
 
@@ -67,13 +69,13 @@ final class RevocationEnforcement {
      * admin cleaned or revoked its certname. Enrolment then asks for a new one instead of serving
      * a certificate Puppet no longer vouches for (and that Puppet refuses as a client).
      */
-    boolean revoked(String uid, String serialHex) {
+    public boolean revoked(String uid, String serialHex) {
         State s = states.get(uid);
         return s != null && serialHex != null && s.crlSerials.contains(new java.math.BigInteger(serialHex, 16));
     }
 
     /** What the last mesh check saw: every broker has loaded its configuration since this time. */
-    void observed(String uid, MeshObservation mesh) {
+    public void observed(String uid, MeshObservation mesh) {
         if (mesh != null && mesh.oldestConfigLoad() != null) brokersLoaded.put(uid, mesh.oldestConfigLoad());
     }
 
@@ -83,7 +85,7 @@ final class RevocationEnforcement {
      * and the condition that described it stays as it is, rather than flapping to "pending" and back on every restart.
      * {@code onChange}: how the inventory asks for a reconcile of this cluster when its result changes.
      */
-    Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig,
+    public Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig,
             io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now, io.fabric8.kubernetes.api.model.Condition previous,
             Runnable onChange) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
@@ -112,14 +114,14 @@ final class RevocationEnforcement {
     }
 
     /** Drops the state of NatsClusters that are gone (called with the resync period), and their Puppet subscriptions. */
-    void retainOnly(java.util.Set<String> uids) {
+    public void retainOnly(java.util.Set<String> uids) {
         states.keySet().retainAll(uids);
         brokersLoaded.keySet().retainAll(uids);
         inventory.retainOnly(uids);
     }
 
     /** A cluster that no longer enforces revocation: its state and its subscription go. */
-    void forget(String uid) {
+    public void forget(String uid) {
         states.remove(uid);
         brokersLoaded.remove(uid);
         inventory.forget(uid);
@@ -129,7 +131,7 @@ final class RevocationEnforcement {
      * For the metrics: the last successful sync and the size of the allow-list (null before a first sync), and the limit on
      * the list's age; null when not enforced or not yet looked at.
      */
-    io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
+    public io.choria.natsoperator.metrics.ClusterSnapshot.Revocation figures(String uid, io.choria.natsoperator.api.NatsCluster nc) {
         var tls = nc.getSpec().getTls();
         if (tls == null || tls.getPuppet() == null || !Boolean.TRUE.equals(tls.getPuppet().getEnforceRevocation())) return null;
         State s = states.get(uid);
@@ -221,7 +223,7 @@ final class RevocationEnforcement {
     }
 
     /** spec.tls.puppet.maxSyncAgeSeconds as SpecDefaults fills it (here too for a spec that did not go through it). */
-    static int maxSyncAgeSeconds(PuppetEnrolmentSpec spec) {
+    public static int maxSyncAgeSeconds(PuppetEnrolmentSpec spec) {
         return spec.getMaxSyncAgeSeconds() != null ? spec.getMaxSyncAgeSeconds()
                 : PuppetEnrolmentSpec.defaultMaxSyncAgeSeconds(spec.getSyncIntervalSeconds());
     }

@@ -1,0 +1,6 @@
+/**
+ * Asking the brokers: monitoring-port clients with deadlines and caps, the checks of routes,
+ * gateways and leaf connections, and the {@link io.choria.natsoperator.mesh.MeshPoller} that asks
+ * them beside the reconcile. May use: {@code api}, {@code pki}, {@code model}.
+ */
+package io.choria.natsoperator.mesh;

@@ -124,8 +124,6 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    public KubernetesClient client() { return api.client(); }
-    public ProcessKubelet kubelet() { return kubelet; }
     public boolean closed() { return closed.get(); }
 
     /** Creates the object, or puts the file's version in place of the stored one; says what it did. */

@@ -95,7 +95,6 @@ final class LocalPod {
     Phase phase() { return phase; }
     boolean ready() { return phase == Phase.RUNNING && ready; }
     String key() { return namespace + "/" + name; }
-    int restarts() { return containers.values().stream().mapToInt(r -> r.restarts).sum(); }
 
     /** The pid of a running container's process, or -1. */
     long pid(String container) {

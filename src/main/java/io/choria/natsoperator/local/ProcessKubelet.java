@@ -109,12 +109,12 @@ public final class ProcessKubelet implements AutoCloseable {
     }
 
     /** The pod's address, while it has one. */
-    public Optional<String> address(String namespace, String pod) {
+    Optional<String> address(String namespace, String pod) {
         return Optional.ofNullable(pods.get(namespace + "/" + pod)).map(p -> p.net.address());
     }
 
     /** The pid of a running container of the pod, or -1. */
-    public long pid(String namespace, String pod, String container) {
+    long pid(String namespace, String pod, String container) {
         LocalPod p = pods.get(namespace + "/" + pod);
         return p == null ? -1 : p.pid(container);
     }

@@ -185,7 +185,7 @@ public final class CertificateAuthority {
     }
 
     /** Signing certificate, then its issuers found in the bundle (root last when present). */
-    public List<X509Certificate> chain() {
+    List<X509Certificate> chain() {
         return chain;
     }
 

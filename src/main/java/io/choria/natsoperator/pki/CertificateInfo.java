@@ -85,7 +85,7 @@ public final class CertificateInfo {
     }
 
     /** IP SANs in the JDK's canonical text form. */
-    public Set<String> ipAddresses() {
+    Set<String> ipAddresses() {
         return ipAddresses;
     }
 

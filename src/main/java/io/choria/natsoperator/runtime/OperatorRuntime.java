@@ -130,11 +130,11 @@ public final class OperatorRuntime implements AutoCloseable {
         return http.port();
     }
 
-    public OperatorHealth health() {
+    OperatorHealth health() {
         return health;
     }
 
-    public PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry() {
         return registry;
     }
 

@@ -36,7 +36,7 @@ class CaCacheTest {
         CaCache cache = new CaCache();
         Instant now = Instant.now();
         var ca = cache.load(secret("1", CA), null, null, now);
-        Instant later = ca.chain().get(0).getNotAfter().toInstant().plus(Duration.ofDays(1));
+        Instant later = CA.certificate().getNotAfter().toInstant().plus(Duration.ofDays(1));
         PkiException e = assertThrows(PkiException.class, () -> cache.load(secret("1", CA), null, null, later));
         assertEquals(Reason.CaExpired, e.reason());
     }

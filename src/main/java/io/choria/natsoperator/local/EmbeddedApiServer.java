@@ -28,23 +28,38 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
     public EmbeddedApiServer() {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING); // it logs every request at INFO
-        // CRUD mode (the mixed dispatcher with no expectations), over TLS as the mock server's tests run it
-        var responses = new java.util.HashMap<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
-        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(), responses,
-                new io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher(responses), true);
+        server = crudServer(null);
         try {
             server.init(InetAddress.getLoopbackAddress(), 0);
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot start the embedded API server: " + e.getMessage(), e);
         }
+        client = server.createClient();
+        installCrd(client);
+    }
+
+    /**
+     * fabric8's mock server in CRUD mode, as Kubernetes behaves for what the operator uses; the one
+     * way {@code local}, the tests and the benchmarks build it. {@code dispatcher} null: the mixed
+     * dispatcher, where expectations a test sets with {@code server.expect()} (e.g. a 409) answer
+     * first. Not yet started: the caller picks the address ({@code init}).
+     */
+    public static KubernetesMockServer crudServer(io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher dispatcher) {
+        var responses = new java.util.HashMap<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
+        var server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(), responses,
+                dispatcher != null ? dispatcher : new io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher(responses), true);
         // As in Kubernetes, an update of a StatefulSet leaves its status alone (the status is the
         // controller's, written through the status subresource); the mock server knows this only of
         // resources declared so. Without it every spec update by the operator would wipe readyReplicas.
         server.expectCustomResource(new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
                 .withGroup("apps").withVersion("v1").withPlural("statefulsets").withKind("StatefulSet").withScope("Namespaced")
                 .withStatusSubresource(true).build());
-        client = server.createClient();
-        client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+        return server;
+    }
+
+    /** The NatsCluster CRD as built (the same as crds/, which a test checks). createOr: a client may retry a POST the server took. */
+    public static void installCrd(KubernetesClient client) {
+        client.apiextensions().v1().customResourceDefinitions().resource(crd()).createOr(c -> c.update());
     }
 
     public KubernetesClient client() {

@@ -79,7 +79,7 @@ public final class StatusCalculator {
                     "waiting for the problem in the Ready condition to be fixed", gen, prev, now));
         } else {
             conditions.add(Conditions.of(Conditions.PROGRESSING, progress != Reason.Stable, progress,
-                    progressMessage(progress, st, size), gen, prev, now));
+                    progressMessage(progress, sts, st, size), gen, prev, now));
         }
         // Ready
         boolean brokersReady = sts != null && allReady(sts, size);
@@ -264,7 +264,13 @@ public final class StatusCalculator {
         return Reason.Stable;
     }
 
-    private static String progressMessage(Reason progress, StatefulSetStatus st, int size) {
+    private static String progressMessage(Reason progress, StatefulSet sts, StatefulSetStatus st, int size) {
+        // Until the StatefulSet controller has seen the new template its counts describe the old one ("5/5 updated").
+        if (progress == Reason.RollingUpdate && sts != null && (st.getObservedGeneration() == null
+                || st.getObservedGeneration() < nzl(sts.getMetadata().getGeneration()))) {
+            return "a new pod template (StatefulSet generation " + sts.getMetadata().getGeneration()
+                    + ") waits for the StatefulSet controller";
+        }
         return switch (progress) {
             case Creating -> "creating " + size + " brokers";
             case ScalingUp, ScalingDown -> "scaling from " + nz(st.getReplicas()) + " to " + size + " brokers";

@@ -135,8 +135,10 @@ class DayTwoMockServerTest {
         assertEquals("RollingUpdate", rolled.getSpec().getUpdateStrategy().getType());
 
         kubelet(5, 5, 2, "r1", "r2");
-        var progressing = Await.until("RollingUpdate", Duration.ofSeconds(20), () -> condition("Progressing"),
-                c -> c.getReason().equals("RollingUpdate"));
+        // The StatefulSet keeps its status across the template update, as in Kubernetes: until the controller reports the new
+        // generation, the condition must not repeat the old revision's counts.
+        var progressing = Await.until("RollingUpdate at 2/5", Duration.ofSeconds(20), () -> condition("Progressing"),
+                c -> c.getReason().equals("RollingUpdate") && c.getMessage().contains("2/5"));
         assertEquals("True", progressing.getStatus());
         assertTrue(progressing.getMessage().contains("2/5"), progressing.getMessage());
         assertTrue(Await.until("rollout event", Duration.ofSeconds(10), () -> event("RollingUpdate"), b -> b));

@@ -3,20 +3,13 @@ package io.choria.natsoperator.runtime;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRule;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectRulesReviewStatusBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The fabric8 mock server in CRUD mode with the CRD installed (as testing.MockCluster), that
@@ -42,17 +35,10 @@ public final class LeaseAwareMockServer implements AutoCloseable {
                 return super.handleCreate(request);
             }
         };
-        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
-                new java.util.HashMap<>(), dispatcher, true);
+        server = io.choria.natsoperator.local.EmbeddedApiServer.crudServer(dispatcher);
         server.init();
         client = server.createClient();
-        try {
-            var crd = JSON.unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")), CustomResourceDefinition.class);
-            // createOr: under load the client may retry a POST that the server already took
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        io.choria.natsoperator.local.EmbeddedApiServer.installCrd(client);
     }
 
     /** Takes every request recorded so far. */

@@ -66,6 +66,9 @@ class StatusCalculatorTest {
         var s = StatusCalculator.compute(nc(), new Observation(sts(3, 3, 3, 3, "r1", "r1", 3, 2L), null, null, null), T0);
         assertEquals("False", status(s, "Ready"));
         assertEquals("RollingUpdate", reason(s, "Progressing"));
+        // The counts still describe the old template: the message must not say "3/3 updated".
+        String message = Conditions.find(s.getConditions(), "Progressing").orElseThrow().getMessage();
+        assertTrue(message.contains("generation 3") && !message.contains("3/3"), message);
     }
 
     @Test

@@ -1,15 +1,12 @@
 package io.choria.natsoperator.testing;
 
+import io.choria.natsoperator.local.EmbeddedApiServer;
 import io.choria.natsoperator.runtime.OperatorAssembly;
 import io.choria.natsoperator.reconciler.OperatorSettings;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.Operator;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,19 +26,11 @@ public final class MockCluster implements AutoCloseable {
     private Operator operator;
 
     public MockCluster() {
-        // CRUD, plus expectations a test sets with server.expect() (e.g. a 409), which answer first
-        var responses = new java.util.HashMap<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
-        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
-                responses, new io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher(responses), true);
+        // CRUD as Kubernetes behaves (StatefulSet status a subresource), plus expectations a test sets with server.expect()
+        server = EmbeddedApiServer.crudServer(null);
         server.init();
         client = server.createClient();
-        try {
-            var crd = new KubernetesSerialization().unmarshal(Files.readString(Path.of("crds/natsclusters.choria.io-v1.yml")),
-                    CustomResourceDefinition.class);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(c -> c.update());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        EmbeddedApiServer.installCrd(client);
     }
 
     public MockCluster startOperator(Duration resync) {

@@ -178,10 +178,14 @@ public final class DeadBrokersBench {
         }
     }
 
+    /** Connections the silent listeners accepted (all of them, in this process). */
+    static final java.util.concurrent.atomic.LongAdder ACCEPTED = new java.util.concurrent.atomic.LongAdder();
+
     static void acceptAndStaySilent(ServerSocket server) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                ACCEPTED.increment();
                 Thread reader = new Thread(() -> {
                     try (s; InputStream in = s.getInputStream()) {
                         while (in.read() >= 0) {

@@ -123,6 +123,12 @@ public final class OperatorScaleBench {
     /** namespace/name -> generation -> when the status first showed it (for the pokes of --trickling-puppet). */
     private final Map<String, Map<Long, Long>> observedAt = new ConcurrentHashMap<>();
     private io.choria.natsoperator.testing.PuppetCaStandIn slowPuppet;
+    /** --puppet-certificates N: the stand-in the --enrolled clusters sync with, and when each one's pinned list first held N keys. */
+    private io.choria.natsoperator.testing.PuppetCaStandIn bigPuppet;
+    private volatile int inventorySize;
+    private final Map<String, Long> fullListAt = new ConcurrentHashMap<>();
+    private final List<ServerSocket> silentListeners = new ArrayList<>();
+    static final String[] DEAD_ADDRESSES = {"127.0.0.91", "127.0.0.92", "127.0.0.93"};
     private final Map<String, Counts> phases = new LinkedHashMap<>();
     // the mock logs every request at INFO through java.util.logging: costly at scale, and noise
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
@@ -164,10 +170,47 @@ public final class OperatorScaleBench {
         String label = opts.getOrDefault("label", jar.getFileName().toString());
         String jvmOptions = opts.getOrDefault("jvm-options", DEFAULT_JVM_OPTIONS);
         boolean trickling = Boolean.parseBoolean(opts.getOrDefault("trickling-puppet", "false"));
+        int puppetDelaySeconds = Integer.parseInt(opts.getOrDefault("puppet-delay-seconds", "0"));
+        String keyAlgorithm = opts.get("key-algorithm");
+        boolean dead = Boolean.parseBoolean(opts.getOrDefault("dead-brokers", "false"));
+        int deadSettleSeconds = Integer.parseInt(opts.getOrDefault("dead-settle-seconds", "90"));
+        int inventory = Integer.parseInt(opts.getOrDefault("puppet-certificates", "0"));
+        int enrolled = Integer.parseInt(opts.getOrDefault("enrolled", inventory > 0 ? "10" : "0"));
+        String jfr = opts.get("jfr");
+        if (jfr != null) {
+            jvmOptions += " -XX:StartFlightRecording=name=bench,settings=profile";
+            jfr = Path.of(jfr).toAbsolutePath().toString();
+        }
+        if (enrolled > m) throw new IllegalArgumentException("--enrolled " + enrolled + " > M " + m);
         if (!Files.isRegularFile(jar)) throw new IllegalArgumentException(jar + " not found (mvn -q package -DskipTests)");
         Path outDir = Path.of("target/bench").toAbsolutePath();
         Files.createDirectories(outDir);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (dead) {
+            // Every broker's DNS name resolves (the JDK's own hosts file, jdk.net.hosts.file) to one of three listeners that
+            // accept and never answer, on the default monitoring port: the operator's mesh poller asks them as it would in a cluster.
+            Path hosts = outDir.resolve("hosts-" + stamp);
+            StringBuilder h = new StringBuilder("127.0.0.1 localhost\n");
+            List<String> clusters = new ArrayList<>();
+            for (int i = 0; i < m; i++) clusters.add(String.format("bench-%02d/nc-%04d", i % namespaces, i));
+            clusters.add("bench-00/slow-puppet");
+            for (String c : clusters) {
+                String ns = c.substring(0, c.indexOf('/')), name = c.substring(c.indexOf('/') + 1);
+                for (int b = 0; b < 3; b++) {
+                    h.append(DEAD_ADDRESSES[b]).append(' ').append(name).append('-').append(b).append('.').append(name)
+                            .append("-headless.").append(ns).append(".svc.cluster.local\n");
+                }
+            }
+            Files.writeString(hosts, h);
+            jvmOptions += " -Djdk.net.hosts.file=" + hosts;
+            for (String a : DEAD_ADDRESSES) {
+                ServerSocket silent = new ServerSocket(8222, 512, InetAddress.getByName(a));
+                silentListeners.add(silent);
+                Thread t = new Thread(() -> DeadBrokersBench.acceptAndStaySilent(silent), "silent-" + a);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         System.out.printf("OperatorScaleBench M=%d U=%d namespaces=%d jar=%s, %d cores, operator JAVA_TOOL_OPTIONS=%s%n", m, u,
                 namespaces, jar, Runtime.getRuntime().availableProcessors(), jvmOptions);
 
@@ -230,6 +273,20 @@ public final class OperatorScaleBench {
         futures.clear();
         System.out.printf("setup: %d namespaces, %d unrelated Secrets in %.1f s (mock holds %d objects)%n", namespaces, u,
                 secondsSince(t0), dispatcher.size());
+        if (inventory > 0) {
+            long g = System.nanoTime();
+            TestCa inventoryCa = TestCa.ecRoot("Puppet CA: inventory stand-in");
+            bigPuppet = io.choria.natsoperator.testing.PuppetCaStandIn.start(inventoryCa);
+            bigPuppet.puppet7Rows();
+            bigPuppet.addNodes(inventory, "example.net", 2);
+            inventorySize = inventory;
+            for (String ns : nsNames) {
+                client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("inventory-ca-bundle").endMetadata()
+                        .addToData("ca.crt", b64(inventoryCa.certPem())).build()).create();
+            }
+            System.out.printf("Puppet CA stand-in: %d signed node certificates (EC P-256, Puppet 7 rows) made in %.1f s; %d of the M enrol%n",
+                    inventory, secondsSince(g), enrolled);
+        }
 
         // ---- the operator
         int httpPort;
@@ -282,7 +339,12 @@ public final class OperatorScaleBench {
 
         GenericKubernetesResource template = Serialization.unmarshal(Files.readString(Path.of("examples/natscluster-3.yaml")),
                 GenericKubernetesResource.class);
-        if (trickling) startTricklingCluster(template, nsNames.get(0), timeoutSeconds);
+        if (keyAlgorithm != null) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> tls = (Map<String, Object>) ((Map<String, Object>) template.getAdditionalProperties().get("spec")).get("tls");
+            tls.put("keyAlgorithm", keyAlgorithm);
+        }
+        if (trickling) startTricklingCluster(template, nsNames.get(0), timeoutSeconds, puppetDelaySeconds);
         // ---- create M NatsClusters as fast as 4 threads go
         for (int i = 0; i < m; i++) {
             int n = i;
@@ -290,6 +352,7 @@ public final class OperatorScaleBench {
                 GenericKubernetesResource nc = Serialization.clone(template);
                 nc.getMetadata().setName(String.format("nc-%04d", n));
                 nc.getMetadata().setNamespace(nsNames.get(n % namespaces));
+                if (n < enrolled) enrol(nc);
                 client.genericKubernetesResources(NATS_CLUSTERS).inNamespace(nc.getMetadata().getNamespace()).resource(nc).create();
             }));
         }
@@ -318,9 +381,46 @@ public final class OperatorScaleBench {
         long mockCpuCreate = cpuTicks(self) - mockCpu0;
         System.out.printf("reconciled: first %.2f s, all %.2f s after readyz (operator CPU %.1f s)%n", firstSeconds, allSeconds,
                 cpuCreate / 100.0);
+        String jcmd = Path.of(javaBin).resolveSibling("jcmd").toString();
+        if (jfr != null) {
+            // start-up and create only: dumped once all are reconciled
+            System.out.println("JFR: " + exec(jcmd, Long.toString(pid), "JFR.dump", "name=bench", "filename=" + jfr).trim());
+            exec(jcmd, Long.toString(pid), "JFR.stop", "name=bench");
+        }
         Thread.sleep(settleSeconds * 1000L);
+        Map<String, Object> deadBrokers = null;
+        if (dead) {
+            // the brokers look ready (as a StatefulSet controller would write it), so the mesh poller asks them
+            Counts deadPhase = new Counts();
+            phase.set(deadPhase);
+            phases.put("dead", deadPhase);
+            long d0 = System.nanoTime();
+            List<String> readyNames = new ArrayList<>();
+            for (int i = 0; i < m; i++) readyNames.add(String.format("%s/nc-%04d", nsNames.get(i % namespaces), i));
+            if (trickling) readyNames.add(nsNames.get(0) + "/slow-puppet");
+            ExecutorService readyPool = Executors.newFixedThreadPool(4);
+            List<Future<?>> readies = new ArrayList<>();
+            for (String c : readyNames) readies.add(readyPool.submit(() -> { markReady(c); return null; }));
+            for (Future<?> f : readies) f.get();
+            readyPool.shutdown();
+            System.out.printf("dead brokers: %d StatefulSets marked 3/3 ready in %.1f s; waiting %d s for the poller's first round%n",
+                    readyNames.size(), secondsSince(d0), deadSettleSeconds);
+            Thread.sleep(deadSettleSeconds * 1000L);
+            deadBrokers = new LinkedHashMap<>();
+            deadBrokers.put("markedReady", readyNames.size());
+            deadBrokers.put("settleSeconds", deadSettleSeconds);
+            deadBrokers.put("requests", deadPhase.sorted());
+            deadBrokers.put("silentConnections", DeadBrokersBench.ACCEPTED.sum());
+            System.out.printf("dead brokers: requests while the poller's first round ran: %s; connections to the silent brokers: %d%n",
+                    deadPhase.sorted(), DeadBrokersBench.ACCEPTED.sum());
+        }
 
-        // ---- steady state
+        // ---- steady state (heap after a full GC at its start too: does it grow?)
+        exec(jcmd, Long.toString(pid), "GC.run");
+        long heapStartKb = heapUsedKb(exec(jcmd, Long.toString(pid), "GC.heap_info"));
+        long rssStartKb = group(RSS, Files.readString(Path.of("/proc/" + pid + "/status")));
+        long silent0 = DeadBrokersBench.ACCEPTED.sum();
+        List<long[]> syncs0 = bigPuppet == null ? List.of() : bigPuppet.timings("certificate_statuses");
         Counts steady = new Counts();
         phase.set(steady);
         phases.put("steady", steady);
@@ -329,18 +429,20 @@ public final class OperatorScaleBench {
         Thread.sleep(steadySeconds * 1000L);
         double steadyElapsed = secondsSince(s0);
         long cpuSteady = cpuTicks(pid) - cpuSteady0;
+        long silentInSteady = DeadBrokersBench.ACCEPTED.sum() - silent0;
         phase.set(new Counts());
 
         // ---- memory
         String status = Files.readString(Path.of("/proc/" + pid + "/status"));
         long rssKb = group(RSS, status);
         long hwmKb = group(HWM, status);
-        String jcmd = Path.of(javaBin).resolveSibling("jcmd").toString();
         exec(jcmd, Long.toString(pid), "GC.run");
         String heapInfo = exec(jcmd, Long.toString(pid), "GC.heap_info");
-        long heapKb = 0;
-        Matcher hm = HEAP_USED.matcher(heapInfo);
-        while (hm.find()) heapKb += Long.parseLong(hm.group(1));
+        long heapKb = heapUsedKb(heapInfo);
+        System.out.printf("steady window: heap after full GC %.1f MiB at its start, %.1f MiB at its end; RSS %.0f -> %.0f MiB;"
+                + " %d connections to silent brokers in it%n", heapStartKb / 1024.0, heapKb / 1024.0, rssStartKb / 1024.0, rssKb / 1024.0,
+                silentInSteady);
+        Map<String, Object> inventoryResult = bigPuppet == null ? null : inventoryFigures(syncs0, s0, steady, steadyElapsed, log);
 
         String loadAfter = loadAverage();
         Map<String, Object> pokes = trickling ? poke(m, nsNames) : null;
@@ -417,6 +519,15 @@ public final class OperatorScaleBench {
         result.put("heapInfo", heapInfo);
         result.put("markdownRow", row);
         if (pokes != null) result.put("tricklingPuppet", pokes);
+        result.put("heapAtSteadyStartMiB", heapStartKb / 1024.0);
+        result.put("rssAtSteadyStartMiB", rssStartKb / 1024.0);
+        result.put("keyAlgorithm", keyAlgorithm);
+        if (deadBrokers != null) {
+            deadBrokers.put("silentConnectionsInSteady", silentInSteady);
+            result.put("deadBrokers", deadBrokers);
+        }
+        if (inventoryResult != null) result.put("inventory", inventoryResult);
+        if (jfr != null) result.put("jfr", jfr);
         result.put("operatorLog", log.toString());
         Path out = outDir.resolve("OperatorScaleBench-" + stamp + "-M" + m + "-U" + u + ".json");
         Files.writeString(out, Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
@@ -454,6 +565,11 @@ public final class OperatorScaleBench {
 
     /** Notes when each NatsCluster is first seen with observedGeneration == generation. */
     private void watchReconciled(String path, String newState) {
+        if (inventorySize > 0 && newState != null && path.contains("/configmaps") && newState.length() > inventorySize * 50L
+                && newState.contains("pinned_certs.conf")) {
+            // 69 bytes a key: a list of more than 50 bytes a node holds (nearly) the whole inventory
+            fullListAt.putIfAbsent(path.replaceAll("\\?.*", ""), System.nanoTime());
+        }
         if (newState == null || !newState.contains("\"NatsCluster\"") || !newState.contains("observedGeneration")) return;
         JsonNode n = Serialization.unmarshal(newState, JsonNode.class);
         JsonNode meta = n.path("metadata");
@@ -470,11 +586,11 @@ public final class OperatorScaleBench {
      * bench-00/slow-puppet: enrolment with a Puppet CA stand-in whose certificate_statuses answer trickles at one byte a
      * second; returns once that answer has started (the cluster is enrolled and its first inventory sync is under way).
      */
-    private void startTricklingCluster(GenericKubernetesResource template, String ns, int timeoutSeconds) throws Exception {
+    private void startTricklingCluster(GenericKubernetesResource template, String ns, int timeoutSeconds, int delaySeconds) throws Exception {
         TestCa puppetCa = TestCa.ecRoot("Puppet CA: trickling stand-in");
         slowPuppet = io.choria.natsoperator.testing.PuppetCaStandIn.start(puppetCa);
         for (int i = 0; i < 20; i++) slowPuppet.addNode(String.format("node%02d.example.net", i));
-        slowPuppet.trickle("certificate_statuses", Duration.ofSeconds(1));
+        slowPuppet.trickle("certificate_statuses", Duration.ofSeconds(1), Duration.ofSeconds(delaySeconds));
         client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").endMetadata()
                 .addToData("ca.crt", b64(puppetCa.certPem())).build()).create();
         GenericKubernetesResource nc = Serialization.clone(template);
@@ -521,6 +637,83 @@ public final class OperatorScaleBench {
         r.put("slowPuppetMs", slow);
         r.put("inventoryRequests", slowPuppet.requests("certificate_statuses"));
         return r;
+    }
+
+    /** Enrolment with the --puppet-certificates stand-in, revocation enforced, synced every 30 s (the default). */
+    private void enrol(GenericKubernetesResource nc) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) nc.getAdditionalProperties().get("spec");
+        @SuppressWarnings("unchecked")
+        Object algorithm = ((Map<String, Object>) spec.get("tls")).get("keyAlgorithm");
+        spec.put("tls", new LinkedHashMap<>(Map.of("keyAlgorithm", algorithm, "verifyClients", true, "puppet", Map.of("url",
+                bigPuppet.url().toString(), "caBundleSecretRef", Map.of("name", "inventory-ca-bundle", "key", "ca.crt"),
+                "enforceRevocation", true, "syncIntervalSeconds", 30))));
+    }
+
+    /** The StatefulSet's status as a StatefulSet controller writes it once all 3 brokers are ready. */
+    private void markReady(String nsName) {
+        String ns = nsName.substring(0, nsName.indexOf('/')), name = nsName.substring(nsName.indexOf('/') + 1);
+        var sts = client.apps().statefulSets().inNamespace(ns).withName(name).get();
+        if (sts == null) throw new IllegalStateException("no StatefulSet " + nsName);
+        sts.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(3).withReadyReplicas(3)
+                .withAvailableReplicas(3).withCurrentReplicas(3).withUpdatedReplicas(3).withObservedGeneration(sts.getMetadata().getGeneration())
+                .withCurrentRevision(name + "-r1").withUpdateRevision(name + "-r1").build());
+        client.resource(sts).updateStatus();
+    }
+
+    private static final Pattern SYNC_LOG = Pattern.compile("Puppet CA inventory: (\\d+) signed.*\\((\\d+) keys; (\\d+) certificates fetched in (\\d+) ms\\)");
+
+    /**
+     * --puppet-certificates: the first sync (from the stand-in's first CRL request to each enrolled cluster's pinned list
+     * holding the inventory, in the mock's store; and the operator's own log of it), and the syncs in the steady window
+     * (each from its CRL request to its certificate_statuses answer sent).
+     */
+    private Map<String, Object> inventoryFigures(List<long[]> syncsBefore, long steadyStart, Counts steady, double steadyElapsed, Path log)
+            throws IOException {
+        Map<String, Object> r = new LinkedHashMap<>();
+        List<long[]> crls = bigPuppet.timings("certificate_revocation_list");
+        List<long[]> statuses = bigPuppet.timings("certificate_statuses");
+        long firstCrl = crls.isEmpty() ? -1 : crls.get(0)[0];
+        List<Double> toFull = new ArrayList<>();
+        for (long t : fullListAt.values()) toFull.add((t - firstCrl) / 1e9);
+        java.util.Collections.sort(toFull);
+        List<Double> steadyMs = new ArrayList<>(), steadyStatusesMs = new ArrayList<>();
+        for (long[] st : statuses) {
+            if (st[0] < steadyStart) continue;
+            long crlStart = -1;
+            for (long[] c : crls) if (c[0] <= st[0]) crlStart = c[0];
+            steadyStatusesMs.add((st[1] - st[0]) / 1e6);
+            if (crlStart > 0) steadyMs.add((st[1] - crlStart) / 1e6);
+        }
+        java.util.Collections.sort(steadyMs);
+        java.util.Collections.sort(steadyStatusesMs);
+        List<String> logged = new ArrayList<>();
+        Matcher lm = SYNC_LOG.matcher(Files.readString(log));
+        while (lm.find()) logged.add(lm.group(2) + " keys, " + lm.group(3) + " fetched in " + lm.group(4) + " ms");
+        r.put("certificates", inventorySize);
+        r.put("listsWithInventory", toFull.size());
+        r.put("firstCrlToFullListSeconds", toFull);
+        r.put("certificateFetches", bigPuppet.certificateFetches());
+        r.put("statusesRequests", statuses.size());
+        r.put("steadySyncMs", steadyMs);
+        r.put("steadyStatusesAnswerMs", steadyStatusesMs);
+        r.put("operatorLog", logged.size() > 12 ? logged.subList(0, 12) : logged);
+        long statusWrites = steady.byVerbKind.entrySet().stream().filter(e -> e.getKey().matches("(PUT|PATCH) natsclusters/status"))
+                .mapToLong(e -> e.getValue().sum()).sum();
+        r.put("steadyStatusWrites", statusWrites);
+        System.out.printf("inventory of %d: first sync (first CRL request to a pinned list holding it, per cluster) %s s;"
+                + " %d certificate fetches; steady syncs (CRL request to statuses answer sent) %s ms, statuses answer alone %s ms;"
+                + " status writes in the steady window: %d (%.0f s)%n", inventorySize, toFull, bigPuppet.certificateFetches(), steadyMs,
+                steadyStatusesMs, statusWrites, steadyElapsed);
+        System.out.println("operator log of list changes: " + r.get("operatorLog"));
+        return r;
+    }
+
+    private static long heapUsedKb(String heapInfo) {
+        long kb = 0;
+        Matcher hm = HEAP_USED.matcher(heapInfo);
+        while (hm.find()) kb += Long.parseLong(hm.group(1));
+        return kb;
     }
 
     /** Milliseconds from the spec change to a status with its generation, or null if not within {@code timeoutSeconds}. */
@@ -609,5 +802,15 @@ public final class OperatorScaleBench {
         server = null;
         if (slowPuppet != null) slowPuppet.close();
         slowPuppet = null;
+        if (bigPuppet != null) bigPuppet.close();
+        bigPuppet = null;
+        for (ServerSocket s : silentListeners) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        silentListeners.clear();
     }
 }

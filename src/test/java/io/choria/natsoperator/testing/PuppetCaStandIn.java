@@ -56,6 +56,9 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private final java.util.Set<String> forbidden = ConcurrentHashMap.newKeySet();
     private volatile String tricklePath;
     private volatile Duration tricklePerByte;
+    private volatile Duration trickleAfter = Duration.ZERO;
+    private volatile boolean puppet7Rows;
+    private final Map<String, java.util.List<long[]>> timings = new ConcurrentHashMap<>();
 
     private PuppetCaStandIn(TestCa ca) throws Exception {
         this.ca = ca;
@@ -130,8 +133,49 @@ public final class PuppetCaStandIn implements AutoCloseable {
      * once, with the full Content-Length), until the client hangs up; null stops it for new requests.
      */
     public void trickle(String prefix, Duration perByte) {
+        trickle(prefix, perByte, Duration.ZERO);
+    }
+
+    /** As {@link #trickle(String, Duration)}, and nothing at all (not even the headers) for {@code after} first. */
+    public void trickle(String prefix, Duration perByte, Duration after) {
         tricklePerByte = perByte;
+        trickleAfter = after;
         tricklePath = prefix;
+    }
+
+    /**
+     * From now on, {@code certificate_statuses} rows carry every field Puppet Server 7 lists (fingerprints by digest, alt
+     * names, authorization extensions, serial, validity), about 750 bytes a row, instead of name, state and fingerprint.
+     */
+    public void puppet7Rows() {
+        puppet7Rows = true;
+    }
+
+    /** Nodes {@code node<i>.<domain>} for i in [0, n), each with its own key, made on {@code threads} threads. */
+    public void addNodes(int n, String domain, int threads) throws InterruptedException {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            pool.execute(() -> {
+                for (int i = first; i < n; i += threads) addNode("node" + i + "." + domain);
+            });
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) throw new IllegalStateException("nodes not made within an hour");
+    }
+
+    /** Start and end (System.nanoTime, end = answer sent) of each request for paths starting with {@code prefix}. */
+    public java.util.List<long[]> timings(String prefix) {
+        java.util.List<long[]> all = new java.util.ArrayList<>();
+        timings.forEach((path, l) -> {
+            if (path.startsWith(prefix)) {
+                synchronized (l) {
+                    all.addAll(l);
+                }
+            }
+        });
+        all.sort(java.util.Comparator.comparingLong(t -> t[0]));
+        return all;
     }
 
     /** certificate_statuses is refused (HTTP 403) to client certificates whose subject contains {@code subjectPart}. */
@@ -153,8 +197,19 @@ public final class PuppetCaStandIn implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        long started = System.nanoTime();
         requests.incrementAndGet();
         String path = ex.getRequestURI().getPath().substring(PREFIX.length());
+        try {
+            answer(ex, path);
+        } finally {
+            String key = path.startsWith("certificate/") ? "certificate/" : path;
+            timings.computeIfAbsent(key, k -> java.util.Collections.synchronizedList(new java.util.ArrayList<>()))
+                    .add(new long[] {started, System.nanoTime()});
+        }
+    }
+
+    private void answer(HttpExchange ex, String path) throws IOException {
         byPath.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
         String method = ex.getRequestMethod();
         int status = 200;
@@ -184,17 +239,35 @@ public final class PuppetCaStandIn implements AutoCloseable {
             body = "Forbidden request: certificate_statuses (method :get). Please see the server logs for details.";
         } else if (path.startsWith("certificate_statuses/")) {
             StringBuilder json = new StringBuilder("[");
-            states.forEach((name, state) -> json.append(json.length() > 1 ? "," : "").append("{\"name\":\"").append(name)
-                    .append("\",\"state\":\"").append(state).append("\",\"fingerprint\":\"").append(fingerprint(certificates.get(name)))
-                    .append("\"}"));
+            boolean full = puppet7Rows;
+            states.forEach((name, state) -> {
+                json.append(json.length() > 1 ? "," : "");
+                if (full) {
+                    json.append(puppet7Row(name, state));
+                } else {
+                    json.append("{\"name\":\"").append(name).append("\",\"state\":\"").append(state).append("\",\"fingerprint\":\"")
+                            .append(fingerprint(certificates.get(name))).append("\"}");
+                }
+            });
             body = json.append("]").toString();
         } else {
             status = 404;
             body = "Not Found";
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         String slow = tricklePath;
+        if (slow != null && path.startsWith(slow) && !trickleAfter.isZero()) {
+            trickling.incrementAndGet();
+            try {
+                Thread.sleep(trickleAfter.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("stand-in stopped", e);
+            } finally {
+                trickling.decrementAndGet();
+            }
+        }
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream o = ex.getResponseBody()) {
             if (slow != null && path.startsWith(slow) && bytes.length > 0) {
                 trickle(o, bytes, tricklePerByte);
@@ -233,15 +306,43 @@ public final class PuppetCaStandIn implements AutoCloseable {
 
     /** SHA-256 of the DER, upper-case hex pairs joined by colons, as Puppet lists it. */
     private static String fingerprint(String pem) {
+        return fingerprint(pem, "SHA-256");
+    }
+
+    private static String fingerprint(String pem, String digest) {
         try {
             byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
-            String hex = HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+            String hex = HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance(digest).digest(der));
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < hex.length(); i += 2) b.append(i > 0 ? ":" : "").append(hex, i, i + 2);
             return b.toString();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private final Map<String, String> rows = new ConcurrentHashMap<>();
+
+    /** One row as Puppet Server 7's certificate_statuses lists a signed certificate (cached per certname and state). */
+    private String puppet7Row(String name, String state) {
+        return rows.computeIfAbsent(name + " " + state, k -> {
+            String pem = certificates.get(name);
+            String sha256 = fingerprint(pem);
+            java.security.cert.X509Certificate c;
+            try {
+                c = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            } catch (java.security.cert.CertificateException e) {
+                throw new IllegalStateException(e);
+            }
+            java.time.format.DateTimeFormatter utc = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'UTC'")
+                    .withZone(java.time.ZoneOffset.UTC);
+            return "{\"name\":\"" + name + "\",\"state\":\"" + state + "\",\"fingerprint\":\"" + sha256
+                    + "\",\"fingerprints\":{\"SHA1\":\"" + fingerprint(pem, "SHA-1") + "\",\"SHA256\":\"" + sha256 + "\",\"SHA512\":\""
+                    + fingerprint(pem, "SHA-512") + "\",\"default\":\"" + sha256 + "\"},\"dns_alt_names\":[],\"subject_alt_names\":[\"DNS:"
+                    + name + "\"],\"authorization_extensions\":{},\"serial_number\":" + c.getSerialNumber() + ",\"not_before\":\""
+                    + utc.format(c.getNotBefore().toInstant()) + "\",\"not_after\":\"" + utc.format(c.getNotAfter().toInstant()) + "\"}";
+        });
     }
 
     private static SSLContext serverContext(IssuedCertificate cert, String caPem) throws Exception {

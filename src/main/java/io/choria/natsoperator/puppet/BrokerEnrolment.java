@@ -122,7 +122,8 @@ public final class BrokerEnrolment {
         String sign = "; on the Puppet Server run: puppetserver ca sign --certname " + certname;
         if (answer.isEmpty()) {
             return notReady(current, currentInfo, names, request, Reason.AwaitingSigning, "asking the Puppet CA at " + ca.url()
-                    + " about certificate request '" + certname + "' (" + why + "); unless it signs at once" + sign, now);
+                    + " about certificate request '" + certname + "' (" + why + "); if it does not sign at once, on the Puppet Server run: "
+                    + "puppetserver ca sign --certname " + certname, now);
         }
         EnrolmentPoller.Answer a = answer.get();
         return switch (a.state()) {

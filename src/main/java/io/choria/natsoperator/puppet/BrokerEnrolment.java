@@ -28,9 +28,10 @@ import java.util.stream.Collectors;
 
 /**
  * The broker certificate in enrolment mode, as a Puppet agent gets its own: the operator makes
- * the key, keeps it in {@code <name>-tls-request} with the CSR, submits the CSR to the Puppet CA
- * and collects the certificate once it is signed (at once under autosign). The CA key is never
- * needed.
+ * the key, keeps it in {@code <name>-tls-request} with the CSR, and only then hands the request to
+ * the Puppet CA ({@link Ca}: the operator's {@link EnrolmentPoller} submits it and collects the
+ * certificate beside the reconcile, at once under autosign); a certificate Puppet signed is checked
+ * before it is served. The CA key is never needed.
  *
  * <p>Puppet signs one certificate per certname until it is cleaned, so every new key gets a new
  * certname ({@link #certname}): renewal and new names after scaling are a fresh CSR, never a
@@ -46,9 +47,15 @@ public final class BrokerEnrolment {
     public record Outcome(TlsFiles serve, Map<String, String> pendingRequest, boolean ready, Reason reason, String message,
             CertificateStatus status, Instant renewAt, Optional<String> signedEvent) {}
 
-    /** How to reach the CA: anonymous calls are all enrolment needs. */
+    /**
+     * The Puppet CA as the reconcile sees it: where it is, and its latest answer about a request. The operator asks it
+     * beside the reconcile ({@link EnrolmentPoller}), so a slow CA never holds a reconcile.
+     */
     public interface Ca {
-        PuppetCaClient anonymous() throws PuppetCaException;
+        java.net.URI url();
+
+        /** Empty until the CA has answered about this request; called only once the request is stored. */
+        Optional<EnrolmentPoller.Answer> answer(String certname, String csrPem);
     }
 
     private BrokerEnrolment() {}
@@ -111,23 +118,21 @@ public final class BrokerEnrolment {
             persistRequest.accept(request);
         }
         String certname = request.get(CERTNAME);
-        try {
-            PuppetCaClient client = ca.anonymous();
-            Optional<String> signed = client.certificate(certname);
-            if (signed.isEmpty() && !client.requestPending(certname)) {
-                client.submitRequest(certname, request.get(CSR));
-                signed = client.certificate(certname); // autosign signs while it takes the request
-            }
-            if (signed.isEmpty()) {
-                return notReady(current, currentInfo, names, request, Reason.AwaitingSigning, "waiting for the Puppet CA at "
-                        + client.base() + " to sign certificate request '" + certname + "' (" + why + "); on the Puppet Server run: "
-                        + "puppetserver ca sign --certname " + certname, now);
-            }
-            return accept(names, tls, bundle, request, signed.get(), why, now, current, currentInfo);
-        } catch (PuppetCaException e) {
-            Reason reason = e.kind() == PuppetCaException.Kind.REFUSED ? Reason.CertificateRequestRefused : Reason.PuppetCAUnreachable;
-            return notReady(current, currentInfo, names, request, reason, e.getMessage(), now);
+        Optional<EnrolmentPoller.Answer> answer = ca.answer(certname, request.get(CSR));
+        String sign = "; on the Puppet Server run: puppetserver ca sign --certname " + certname;
+        if (answer.isEmpty()) {
+            return notReady(current, currentInfo, names, request, Reason.AwaitingSigning, "asking the Puppet CA at " + ca.url()
+                    + " about certificate request '" + certname + "' (" + why + "); if it does not sign at once, on the Puppet Server run: "
+                    + "puppetserver ca sign --certname " + certname, now);
         }
+        EnrolmentPoller.Answer a = answer.get();
+        return switch (a.state()) {
+            case SIGNED -> accept(names, tls, bundle, request, a.certificatePem(), why, now, current, currentInfo);
+            case PENDING -> notReady(current, currentInfo, names, request, Reason.AwaitingSigning, "waiting for the Puppet CA at "
+                    + ca.url() + " to sign certificate request '" + certname + "' (" + why + ")" + sign, now);
+            case REFUSED -> notReady(current, currentInfo, names, request, Reason.CertificateRequestRefused, a.message(), now);
+            case UNREACHABLE -> notReady(current, currentInfo, names, request, Reason.PuppetCAUnreachable, a.message(), now);
+        };
     }
 
     /** The signed certificate, checked before it is served: it is ours (our key), chains to the bundle by PKIX, carries our names. */

@@ -16,8 +16,6 @@ import io.choria.natsoperator.api.SecretKeyReference;
 import io.choria.natsoperator.pki.PkiException;
 import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.puppet.BrokerEnrolment;
-import io.choria.natsoperator.puppet.PuppetCaClient;
-import io.choria.natsoperator.puppet.PuppetCaException;
 import io.choria.natsoperator.puppet.PuppetInventory;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.choria.natsoperator.reconciler.dependent.CertificateRequestDependent;
@@ -39,6 +37,7 @@ import io.choria.natsoperator.model.NatsClusterModel;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.reconciler.dependent.OwnedObjects;
+import io.choria.natsoperator.sources.EnrolmentAnswers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -82,6 +81,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     private final PuppetInventory inventory;
     private final RevocationEnforcement revocation;
     private volatile PuppetSyncEvents puppetEvents;
+    /** Enrolment's calls to the Puppet CA, beside the reconcile; a changed answer reconciles that cluster. */
+    private final EnrolmentAnswers enrolment;
     private final PodMonitors podMonitors;
     private volatile ReferencedSecrets referenced;
     private volatile ReferencedClusters referencedClusters;
@@ -98,6 +99,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         this.inputs = new ClusterInputs(settings.clusterDomain(), settings.installer(), new CaCache());
         this.inventory = new PuppetInventory(clock);
         this.revocation = new RevocationEnforcement(inventory);
+        this.enrolment = new EnrolmentAnswers(clock);
     }
 
     /**
@@ -131,6 +133,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         sources.add(referencedClusters.eventSource());
         puppetEvents = new PuppetSyncEvents(inventory);
         sources.add(puppetEvents);
+        sources.add(enrolment);
         if (settings.meshProbe() != null) {
             observations = new BrokerObservations(settings.meshProbe(), settings.meshPolling(), clock);
             sources.add(observations);
@@ -145,7 +148,14 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Pass pass = new Pass(clock.instant(), settings.resyncPeriod());
         Observation seen;
         try {
-            apply(nc, names, inputs.gather(nc, pass.now, sources, certificates(pass)));
+            ClusterInputs.Gathered gathered;
+            try {
+                gathered = inputs.gather(nc, pass.now, sources, certificates(pass));
+            } finally {
+                // A pass that hands the Puppet CA no request is done with it: served, switched off, or stopped before.
+                if (!pass.enrolling) enrolment.forget(nc.getMetadata().getUid());
+            }
+            apply(nc, names, gathered);
             Observation.PodMonitorObservation podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshSeen mesh = mesh(nc, sts, original.getStatus(), pass.now);
@@ -181,6 +191,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         Observation.RevocationObservation revocation;
         Map<String, String> pendingRequest;
         TrustBundle puppetBundle;
+        boolean enrolling;
 
         Pass(Instant now, Duration wakeUp) {
             this.now = now;
@@ -253,7 +264,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
 
     /**
      * Enrolment with the Puppet CA: the certificate Puppet signed for a key the operator made. Nothing
-     * signed yet is an InputProblem (AwaitingSigning) after the key and CSR are stored and sent.
+     * signed yet is an InputProblem (AwaitingSigning) after the key and CSR are stored and handed to
+     * the poller, which asks the CA beside the reconcile ({@link EnrolmentAnswers}).
      */
     private TlsFiles enrolled(NatsCluster nc, Names names, Pass pass) {
         PuppetEnrolmentSpec puppet = nc.getSpec().getTls().getPuppet();
@@ -266,7 +278,8 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             o = BrokerEnrolment.plan(names, nc.getSpec().getTls(), bundle, owned.cached(Secret.class, names.namespace(), names.tlsSecret()),
                     owned.cached(Secret.class, names.namespace(), names.certificateRequestSecret()), challenge,
                     NatsClusterModel.certificateDnsNames(nc, settings.clusterDomain()), pass.now,
-                    () -> anonymousPuppet(puppet, bundle), request -> storeRequest(nc, names, request),
+                    enrolment.ca(nc, URI.create(puppet.getUrl()), bundle, () -> pass.enrolling = true),
+                    request -> storeRequest(nc, names, request),
                     serial -> revocation.revoked(nc.getMetadata().getUid(), serial));
         } catch (InputProblem problem) {
             pass.certificate = new Observation.CertificateObservation(false, problem.reason(), problem.getMessage(), null);
@@ -308,21 +321,14 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         return value.strip();
     }
 
-    private static PuppetCaClient anonymousPuppet(PuppetEnrolmentSpec puppet, TrustBundle bundle) throws PuppetCaException {
-        try {
-            return PuppetCaClient.anonymous(URI.create(puppet.getUrl()), bundle.pem());
-        } catch (java.security.GeneralSecurityException e) {
-            throw new PuppetCaException(PuppetCaException.Kind.UNREACHABLE, "the Puppet CA bundle cannot be used for TLS: " + e.getMessage(), e);
-        }
-    }
-
     private void storeRequest(NatsCluster nc, Names names, Map<String, String> request) {
         try {
             owned.applyOne(nc, names, new CertificateRequestDependent(), BrokerSecrets.certificateRequest(nc, names, request));
         } catch (OwnedObjects.NotOwned foreign) {
             throw new InputProblem(Reason.ObjectNotOwned, foreign.getMessage());
         }
-        events.normal(nc, Reason.AwaitingSigning, "new broker key; certificate request '" + request.get("certname") + "' sent to the Puppet CA");
+        events.normal(nc, Reason.AwaitingSigning, "new broker key; certificate request '" + request.get("certname") + "' stored in Secret "
+                + names.certificateRequestSecret() + ", and sent to the Puppet CA beside the reconcile");
     }
 
     /** The pinned_certs files for an enrolled cluster that enforces revocation; null otherwise. */
@@ -420,6 +426,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         referenced.prune();
         Set<String> uids = referenced.clusterUids();
         revocation.retainOnly(uids);
+        enrolment.retainOnly(uids);
         if (observations != null) observations.retainOnly(uids);
     }
 

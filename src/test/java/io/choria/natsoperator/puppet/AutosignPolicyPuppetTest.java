@@ -27,7 +27,6 @@ import io.choria.natsoperator.testing.PuppetServer;
 import io.choria.natsoperator.testing.SharedPuppet;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,7 +92,7 @@ class AutosignPolicyPuppetTest {
         List<String> sans = NatsClusterModel.certificateDnsNames(nc, AutosignPolicyFixture.DOMAIN);
         List<Map<String, String>> persisted = new ArrayList<>();
         BrokerEnrolment.Outcome o = BrokerEnrolment.plan(names, nc.getSpec().getTls(), TrustBundle.parse(puppet.caCertPem()), null, null,
-                Optional.of(PASSWORD), sans, Instant.now(), () -> anonymous(), persisted::add);
+                Optional.of(PASSWORD), sans, Instant.now(), askedNow(ca), persisted::add);
         assertTrue(o.ready(), o.reason() + ": " + o.message() + "\n" + puppet.logTail(20));
         assertNotNull(o.serve(), o.message());
         String certname = persisted.get(0).get(BrokerEnrolment.CERTNAME);
@@ -183,12 +182,19 @@ class AutosignPolicyPuppetTest {
 
     // ---------------------------------------------------------------- helpers
 
-    static PuppetCaClient anonymous() throws PuppetCaException {
-        try {
-            return PuppetCaClient.anonymous(puppet.url(), puppet.caCertPem());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The CA asked on this thread, as the operator's EnrolmentPoller asks it beside the reconcile (one poll). */
+    static BrokerEnrolment.Ca askedNow(PuppetCaClient client) {
+        return new BrokerEnrolment.Ca() {
+            @Override
+            public java.net.URI url() {
+                return client.base();
+            }
+
+            @Override
+            public Optional<EnrolmentPoller.Answer> answer(String certname, String csrPem) {
+                return Optional.of(EnrolmentPoller.ask(client, certname, csrPem, java.time.Clock.systemUTC()));
+            }
+        };
     }
 
     static void submitRefused(String certname, Hostile csr, String why) throws Exception {

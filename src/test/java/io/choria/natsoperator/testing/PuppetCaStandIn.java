@@ -59,6 +59,12 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private volatile Duration trickleAfter = Duration.ZERO;
     private volatile boolean puppet7Rows;
     private final Map<String, java.util.List<long[]>> timings = new ConcurrentHashMap<>();
+    private volatile String holdPath;
+    private final AtomicInteger holding = new AtomicInteger();
+    private final Object held = new Object();
+    private volatile boolean autosign = true;
+    private final Map<String, String> pendingRequests = new ConcurrentHashMap<>();
+    private volatile String refusal;
 
     private PuppetCaStandIn(TestCa ca) throws Exception {
         this.ca = ca;
@@ -178,6 +184,50 @@ public final class PuppetCaStandIn implements AutoCloseable {
         return all;
     }
 
+    /**
+     * From now on, requests for paths starting with {@code prefix} are held: the connection is accepted and the request
+     * read, and no answer comes (not even headers) until {@link #release}, {@link #close}, or the client hangs up.
+     */
+    public void hold(String prefix) {
+        holdPath = prefix;
+    }
+
+    /** Answers every held request, and holds no more. */
+    public void release() {
+        synchronized (held) {
+            holdPath = null;
+            held.notifyAll();
+        }
+    }
+
+    /** Requests being held right now. */
+    public int holding() {
+        return holding.get();
+    }
+
+    /** Off: a CSR waits for {@link #sign} (certificate_request answers it as pending), as Puppet without autosign. */
+    public void autosign(boolean on) {
+        autosign = on;
+    }
+
+    /** Signs a pending CSR, as {@code puppetserver ca sign --certname}. */
+    public void sign(String certname) {
+        String csr = pendingRequests.remove(certname);
+        if (csr == null) throw new IllegalStateException("no pending request for " + certname);
+        certificates.put(certname, ca.signRequest(csr));
+        states.put(certname, "signed");
+    }
+
+    /** Certnames whose CSR waits to be signed. */
+    public java.util.Set<String> pending() {
+        return java.util.Set.copyOf(pendingRequests.keySet());
+    }
+
+    /** Non-null: every CSR is refused (HTTP 400) with this message, as Puppet refuses one for a revoked certname. */
+    public void refuseRequests(String message) {
+        refusal = message;
+    }
+
     /** certificate_statuses is refused (HTTP 403) to client certificates whose subject contains {@code subjectPart}. */
     public void forbid(String subjectPart) {
         forbidden.add(subjectPart);
@@ -212,19 +262,32 @@ public final class PuppetCaStandIn implements AutoCloseable {
     private void answer(HttpExchange ex, String path) throws IOException {
         byPath.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
         String method = ex.getRequestMethod();
+        awaitRelease(path);
         int status = 200;
         String body;
         if (down) {
             status = 503;
             body = "Service Unavailable";
+        } else if (path.startsWith("certificate_request/") && method.equals("PUT") && refusal != null) {
+            status = 400;
+            body = refusal;
         } else if (path.startsWith("certificate_request/") && method.equals("PUT")) {
             String certname = path.substring("certificate_request/".length());
-            certificates.put(certname, ca.signRequest(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII)));
-            states.put(certname, "signed");
+            String csr = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
+            if (autosign) {
+                certificates.put(certname, ca.signRequest(csr));
+                states.put(certname, "signed");
+            } else {
+                pendingRequests.put(certname, csr);
+                states.put(certname, "requested");
+            }
             body = "";
         } else if (path.startsWith("certificate_request/")) {
-            status = 404; // autosigned at once: never pending
-            body = "Not Found";
+            body = pendingRequests.get(path.substring("certificate_request/".length()));
+            if (body == null) {
+                status = 404; // signed at once, or never asked
+                body = "Not Found";
+            }
         } else if (path.startsWith("certificate/")) {
             certificateFetches.incrementAndGet();
             body = certificates.get(path.substring("certificate/".length()));
@@ -246,7 +309,7 @@ public final class PuppetCaStandIn implements AutoCloseable {
                     json.append(puppet7Row(name, state));
                 } else {
                     json.append("{\"name\":\"").append(name).append("\",\"state\":\"").append(state).append("\",\"fingerprint\":\"")
-                            .append(fingerprint(certificates.get(name))).append("\"}");
+                            .append(fingerprint(certificates.getOrDefault(name, pendingRequests.get(name)))).append("\"}");
                 }
             });
             body = json.append("]").toString();
@@ -274,6 +337,22 @@ public final class PuppetCaStandIn implements AutoCloseable {
             } else {
                 o.write(bytes);
             }
+        }
+    }
+
+    private void awaitRelease(String path) throws IOException {
+        String h = holdPath;
+        if (h == null || !path.startsWith(h)) return;
+        holding.incrementAndGet();
+        try {
+            synchronized (held) {
+                while (holdPath != null && path.startsWith(holdPath)) held.wait();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("stand-in stopped", e);
+        } finally {
+            holding.decrementAndGet();
         }
     }
 

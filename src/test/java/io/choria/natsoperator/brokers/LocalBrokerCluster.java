@@ -219,9 +219,13 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private DesiredCluster render(int i, TlsFiles tls) {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedCerts, null, portPinnedCerts), p);
-        // Every file of the config ConfigMap, as the kubelet mounts it: nats.conf and the pinned_certs lists.
+        // The pinned list as the pod assembles it (PinnedListAssembler) from the parts; here given whole, as a test wants it.
+        var pinnedList = pinnedCerts == null ? null : io.choria.natsoperator.puppet.PinnedKeys.none().list(nc.getMetadata().getNamespace(),
+                nc.getMetadata().getName());
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedList, null, portPinnedCerts), p);
+        // Every file of the config ConfigMap, as the kubelet mounts it.
         desired.config().getData().forEach((file, content) -> write(p.configDir() + "/" + file, content));
+        if (pinnedCerts != null) write(p.pinnedFile(), pinnedCerts);
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {

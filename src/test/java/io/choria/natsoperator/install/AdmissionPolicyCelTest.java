@@ -271,7 +271,7 @@ class AdmissionPolicyCelTest {
                         inputs(installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of("monitoring", "prometheus"))),
                         // Puppet enrolment under way: the key-and-CSR Secret, and the pinned certificates
                         new ModelInputs("cluster.local", "pw", TLS, installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of()),
-                                "pinned", Map.of("key.pem", "K", "csr.pem", "C"),
+                                io.choria.natsoperator.puppet.PinnedKeys.none().list("ns", "c"), Map.of("key.pem", "K", "csr.pem", "C"),
                                 new io.choria.natsoperator.model.PortPinnedCerts("pinned leaf", "pinned gateway")))) {
                     for (Map<String, Object> o : written(nc, in)) {
                         assertAdmitted(DEFAULTS, o, nc.getMetadata().getName() + " " + mode);

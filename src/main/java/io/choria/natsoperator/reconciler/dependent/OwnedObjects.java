@@ -121,10 +121,14 @@ public final class OwnedObjects {
         return changes;
     }
 
-    /** Writes one dependent now, ahead of the rest (a new key must be stored before the CA hears of it). */
+    /**
+     * Writes one dependent now, ahead of the rest (a new key must be stored before the CA hears of it); {@code wanted} null
+     * removes the one this NatsCluster owns, when {@code d} is removable.
+     */
     public Change applyOne(NatsCluster owner, Names names, Dependent<?> d, HasMetadata wanted) {
         Step<?> step = step(owner, names, d, wanted, d.name(names));
-        return step == null ? new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName()) : step.write();
+        return step == null ? new Change(Outcome.UNCHANGED, wanted != null ? wanted.getKind() : d.type().getSimpleName(), d.name(names))
+                : step.write();
     }
 
     /** What to do with one object (null: nothing), or NotOwned. {@code d} is null for a create-only object. */

@@ -46,4 +46,15 @@ class ReadmeTest {
             assertTrue(table.contains("`" + reason.name() + "`"), "README troubleshooting table lacks " + reason.name());
         }
     }
+
+    @Test
+    void theDependentsTableNamesEveryOwnedObject() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        String table = readme.substring(readme.indexOf("**The dependents.**"), readme.indexOf("The PodMonitor (`monitoring.podMonitor`)"));
+        java.util.List<Object> all = new java.util.ArrayList<>(io.choria.natsoperator.reconciler.dependent.Dependents.ALL);
+        all.add(io.choria.natsoperator.reconciler.dependent.PinnedListDependent.ALL.get(0));
+        for (Object d : all) {
+            assertTrue(table.contains("| `" + d.getClass().getSimpleName() + "` |"), "README's dependents table lacks " + d.getClass().getSimpleName());
+        }
+    }
 }

@@ -45,6 +45,14 @@ public class PuppetEnrolmentSpec {
     @JsonPropertyDescription("Seconds between syncs of the Puppet CA inventory and CRL (the revocation bound, plus the reload).")
     private Integer syncIntervalSeconds = 30;
 
+    // No CEL rule: CEL cannot tell whether a string is a regular expression (and it would judge RE2, not Java's); the operator
+    // checks it (InvalidSpec, with the reason), as render does.
+    @Size(min = 1, max = 1024)
+    @JsonPropertyDescription("With enforceRevocation: admit on the client port only certificates whose Puppet certname matches this Java regular expression"
+            + " (the whole certname, e.g. '.+\\.nodes\\.example\\.net'); the Puppet CA signs every agent of the estate, not only Choria nodes."
+            + " Unset: every certificate the CA lists as signed. The brokers' own certificate is always admitted.")
+    private String pinnedCertnames;
+
     // No schema default: it follows syncIntervalSeconds (SpecDefaults fills it, see defaultMaxSyncAgeSeconds).
     @Min(10) @Max(MAX_MAX_SYNC_AGE_SECONDS)
     @JsonPropertyDescription("Seconds the last synced list may age while the Puppet CA cannot be asked before RevocationEnforced says RevocationListTooOld"
@@ -63,6 +71,8 @@ public class PuppetEnrolmentSpec {
     public Integer getSyncIntervalSeconds() { return syncIntervalSeconds; }
     public void setSyncIntervalSeconds(Integer syncIntervalSeconds) { this.syncIntervalSeconds = syncIntervalSeconds; }
     public Integer getMaxSyncAgeSeconds() { return maxSyncAgeSeconds; }
+    public String getPinnedCertnames() { return pinnedCertnames; }
+    public void setPinnedCertnames(String pinnedCertnames) { this.pinnedCertnames = pinnedCertnames; }
     public void setMaxSyncAgeSeconds(Integer maxSyncAgeSeconds) { this.maxSyncAgeSeconds = maxSyncAgeSeconds; }
 
     /** 600 s, or twice the sync interval when that is longer (one missed sync is not yet too old). */

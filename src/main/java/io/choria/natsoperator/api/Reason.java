@@ -83,6 +83,8 @@ public enum Reason {
     RevocationDisabled,
     RevocationStale,
     RevocationListTooOld,
+    /** The API server refused a write of the pinned list's ConfigMaps (too large, quota, RBAC): the brokers keep the list last written. */
+    PinnedListNotWritten,
     RevocationSyncPending,
     PuppetInventoryForbidden
 }

@@ -214,7 +214,7 @@ final class RenderCommand {
             @Override
             public ClusterInputs.Pinned pinned(NatsCluster nc, Names names, TlsFiles served) {
                 if (!Boolean.TRUE.equals(nc.getSpec().getTls().getPuppet().getEnforceRevocation())) return null;
-                return new ClusterInputs.Pinned(PinnedKeys.none().render(names.namespace(), names.cluster()),
+                return new ClusterInputs.Pinned(PinnedKeys.none().list(names.namespace(), names.cluster()),
                         PortPins.none(nc.getSpec()).render(names.namespace(), names.cluster()));
             }
         };

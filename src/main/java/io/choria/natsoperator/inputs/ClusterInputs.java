@@ -71,8 +71,8 @@ public final class ClusterInputs {
 
     public record Enrolled(TlsFiles serve, Map<String, String> pendingRequest) {}
 
-    /** The client port's pinned_certs file and the leafnode and gateway ports' lists. */
-    public record Pinned(String clientPort, PortPinnedCerts ports) {}
+    /** The client port's allow-list (carried in parts, see PinnedList) and the leafnode and gateway ports' lists. */
+    public record Pinned(io.choria.natsoperator.model.PinnedList clientPort, PortPinnedCerts ports) {}
 
     /** {@code routePasswordToCreate}: the generated route password Secret, when none exists yet. */
     public record Gathered(ModelInputs model, Secret routePasswordToCreate) {}

@@ -42,30 +42,61 @@ public final class PodSpecs {
      * The files of a ConfigMap or Secret volume, as the kubelet writes them ({@code items} select and
      * rename keys; {@code defaultMode} or 0644). Null when the volume is not of a kind this kubelet fills
      * from the API (emptyDir: an empty directory). A missing ConfigMap or Secret throws, as the kubelet
-     * would keep the pod from starting.
+     * would keep the pod from starting, unless it is {@code optional}. A projected volume holds the files
+     * of each of its ConfigMap and Secret sources (an optional source that is missing gives none).
      */
     public static List<VolumeFile> volumeFiles(Volume v, BiFunction<String, String, ConfigMap> configMaps,
             BiFunction<String, String, Secret> secrets, String namespace) {
         if (v.getConfigMap() != null) {
-            ConfigMap cm = configMaps.apply(namespace, v.getConfigMap().getName());
-            if (cm == null) throw new IllegalStateException("configmap \"" + v.getConfigMap().getName() + "\" not found");
-            Map<String, byte[]> data = new LinkedHashMap<>();
-            if (cm.getData() != null) cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            if (cm.getBinaryData() != null) cm.getBinaryData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-            return files(data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+            var ref = v.getConfigMap();
+            return configMapFiles(configMaps.apply(namespace, ref.getName()), ref.getName(), ref.getItems(), ref.getDefaultMode(), ref.getOptional());
+        }
+        if (v.getProjected() != null) {
+            List<VolumeFile> all = new ArrayList<>();
+            Integer mode = v.getProjected().getDefaultMode();
+            for (var source : v.getProjected().getSources()) {
+                if (source.getConfigMap() != null) {
+                    var ref = source.getConfigMap();
+                    all.addAll(configMapFiles(configMaps.apply(namespace, ref.getName()), ref.getName(), ref.getItems(), mode, ref.getOptional()));
+                } else if (source.getSecret() != null) {
+                    var ref = source.getSecret();
+                    Secret s = secrets.apply(namespace, ref.getName());
+                    if (s == null && Boolean.TRUE.equals(ref.getOptional())) continue;
+                    if (s == null) throw new IllegalStateException("secret \"" + ref.getName() + "\" not found");
+                    all.addAll(files(secretData(s), ref.getItems(), mode, Boolean.TRUE.equals(ref.getOptional())));
+                } else {
+                    throw new IllegalStateException("volume " + v.getName() + ": only configMap and secret projections are supported locally");
+                }
+            }
+            return all;
         }
         if (v.getSecret() != null) {
             Secret s = secrets.apply(namespace, v.getSecret().getSecretName());
             if (s == null) throw new IllegalStateException("secret \"" + v.getSecret().getSecretName() + "\" not found");
-            Map<String, byte[]> data = new LinkedHashMap<>();
-            if (s.getData() != null) s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-            if (s.getStringData() != null) s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            return files(data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+            return files(secretData(s), v.getSecret().getItems(), v.getSecret().getDefaultMode(), false);
         }
         return null;
     }
 
-    private static List<VolumeFile> files(Map<String, byte[]> data, List<KeyToPath> items, Integer defaultMode) {
+    private static List<VolumeFile> configMapFiles(ConfigMap cm, String name, List<KeyToPath> items, Integer mode, Boolean optional) {
+        boolean mayLack = Boolean.TRUE.equals(optional);
+        if (cm == null && mayLack) return List.of();
+        if (cm == null) throw new IllegalStateException("configmap \"" + name + "\" not found");
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        if (cm.getData() != null) cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+        if (cm.getBinaryData() != null) cm.getBinaryData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+        return files(data, items, mode, mayLack);
+    }
+
+    private static Map<String, byte[]> secretData(Secret s) {
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        if (s.getData() != null) s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+        if (s.getStringData() != null) s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+        return data;
+    }
+
+    /** {@code optional}: a key an item names may be missing (its file is then left out), as for the kubelet. */
+    private static List<VolumeFile> files(Map<String, byte[]> data, List<KeyToPath> items, Integer defaultMode, boolean optional) {
         int mode = defaultMode != null ? defaultMode : 0644;
         List<VolumeFile> files = new ArrayList<>();
         if (items == null || items.isEmpty()) {
@@ -73,6 +104,7 @@ public final class PodSpecs {
         } else {
             for (KeyToPath item : items) {
                 byte[] val = data.get(item.getKey());
+                if (val == null && optional) continue;
                 if (val == null) throw new IllegalStateException("key \"" + item.getKey() + "\" not found");
                 files.add(new VolumeFile(item.getPath(), val, item.getMode() != null ? item.getMode() : mode));
             }

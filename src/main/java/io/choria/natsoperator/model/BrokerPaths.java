@@ -14,6 +14,11 @@ public record BrokerPaths(String root, String pidFile, String listenHost) {
     public String configFile() { return configDir() + "/" + NatsConfig.CONFIG_FILE; }
     public String routesDir() { return root + "/routes"; }
     public String tlsDir() { return root + "/tls"; }
+    /** The pinned list's manifest and parts, as the ConfigMaps are projected (read-only). */
+    public String pinnedPartsDir() { return root + "/pinned-parts"; }
+    /** Where the pod assembles the pinned list (an emptyDir): nats.conf includes it from here. */
+    public String pinnedDir() { return root + "/pinned"; }
+    public String pinnedFile() { return pinnedDir() + "/" + NatsConfig.PINNED_CERTS_FILE; }
     public String pidDir() { return pidFile.substring(0, pidFile.lastIndexOf('/')); }
     public String tlsCert() { return tlsDir() + "/tls.crt"; }
     public String tlsKey() { return tlsDir() + "/tls.key"; }

@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The config ConfigMap and the Secrets the brokers mount. */
@@ -19,13 +21,27 @@ public final class BrokerSecrets {
 
     private BrokerSecrets() {}
 
-    /** nats.conf, and beside it the client port's pinned_certs allow-list when revocation is enforced (public keys: no secret). */
-    public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths, String pinnedCerts, PortPinnedCerts ports) {
-        ConfigMapBuilder b = new ConfigMapBuilder()
+    /** nats.conf; {@code pinned}: it includes the client port's pinned_certs allow-list (revocation enforced). */
+    public static ConfigMap config(NatsCluster nc, Names names, BrokerPaths paths, boolean pinned, PortPinnedCerts ports) {
+        return new ConfigMapBuilder()
                 .withMetadata(Owned.meta(nc, names.configMap(), "config"))
-                .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths, pinnedCerts != null, ports));
-        if (pinnedCerts != null) b.addToData(NatsConfig.PINNED_CERTS_FILE, pinnedCerts);
-        return b.build();
+                .addToData(NatsConfig.CONFIG_FILE, NatsConfig.mainConfig(names, nc.getSpec(), paths, pinned, ports))
+                .build();
+    }
+
+    /**
+     * The client port's allow-list (public keys: no secret) as {@link PinnedList#PARTS} part ConfigMaps and, last, the
+     * manifest that names them: the operator writes them in this order, so a pod never sees a manifest before its parts.
+     */
+    public static List<ConfigMap> pinnedList(NatsCluster nc, Names names, PinnedList list) {
+        List<ConfigMap> objects = new ArrayList<>();
+        for (int i = 0; i < PinnedList.PARTS; i++) {
+            objects.add(new ConfigMapBuilder().withMetadata(Owned.meta(nc, names.pinnedListPart(i), "pinned-list"))
+                    .addToData(PinnedList.PART_KEY, list.renderPart(i)).build());
+        }
+        objects.add(new ConfigMapBuilder().withMetadata(Owned.meta(nc, names.pinnedListManifest(), "pinned-list"))
+                .addToData(PinnedList.MANIFEST, list.renderManifest(names.namespace(), names.cluster())).build());
+        return objects;
     }
 
     /** The key and CSR waiting for the Puppet CA's signature: the key never leaves the cluster, and survives a restart. */

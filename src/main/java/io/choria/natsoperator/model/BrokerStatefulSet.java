@@ -51,6 +51,15 @@ public final class BrokerStatefulSet {
     }
 
     public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths, InstallerSettings installer, PortPinnedCerts ports) {
+        return of(nc, names, paths, installer, ports, false);
+    }
+
+    /**
+     * {@code pinned}: the client port's allow-list is carried in parts ({@link PinnedList}) and assembled in the pod: a
+     * fixed set of volumes and an init container, whatever the list's size, so a growing list never rolls the brokers.
+     */
+    public static StatefulSet of(NatsCluster nc, Names names, BrokerPaths paths, InstallerSettings installer, PortPinnedCerts ports,
+            boolean pinned) {
         NatsClusterSpec spec = nc.getSpec();
         boolean initContainer = privilegedInitContainer(spec, installer);
         PodSpec pod = spec.getPod();
@@ -76,6 +85,7 @@ public final class BrokerStatefulSet {
         if (initContainer) {
             initContainers.add(sysctlInitContainer(spec, installer));
         }
+        if (pinned) initContainers.add(pinnedListInitContainer(spec, paths));
 
         return new StatefulSetBuilder()
                 .withMetadata(Owned.meta(nc, names.statefulSet(), "broker"))
@@ -95,8 +105,8 @@ public final class BrokerStatefulSet {
                 .withInitContainers(initContainers)
                 // the reloader signals the broker through its pid file
                 .withShareProcessNamespace(true)
-                .withContainers(containers(spec, paths, ports))
-                .withVolumes(volumes(names, spec, paths))
+                .withContainers(containers(spec, paths, ports, pinned))
+                .withVolumes(volumes(names, spec, paths, pinned))
                 .withNodeSelector(pod.getNodeSelector().isEmpty() ? null : pod.getNodeSelector())
                 .withTolerations(pod.getTolerations().isEmpty() ? null : pod.getTolerations())
                 .withAffinity(pod.getAffinity() != null ? pod.getAffinity() : preferDifferentNodes(names))
@@ -180,8 +190,11 @@ public final class BrokerStatefulSet {
     }
 
     /** The exporter only when asked: with monitoring off the pod template is what it was, so no pod rolls. */
-    static List<Container> containers(NatsClusterSpec spec, BrokerPaths paths, PortPinnedCerts ports) {
-        List<Container> containers = new ArrayList<>(List.of(brokerContainer(spec, paths, ports), reloaderContainer(spec, paths)));
+    static List<Container> containers(NatsClusterSpec spec, BrokerPaths paths, PortPinnedCerts ports, boolean pinned) {
+        Container broker = brokerContainer(spec, paths, ports);
+        if (pinned) broker.getVolumeMounts().add(new VolumeMountBuilder().withName(PINNED_VOLUME).withMountPath(paths.pinnedDir())
+                .withReadOnly(true).build());
+        List<Container> containers = new ArrayList<>(List.of(broker, reloaderContainer(spec, paths, pinned)));
         if (MetricsExporter.enabled(spec)) containers.add(MetricsExporter.container(spec));
         return containers;
     }
@@ -241,13 +254,42 @@ public final class BrokerStatefulSet {
         return ports;
     }
 
-    static Container reloaderContainer(NatsClusterSpec spec, BrokerPaths paths) {
+    static Container reloaderContainer(NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         return new ContainerBuilder()
                 .withName(ConfigReloader.CONTAINER)
                 .withImage(spec.getImage())
-                .withCommand("sh", "-c", ConfigReloader.script(paths, spec.getTls() != null))
-                .withVolumeMounts(volumeMounts(spec, paths))
+                .withCommand("sh", "-c", ConfigReloader.script(paths, spec.getTls() != null, pinned))
+                .withVolumeMounts(pinned ? assemblerMounts(spec, paths) : volumeMounts(spec, paths))
                 .withNewResources().addToRequests("cpu", new Quantity("5m")).addToRequests("memory", new Quantity("8Mi"))
+                .addToLimits("memory", new Quantity("32Mi")).endResources()
+                .withSecurityContext(restricted())
+                .build();
+    }
+
+    /** The projected parts of the pinned list (read-only) and the emptyDir the pod assembles it into. */
+    static final String PINNED_PARTS_VOLUME = "pinned-parts";
+    static final String PINNED_VOLUME = "pinned";
+
+    /** What the assembler (init container and reloader) mounts: the broker's files, the parts, and the assembled list, writable. */
+    static List<VolumeMount> assemblerMounts(NatsClusterSpec spec, BrokerPaths paths) {
+        List<VolumeMount> mounts = volumeMounts(spec, paths);
+        mounts.add(new VolumeMountBuilder().withName(PINNED_PARTS_VOLUME).withMountPath(paths.pinnedPartsDir()).withReadOnly(true).build());
+        mounts.add(new VolumeMountBuilder().withName(PINNED_VOLUME).withMountPath(paths.pinnedDir()).build());
+        return mounts;
+    }
+
+    /**
+     * Assembles the pinned list before the broker starts ({@link PinnedListAssembler#initScript}): nats.conf includes it, so
+     * a broker without it would not start, and one started without pinning would admit every node the CA signed. In the
+     * broker image (its shell), unprivileged, as the reloader.
+     */
+    static Container pinnedListInitContainer(NatsClusterSpec spec, BrokerPaths paths) {
+        return new ContainerBuilder()
+                .withName(PinnedListAssembler.INIT_CONTAINER)
+                .withImage(spec.getImage())
+                .withCommand("sh", "-c", PinnedListAssembler.initScript(paths))
+                .withVolumeMounts(assemblerMounts(spec, paths))
+                .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("8Mi"))
                 .addToLimits("memory", new Quantity("32Mi")).endResources()
                 .withSecurityContext(restricted())
                 .build();
@@ -312,7 +354,7 @@ public final class BrokerStatefulSet {
         return mounts;
     }
 
-    static List<Volume> volumes(Names names, NatsClusterSpec spec, BrokerPaths paths) {
+    static List<Volume> volumes(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         List<Volume> volumes = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName("config").withNewConfigMap().withName(names.configMap()).endConfigMap().build());
         volumes.add(new VolumeBuilder().withName("routes").withNewSecret().withSecretName(names.routesConfigSecret())
@@ -322,7 +364,23 @@ public final class BrokerStatefulSet {
                     .withDefaultMode(0440).endSecret().build());
         }
         volumes.add(new VolumeBuilder().withName("run").withNewEmptyDir().withMedium("Memory").endEmptyDir().build());
+        if (pinned) {
+            // Every part is named whether it holds keys or not, each optional: the volume's shape never follows the list.
+            List<io.fabric8.kubernetes.api.model.VolumeProjection> sources = new ArrayList<>();
+            for (int i = 0; i < PinnedList.PARTS; i++) {
+                sources.add(configMapProjection(names.pinnedListPart(i), PinnedList.PART_KEY, PinnedList.partFile(i)));
+            }
+            sources.add(configMapProjection(names.pinnedListManifest(), PinnedList.MANIFEST, PinnedList.MANIFEST));
+            volumes.add(new VolumeBuilder().withName(PINNED_PARTS_VOLUME).withNewProjected().withSources(sources).endProjected().build());
+            // On disk, not in memory: the assembled list (about 7 MB at 100,000 keys) would count against a container's memory.
+            volumes.add(new VolumeBuilder().withName(PINNED_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        }
         return volumes;
+    }
+
+    private static io.fabric8.kubernetes.api.model.VolumeProjection configMapProjection(String name, String key, String path) {
+        return new io.fabric8.kubernetes.api.model.VolumeProjectionBuilder().withNewConfigMap().withName(name).withOptional(true)
+                .addNewItem().withKey(key).withPath(path).endItem().endConfigMap().build();
     }
 
     /** Brokers of one cluster prefer different nodes, so one node failure takes one broker. */

@@ -5,12 +5,12 @@ import java.util.Map;
 /**
  * What the model needs besides the spec, read from the cluster (or from files by {@code render}).
  * {@code tls} is null when the spec has no TLS; {@code installer} is what the operator's
- * installer chose (never the spec's author). With Puppet enrolment, {@code pinnedCerts} is the
- * rendered allow-list file (null: no revocation enforcement) and {@code certificateRequest} the
+ * installer chose (never the spec's author). With Puppet enrolment, {@code pinnedList} is the
+ * client port's allow-list (null: no revocation enforcement) and {@code certificateRequest} the
  * pending key and CSR while Puppet has not signed them (null: none pending), and {@code portPinnedCerts}
  * the leafnode and gateway ports' allow-lists ({@link PortPinnedCerts#NONE} when revocation is not enforced).
  */
-public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, String pinnedCerts,
+public record ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, PinnedList pinnedList,
         Map<String, String> certificateRequest, PortPinnedCerts portPinnedCerts) {
     /** With the installer's defaults. */
     public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls) {
@@ -21,9 +21,9 @@ public record ModelInputs(String clusterDomain, String routePassword, TlsFiles t
         this(clusterDomain, routePassword, tls, installer, null, null);
     }
 
-    public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, String pinnedCerts,
+    public ModelInputs(String clusterDomain, String routePassword, TlsFiles tls, InstallerSettings installer, PinnedList pinnedList,
             Map<String, String> certificateRequest) {
-        this(clusterDomain, routePassword, tls, installer, pinnedCerts, certificateRequest, PortPinnedCerts.NONE);
+        this(clusterDomain, routePassword, tls, installer, pinnedList, certificateRequest, PortPinnedCerts.NONE);
     }
 
     public ModelInputs {
@@ -34,7 +34,7 @@ public record ModelInputs(String clusterDomain, String routePassword, TlsFiles t
     @Override
     public String toString() {
         return "ModelInputs[clusterDomain=" + clusterDomain + ", routePassword=redacted, tls=" + (tls != null) + ", installer=" + installer
-                + ", pinnedCerts=" + (pinnedCerts != null) + ", certificateRequest=" + (certificateRequest != null)
+                + ", pinnedList=" + (pinnedList == null ? "none" : pinnedList.keys().size() + " keys") + ", certificateRequest=" + (certificateRequest != null)
                 + ", portPinnedCerts=" + portPinnedCerts + "]";
     }
 }

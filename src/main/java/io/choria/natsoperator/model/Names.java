@@ -21,6 +21,10 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     public String clientService() { return cluster; }
     public String headlessService() { return cluster + HEADLESS_SUFFIX; }
     public String configMap() { return cluster + "-config"; }
+    /** The pinned list's manifest (see PinnedList). */
+    public String pinnedListManifest() { return cluster + "-pinned"; }
+    /** Part {@code i} of the pinned list: the keys beginning with hex digit {@code i}. */
+    public String pinnedListPart(int i) { return cluster + "-pinned-" + PinnedList.partName(i); }
     /** Generated when the user names no route password Secret. */
     public String routePasswordSecret() { return cluster + "-routes"; }
     /** Holds the route URLs, which carry the password, so it cannot be a ConfigMap. */

@@ -30,7 +30,7 @@ public final class NatsClusterModel {
                     "ca.crt", in.tls().caBundlePem()));
         }
         return new DesiredCluster(
-                BrokerSecrets.config(nc, names, paths, in.pinnedCerts(), in.portPinnedCerts()),
+                BrokerSecrets.config(nc, names, paths, in.pinnedList() != null, in.portPinnedCerts()),
                 BrokerSecrets.routesConfig(nc, names, in.routePassword()),
                 tls,
                 BrokerServices.headless(nc, names),
@@ -38,10 +38,11 @@ public final class NatsClusterModel {
                 Boolean.TRUE.equals(nc.getSpec().getService().getPuppetAlias()) ? BrokerServices.puppetAlias(nc, names) : null,
                 BrokerDisruptionBudget.of(nc, names),
                 Boolean.TRUE.equals(nc.getSpec().getNetworkPolicy().getEnabled()) ? BrokerNetworkPolicy.of(nc, names, in.installer()) : null,
-                BrokerStatefulSet.of(nc, names, paths, in.installer(), in.portPinnedCerts()),
+                BrokerStatefulSet.of(nc, names, paths, in.installer(), in.portPinnedCerts(), in.pinnedList() != null),
                 in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null,
                 nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null,
-                accepting(nc) ? BrokerServices.leafNodes(nc, names) : null);
+                accepting(nc) ? BrokerServices.leafNodes(nc, names) : null,
+                in.pinnedList() != null ? BrokerSecrets.pinnedList(nc, names, in.pinnedList()) : List.of());
     }
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */

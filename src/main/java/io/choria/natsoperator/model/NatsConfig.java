@@ -21,7 +21,10 @@ import java.util.List;
 public final class NatsConfig {
     public static final String CONFIG_FILE = "nats.conf";
     public static final String ROUTES_FILE = "routes.conf";
-    /** The Puppet inventory's public keys (see puppet.PinnedKeys), beside nats.conf in the config ConfigMap. */
+    /**
+     * The Puppet inventory's public keys (see puppet.PinnedKeys): the pod assembles the file from the parts of the list
+     * ({@link PinnedList}, {@link PinnedListAssembler}) into {@link BrokerPaths#pinnedDir()}, and nats.conf includes it.
+     */
     public static final String PINNED_CERTS_FILE = "pinned_certs.conf";
     /**
      * The keys admitted on the leafnode and gateway ports (see puppet.PortPins), as nats.conf arrays in the broker's
@@ -73,7 +76,8 @@ public final class NatsConfig {
             c.append("tls {\n");
             tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), tls.getHandshakeTimeoutSeconds(), "  ");
             // Routes are not pinned: brokers prove themselves with the route password and the CA.
-            if (pinned) c.append("  include \"").append(PINNED_CERTS_FILE).append("\"\n");
+            // include is relative to nats.conf's directory (conf/parse.go: filepath.Join), as the routes below.
+            if (pinned) c.append("  include \"../pinned/").append(PINNED_CERTS_FILE).append("\"\n");
             c.append("}\n");
         }
         c.append("cluster {\n");

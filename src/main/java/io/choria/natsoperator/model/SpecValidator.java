@@ -293,6 +293,15 @@ public final class SpecValidator {
         } catch (java.net.URISyntaxException e) {
             problems.add(problem("spec.tls.puppet.url " + quote(url) + " is not a URL: " + e.getReason()));
         }
+        String certnames = p.getPinnedCertnames();
+        if (certnames != null) {
+            String why = regexProblem(certnames);
+            if (certnames.isEmpty() || certnames.length() > 1024) {
+                problems.add(problem("spec.tls.puppet.pinnedCertnames must be 1-1024 characters (got " + certnames.length() + ")"));
+            } else if (why != null) {
+                problems.add(problem("spec.tls.puppet.pinnedCertnames " + quote(certnames) + " is not a regular expression: " + why));
+            }
+        }
         if (p.getCaBundleSecretRef() == null || p.getCaBundleSecretRef().getName() == null || p.getCaBundleSecretRef().getName().isBlank()) {
             problems.add(problem("spec.tls.puppet.caBundleSecretRef.name is required"));
         }
@@ -405,6 +414,16 @@ public final class SpecValidator {
             }
         } catch (IllegalArgumentException e) {
             problems.add(problem(field + ": " + e.getMessage()));
+        }
+    }
+
+    /** Why {@code pattern} is no Java regular expression (the operator matches certnames with it), or null. */
+    static String regexProblem(String pattern) {
+        try {
+            Pattern.compile(pattern);
+            return null;
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : "");
         }
     }
 

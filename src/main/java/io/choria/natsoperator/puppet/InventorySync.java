@@ -43,7 +43,12 @@ public final class InventorySync {
      * which the leafnode and gateway ports' lists are cut ({@link PortPins}).
      */
     public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials,
-            Map<String, Set<String>> namesByKey) {}
+            Map<String, Set<String>> namesByKey, Map<String, Set<String>> certnamesByKey) {
+        public Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials,
+                Map<String, Set<String>> namesByKey) {
+            this(admitted, signed, revoked, crlNumber, fetched, took, revokedSerials, namesByKey, Map.of());
+        }
+    }
 
     /**
      * A certificate's key pin ("" when it admits nothing) and its serial, by certificate fingerprint. The serial
@@ -87,15 +92,18 @@ public final class InventorySync {
         pinByFingerprint.keySet().retainAll(seen);
         Set<String> admitted = new HashSet<>();
         Map<String, Set<String>> namesByKey = new java.util.HashMap<>();
+        Map<String, Set<String>> certnamesByKey = new java.util.HashMap<>();
         for (var s : signed) {
             Pin pin = pinByFingerprint.get(normalize(s.fingerprint()));
             if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) {
                 admitted.add(pin.pin());
                 namesByKey.computeIfAbsent(pin.pin(), k -> new HashSet<>()).addAll(pin.names());
+                // the certname as Puppet lists it (spec.tls.puppet.pinnedCertnames matches it)
+                certnamesByKey.computeIfAbsent(pin.pin(), k -> new HashSet<>()).add(s.name());
             }
         }
         return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
-                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey);
+                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey, certnamesByKey);
     }
 
     private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked, long deadline,

@@ -1,5 +1,6 @@
 package io.choria.natsoperator.puppet;
 
+import io.choria.natsoperator.model.PinnedList;
 import io.choria.natsoperator.pki.Digests;
 import java.util.Collection;
 import java.util.Set;
@@ -12,6 +13,8 @@ import java.util.regex.Pattern;
  * The brokers' allow-list, as the {@code pinned_certs} file included in the client {@code tls}
  * block: the SPKI SHA-256 of every certificate the Puppet CA lists as signed (so not revoked),
  * sorted, so an unchanged inventory renders byte for byte the same file and nothing is written.
+ * The operator carries it in parts ({@link #list}, {@link PinnedList}) that the pod assembles into
+ * the file {@link #render} shows in one piece.
  *
  * <p>Two nats-server facts shape it (server/opts.go and server/reload.go, 2.9.10 and 2.10.24 alike):
  * <ul>
@@ -64,6 +67,16 @@ public record PinnedKeys(SortedSet<String> admitted, long epoch) {
         for (String pin : admitted) c.append("  \"").append(pin).append("\"\n");
         c.append("]\n");
         return c.toString();
+    }
+
+    /** The list as the operator carries it to the brokers, in parts (see {@link PinnedList}). */
+    public PinnedList list(String namespace, String cluster) {
+        return new PinnedList(epoch, epochPin(namespace, cluster, epoch), admitted);
+    }
+
+    /** Reads back what was written in parts (the epoch entry is in the manifest, apart from the keys). */
+    public static PinnedKeys of(PinnedList written) {
+        return new PinnedKeys(written.keys(), written.epoch());
     }
 
     /** Reads back a rendered file (the last good list, e.g. after the operator restarted). */

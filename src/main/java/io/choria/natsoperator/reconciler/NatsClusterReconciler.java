@@ -38,6 +38,7 @@ import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.reconciler.dependent.OwnedObjects;
 import io.choria.natsoperator.sources.EnrolmentAnswers;
+import io.choria.natsoperator.reconciler.dependent.PinnedListDependent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -155,7 +156,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
                 // A pass that hands the Puppet CA no request is done with it: served, switched off, or stopped before.
                 if (!pass.enrolling) enrolment.forget(nc.getMetadata().getUid());
             }
-            apply(nc, names, gathered);
+            apply(nc, names, gathered, pass);
             Observation.PodMonitorObservation podMonitor = podMonitors.reconcile(nc, names, pass.now);
             StatefulSet sts = statefulSet(names);
             MeshSeen mesh = mesh(nc, sts, original.getStatus(), pass.now);
@@ -244,7 +245,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             @Override
             public ClusterInputs.Pinned pinned(NatsCluster nc, Names names, TlsFiles served) {
                 RevocationEnforcement.Outcome o = pinnedCerts(nc, names, served, pass);
-                return o == null ? null : new ClusterInputs.Pinned(o.pinnedFile(), o.ports());
+                return o == null ? null : new ClusterInputs.Pinned(o.pinned(), o.ports());
             }
 
             @Override
@@ -344,7 +345,7 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         var id = io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(nc);
         PuppetSyncEvents events = puppetEvents;
         RevocationEnforcement.Outcome o = revocation.pins(nc.getMetadata().getUid(), names, nc.getSpec(), pass.puppetBundle, served,
-                owned.cached(ConfigMap.class, names.namespace(), names.configMap()),
+                name -> owned.cached(ConfigMap.class, names.namespace(), name),
                 owned.cached(StatefulSet.class, names.namespace(), names.statefulSet()), pass.now,
                 nc.getStatus() == null ? null : Conditions.find(nc.getStatus().getConditions(), Conditions.REVOCATION_ENFORCED).orElse(null),
                 () -> events.propagateEvent(id));
@@ -354,13 +355,13 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
     }
 
     /** Writes what the model wants; removes the optional objects the operator made when they are switched off. */
-    private void apply(NatsCluster nc, Names names, ClusterInputs.Gathered inputs) {
+    private void apply(NatsCluster nc, Names names, ClusterInputs.Gathered inputs, Pass pass) {
         DesiredCluster desired = NatsClusterModel.desired(nc, inputs.model());
         Secret toCreate = inputs.routePasswordToCreate();
         List<HasMetadata> createFirst = toCreate == null ? List.of() : List.of(toCreate);
-        List<OwnedObjects.Change> changes;
+        List<OwnedObjects.Change> changes = new ArrayList<>(writePinnedList(nc, names, desired, pass));
         try {
-            changes = owned.apply(nc, names, desired, createFirst);
+            changes.addAll(owned.apply(nc, names, desired, createFirst));
         } catch (OwnedObjects.NotOwned foreign) {
             throw new InputProblem(Reason.ObjectNotOwned, foreign.getMessage());
         }
@@ -368,6 +369,48 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             events.normal(nc, Reason.RoutePasswordGenerated, "generated route password Secret " + names.routePasswordSecret());
         }
         changes.forEach(c -> LOG.info("{} {} {}/{}", c.outcome(), c.kind(), names.namespace(), c.name()));
+    }
+
+    /** How soon a pinned list the API server refused is written again. */
+    static final Duration PINNED_LIST_RETRY = Duration.ofSeconds(30);
+
+    /**
+     * The pinned list's parts, then its manifest (a pod assembles a list only once every part the manifest names is there),
+     * or their removal when revocation is no longer enforced. A refused write (too large, quota, RBAC) stops the list, not the
+     * reconcile: the certificate, the StatefulSet and the status go on, RevocationEnforced says PinnedListNotWritten, and
+     * the brokers keep the list last written. Never the manifest after a refused part.
+     */
+    private List<OwnedObjects.Change> writePinnedList(NatsCluster nc, Names names, DesiredCluster desired, Pass pass) {
+        List<OwnedObjects.Change> changes = new ArrayList<>();
+        List<ConfigMap> wanted = desired.pinnedList();
+        for (int i = 0; i < PinnedListDependent.ALL.size(); i++) {
+            PinnedListDependent d = PinnedListDependent.ALL.get(i);
+            ConfigMap object = wanted.isEmpty() ? null : wanted.get(i);
+            try {
+                OwnedObjects.Change c = owned.applyOne(nc, names, d, object);
+                if (c.outcome() != OwnedObjects.Outcome.UNCHANGED) changes.add(c);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException | OwnedObjects.NotOwned e) {
+                if (object == null) throw e; // a removal: retried with the reconcile, as any write
+                String why = e instanceof io.fabric8.kubernetes.client.KubernetesClientException k ? refusal(k) : e.getMessage();
+                LOG.warn("NatsCluster {}/{}: the pinned list was not written: ConfigMap {}: {}", names.namespace(), names.cluster(),
+                        d.name(names), why);
+                Observation.RevocationObservation before = pass.revocation;
+                pass.revocation = new Observation.RevocationObservation(false, Reason.PinnedListNotWritten, "the pinned list ("
+                        + desired.pinnedList().size() + " ConfigMaps) was not written: ConfigMap " + d.name(names) + ": " + why
+                        + "; the brokers keep the list last written (see spec.tls.puppet.pinnedCertnames to narrow it)",
+                        before == null ? null : before.listChangedAt(), before == null ? null : before.lastSync());
+                pass.wakeBy(pass.now.plus(PINNED_LIST_RETRY));
+                break;
+            }
+        }
+        return changes;
+    }
+
+    /** What the API server said, short: the status message is no place for a whole response. */
+    private static String refusal(io.fabric8.kubernetes.client.KubernetesClientException e) {
+        String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        String m = "HTTP " + e.getCode() + ": " + said;
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 
     private static Observation.CertificateObservation certificateObservation(BrokerCertificates.Plan plan) {

@@ -7,6 +7,8 @@ import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsConfig;
+import io.choria.natsoperator.model.PinnedList;
+import io.choria.natsoperator.puppet.PinnedCertnames;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.TrustBundle;
 import io.choria.natsoperator.puppet.InventorySync;
@@ -44,16 +46,23 @@ public final class RevocationEnforcement {
      * The pinned files to render (client port; leafnode and gateway ports), the RevocationEnforced verdict, and when to
      * look again (null: no need, a changed sync result reconciles the cluster by itself).
      */
-    public record Outcome(String pinnedFile, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
+    public record Outcome(PinnedList pinned, PortPinnedCerts ports, Observation.RevocationObservation observation, Instant wakeAt) {}
 
     /**
      * {@code lastSync}: the last good sync applied ({@code last} its result). {@code heldSince}: when this operator first
      * held the list; before a sync of its own, the list read back from the ConfigMap is at least that old.
      * {@code listChangedAt}: the sync that last changed the list in force (null: not since this operator started).
-     * {@code ownPin}: the brokers' own key when the list was cut (a new certificate changes the list).
+     * {@code ownPin}: the brokers' own key when the list was cut (a new certificate changes the list). {@code certnames}:
+     * spec.tls.puppet.pinnedCertnames when the list was cut (null: every certificate).
      */
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
-            java.util.Set<java.math.BigInteger> crlSerials, Instant heldSince, Instant listChangedAt, String ownPin, boolean answered) {}
+            java.util.Set<java.math.BigInteger> crlSerials, Instant heldSince, Instant listChangedAt, String ownPin, boolean answered,
+            String certnames) {
+        State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
+                java.util.Set<java.math.BigInteger> crlSerials, Instant heldSince, Instant listChangedAt, String ownPin, boolean answered) {
+            this(pins, lastSync, last, shrunkAt, problem, problemReason, crlSerials, heldSince, listChangedAt, ownPin, answered, null);
+        }
+    }
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final PuppetInventory inventory;
@@ -83,23 +92,25 @@ public final class RevocationEnforcement {
      * {@code previous}: the RevocationEnforced condition as the cluster's status has it. Until the first sync answers
      * for this cluster (after an operator restart, or for a new certificate) the list in force is the one last written,
      * and the condition that described it stays as it is, rather than flapping to "pending" and back on every restart.
-     * {@code onChange}: how the inventory asks for a reconcile of this cluster when its result changes.
+     * {@code onChange}: how the inventory asks for a reconcile of this cluster when its result changes. {@code liveConfigMaps}:
+     * the cluster's ConfigMaps as written, by name (the pinned list's parts, read back after a restart).
      */
-    public Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity, ConfigMap liveConfig,
+    public Outcome pins(String uid, Names names, NatsClusterSpec cluster, TrustBundle bundle, TlsFiles identity,
+            java.util.function.Function<String, ConfigMap> liveConfigMaps,
             io.fabric8.kubernetes.api.model.apps.StatefulSet liveStatefulSet, Instant now, io.fabric8.kubernetes.api.model.Condition previous,
             Runnable onChange) {
         PuppetEnrolmentSpec spec = cluster.getTls().getPuppet();
         Duration interval = Duration.ofSeconds(spec.getSyncIntervalSeconds());
-        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfig, names), null, null, null, null, null,
+        State s = states.computeIfAbsent(uid, u -> new State(lastWritten(liveConfigMaps, names), null, null, null, null, null,
                 java.util.Set.of(), now, null, null, false));
         PuppetInventory.View view = inventory.latest(uid, new PuppetInventory.Subscription(URI.create(spec.getUrl()), bundle,
                 identity.certificateChainPem(), identity.privateKeyPem(), interval, onChange));
-        s = apply(s, view, names, identity, now);
+        s = apply(s, view, names, identity, spec.getPinnedCertnames(), now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
             s = new State(s.pins.nextEpoch(), s.lastSync, s.last, null, s.problem, s.problemReason, s.crlSerials, s.heldSince,
-                    s.listChangedAt, s.ownPin, s.answered);
+                    s.listChangedAt, s.ownPin, s.answered, s.certnames);
         }
         states.put(uid, s);
         Instant wake = s.shrunkAt != null ? now.plus(CLOSE_PASS_POLL) : null;
@@ -110,7 +121,7 @@ public final class RevocationEnforcement {
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
         Observation.RevocationObservation observation = s.answered ? observation(s, spec, now) : pending(s, spec, previous);
-        return new Outcome(s.pins.render(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation, wake);
+        return new Outcome(s.pins.list(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation, wake);
     }
 
     /** Drops the state of NatsClusters that are gone (called with the resync period), and their Puppet subscriptions. */
@@ -141,11 +152,11 @@ public final class RevocationEnforcement {
     }
 
     /** The inventory's view folded into this cluster's state: a new good sync cuts the list again; a problem is kept as said. */
-    private State apply(State s, PuppetInventory.View view, Names names, TlsFiles identity, Instant now) {
+    private State apply(State s, PuppetInventory.View view, Names names, TlsFiles identity, String certnames, Instant now) {
         java.util.Set<java.math.BigInteger> crlSerials = view.crlSerials().isEmpty() ? s.crlSerials : view.crlSerials();
         if (view.pending()) {
             return new State(s.pins, s.lastSync, s.last, s.shrunkAt, s.problem, s.problemReason, crlSerials, s.heldSince, s.listChangedAt,
-                    s.ownPin, s.answered);
+                    s.ownPin, s.answered, s.certnames);
         }
         PinnedKeys pins = s.pins;
         Instant lastSync = s.lastSync;
@@ -162,11 +173,11 @@ public final class RevocationEnforcement {
                 own = TrustBundle.publicKeyPin(identity.certificateChainPem());
             } catch (io.choria.natsoperator.pki.PkiException e) {
                 return new State(s.pins, s.lastSync, s.last, s.shrunkAt, "the brokers' certificate cannot be used to ask the Puppet CA: "
-                        + e.getMessage(), Reason.RevocationStale, crlSerials, s.heldSince, s.listChangedAt, s.ownPin, true);
+                        + e.getMessage(), Reason.RevocationStale, crlSerials, s.heldSince, s.listChangedAt, s.ownPin, true, s.certnames);
             }
-            if (view.result() != s.last || !own.equals(s.ownPin)) {
+            if (view.result() != s.last || !own.equals(s.ownPin) || !java.util.Objects.equals(certnames, s.certnames)) {
                 // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
-                java.util.Set<String> admitted = new java.util.HashSet<>(view.result().admitted());
+                java.util.Set<String> admitted = PinnedCertnames.admitted(view.result(), certnames);
                 admitted.add(own);
                 PinnedKeys next = s.pins.with(admitted);
                 if (next != s.pins) {
@@ -183,7 +194,8 @@ public final class RevocationEnforcement {
             }
             lastSync = view.syncedAt();
         }
-        return new State(pins, lastSync, last, shrunk, problem, reason, crlSerials, s.heldSince, changedAt, ownPin, true);
+        return new State(pins, lastSync, last, shrunk, problem, reason, crlSerials, s.heldSince, changedAt, ownPin, true,
+                view.result() != null ? certnames : s.certnames);
     }
 
     /**
@@ -269,8 +281,24 @@ public final class RevocationEnforcement {
         return env;
     }
 
-    private static PinnedKeys lastWritten(ConfigMap config, Names names) {
-        String file = config != null && config.getData() != null ? config.getData().get(NatsConfig.PINNED_CERTS_FILE) : null;
-        return file == null ? PinnedKeys.none() : PinnedKeys.parse(file, names.namespace(), names.cluster());
+    /**
+     * The list last written: its manifest and parts, or (written by a version before the parts) the one file beside nats.conf.
+     * A part the API server refused leaves an older part in place: what is read is then the union of what was written.
+     */
+    static PinnedKeys lastWritten(java.util.function.Function<String, ConfigMap> configMaps, Names names) {
+        Map<String, String> files = new java.util.HashMap<>();
+        data(configMaps.apply(names.pinnedListManifest()), PinnedList.MANIFEST).ifPresent(m -> files.put(PinnedList.MANIFEST, m));
+        for (int i = 0; i < PinnedList.PARTS; i++) {
+            int part = i;
+            data(configMaps.apply(names.pinnedListPart(i)), PinnedList.PART_KEY).ifPresent(p -> files.put(PinnedList.partFile(part), p));
+        }
+        PinnedList written = PinnedList.read(files);
+        if (written != null) return PinnedKeys.of(written);
+        return data(configMaps.apply(names.configMap()), NatsConfig.PINNED_CERTS_FILE)
+                .map(file -> PinnedKeys.parse(file, names.namespace(), names.cluster())).orElse(PinnedKeys.none());
+    }
+
+    private static java.util.Optional<String> data(ConfigMap cm, String key) {
+        return cm == null || cm.getData() == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(cm.getData().get(key));
     }
 }

@@ -78,6 +78,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private final TestCa.Pems clientCertificate;
     private TlsFiles tlsFiles;
     private String pinnedCerts;
+    private io.choria.natsoperator.model.PinnedList pinnedList;
     private io.choria.natsoperator.model.PortPinnedCerts portPinnedCerts = io.choria.natsoperator.model.PortPinnedCerts.NONE;
     // Kills the brokers and deletes their files should the JVM exit without close() (a killed test run, System.exit).
     private final Thread reaper = new Thread(this::destroyAll, "local-broker-reaper");
@@ -108,6 +109,12 @@ public final class LocalBrokerCluster implements AutoCloseable {
         public Builder tls(TlsFiles files) { this.tls = files; return this; }
         /** Renders the client tls block with this pinned_certs file (the operator's, from its config ConfigMap). */
         public Builder pinnedCerts(String file) { this.pinnedCerts = file; return this; }
+        /**
+         * Renders the pinned list in parts, as the operator does: nothing is written to the assembled file's place; the test
+         * lays out the parts ({@link #writePinnedParts}) and runs the rendered assembler ({@link #runInitContainer}, the reloader).
+         */
+        public Builder pinnedList(io.choria.natsoperator.model.PinnedList list) { this.pinnedList = list; return this; }
+        private io.choria.natsoperator.model.PinnedList pinnedList;
         /** Renders the leafnode and gateway tls blocks with these pinned_certs files (the operator's, from its config ConfigMap). */
         public Builder portPinnedCerts(io.choria.natsoperator.model.PortPinnedCerts files) { this.portPinnedCerts = files; return this; }
         /** Broker i gets 127.0.0.(firstHost+i); give clusters in one JVM disjoint ranges. */
@@ -206,6 +213,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             this.hostsFile = dir.resolve("hosts");
             write(hostsFile.toString(), hosts.toString());
             this.pinnedCerts = b.pinnedCerts;
+            this.pinnedList = b.pinnedList;
             this.portPinnedCerts = b.portPinnedCerts;
             TlsFiles tls = b.tls != null ? b.tls : asFiles(serverCertificate());
             for (int i = 0; i < size; i++) render(i, tls);
@@ -219,9 +227,13 @@ public final class LocalBrokerCluster implements AutoCloseable {
     private DesiredCluster render(int i, TlsFiles tls) {
         BrokerPaths p = paths.get(i);
         String password = routePasswordOf.getOrDefault(i, routePassword);
-        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedCerts, null, portPinnedCerts), p);
-        // Every file of the config ConfigMap, as the kubelet mounts it: nats.conf and the pinned_certs lists.
+        // The pinned list as the pod assembles it (PinnedListAssembler) from the parts; here given whole, as a test wants it.
+        var pinnedList = this.pinnedList != null ? this.pinnedList : pinnedCerts == null ? null
+                : io.choria.natsoperator.puppet.PinnedKeys.none().list(nc.getMetadata().getNamespace(), nc.getMetadata().getName());
+        DesiredCluster desired = NatsClusterModel.desired(nc, new ModelInputs(CLUSTER_DOMAIN, password, tls, null, pinnedList, null, portPinnedCerts), p);
+        // Every file of the config ConfigMap, as the kubelet mounts it.
         desired.config().getData().forEach((file, content) -> write(p.configDir() + "/" + file, content));
+        if (pinnedCerts != null) write(p.pinnedFile(), pinnedCerts);
         write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
@@ -285,6 +297,66 @@ public final class LocalBrokerCluster implements AutoCloseable {
                 .addToData("ca.crt", b64.encodeToString(ca.chainPem().getBytes(StandardCharsets.UTF_8)))
                 .addToData("ca.key", b64.encodeToString(ca.traditionalKeyPem().getBytes(StandardCharsets.UTF_8)))
                 .build();
+    }
+
+    /**
+     * The files of broker i's projected pinned-parts volume for {@code list}, as the kubelet writes them (path in the volume
+     * -> content): the model's ConfigMaps through the rendered volume's sources ({@code PodSpecs.volumeFiles}, what
+     * {@code local} uses).
+     */
+    public Map<String, String> pinnedPartFiles(int i, io.choria.natsoperator.model.PinnedList list) {
+        Map<String, io.fabric8.kubernetes.api.model.ConfigMap> byName = new HashMap<>();
+        BrokerSecrets.pinnedList(nc, names, list).forEach(cm -> byName.put(cm.getMetadata().getName(), cm));
+        var volume = renderedStatefulSet(i).getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getProjected() != null).findFirst().orElseThrow(() -> new IllegalStateException("no projected volume rendered"));
+        Map<String, String> files = new java.util.TreeMap<>();
+        io.choria.natsoperator.local.PodSpecs.volumeFiles(volume, (ns, name) -> byName.get(name), (ns, name) -> null, names.namespace())
+                .forEach(f -> files.put(f.path(), new String(f.content(), StandardCharsets.UTF_8)));
+        return files;
+    }
+
+    /** Writes files of broker i's pinned-parts volume, each atomically (as the kubelet swaps a ConfigMap's files). */
+    public void writePinnedParts(int i, Map<String, String> files) {
+        files.forEach((path, content) -> {
+            Path target = Path.of(paths.get(i).pinnedPartsDir(), path);
+            Path tmp = target.resolveSibling("." + path + ".tmp");
+            write(tmp.toString(), content);
+            try {
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Runs broker i's rendered init container {@code name} (its command, on the host) to the end; its exit code and output. */
+    public Map.Entry<Integer, String> runInitContainer(int i, String name, Duration timeout) {
+        var c = renderedStatefulSet(i).getSpec().getTemplate().getSpec().getInitContainers().stream().filter(x -> x.getName().equals(name))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no init container " + name + " rendered"));
+        try {
+            Process p = new ProcessBuilder(c.getCommand()).redirectErrorStream(true).start();
+            byte[][] out = new byte[1][];
+            Thread reader = new Thread(() -> {
+                try {
+                    out[0] = p.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    out[0] = new byte[0];
+                }
+            });
+            reader.start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                reader.join(2000);
+                return Map.entry(-1, "timed out: " + (out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8)));
+            }
+            reader.join(5000);
+            return Map.entry(p.exitValue(), out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The StatefulSet the model rendered for broker i (with broker i's paths). */

@@ -46,9 +46,11 @@ class RenderEnrolmentTest {
                 """.formatted(indent(cert.certificateChainPem()), indent(cert.privateKeyPem()), indent(ca.certPem())));
         RenderCommandAccess.Result r = RenderCommandAccess.render("-f", EXAMPLE.toString(), "-f", held.toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("pinned_certs.conf"), "the allow-list is rendered beside nats.conf");
-        assertTrue(r.out().contains("include \\\"pinned_certs.conf\\\"") || r.out().contains("include \"pinned_certs.conf\""), r.out());
-        assertTrue(r.out().contains("# epoch 0"), "render cannot read Puppet's inventory: the list admits nobody (fail closed)");
+        assertTrue(r.out().contains("include \\\"../pinned/pinned_certs.conf\\\"") || r.out().contains("include \"../pinned/pinned_certs.conf\""),
+                "nats.conf includes the list the pod assembles: " + r.out());
+        assertTrue(r.out().contains("name: \"broker-pinned\"") && r.out().contains("name: \"broker-pinned-f\""), "the manifest and the parts are rendered");
+        assertTrue(r.out().contains("# epoch 0") && r.out().contains("0 keys in 16 parts"),
+                "render cannot read Puppet's inventory: the list holds only the epoch entry and admits nobody (fail closed)");
         assertFalse(r.out().contains(cert.privateKeyPem().lines().skip(1).findFirst().orElseThrow()), "the key stays redacted");
     }
 

@@ -271,7 +271,7 @@ class AdmissionPolicyCelTest {
                         inputs(installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of("monitoring", "prometheus"))),
                         // Puppet enrolment under way: the key-and-CSR Secret, and the pinned certificates
                         new ModelInputs("cluster.local", "pw", TLS, installer(InstallerSettings.DEFAULT_SYSCTL_IMAGE, true, List.of()),
-                                "pinned", Map.of("key.pem", "K", "csr.pem", "C"),
+                                io.choria.natsoperator.puppet.PinnedKeys.none().list("ns", "c"), Map.of("key.pem", "K", "csr.pem", "C"),
                                 new io.choria.natsoperator.model.PortPinnedCerts("pinned leaf", "pinned gateway")))) {
                     for (Map<String, Object> o : written(nc, in)) {
                         assertAdmitted(DEFAULTS, o, nc.getMetadata().getName() + " " + mode);
@@ -450,6 +450,9 @@ class AdmissionPolicyCelTest {
                 "a service account (old field)", (Consumer<Map<String, Object>>) o -> podSpec(o).put("serviceAccount", "admin"),
                 "a projected service-account token", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(Map.of("name", "token",
                         "projected", Map.of("sources", List.of(Map.of("serviceAccountToken", Map.of("path", "token")))))),
+                "a projected ConfigMap beside a service-account token", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(
+                        Map.of("name", "mixed", "projected", Map.of("sources", List.of(Map.of("configMap", Map.of("name", "broker-pinned")),
+                                Map.of("serviceAccountToken", Map.of("path", "token")))))),
                 "a hostPath volume", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(Map.of("name", "host", "hostPath", Map.of("path", "/"))),
                 "a CSI volume", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(Map.of("name", "csi", "csi", Map.of("driver", "secrets-store.csi.k8s.io"))),
                 "a volume claim template", (Consumer<Map<String, Object>>) o -> at(o, "spec").put("volumeClaimTemplates", List.of(Map.of("metadata", Map.of("name", "x")))),

@@ -452,7 +452,7 @@ class RbacCoverageTest {
          * Puppet enrolment against the real Puppet Server, signed at once by policy autosigning: the operator keeps
          * the key and CSR in {@code <name>-tls-request} until Puppet signs, writes {@code <name>-tls}, then deletes
          * the request Secret. Revocation enforced, synced every 5 s: a node Puppet signed is admitted (the pinned list
-         * in the config ConfigMap), and dropped once Puppet revokes it.
+         * in its parts' ConfigMaps), and dropped once Puppet revokes it.
          */
         void autosignWithRevocation() throws Exception {
             PuppetServer puppet = SharedPuppet.get();
@@ -470,12 +470,12 @@ class RbacCoverageTest {
                     tlsSecret -> true);
             Await.until("enrolled-tls-request deleted once Puppet signed", WAIT,
                     () -> actor.secrets().inNamespace(ns).withName("enrolled-tls-request").get() == null, gone -> gone);
-            Await.until("the node admitted by the pinned list", PUPPET_WAIT, () -> pinnedList("enrolled"), list -> list.contains(nodePin));
+            Await.until("the node admitted by the pinned list", PUPPET_WAIT, () -> pinnedList("enrolled"), list -> list != null && list.contains(nodePin));
             Await.until("RevocationEnforced", WAIT, () -> condition("enrolled", Conditions.REVOCATION_ENFORCED),
                     c -> "True".equals(c.getStatus()));
             puppet.revoke(node.certname());
             Await.until("the revoked node dropped from the pinned list", PUPPET_WAIT, () -> pinnedList("enrolled"),
-                    list -> !list.contains(nodePin));
+                    list -> list != null && !list.contains(nodePin));
         }
 
         /**
@@ -555,8 +555,7 @@ class RbacCoverageTest {
         }
 
         String pinnedList(String name) {
-            ConfigMap c = actor.configMaps().inNamespace(ns).withName(name + "-config").get();
-            return c == null || c.getData() == null ? null : c.getData().get(NatsConfig.PINNED_CERTS_FILE);
+            return io.choria.natsoperator.testing.WrittenPinnedList.file(actor, ns, name);
         }
 
         String brokerEnv(String name, String variable) {

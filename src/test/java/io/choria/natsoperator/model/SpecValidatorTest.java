@@ -46,6 +46,17 @@ class SpecValidatorTest {
         assertProblem("caSecretRef.name is required", nc -> nc.getSpec().getTls().getCaSecretRef().setName(""));
     }
 
+    @Test
+    void aPinnedCertnamesPatternMustCompile() {
+        NatsCluster puppet = SpecDefaults.withDefaults(Examples.load(java.nio.file.Path.of("examples/natscluster-puppet.yaml")));
+        puppet.getSpec().getTls().getPuppet().setPinnedCertnames(".+\\.nodes\\.example\\.net");
+        assertEquals(List.of(), SpecValidator.validate(puppet));
+        puppet.getSpec().getTls().getPuppet().setPinnedCertnames("(.+\\.nodes");
+        List<SpecProblem> p = SpecValidator.validate(puppet);
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).message().contains("spec.tls.puppet.pinnedCertnames '(.+\\.nodes' is not a regular expression"), p.get(0).message());
+    }
+
     /** No spec.tls is a mistake unless the spec says, by an insecure-sounding name, that it means it. */
     @Test
     void zeroNegativeOrAbsurdCapacitiesAreNamed() {

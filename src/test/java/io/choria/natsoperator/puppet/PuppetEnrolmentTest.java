@@ -481,8 +481,7 @@ class PuppetEnrolmentTest {
     }
 
     static String pinnedFile(String ns) {
-        ConfigMap c = api.client.configMaps().inNamespace(ns).withName("broker-config").get();
-        return c == null || c.getData() == null ? null : c.getData().get(NatsConfig.PINNED_CERTS_FILE);
+        return io.choria.natsoperator.testing.WrittenPinnedList.file(api.client, ns, "broker");
     }
 
     static String events(String ns) {

@@ -94,9 +94,11 @@ class RevocationEnforcementTest {
         }
 
         RevocationEnforcement.Outcome pass(String uid, NatsCluster nc, TlsFiles brokers, ConfigMap liveConfig, Instant now) {
-            e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, liveConfig, null, now, null, () -> {});
+            java.util.function.Function<String, ConfigMap> live = name -> liveConfig != null && name.equals(liveConfig.getMetadata().getName())
+                    ? liveConfig : null;
+            e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, live, null, now, null, () -> {});
             inventory.pollDue(now);
-            return e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, liveConfig, null, now, null, () -> {});
+            return e.pins(uid, NAMES, nc.getSpec(), bundle, brokers, live, null, now, null, () -> {});
         }
     }
 
@@ -237,7 +239,7 @@ class RevocationEnforcementTest {
             assertEquals(Reason.RevocationStale, capped.observation().reason());
             assertTrue(capped.observation().message().contains("certificate_statuses lists more than 3 certificates, the operator's cap"),
                     capped.observation().message());
-            assertEquals(good.pinnedFile(), capped.pinnedFile(), "the last good list stays in force");
+            assertEquals(good.pinned(), capped.pinned(), "the last good list stays in force");
         }
     }
 
@@ -258,8 +260,8 @@ class RevocationEnforcementTest {
             NatsCluster nc = cluster(30);
             nc.getSpec().getTls().getPuppet().setUrl(ca.url().toString());
             Instant t0 = Instant.now();
-            e.e().pins("uid-ok", NAMES, nc.getSpec(), bundle, identity, null, null, t0, null, () -> {});
-            e.e().pins("uid-refused", NAMES, nc.getSpec(), bundle, refusedBrokers, null, null, t0, null, () -> {});
+            e.e().pins("uid-ok", NAMES, nc.getSpec(), bundle, identity, n -> null, null, t0, null, () -> {});
+            e.e().pins("uid-refused", NAMES, nc.getSpec(), bundle, refusedBrokers, n -> null, null, t0, null, () -> {});
             e.inventory().pollDue(t0);
             assertEquals(2, ca.requests("certificate_statuses"), "each certificate asked with once");
             assertEquals(1, ca.requests("certificate_revocation_list"), "one CRL for both");
@@ -268,7 +270,7 @@ class RevocationEnforcementTest {
             assertEquals(Reason.RevocationEnforced, ok.observation().reason(), ok.observation().message());
             assertEquals(Reason.PuppetInventoryForbidden, refused.observation().reason(), refused.observation().message());
             assertTrue(refused.observation().message().contains("HTTP 403"), refused.observation().message());
-            assertEquals(PinnedKeys.none().render(NAMES.namespace(), NAMES.cluster()), refused.pinnedFile(), "no inventory for it");
+            assertEquals(PinnedKeys.none().list(NAMES.namespace(), NAMES.cluster()), refused.pinned(), "no inventory for it");
             e.pass("uid-ok", nc, identity, null, t0.plus(Duration.ofSeconds(30)));
             assertEquals(4, ca.requests("certificate_statuses"), "the next sync: the allowed certificate, and the refused one again");
             assertEquals(1, e.inventory().feeds());

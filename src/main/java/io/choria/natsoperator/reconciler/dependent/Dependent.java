@@ -9,8 +9,8 @@ import java.util.function.Function;
 
 /**
  * One kind of object a NatsCluster owns: which object the model wants (null when the spec
- * switches it off) and whether the live one still matches. {@link Dependents#ALL} lists them
- * in apply order; adding an owned object is one such class and one line there (plus its
+ * switches it off) and whether the live one still matches. {@link Dependents#ALL} lists them;
+ * adding an owned object is one such class and one line there (plus its
  * builder in {@code model}, its RBAC and its test).
  *
  * <p>Matching is by a hash of what the operator wants, stored in an annotation, not by

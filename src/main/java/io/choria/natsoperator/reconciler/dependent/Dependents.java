@@ -5,7 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Every object a NatsCluster owns, in apply order: what a broker mounts before the StatefulSet. */
+/**
+ * Every kind of object a NatsCluster owns, one {@link Dependent} each (the pinned list's ConfigMaps are written apart, see
+ * {@link PinnedListDependent}). The order they are written in is the model's, {@code DesiredCluster.inApplyOrder}: kept once.
+ */
 public final class Dependents {
     public static final List<Dependent<?>> ALL = List.of(
             new CertificateRequestDependent(),

@@ -97,16 +97,32 @@ public final class OwnedObjects {
     }
 
     /**
-     * Applies every wanted dependent in order and removes the optional ones switched off.
-     * {@code createFirst} (absent by the caller's {@link #find}, e.g. a generated password) is created
-     * before them. Every object in the way is checked first: one that this NatsCluster does not
-     * own stops the whole apply before any write ({@link NotOwned}).
+     * Applies every wanted object in the model's order ({@link DesiredCluster#inApplyOrder}, the one order), each through
+     * its dependent, then removes the optional ones switched off. {@code createFirst} (absent by the caller's
+     * {@link #find}, e.g. a generated password) is created before them. The pinned list is written apart
+     * ({@link PinnedListDependent}) and skipped here. Every object in the way is checked first: one that this
+     * NatsCluster does not own stops the whole apply before any write ({@link NotOwned}).
      */
     public List<Change> apply(NatsCluster owner, Names names, DesiredCluster desired, List<HasMetadata> createFirst) {
         List<Step<?>> steps = new ArrayList<>();
         for (HasMetadata object : createFirst) steps.add(step(owner, names, null, object, object.getMetadata().getName()));
-        for (Dependent<?> d : Dependents.ALL) {
-            Step<?> step = step(owner, names, d, d.desired(desired), d.name(names));
+        Map<String, Dependent<?>> switchedOff = new LinkedHashMap<>();
+        for (Dependent<?> d : Dependents.ALL) switchedOff.put(key(d.type().getSimpleName(), d.name(names)), d);
+        java.util.Set<String> pinnedList = new java.util.HashSet<>();
+        for (Dependent<?> d : PinnedListDependent.ALL) pinnedList.add(key(d.type().getSimpleName(), d.name(names)));
+        for (HasMetadata object : desired.inApplyOrder()) {
+            String key = key(object.getKind(), object.getMetadata().getName());
+            Dependent<?> d = switchedOff.remove(key);
+            if (d == null) {
+                if (pinnedList.contains(key)) continue;
+                throw new IllegalStateException("no Dependent in Dependents.ALL for the model's " + key);
+            }
+            Step<?> step = step(owner, names, d, object, d.name(names));
+            if (step != null) steps.add(step);
+        }
+        for (Dependent<?> d : switchedOff.values()) {
+            if (d.desired(desired) != null) throw new IllegalStateException("DesiredCluster.inApplyOrder leaves out " + d);
+            Step<?> step = step(owner, names, d, null, d.name(names));
             if (step != null) steps.add(step);
         }
         List<Change> changes = new ArrayList<>();
@@ -117,10 +133,18 @@ public final class OwnedObjects {
         return changes;
     }
 
-    /** Writes one dependent now, ahead of the rest (a new key must be stored before the CA hears of it). */
+    private static String key(String kind, String name) {
+        return kind + " " + name;
+    }
+
+    /**
+     * Writes one dependent now, ahead of the rest (a new key must be stored before the CA hears of it); {@code wanted} null
+     * removes the one this NatsCluster owns, when {@code d} is removable.
+     */
     public Change applyOne(NatsCluster owner, Names names, Dependent<?> d, HasMetadata wanted) {
         Step<?> step = step(owner, names, d, wanted, d.name(names));
-        return step == null ? new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName()) : step.write();
+        return step == null ? new Change(Outcome.UNCHANGED, wanted != null ? wanted.getKind() : d.type().getSimpleName(), d.name(names))
+                : step.write();
     }
 
     /** What to do with one object (null: nothing), or NotOwned. {@code d} is null for a create-only object. */

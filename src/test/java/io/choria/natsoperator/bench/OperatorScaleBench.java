@@ -67,7 +67,18 @@ import java.util.regex.Pattern;
  * byte a second (about an hour for the whole answer), and the M are created once that answer has started. After the steady
  * window each of the M is poked in turn (a spec change: {@code resources.requests.cpu}) and the time until its status shows
  * the new generation is its reconcile time (watch event, reconcile, status write); then the slow cluster is poked the same
- * way (30 s at most). Reported: p50, p99 and max over the M, and the slow cluster's.
+ * way (30 s at most). Reported: p50, p99 and max over the M, and the slow cluster's. {@code --puppet-delay-seconds N}: the
+ * stand-in sends nothing at all (not even headers) for N seconds first, then one byte a second.
+ *
+ * <p>{@code --dead-brokers true}: every broker name resolves (jdk.net.hosts.file) to one of three listeners that accept
+ * and never answer, and the StatefulSets are marked ready, so the operator's mesh poller asks dead brokers for every
+ * cluster. The heap after a full GC is taken at the start and at the end of the steady window: does it grow?
+ *
+ * <p>{@code --puppet-certificates N [--enrolled K]}: a Puppet CA stand-in holding N signed node certificates, its
+ * {@code certificate_statuses} rows shaped as Puppet Server 7's (about 750 bytes each); K of the M clusters (default 10)
+ * enrol with it and enforce revocation, syncing every 30 s: the steady window then shows whether a settled fleet writes
+ * anything while the syncs go on. {@code --key-algorithm EC-P256}: the clusters' broker key. {@code --jfr FILE}: a JFR
+ * recording of the operator (profile settings), summarised by {@code bench/jfr-top FILE}.
  *
  * <p>Which requests are the operator's: the benchmark's own client sends the User-Agent
  * {@value #BENCH_AGENT}; every other request the mock receives is counted as the operator's (the
@@ -139,7 +150,9 @@ public final class OperatorScaleBench {
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: bench/run OperatorScaleBench M U [--jar PATH] [--steady-seconds N] [--settle-seconds N]"
-                    + " [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options FLAGS]");
+                    + " [--namespaces N] [--timeout-seconds N] [--label TEXT] [--jvm-options FLAGS] [--trickling-puppet true]"
+                    + " [--puppet-delay-seconds N] [--dead-brokers true] [--puppet-certificates N] [--enrolled K] [--key-algorithm EC-P256]"
+                    + " [--jfr FILE]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();

@@ -118,6 +118,19 @@ public final class MeshPoller implements AutoCloseable {
         }
     }
 
+    /**
+     * How old an observation may be before it no longer stands for the brokers' state: {@link MeshPolling#staleAfter}, or,
+     * when more clusters are polled than its threads can ask within it, the {@code unanswered} interval plus twice a round
+     * of them all at one monitoring deadline each (what dead brokers cost). A poller kept busy by many dead clusters is
+     * slow, not stuck: without this, every resync flipped their status between the last answer and "too old" (measured:
+     * 500 dead clusters, about 6 status writes a second from a fleet where nothing changed).
+     */
+    public Duration staleAfter() {
+        long rounds = (clusters.size() + polling.concurrency() - 1) / polling.concurrency();
+        Duration busy = polling.unanswered().plus(MonitorClient.DEFAULT_TIMEOUT.multipliedBy(2 * rounds));
+        return busy.compareTo(polling.staleAfter()) > 0 ? busy : polling.staleAfter();
+    }
+
     /** Clusters polled now (for tests and the log). */
     public int size() {
         return clusters.size();

@@ -100,8 +100,7 @@ public final class EnrolmentPoller implements AutoCloseable {
     private final Map<String, Job> inFlight = new HashMap<>();
     private final Set<String> busyUrls = new HashSet<>();
     private final Map<String, PuppetCaClient> clients = new HashMap<>();
-    private ScheduledExecutorService timer;
-    private ExecutorService workers;
+    private final PollingThreads<Job> pollingThreads;
 
     /** With a timer and {@link #DEFAULT_CONCURRENCY} workers, started at the first request. */
     public EnrolmentPoller(Clock clock) {
@@ -113,6 +112,22 @@ public final class EnrolmentPoller implements AutoCloseable {
         this.limits = limits;
         this.concurrency = concurrency;
         this.threads = threads;
+        this.pollingThreads = new PollingThreads<>("puppet-enrolment", concurrency, TICK, new PollingThreads.Work<>() {
+            @Override
+            public List<Job> claimDue(int slots) {
+                return EnrolmentPoller.this.claimDue(clock.instant(), slots);
+            }
+
+            @Override
+            public void run(Job job) {
+                poll(job);
+            }
+
+            @Override
+            public void release(Job job) {
+                EnrolmentPoller.this.release(job);
+            }
+        });
     }
 
     /** Without threads: polls run only in {@link #pollDue}, on the caller's thread (unit tests). */
@@ -139,10 +154,7 @@ public final class EnrolmentPoller implements AutoCloseable {
             kick = job.due == null && !job.running;
             answer = Optional.ofNullable(job.answer);
         }
-        if (threads) {
-            ScheduledExecutorService t = startTimer();
-            if (kick) t.execute(this::tick);
-        }
+        if (threads) pollingThreads.start(kick);
         return answer;
     }
 
@@ -191,53 +203,6 @@ public final class EnrolmentPoller implements AutoCloseable {
             return new Answer(s, null, e.getMessage(), clock.instant());
         } catch (RuntimeException e) {
             return new Answer(State.UNREACHABLE, null, "the call to the Puppet CA failed: " + e, clock.instant());
-        }
-    }
-
-    private synchronized ScheduledExecutorService startTimer() {
-        if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(daemon("puppet-enrolment-timer"));
-            workers = Executors.newFixedThreadPool(concurrency, daemon("puppet-enrolment"));
-            timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return timer;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    /** The timer: starts every due poll that a worker, its cluster and its URL are free for. */
-    private void tick() {
-        try {
-            ExecutorService w;
-            List<Job> start;
-            synchronized (this) {
-                w = workers;
-                if (w == null) return; // closed
-                start = claimDue(clock.instant(), concurrency);
-            }
-            for (Job job : start) {
-                try {
-                    w.execute(() -> {
-                        try {
-                            poll(job);
-                        } finally {
-                            release(job);
-                            tick(); // a job of the same URL or cluster may be waiting for this one
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException closed) {
-                    release(job);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Puppet enrolment timer: {}", e.toString());
         }
     }
 
@@ -317,10 +282,7 @@ public final class EnrolmentPoller implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (timer != null) timer.shutdownNow();
-        if (workers != null) workers.shutdownNow();
-        timer = null;
-        workers = null;
+    public void close() {
+        pollingThreads.close();
     }
 }

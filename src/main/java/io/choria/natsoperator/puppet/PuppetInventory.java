@@ -131,8 +131,7 @@ public final class PuppetInventory implements AutoCloseable {
     private final Map<String, InventorySync> caches = new HashMap<>();
     private final Set<String> busyUrls = new HashSet<>();
     private int running;
-    private ScheduledExecutorService timer;
-    private ExecutorService workers;
+    private final PollingThreads<Feed> pollingThreads;
 
     /** With a timer and {@link #DEFAULT_CONCURRENT_SYNCS} workers, started at the first subscription. */
     public PuppetInventory(Clock clock) {
@@ -145,6 +144,22 @@ public final class PuppetInventory implements AutoCloseable {
         this.concurrentSyncs = concurrentSyncs;
         this.maxSyncDuration = maxSyncDuration;
         this.threads = threads;
+        this.pollingThreads = new PollingThreads<>("puppet-inventory-sync", concurrentSyncs, TICK, new PollingThreads.Work<>() {
+            @Override
+            public List<Feed> claimDue(int slots) {
+                return PuppetInventory.this.claimDue(clock.instant(), slots);
+            }
+
+            @Override
+            public void run(Feed f) {
+                sync(f, clock.instant());
+            }
+
+            @Override
+            public void release(Feed f) {
+                PuppetInventory.this.release(f);
+            }
+        });
     }
 
     /** Without threads: syncs run only in {@link #pollDue}, on the caller's thread (unit tests, benchmarks). */
@@ -171,10 +186,7 @@ public final class PuppetInventory implements AutoCloseable {
             kick = ident.askedAt == null && !f.running;
             view = view(f, ident);
         }
-        if (threads) {
-            ScheduledExecutorService t = startTimer();
-            if (kick) t.execute(this::tick);
-        }
+        if (threads) pollingThreads.start(kick);
         return view;
     }
 
@@ -250,42 +262,6 @@ public final class PuppetInventory implements AutoCloseable {
             out.put(id, v == null ? null : new Seen(v.result(), v.problem(), v.problemKind(), v.pending()));
         });
         return out;
-    }
-
-    private synchronized ScheduledExecutorService startTimer() {
-        if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(daemon("puppet-inventory-timer"));
-            workers = Executors.newFixedThreadPool(concurrentSyncs, daemon("puppet-inventory-sync"));
-            timer.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return timer;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    /** The timer: starts every due sync that a worker, and its URL, are free for. */
-    private void tick() {
-        try {
-            Instant now = clock.instant();
-            List<Feed> start = claimDue(now, concurrentSyncs);
-            for (Feed f : start) workers.execute(() -> {
-                try {
-                    sync(f, clock.instant());
-                } finally {
-                    release(f);
-                    tick(); // another feed of the same URL may be waiting for it
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.warn("Puppet inventory timer: {}", e.toString());
-        }
     }
 
     /** Runs every due sync now, one after another, on this thread ({@link #manual} instances; tests). */
@@ -454,10 +430,7 @@ public final class PuppetInventory implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (timer != null) timer.shutdownNow();
-        if (workers != null) workers.shutdownNow();
-        timer = null;
-        workers = null;
+    public void close() {
+        pollingThreads.close();
     }
 }

@@ -443,12 +443,13 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             return new MeshSeen(null, new Observation.MeshUnknown(Reason.NotObservedYet, "the operator asks the brokers' monitoring"
                     + " ports beside the reconcile (every " + polling.settled().toSeconds() + " s); no answer for this spec yet"));
         }
-        if (seen.get().age(now).compareTo(polling.staleAfter()) > 0) {
-            // The time, not the age: the message stays the same until a poll completes, so the status is written once.
+        if (seen.get().age(now).compareTo(brokers.staleAfter()) > 0) {
+            // The time, not the age nor the limit (it grows with the clusters polled): the message stays the same until a
+            // poll completes, so the status is written once.
             MeshObservation last = seen.get().observation();
             return new MeshSeen(null, new Observation.MeshUnknown(Reason.ObservationTooOld, "no poll of the brokers has completed since "
-                    + seen.get().at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (more than " + polling.staleAfter().toSeconds()
-                    + " s ago; the operator polls " + polling.concurrency() + " clusters at once)"
+                    + seen.get().at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (the operator polls " + polling.concurrency()
+                    + " clusters at once)"
                     + (last == null ? "" : "; it said " + last.reason() + ": " + last.message())));
         }
         return new MeshSeen(seen.get().observation(), null);

@@ -34,6 +34,11 @@ public final class BrokerObservations extends AbstractEventSource<MeshObservatio
         return poller.polling();
     }
 
+    /** See {@link MeshPoller#staleAfter}. */
+    public java.time.Duration staleAfter() {
+        return poller.staleAfter();
+    }
+
     public Optional<MeshPoller.Seen> watch(NatsCluster defaultedNc, boolean changing) {
         return poller.watch(defaultedNc.getMetadata().getUid(), defaultedNc, changing);
     }

@@ -138,6 +138,24 @@ class MeshPollerTest {
         assertEquals(2, most.get(), "at most the poller's two threads asked at once");
     }
 
+    /**
+     * More dead clusters than the threads can ask within staleAfter: the limit grows to the unanswered interval plus two
+     * rounds of them all at one monitoring deadline each, so their status does not flip to "too old" on every resync.
+     */
+    @Test
+    void theAgeLimitGrowsWithTheClustersThreadsMustAsk() {
+        MeshPolling defaults = MeshPolling.DEFAULTS;
+        start(defaults, nc -> null);
+        assertEquals(Duration.ofSeconds(60), poller.staleAfter(), "no cluster: the configured limit");
+        for (int i = 0; i < 16 * 8; i++) poller.watch("uid-" + i, cluster("few-" + i, 3), false);
+        // 8 rounds of 16 at 2 s: 30 s + 2 x 16 s = 62 s, just past the 60 s
+        assertEquals(Duration.ofSeconds(62), poller.staleAfter());
+        for (int i = 16 * 8; i < 501; i++) poller.watch("uid-" + i, cluster("many-" + i, 3), false);
+        assertEquals(Duration.ofSeconds(30 + 2 * 32 * 2), poller.staleAfter(), "501 clusters: 32 rounds");
+        poller.retainOnly(Set.of("uid-0"));
+        assertEquals(Duration.ofSeconds(60), poller.staleAfter(), "back to the configured limit once they are gone");
+    }
+
     @Test
     void deletedClustersAreNoLongerAsked() {
         start(FAST, nc -> INCOMPLETE);

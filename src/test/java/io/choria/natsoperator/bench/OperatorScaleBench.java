@@ -578,10 +578,11 @@ public final class OperatorScaleBench {
 
     /** Notes when each NatsCluster is first seen with observedGeneration == generation. */
     private void watchReconciled(String path, String newState) {
-        if (inventorySize > 0 && newState != null && path.contains("/configmaps") && newState.length() > inventorySize * 50L
-                && newState.contains("pinned_certs.conf")) {
-            // 69 bytes a key: a list of more than 50 bytes a node holds (nearly) the whole inventory
-            fullListAt.putIfAbsent(path.replaceAll("\\?.*", ""), System.nanoTime());
+        if (inventorySize > 0 && newState != null && path.contains("/configmaps") && newState.contains("keys in 16 parts")) {
+            // The list's manifest, written after its parts: it names how many keys they hold. Holding (nearly) the whole
+            // inventory, the list is in place.
+            Matcher keys = MANIFEST_KEYS.matcher(newState);
+            if (keys.find() && Long.parseLong(keys.group(1)) >= inventorySize) fullListAt.putIfAbsent(path.replaceAll("\\?.*", ""), System.nanoTime());
         }
         if (newState == null || !newState.contains("\"NatsCluster\"") || !newState.contains("observedGeneration")) return;
         JsonNode n = Serialization.unmarshal(newState, JsonNode.class);
@@ -674,6 +675,7 @@ public final class OperatorScaleBench {
         client.resource(sts).updateStatus();
     }
 
+    private static final Pattern MANIFEST_KEYS = Pattern.compile("(\\d+) keys in 16 parts");
     private static final Pattern SYNC_LOG = Pattern.compile("Puppet CA inventory: (\\d+) signed.*\\((\\d+) keys; (\\d+) certificates fetched in (\\d+) ms\\)");
 
     /**

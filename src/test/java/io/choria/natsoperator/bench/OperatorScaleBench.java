@@ -428,6 +428,18 @@ public final class OperatorScaleBench {
                     deadPhase.sorted(), DeadBrokersBench.ACCEPTED.sum());
         }
 
+        if (inventory > 0) {
+            // Settled means the first sync is done: every enrolled cluster's list holds the inventory (its status follows).
+            long w0 = System.nanoTime();
+            while (fullListAt.size() < enrolled) {
+                if (secondsSince(w0) > timeoutSeconds) throw new IllegalStateException(fullListAt.size() + " of " + enrolled + " lists written");
+                Thread.sleep(200);
+            }
+            System.out.printf("inventory: every enrolled cluster's list holds it %.1f s after all were reconciled; settling %d s%n",
+                    secondsSince(w0) + settleSeconds, settleSeconds);
+            Thread.sleep(settleSeconds * 1000L);
+        }
+
         // ---- steady state (heap after a full GC at its start too: does it grow?)
         exec(jcmd, Long.toString(pid), "GC.run");
         long heapStartKb = heapUsedKb(exec(jcmd, Long.toString(pid), "GC.heap_info"));

@@ -17,6 +17,13 @@ import java.util.function.Consumer;
  * the operator must ship the path its tests exercise (status is written with a JSON patch).
  */
 public final class OperatorAssembly {
+    /**
+     * Reconciles at once. A reconcile no longer waits on the network (brokers and Puppet are asked beside it), so it is
+     * CPU: java-operator-sdk's default of 50 made 500 new clusters share two cores fifty ways, and the first waited 9.1 s;
+     * with 8 it took 4.6 s and all 500 the same 37 s (docs/BENCHMARKS.md, "Start-up at fleet size").
+     */
+    static final int RECONCILE_THREADS = Math.max(4, 4 * Runtime.getRuntime().availableProcessors());
+
     private OperatorAssembly() {}
 
     /**
@@ -42,7 +49,8 @@ public final class OperatorAssembly {
             o.withKubernetesClient(client)
                     .withUseSSAToPatchPrimaryResource(false)
                     .withSSABasedCreateUpdateMatchForDependentResources(false)
-                    .withCloseClientOnStop(false);
+                    .withCloseClientOnStop(false)
+                    .withConcurrentReconciliationThreads(RECONCILE_THREADS);
             more.accept(o);
         });
         operator.register(new NatsClusterReconciler(client, settings, new EventRecorder(client), clock), c -> {

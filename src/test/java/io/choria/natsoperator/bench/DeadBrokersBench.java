@@ -32,8 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One NatsCluster whose brokers answer, beside D whose brokers accept and never answer (three
  * listeners on 127.0.0.71-73 standing for every dead broker), all in one namespace and naming one
- * CA Secret: the real operator in-process on the mock API server, java-operator-sdk's default 50
- * reconciler threads, the production monitoring client (2 s deadline). Each round changes the
+ * CA Secret: the real operator in-process on the mock API server, with its reconciler threads
+ * (java-operator-sdk's default 50 when the figures were taken; OperatorAssembly's 4 per core since),
+ * the production monitoring client (2 s deadline). Each round changes the
  * shared CA Secret, which reconciles all D+1 clusters at once (as a CA rotation, a restart or the
  * resync wave does); it reports the live cluster's delay (Secret written to its reconcile done) and
  * the reconcile durations, medians over the rounds. Uses only what the operator had before the

@@ -13,13 +13,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.Dispatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -44,9 +40,9 @@ public final class IndexedCrudDispatcherCheck {
         System.exit(same ? 0 : 1);
     }
 
-    static List<String> script(Dispatcher dispatcher) throws Exception {
+    static List<String> script(io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher dispatcher) throws Exception {
         List<String> out = new ArrayList<>();
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
+        KubernetesMockServer server = io.choria.natsoperator.local.EmbeddedApiServer.crudServer(dispatcher);
         server.init(java.net.InetAddress.getLoopbackAddress(), 0);
         try (KubernetesClient client = server.createClient()) {
             client.apiextensions().v1().customResourceDefinitions().resource(Serialization.unmarshal(

@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
@@ -231,7 +229,7 @@ public final class OperatorScaleBench {
         String loadBefore = loadAverage();
         // ---- the mock API server, loopback only, TLS like a real one
         IndexedCrudDispatcher dispatcher = new IndexedCrudDispatcher();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
+        server = io.choria.natsoperator.local.EmbeddedApiServer.crudServer(dispatcher);
         server.init(InetAddress.getLoopbackAddress(), 0);
         String masterUrl = "https://127.0.0.1:" + server.getPort() + "/";
         dispatcher.onRequest(this::count);

@@ -6,21 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.PuppetEnrolmentSpec;
-import io.choria.natsoperator.api.SecretKeyReference;
-import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.model.BrokerSecrets;
 import io.choria.natsoperator.pki.CertificateInfo;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.testing.Await;
-import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.PuppetCaStandIn;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -60,18 +54,7 @@ class EnrolmentPollerReconcileTest {
     }
 
     static NatsCluster create(String ns, PuppetCaStandIn puppet) {
-        cluster.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-        cluster.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(ns)
-                .endMetadata().addToStringData("ca.crt", CA.certPem()).build()).create();
-        NatsCluster toApply = Examples.toApply(Examples.ONE_BROKER, ns, "broker");
-        TlsSpec tls = new TlsSpec();
-        tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
-        PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
-        p.setUrl(puppet.url().toString());
-        p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
-        tls.setPuppet(p);
-        toApply.getSpec().setTls(tls);
-        return cluster.client.resource(toApply).create();
+        return cluster.client.resource(cluster.enrolled(ns, "broker", CA, puppet.url())).create();
     }
 
     static NatsCluster get(String ns) {

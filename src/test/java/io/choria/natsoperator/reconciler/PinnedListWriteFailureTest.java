@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.PuppetEnrolmentSpec;
-import io.choria.natsoperator.api.SecretKeyReference;
-import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.testing.Await;
-import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.PuppetCaStandIn;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,18 +34,8 @@ class PinnedListWriteFailureTest {
              MockCluster cluster = new MockCluster().startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofSeconds(2), null,
                      InstallerSettings.DEFAULTS, new ClusterMetrics(Clock.systemUTC())), Clock.systemUTC())) {
             puppet.addNode("node1.example.net");
-            cluster.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-            cluster.client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(NS)
-                    .endMetadata().addToStringData("ca.crt", CA.certPem()).build()).create();
-            NatsCluster toApply = Examples.toApply(Examples.ONE_BROKER, NS, "broker");
-            TlsSpec tls = new TlsSpec();
-            tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
-            PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
-            p.setUrl(puppet.url().toString());
-            p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
-            p.setSyncIntervalSeconds(5);
-            tls.setPuppet(p);
-            toApply.getSpec().setTls(tls);
+            NatsCluster toApply = cluster.enrolled(NS, "broker", CA, puppet.url());
+            toApply.getSpec().getTls().getPuppet().setSyncIntervalSeconds(5);
             cluster.client.resource(toApply).create();
             Await.until("RevocationEnforced=True", Duration.ofSeconds(60), () -> revocation(cluster), c -> c != null && "True".equals(c.getStatus()));
 

@@ -7,20 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.PuppetEnrolmentSpec;
-import io.choria.natsoperator.api.SecretKeyReference;
-import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
-import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.MutableClock;
 import io.choria.natsoperator.testing.PuppetCaStandIn;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,20 +58,8 @@ class PuppetPollerReconcileTest {
     }
 
     static NatsCluster create(String ns, String name, PuppetCaStandIn puppet) {
-        if (cluster.client.namespaces().withName(ns).get() == null) {
-            cluster.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-            cluster.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(ns)
-                    .endMetadata().addToStringData("ca.crt", CA.certPem()).build()).create();
-        }
-        NatsCluster toApply = Examples.toApply(Examples.ONE_BROKER, ns, name);
-        TlsSpec tls = new TlsSpec();
-        tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
-        PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
-        p.setUrl(puppet.url().toString());
-        p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
-        p.setSyncIntervalSeconds(INTERVAL);
-        tls.setPuppet(p);
-        toApply.getSpec().setTls(tls);
+        NatsCluster toApply = cluster.enrolled(ns, name, CA, puppet.url());
+        toApply.getSpec().getTls().getPuppet().setSyncIntervalSeconds(INTERVAL);
         return cluster.client.resource(toApply).create();
     }
 

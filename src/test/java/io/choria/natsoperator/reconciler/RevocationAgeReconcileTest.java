@@ -6,20 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.PuppetEnrolmentSpec;
-import io.choria.natsoperator.api.SecretKeyReference;
-import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.metrics.ClusterMetrics;
 import io.choria.natsoperator.model.InstallerSettings;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
-import io.choria.natsoperator.testing.Examples;
 import io.choria.natsoperator.testing.MockCluster;
 import io.choria.natsoperator.testing.MutableClock;
 import io.choria.natsoperator.testing.PuppetCaStandIn;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,19 +71,9 @@ class RevocationAgeReconcileTest {
 
     @Test
     void theStatusSaysTooOldOnceAtTheLimitAndNotBefore() {
-        cluster.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        cluster.client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("puppet-ca-bundle").withNamespace(NS)
-                .endMetadata().addToStringData("ca.crt", CA.certPem()).build()).create();
-        NatsCluster toApply = Examples.toApply(Examples.ONE_BROKER, NS, "broker");
-        TlsSpec tls = new TlsSpec();
-        tls.setKeyAlgorithm(TlsSpec.KeyAlgorithm.EC_P256);
-        PuppetEnrolmentSpec p = new PuppetEnrolmentSpec();
-        p.setUrl(puppet.url().toString());
-        p.setCaBundleSecretRef(new SecretKeyReference("puppet-ca-bundle", "ca.crt"));
-        p.setSyncIntervalSeconds(30);
-        p.setMaxSyncAgeSeconds(120);
-        tls.setPuppet(p);
-        toApply.getSpec().setTls(tls);
+        NatsCluster toApply = cluster.enrolled(NS, "broker", CA, puppet.url());
+        toApply.getSpec().getTls().getPuppet().setSyncIntervalSeconds(30);
+        toApply.getSpec().getTls().getPuppet().setMaxSyncAgeSeconds(120);
         NatsCluster nc = cluster.client.resource(toApply).create();
 
         // The clock stands still until the test moves it: the one sync happens at t0.

@@ -113,6 +113,31 @@ public final class MockCluster implements AutoCloseable {
         return List.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod());
     }
 
+    /**
+     * A NatsCluster {@code name} in {@code ns}, one broker with an EC-P256 key, enrolling with the Puppet CA at
+     * {@code puppetUrl}, not created yet (the caller adds to its spec, then creates it); the namespace and the CA bundle
+     * Secret {@code puppet-ca-bundle} holding {@code ca}'s certificate are created when missing.
+     */
+    public io.choria.natsoperator.api.NatsCluster enrolled(String ns, String name, io.choria.natsoperator.pki.TestCa ca, java.net.URI puppetUrl) {
+        if (client.namespaces().withName(ns).get() == null) {
+            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(ns).endMetadata()
+                    .build()).create();
+        }
+        if (client.secrets().inNamespace(ns).withName("puppet-ca-bundle").get() == null) {
+            client.secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                    .withName("puppet-ca-bundle").withNamespace(ns).endMetadata().addToStringData("ca.crt", ca.certPem()).build()).create();
+        }
+        io.choria.natsoperator.api.NatsCluster nc = Examples.toApply(Examples.ONE_BROKER, ns, name);
+        io.choria.natsoperator.api.TlsSpec tls = new io.choria.natsoperator.api.TlsSpec();
+        tls.setKeyAlgorithm(io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256);
+        io.choria.natsoperator.api.PuppetEnrolmentSpec p = new io.choria.natsoperator.api.PuppetEnrolmentSpec();
+        p.setUrl(puppetUrl.toString());
+        p.setCaBundleSecretRef(new io.choria.natsoperator.api.SecretKeyReference("puppet-ca-bundle", "ca.crt"));
+        tls.setPuppet(p);
+        nc.getSpec().setTls(tls);
+        return nc;
+    }
+
     @Override
     public void close() {
         if (operator != null) operator.stop();

@@ -132,8 +132,8 @@ class PuppetEnrolmentTest {
         NatsCluster created = nc;
         for (int interval : new int[] {6, 7}) {
             int started = api.reconciles.started(created);
-            api.client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
-                    .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(interval); return x; });
+            Await.retryingConflicts("edited to " + interval + " s", () -> api.client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
+                    .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(interval); return x; }));
             Await.until("a reconcile after the edit to " + interval + " s, finished", Duration.ofSeconds(30),
                     () -> api.reconciles.finished(created) > started, done -> done);
         }
@@ -161,8 +161,8 @@ class PuppetEnrolmentTest {
         NatsCluster rightNc = api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker").get();
         String served = BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt");
         int started = api.reconciles.started(rightNc);
-        api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker")
-                .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(6); return x; });
+        Await.retryingConflicts("edited", () -> api.client.resources(NatsCluster.class).inNamespace("enrol-right").withName("broker")
+                .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(6); return x; }));
         Await.until("a reconcile after an edit, finished", Duration.ofSeconds(30),
                 () -> api.reconciles.finished(rightNc) > started, done -> done);
         assertEquals(served, BrokerSecrets.decode(api.client.secrets().inNamespace("enrol-right").withName("broker-tls").get(), "tls.crt"),

@@ -110,8 +110,8 @@ class EnrolmentPollerReconcileTest {
         assertEquals(gen, observedGeneration(ns));
         assertTrue(events(ns, "AwaitingSigning").stream().anyMatch(m -> m.contains(certname)), events(ns, "AwaitingSigning").toString());
 
-        cluster.client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
-                .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(45); return x; });
+        Await.retryingConflicts("edited", () -> cluster.client.resources(NatsCluster.class).inNamespace(ns).withName("broker")
+                .edit(x -> { x.getSpec().getTls().getPuppet().setSyncIntervalSeconds(45); return x; }));
         Await.until("the spec change reconciled while the CA holds the call", Duration.ofSeconds(3), () -> observedGeneration(ns),
                 g -> g != null && g > gen);
         assertEquals(1, held.holding(), "the CA still holds the first call");

@@ -65,6 +65,13 @@ public class TlsSpec {
     public Integer getHandshakeTimeoutSeconds() { return handshakeTimeoutSeconds; }
     public void setHandshakeTimeoutSeconds(Integer handshakeTimeoutSeconds) { this.handshakeTimeoutSeconds = handshakeTimeoutSeconds; }
 
+    @Min(1) @Max(1_000_000)
+    @JsonPropertyDescription("TLS handshakes a broker starts per second on the client port (nats.conf tls connection_rate_limit); connections over it are refused before any TLS work and retry. Unset: derived from the broker's CPU (spec.capacity) when capacity is set, else no limit. See the README's reconnect storm section.")
+    private Integer connectionRateLimit;
+
+    public Integer getConnectionRateLimit() { return connectionRateLimit; }
+    public void setConnectionRateLimit(Integer connectionRateLimit) { this.connectionRateLimit = connectionRateLimit; }
+
     @Size(max = SpecPatterns.MAX_EXTRA_SANS)
     @JsonPropertyDescription("Extra DNS names (RFC 1123, lower case, no wildcards) or IP addresses on the broker certificate, e.g. the external name Puppet nodes use, or 'puppet'; at most 100.")
     private List<@Size(min = 1, max = SpecPatterns.MAX_DNS_NAME) @Pattern(SpecPatterns.SAN) String> extraSANs = new ArrayList<>();

@@ -45,7 +45,7 @@ import javax.net.ssl.SSLEngineResult;
  * {@link #established} counts them, {@link #backAt} records when, {@link #attempts} how many
  * attempts it took since {@link #resetAttempts()}.
  */
-final class NodeSwarm implements AutoCloseable {
+final class NodeSwarm implements StormNodes {
     /** nats.go's defaults, which Choria's nodes keep. */
     record Settings(Duration reconnectWait, Duration jitter, Duration timeout) {
         static final Settings NATS_GO = new Settings(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(2));
@@ -127,7 +127,8 @@ final class NodeSwarm implements AutoCloseable {
      * Connects nodes {@code 0..n-1} with at most {@code inFlight} attempts outstanding (a steady
      * connect, not a storm) and waits until all are in; returns the seconds it took.
      */
-    double connectSteadily(int n, int inFlight, Duration bound) throws InterruptedException {
+    @Override
+    public double connectSteadily(int n, int inFlight, Duration bound) throws InterruptedException {
         long t0 = System.nanoTime();
         long deadline = t0 + bound.toNanos();
         for (int i = 0; i < n; i++) {
@@ -179,7 +180,46 @@ final class NodeSwarm implements AutoCloseable {
         return capacity;
     }
 
-    void resetAttempts() {
+    private volatile long markedNanos;
+
+    @Override
+    public int established() {
+        return established.get();
+    }
+
+    @Override
+    public void mark() {
+        markedNanos = System.nanoTime();
+    }
+
+    @Override
+    public Result result(int n) {
+        long r0 = markedNanos;
+        double[] backS = new double[n];
+        int over3 = 0, max = 0, back = 0;
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            long at = backAt(i);
+            backS[i] = at >= r0 ? (at - r0) / 1e9 : Double.POSITIVE_INFINITY;
+            if (at >= r0) back++;
+            int a = attempts(i);
+            total += a;
+            if (a > 3) over3++;
+            max = Math.max(max, a);
+        }
+        java.util.Arrays.sort(backS);
+        java.util.function.IntFunction<Double> at = i -> Double.isInfinite(backS[i]) ? -1 : backS[i];
+        return new Result(back, at.apply(n / 2), at.apply((int) (n * 0.9)), at.apply(n - 1), over3, max, total);
+    }
+
+    /** This JVM's CPU time: the swarm's, with the benchmark's own small share. */
+    @Override
+    public long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    @Override
+    public void resetAttempts() {
         for (int i = 0; i < capacity; i++) attempts.set(i, 0);
     }
 

@@ -23,29 +23,40 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
- * Reconnect storms against one real broker in its own network namespace, with the kernel's
- * defaults against the operator's tuning, and a rolling restart of three brokers with and without
- * the rendered lame-duck preStop hook. The nodes are a {@link NodeSwarm} (nats.go's reconnect
- * wait and jitter, unlimited attempts).
+ * Reconnect storms against one real broker in its own network namespace, under kernel settings,
+ * broker keys, CPU quotas and TLS limits given on the command line, and a rolling restart of three
+ * brokers with and without the rendered lame-duck preStop hook.
  *
  * <pre>
- *   ulimit -n 20000; bench/run ReconnectStormBench storm 2000,5000,10000
- *   ulimit -n 20000; bench/run ReconnectStormBench rolling 6000
+ *   ulimit -n 65536; bench/run ReconnectStormBench storm 2000,5000,10000
+ *   JAVA_TOOL_OPTIONS="-Dstorm.cpu=0.5 -Dstorm.arms=operator,128/128" bench/run ReconnectStormBench storm 1000,2500
+ *   ulimit -n 65536; bench/run ReconnectStormBench rolling 6000
  * </pre>
  *
- * Needs root, {@code ip}, {@code taskset}, {@code nstat} and nats-server. Pinning: the broker runs
- * under {@code taskset -c 0}, this JVM (the swarm, the publisher, GC) is moved to CPU 1 at start
- * ({@code taskset -a -p -c 1}). storm: the broker listens on 10.203.0.2 inside
- * {@code nats-bench-<pid>}, reached over a veth pair from 10.203.0.1 in the host namespace; its
- * sysctls are set inside that namespace, for "operator" by running the rendered init container's
- * script there. Properties: {@code -Dstorm.runs=3}, {@code -Dstorm.arms=operator,netns-default,old-default},
- * {@code -Dstorm.ecRuns=3} (EC-P256 broker key, operator tuning), {@code -Dstorm.seconds=120} (bound per storm),
- * {@code -Dstorm.signal=KILL|TERM}, {@code -Dswarm.timeout=2} (the nodes' connect and handshake timeout, seconds),
- * {@code -Dswarm.inflight=200} (attempts outstanding in a steady connect), {@code -Dswarm.warmup=2000}
- * (nodes of the throwaway JIT warm-up). Every storm starts from N connected nodes: after a storm not
- * over at its bound a fresh swarm connects steadily. rolling: three brokers on loopback
- * (127.0.0.236-238, all pinned to CPU 0), the swarm spread over them as Choria's middleware_hosts
- * would be; each mode starts from a fresh, even swarm; {@code -Drolling.seconds=180} bounds a step.
+ * Needs root, {@code ip}, {@code taskset}, {@code nstat}, nats-server and (for the default nodes)
+ * Debian's golang-go and golang-github-nats-io-go-nats-dev. The broker runs under
+ * {@code taskset -c 0} (and in a CPU-quota cgroup with {@code -Dstorm.cpu}), the nodes on CPU 1
+ * (this JVM is moved there at start). storm: the broker listens on 10.203.0.2 inside
+ * {@code nats-bench-<pid>}, reached over a veth pair from 10.203.0.1; its sysctls are set inside
+ * that namespace, for "operator" by running the rendered init container's script there.
+ * Properties:
+ * <ul>
+ *   <li>{@code -Dstorm.nodes=go|swarm}: the nodes: {@link GoNodes} (nats.go as go-choria configures
+ *       it; default) or {@link NodeSwarm} (this JVM); {@code -Dstorm.backoff=choria|natsgo} (Go only:
+ *       go-choria's backoff, default, or nats.go's 2 s + jitter); {@code -Dstorm.randomize=true};</li>
+ *   <li>{@code -Dstorm.arms=operator,netns-default,old-default,S/B}: kernel settings, S/B = somaxconn/tcp_max_syn_backlog;</li>
+ *   <li>{@code -Dstorm.keys=RSA-2048,EC-P256}: broker keys; {@code -Dstorm.nodeCert=ec|rsa4096}
+ *       (rsa4096: Puppet's shape, RSA-4096 node key under an RSA-4096 intermediate and root);</li>
+ *   <li>{@code -Dstorm.cpu=0.5}: the broker's CPU quota; {@code -Dstorm.tlsTimeout=S},
+ *       {@code -Dstorm.rateLimit=R}: spec.tls.handshakeTimeoutSeconds and connectionRateLimit;</li>
+ *   <li>{@code -Dstorm.runs=3}, {@code -Dstorm.seconds=120} (bound per storm), {@code -Dstorm.signal=KILL|TERM},
+ *       {@code -Dswarm.timeout=2} (the nodes' connect timeout, seconds), {@code -Dswarm.inflight=200}
+ *       (attempts outstanding in a steady connect), {@code -Dswarm.warmup=2000} (swarm only: JIT warm-up nodes).</li>
+ * </ul>
+ * Every storm starts from N connected nodes: after a storm not over at its bound, fresh nodes
+ * connect steadily. rolling: three brokers on loopback (127.0.0.236-238, all pinned to CPU 0), the
+ * swarm spread over them as Choria's middleware_hosts would be; each mode starts from a fresh, even
+ * swarm; {@code -Drolling.seconds=180} bounds a step.
  */
 public final class ReconnectStormBench {
     static final String HOST_ADDRESS = "10.203.0.1";
@@ -59,12 +70,23 @@ public final class ReconnectStormBench {
     static final Duration ROLLING_BOUND = Duration.ofSeconds(Long.getLong("rolling.seconds", 180));
     static final Duration STORM_BOUND = Duration.ofSeconds(Long.getLong("storm.seconds", 120));
     /** nats.go's reconnect wait and jitter; the phase timeout from -Dswarm.timeout (seconds, nats.go's 2 by default). */
+    /** go (nats.go as go-choria configures it, the default) or swarm (NodeSwarm in this JVM). */
+    static final String GENERATOR = System.getProperty("storm.nodes", "go");
+    /** The Go nodes' reconnect delay: choria (go-choria's backoff.TwentySec) or natsgo (2 s + jitter below 1 s, as NodeSwarm). */
+    static final String BACKOFF = System.getProperty("storm.backoff", "choria");
+    static final boolean RANDOMIZE = Boolean.getBoolean("storm.randomize");
+    /** The broker's CPU quota in CPUs (a cgroup), 0 for none: it has CPU 0 to itself. */
+    static final double BROKER_CPU = Double.parseDouble(System.getProperty("storm.cpu", "0"));
     static final NodeSwarm.Settings SETTINGS = new NodeSwarm.Settings(NodeSwarm.Settings.NATS_GO.reconnectWait(),
             NodeSwarm.Settings.NATS_GO.jitter(), Duration.ofSeconds(Long.getLong("swarm.timeout", 2)));
 
     /** Kernel settings of the broker's namespace: null values mean the operator's init container script. */
     record Arm(String name, Integer somaxconn, Integer synBacklog) {
         static Arm of(String name) {
+            if (name.matches("\\d+/\\d+")) { // somaxconn/tcp_max_syn_backlog, set as given
+                String[] v = name.split("/");
+                return new Arm(name, Integer.parseInt(v[0]), Integer.parseInt(v[1]));
+            }
             return switch (name) {
                 case "operator" -> new Arm(name, null, null);
                 case "netns-default" -> new Arm(name, 4096, 2048); // a fresh namespace on this kernel (6.x)
@@ -75,7 +97,7 @@ public final class ReconnectStormBench {
     }
 
     record Storm(int n, String key, String arm, String sysctls, double allBackS, double p50S, double p90S, int back, long handshakeTimeouts,
-                 int over3, int maxAttempts, Map<String, Long> counters) {}
+                 int over3, int maxAttempts, Map<String, Long> counters, double generatorCores, double steadyS) {}
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "storm";
@@ -106,70 +128,63 @@ public final class ReconnectStormBench {
 
     static void storms(List<Integer> sizes) throws Exception {
         int runs = Integer.getInteger("storm.runs", 3);
-        int ecRuns = Integer.getInteger("storm.ecRuns", 3);
         List<Arm> arms = Arrays.stream(System.getProperty("storm.arms", "operator,netns-default,old-default").split(",")).map(Arm::of).toList();
+        List<TlsSpec.KeyAlgorithm> keys = Arrays.stream(System.getProperty("storm.keys", "RSA-2048,EC-P256").split(","))
+                .map(k -> TlsSpec.KeyAlgorithm.valueOf(k.replace('-', '_'))).toList();
         List<Storm> results = new ArrayList<>();
         List<String> steady = new ArrayList<>();
-        TestCa ca = TestCa.rsaRoot("Puppet CA: storm");
-        try (Netns netns = Netns.create()) {
+        boolean rsaNodes = "rsa4096".equals(System.getProperty("storm.nodeCert", "ec"));
+        // Puppet's shape: RSA-4096 root, intermediate and node keys; or one EC P-256 node key under an RSA root
+        TestCa ca = rsaNodes ? TestCa.puppetShaped(4096) : TestCa.rsaRoot("Puppet CA: storm");
+        TestCa.Pems nodeCert = rsaNodes ? ca.issueClientCertificate("node-0.example.net", TestCa.rsaKeys(4096)) : null;
+        System.out.println("nodes: " + GENERATOR + (GENERATOR.equals("go") ? " (nats.go, backoff " + BACKOFF + ", randomize " + RANDOMIZE + ")" : "")
+                + ", node certificate " + (rsaNodes ? "RSA-4096 under an RSA-4096 intermediate and root" : "EC P-256 under an RSA-2048 root")
+                + ", broker CPU quota " + (BROKER_CPU > 0 ? BROKER_CPU : "none (one whole CPU)"));
+        try (Netns netns = Netns.create(); CpuQuota quota = CpuQuota.create(BROKER_CPU)) {
             System.out.println("namespace " + netns.name + ": fresh somaxconn " + netns.read("net/core/somaxconn")
                     + ", tcp_max_syn_backlog " + netns.read("net/ipv4/tcp_max_syn_backlog") + ", tcp_syncookies "
                     + netns.read("net/ipv4/tcp_syncookies") + " (host: " + sh(List.of("cat", "/proc/sys/net/ipv4/tcp_max_syn_backlog")).trim()
                     + "; tcp_max_syn_backlog is per namespace when these differ after a write)");
             for (int n : sizes) {
-                System.out.println("---- N = " + n + ", loadavg " + loadavg());
-                LocalBrokerCluster broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.RSA_2048, arms.get(0));
-                SSLContext tls = broker.clientCertificate().clientContext(broker.caPem());
-                warmUp(broker, tls);
-                NodeSwarm swarm = newSwarm(tls, n);
-                try {
-                    long idle = BrokerLoadBench.rssBytes(broker.pid(0));
-                    long cpu0 = processCpuNanos(), brokerCpu0 = BrokerLoadBench.cpuNanos(broker.pid(0));
-                    double connectS = swarm.connectSteadily(n, INFLIGHT, CONNECT_BOUND);
-                    long attempts = swarm.totalAttempts();
-                    String cpu = String.format("CPU per attempt: swarm %.1f ms, broker %.1f ms", (processCpuNanos() - cpu0) / 1e6 / attempts,
-                            (BrokerLoadBench.cpuNanos(broker.pid(0)) - brokerCpu0) / 1e6 / attempts);
-                    System.out.printf("steady connect: %d attempts for %d nodes; %s%n", attempts, n, cpu);
-                    Thread.sleep(3000);
-                    long loaded = BrokerLoadBench.rssBytes(broker.pid(0));
-                    double[] ms;
-                    Options o = new Options.Builder().server("tls://" + BROKER_ADDRESS + ":4222").sslContext(tls).build();
-                    try (Connection pub = Nats.connect(o)) {
-                        ms = swarm.broadcasts(pub, "choria.broadcast.agent.rpcutil", 5, Duration.ofSeconds(60));
-                    }
-                    String line = String.format("| %,d | %s | %s | %.1f KiB | %.1f s (%.0f nodes/s) | %s | %.0f ms (%.0f-%.0f) |", n,
-                            BrokerLoadBench.mib(idle), BrokerLoadBench.mib(loaded), (loaded - idle) / 1024.0 / n, connectS, n / connectS,
-                            cpu.substring("CPU per attempt: ".length()), ms[0], ms[1], ms[2]);
-                    steady.add(line);
-                    System.out.println("steady: " + line);
-                    for (int run = 1; run <= runs; run++) {
-                        for (Arm arm : arms) {
-                            swarm = allConnected(swarm, tls, n);
-                            results.add(storm(netns, broker, swarm, n, "RSA-2048", arm, run));
+                for (TlsSpec.KeyAlgorithm key : keys) {
+                    System.out.println("---- N = " + n + ", broker key " + key.specName() + ", loadavg " + loadavg());
+                    LocalBrokerCluster broker = startBroker(netns, quota, ca, key, arms.get(0));
+                    TestCa.Pems cert = nodeCert != null ? nodeCert : broker.clientCertificate();
+                    StormNodes nodes = null;
+                    try {
+                        warmUp(broker, cert);
+                        nodes = newNodes(broker, cert, n);
+                        long idle = BrokerLoadBench.rssBytes(broker.pid(0));
+                        long cpu0 = nodes.cpuNanos(), brokerCpu0 = BrokerLoadBench.cpuNanos(broker.pid(0));
+                        double connectS = nodes.connectSteadily(n, INFLIGHT, CONNECT_BOUND);
+                        String cpu = String.format("CPU per node: generator %.1f ms, broker %.1f ms", (nodes.cpuNanos() - cpu0) / 1e6 / n,
+                                (BrokerLoadBench.cpuNanos(broker.pid(0)) - brokerCpu0) / 1e6 / n);
+                        System.out.printf("steady connect: %d nodes in %.1f s; %s%n", n, connectS, cpu);
+                        Thread.sleep(3000);
+                        long loaded = BrokerLoadBench.rssBytes(broker.pid(0));
+                        String line = String.format("| %,d | %s | %.1f s (%.0f nodes/s) | %s | %s | %s |", n, key.specName(), connectS, n / connectS,
+                                cpu.substring("CPU per node: ".length()), BrokerLoadBench.mib(idle), BrokerLoadBench.mib(loaded));
+                        steady.add(line);
+                        System.out.println("steady: " + line);
+                        for (int run = 1; run <= runs; run++) {
+                            for (Arm arm : arms) {
+                                nodes = allConnected(nodes, broker, cert, n);
+                                results.add(storm(netns, broker, nodes, n, key.specName(), arm, run, connectS));
+                            }
                         }
-                    }
-                    if (ecRuns > 0) {
+                    } finally {
+                        if (nodes != null) nodes.close();
                         broker.close();
-                        broker = startBroker(netns, ca, TlsSpec.KeyAlgorithm.EC_P256, Arm.of("operator"));
-                        // the nodes left on the RSA broker would come back as a storm: start every run from a steady connect
-                        swarm = allConnected(swarm, tls, -1);
-                        for (int run = 1; run <= ecRuns; run++) {
-                            swarm = allConnected(swarm, tls, n);
-                            results.add(storm(netns, broker, swarm, n, "EC-P256", Arm.of("operator"), run));
-                        }
                     }
-                } finally {
-                    swarm.close();
-                    if (broker != null) broker.close();
                 }
                 System.out.println("---- N = " + n + " done, loadavg " + loadavg());
             }
         }
-        System.out.println("\n| nodes | broker RSS idle | loaded | per node | connect (" + INFLIGHT + " in flight) | CPU per connect | broadcast to all, median of 5 (min-max) |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("\n| nodes | broker key | steady connect (" + INFLIGHT + " in flight) | CPU per node | broker RSS idle | loaded |");
+        System.out.println("|---|---|---|---|---|---|");
         steady.forEach(System.out::println);
-        System.out.println("\n| nodes | broker key | kernel (somaxconn / tcp_max_syn_backlog) | runs | all back (median; each run) | p50 / p90 node back"
-                + " | ListenOverflows | ListenDrops | ReqQFullDrop | ReqQFullDoCookies | SyncookiesSent | TLS handshake timeouts | >3 attempts |");
+        System.out.println("\n| nodes | broker key | kernel (somaxconn / tcp_max_syn_backlog) | runs | all back (median; each run) | / steady connect | p50 / p90 node back"
+                + " | generator CPU (cores) | ListenOverflows | ListenDrops | ReqQFullDoCookies | TLS handshake timeouts | >3 attempts |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Map<String, List<Storm>> groups = new LinkedHashMap<>();
         for (Storm s : results) groups.computeIfAbsent(s.n + " " + s.key + " " + s.arm, k -> new ArrayList<>()).add(s);
@@ -177,11 +192,13 @@ public final class ReconnectStormBench {
             Storm f = g.get(0);
             StringBuilder each = new StringBuilder();
             for (Storm s : g) each.append(each.length() == 0 ? "" : ", ").append(s.allBackS < 0 ? ">" + STORM_BOUND.toSeconds() : String.format("%.1f", s.allBackS));
-            System.out.printf("| %,d | %s | %s: %s | %d | %s s (%s) | %.1f / %.1f s | %s | %s | %s | %s | %s | %s | %s |%n", f.n, f.key, f.arm, f.sysctls,
+            double med = median(g.stream().mapToDouble(s -> s.allBackS < 0 ? Double.POSITIVE_INFINITY : s.allBackS).toArray());
+            System.out.printf("| %,d | %s | %s: %s | %d | %s s (%s) | %s | %.1f / %.1f s | %.2f | %s | %s | %s | %s | %s |%n", f.n, f.key, f.arm, f.sysctls,
                     g.size(), fmtMedian(g.stream().mapToDouble(s -> s.allBackS < 0 ? Double.POSITIVE_INFINITY : s.allBackS).toArray()), each,
+                    Double.isInfinite(med) ? "-" : String.format("%.2fx", med / f.steadyS),
                     median(g.stream().mapToDouble(Storm::p50S).toArray()), median(g.stream().mapToDouble(Storm::p90S).toArray()),
-                    medianL(g, "TcpExtListenOverflows"), medianL(g, "TcpExtListenDrops"), medianL(g, "TcpExtTCPReqQFullDrop"),
-                    medianL(g, "TcpExtTCPReqQFullDoCookies"), medianL(g, "TcpExtSyncookiesSent"),
+                    median(g.stream().mapToDouble(Storm::generatorCores).toArray()),
+                    medianL(g, "TcpExtListenOverflows"), medianL(g, "TcpExtListenDrops"), medianL(g, "TcpExtTCPReqQFullDoCookies"),
                     fmt(median(g.stream().mapToDouble(Storm::handshakeTimeouts).toArray())), fmt(median(g.stream().mapToDouble(Storm::over3).toArray())));
         }
     }
@@ -211,21 +228,43 @@ public final class ReconnectStormBench {
     }
 
     /**
-     * Connects and drops a throwaway swarm, then restarts the broker: the JIT has compiled the
-     * nodes' TLS code before anything is measured (cold, a handshake costs the swarm several times
-     * more CPU), and the broker's idle RSS is a fresh process's again.
+     * For the JVM swarm: connects and drops a throwaway swarm, then restarts the broker, so the JIT
+     * has compiled the nodes' TLS code before anything is measured (cold, a handshake costs the
+     * swarm several times more CPU). The Go generator needs none. Either way the broker's idle RSS
+     * is a fresh process's.
      */
-    static void warmUp(LocalBrokerCluster broker, SSLContext tls) throws Exception {
+    static void warmUp(LocalBrokerCluster broker, TestCa.Pems cert) throws Exception {
         int w = Integer.getInteger("swarm.warmup", 2000);
-        if (w <= 0) return;
-        try (NodeSwarm warm = newSwarm(tls, w)) {
-            long cpu0 = processCpuNanos();
-            double s = warm.connectSteadily(w, INFLIGHT, CONNECT_BOUND);
-            System.out.printf("warm-up: %d nodes in %.1f s, swarm CPU %.1f ms per attempt%n", w, s,
-                    (processCpuNanos() - cpu0) / 1e6 / warm.totalAttempts());
+        if (GENERATOR.equals("swarm") && w > 0) {
+            try (NodeSwarm warm = newSwarm(cert.clientContext(broker.caPem()), w)) {
+                long cpu0 = warm.cpuNanos();
+                double s = warm.connectSteadily(w, INFLIGHT, CONNECT_BOUND);
+                System.out.printf("warm-up: %d nodes in %.1f s, swarm CPU %.1f ms per attempt%n", w, s,
+                        (warm.cpuNanos() - cpu0) / 1e6 / warm.totalAttempts());
+            }
         }
         broker.stop(0);
         broker.start(0);
+    }
+
+    /** The storm's nodes: -Dstorm.nodes=go (default: nats.go as go-choria configures it) or swarm (NodeSwarm in this JVM). */
+    static StormNodes newNodes(LocalBrokerCluster broker, TestCa.Pems cert, int n) throws Exception {
+        if (GENERATOR.equals("swarm")) return newSwarm(cert.clientContext(broker.caPem()), n);
+        if (!GENERATOR.equals("go")) throw new IllegalArgumentException("storm.nodes must be go or swarm: " + GENERATOR);
+        Path dir = Files.createTempDirectory("storm-nodes");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), broker.caPem());
+        Path crt = Files.writeString(dir.resolve("node.pem"), cert.certPem());
+        Path key = Files.writeString(dir.resolve("node.key"), cert.keyPem());
+        return new GoNodes(List.of("tls://" + BROKER_ADDRESS + ":4222"), firstDnsName(broker.certificatePem()), ca, crt, key, BACKOFF, RANDOMIZE,
+                SETTINGS.timeout(), 1);
+    }
+
+    /** The first DNS name of a PEM certificate's subject alternative names: the name a node would dial. */
+    static String firstDnsName(String pem) throws Exception {
+        var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        for (List<?> san : cert.getSubjectAlternativeNames()) if ((Integer) san.get(0) == 2) return (String) san.get(1);
+        throw new IllegalStateException("no DNS name in the broker's certificate");
     }
 
     static NodeSwarm newSwarm(SSLContext tls, int n) throws java.io.IOException {
@@ -233,26 +272,32 @@ public final class ReconnectStormBench {
     }
 
     /**
-     * The swarm when all n nodes are in; otherwise (a storm not over at its bound, or n < 0: the
-     * broker was replaced) a fresh swarm connected steadily, so that every storm starts from N
-     * connected nodes rather than from the tail of the last one.
+     * The nodes when all n are in; otherwise (a storm not over at its bound) fresh nodes connected
+     * steadily, so that every storm starts from N connected nodes rather than from the tail of the last one.
      */
-    static NodeSwarm allConnected(NodeSwarm swarm, SSLContext tls, int n) throws Exception {
-        if (n >= 0 && swarm.established.get() >= n) return swarm;
-        int want = n >= 0 ? n : swarm.capacity();
-        System.out.println("a fresh swarm of " + want + " nodes connects steadily (" + swarm.established.get() + " were in)");
-        swarm.close();
-        NodeSwarm fresh = newSwarm(tls, want);
-        double s = fresh.connectSteadily(want, INFLIGHT, CONNECT_BOUND);
+    static StormNodes allConnected(StormNodes nodes, LocalBrokerCluster broker, TestCa.Pems cert, int n) throws Exception {
+        if (nodes.established() >= n) return nodes;
+        System.out.println("fresh nodes, " + n + ", connect steadily (" + nodes.established() + " were in)");
+        nodes.close();
+        StormNodes fresh = newNodes(broker, cert, n);
+        double s = fresh.connectSteadily(n, INFLIGHT, CONNECT_BOUND);
         System.out.printf("  in after %.1f s%n", s);
         return fresh;
     }
 
-    static LocalBrokerCluster startBroker(Netns netns, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm) {
+    static LocalBrokerCluster startBroker(Netns netns, CpuQuota quota, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm) {
+        List<String> prefix = new ArrayList<>(quota.launchPrefix());
+        prefix.addAll(List.of("ip", "netns", "exec", netns.name, "taskset", "-c", "0"));
+        Integer tlsTimeout = Integer.getInteger("storm.tlsTimeout");
         LocalBrokerCluster.Builder b = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca)
                 .addresses(List.of(BROKER_ADDRESS))
-                .launchPrefix(List.of("ip", "netns", "exec", netns.name, "taskset", "-c", "0"))
-                .edit(nc -> nc.getSpec().getTls().setKeyAlgorithm(key));
+                .launchPrefix(prefix)
+                .edit(nc -> {
+                    nc.getSpec().getTls().setKeyAlgorithm(key);
+                    if (tlsTimeout != null) nc.getSpec().getTls().setHandshakeTimeoutSeconds(tlsTimeout);
+                    Integer rate = Integer.getInteger("storm.rateLimit");
+                    if (rate != null) nc.getSpec().getTls().setConnectionRateLimit(rate);
+                });
         LocalBrokerCluster broker = b.start();
         // The sysctls must be in place before the broker listens (Go reads somaxconn for its backlog once), and the
         // init container's command is known once rendered: set them, then start the broker again.
@@ -270,41 +315,36 @@ public final class ReconnectStormBench {
                 .getCommand();
     }
 
-    static Storm storm(Netns netns, LocalBrokerCluster broker, NodeSwarm swarm, int n, String key, Arm arm, int run) throws Exception {
+    static Storm storm(Netns netns, LocalBrokerCluster broker, StormNodes nodes, int n, String key, Arm arm, int run, double steadyS) throws Exception {
         String sysctls = netns.apply(arm, null);
+        // Go reads somaxconn for its listen backlog when the broker starts: the arm's value is the one in force now
         String loadBefore = loadavg();
         Map<String, Long> before = netns.nstat();
         long hsBefore = handshakeTimeouts(broker);
-        swarm.resetAttempts();
+        nodes.resetAttempts();
         if ("TERM".equals(System.getProperty("storm.signal"))) broker.stop(0);
         else broker.kill(0);
-        NodeSwarm.await("every node sees the broker go", Duration.ofSeconds(30), () -> swarm.established.get() == 0);
+        NodeSwarm.await("every node sees the broker go", Duration.ofSeconds(30), () -> nodes.established() == 0);
+        nodes.mark();
+        long gen0 = nodes.cpuNanos();
         long r0 = System.nanoTime();
         broker.startWithoutWaiting(0);
         long deadline = r0 + STORM_BOUND.toNanos();
-        while (swarm.established.get() < n && System.nanoTime() < deadline) Thread.sleep(20);
-        double allBack = swarm.established.get() >= n ? (System.nanoTime() - r0) / 1e9 : -1;
-        int back = swarm.established.get();
+        while (nodes.established() < n && System.nanoTime() < deadline) Thread.sleep(20);
+        long r1 = System.nanoTime();
+        double allBack = nodes.established() >= n ? (r1 - r0) / 1e9 : -1;
+        double generatorCores = (nodes.cpuNanos() - gen0) / (double) (r1 - r0);
         Thread.sleep(500); // let the last counters land
+        StormNodes.Result r = nodes.result(n);
         Map<String, Long> after = netns.nstat();
         Map<String, Long> delta = new LinkedHashMap<>();
         for (String c : COUNTERS) delta.put(c, after.getOrDefault(c, 0L) - before.getOrDefault(c, 0L));
-        double[] backS = new double[n];
-        int over3 = 0, max = 0;
-        for (int i = 0; i < n; i++) {
-            long at = swarm.backAt(i);
-            backS[i] = at >= r0 ? (at - r0) / 1e9 : Double.POSITIVE_INFINITY;
-            int a = swarm.attempts(i);
-            if (a > 3) over3++;
-            max = Math.max(max, a);
-        }
-        Arrays.sort(backS);
         long hs = handshakeTimeouts(broker) - hsBefore;
-        Storm s = new Storm(n, key, arm.name, sysctls, allBack, backS[n / 2], backS[(int) (n * 0.9)], back, hs, over3, max, delta);
-        System.out.printf("storm N=%d key=%s arm=%s (%s) run %d: %s; node back p50 %.1f s p90 %.1f s; TLS handshake timeouts %d;"
-                        + " >3 attempts %d (max %d); %s; loadavg %s -> %s%n", n, key, arm.name, sysctls, run,
-                allBack < 0 ? "NOT all back within " + STORM_BOUND.toSeconds() + " s (" + back + " of " + n + ")" : String.format("all back %.1f s after restart", allBack),
-                s.p50S, s.p90S, hs, over3, max, delta, loadBefore, loadavg());
+        Storm s = new Storm(n, key, arm.name, sysctls, allBack, r.p50S(), r.p90S(), r.back(), hs, r.over3(), r.maxAttempts(), delta, generatorCores, steadyS);
+        System.out.printf("storm N=%d key=%s arm=%s (%s) run %d: %s; node back p50 %.1f s p90 %.1f s; generator %.2f cores; TLS handshake timeouts %d;"
+                        + " >3 attempts %d (max %d, %d in all); %s; loadavg %s -> %s%n", n, key, arm.name, sysctls, run,
+                allBack < 0 ? "NOT all back within " + STORM_BOUND.toSeconds() + " s (" + r.back() + " of " + n + ")" : String.format("all back %.1f s after restart", allBack),
+                s.p50S, s.p90S, generatorCores, hs, r.over3(), r.maxAttempts(), r.attempts(), delta, loadBefore, loadavg());
         return s;
     }
 

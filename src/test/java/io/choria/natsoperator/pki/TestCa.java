@@ -109,6 +109,30 @@ public final class TestCa {
         return root("Test Root CA", rootAlg, now, validFrom(now), validUntil(now), true, true).intermediate("Test Intermediate CA", intermediateAlg);
     }
 
+    /**
+     * As Puppet's CA makes them: a root and an intermediate that signs, both RSA of {@code bits}
+     * (Puppet: 4096); the intermediate is returned. Node certificates for it: {@link #issueClientCertificate(String, KeyPair)}.
+     */
+    public static TestCa puppetShaped(int bits) {
+        Instant now = Instant.now();
+        TestCa root = root("Puppet CA: storm root", rsaKeys(bits), now, validFrom(now), validUntil(now), true, true);
+        KeyPair kp = rsaKeys(bits);
+        X509Certificate cert = sign(new X500Name("CN=Puppet CA: storm intermediate"), kp.getPublic(), root, validFrom(now), validUntil(now),
+                true, true, null, List.of());
+        return new TestCa(cert, kp, root, now);
+    }
+
+    /** An RSA key pair of {@code bits} (Puppet's agents make 4096). */
+    public static KeyPair rsaKeys(int bits) {
+        try {
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+            g.initialize(bits);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A CA whose validity ended a day ago. */
     public static TestCa expired(KeyAlgorithm alg) {
         Instant now = Instant.now();
@@ -167,7 +191,11 @@ public final class TestCa {
 
     private static TestCa root(String cn, KeyAlgorithm alg, Instant madeAt, Instant notBefore, Instant notAfter, boolean ca,
                                boolean keyCertSign) {
-        KeyPair kp = keys(alg);
+        return root(cn, keys(alg), madeAt, notBefore, notAfter, ca, keyCertSign);
+    }
+
+    private static TestCa root(String cn, KeyPair kp, Instant madeAt, Instant notBefore, Instant notAfter, boolean ca,
+                               boolean keyCertSign) {
         X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), new TestCa(null, kp, null, madeAt),
                 notBefore, notAfter, ca, keyCertSign, null, List.of());
         return new TestCa(cert, kp, null, madeAt);
@@ -234,7 +262,11 @@ public final class TestCa {
 
     /** An EC P-256 client certificate (clientAuth) signed by this CA, like a Choria node's Puppet certificate. */
     public Pems issueClientCertificate(String cn) {
-        KeyPair kp = keys(KeyAlgorithm.EC_P256);
+        return issueClientCertificate(cn, keys(KeyAlgorithm.EC_P256));
+    }
+
+    /** A client certificate (clientAuth) for {@code kp}'s public key, signed by this CA. */
+    public Pems issueClientCertificate(String cn, KeyPair kp) {
         X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(madeAt), madeAt.plus(Duration.ofDays(30)),
                 false, false, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, List.of(cn));
         return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));

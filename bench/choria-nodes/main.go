@@ -80,6 +80,7 @@ func main() {
 	timeout := flag.Duration("timeout", 2*time.Second, "nats.go Timeout (go-choria: plugin.choria.network.connect_timeout)")
 	backoff := flag.String("backoff", "choria", "reconnect delay: choria (backoff.TwentySec) or natsgo (2 s + jitter below 1 s)")
 	randomize := flag.Bool("randomize", false, "plugin.choria.randomize_middleware_hosts (default off: DontRandomize)")
+	order := flag.String("order", "same", "middleware_hosts per node: same (every node the list as given) or rotate (node i starts at host i mod n, as Puppet's fqdn_rotate would give)")
 	collective := flag.String("collective", "choria", "subject prefix")
 	serverName := flag.String("servername", "", "the name the broker's certificate is checked against (Choria nodes name the broker by DNS; empty: the URL's host)")
 	flag.Parse()
@@ -122,7 +123,12 @@ func main() {
 		if !*randomize {
 			opts = append(opts, nats.DontRandomize())
 		}
-		nc, err := nats.Connect(*servers, opts...)
+		urls := strings.Split(*servers, ",")
+		if *order == "rotate" {
+			k := id % len(urls)
+			urls = append(append([]string{}, urls[k:]...), urls[:k]...)
+		}
+		nc, err := nats.Connect(strings.Join(urls, ","), opts...)
 		if err == nil {
 			name := fmt.Sprintf("node-%d.example.net", id)
 			for _, a := range agents {

@@ -3,6 +3,7 @@ package io.choria.natsoperator.model;
 import io.choria.natsoperator.api.CapacitySpec;
 import io.choria.natsoperator.api.LimitsSpec;
 import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.TlsSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -18,6 +19,8 @@ import java.util.Optional;
  *       reconnect storm), at least 16 more (Choria clients, the operator's own checks);</li>
  *   <li>memory request: base + per node x capacity; limit: base + per node x max_connections,
  *       plus a quarter for the storm (handshake buffers, slow consumers' pending data);</li>
+ *   <li>CPU request: what ends a reconnect storm of the capacity within {@code recoverySeconds}:
+ *       nodes x the broker's CPU per TLS connect (by key type) x the storm's overhead, at least 250m;</li>
  *   <li>{@code GOMEMLIMIT} at 90% of the limit, so Go collects harder before the cgroup limit
  *       kills the broker. nats-server 2.9.10 (Debian, built with Go 1.19) and 2.10 (Go 1.22+) both
  *       honour it: the Go runtime reads it at start. /varz does not show it.</li>
@@ -33,16 +36,29 @@ public final class BrokerCapacity {
     static final double STORM_HEADROOM = 1.25;
     static final double GOMEMLIMIT_SHARE = 0.9;
     public static final String GOMEMLIMIT_ENV = "GOMEMLIMIT";
+    /**
+     * Broker CPU per TLS connect of a Puppet-shaped Choria node (RSA-4096 node key under an
+     * RSA-4096 intermediate and root; handshake, CONNECT, six SUBs), measured with nats-server
+     * 2.9.10 on one CPU, four connects at a time (docs/BENCHMARKS.md, "Reconnect storms with the
+     * real client"): 2.0 ms with an EC-P256 broker key, 3.2 ms with RSA-2048. (EC node
+     * certificates: 1.1 and 2.8 ms.)
+     */
+    static final long EC_CONNECT_CPU_MICROS = 2000;
+    static final long RSA_CONNECT_CPU_MICROS = 3200;
+    /** A storm under the rendered backlog took 1.1-1.4 times its nodes' CPU time; 3/2 leaves room. */
+    static final long STORM_OVERHEAD_NUM = 3, STORM_OVERHEAD_DEN = 2;
+    static final int MIN_CPU_MILLIS = 250;
 
-    /** What a capacity derives. Memory in bytes. */
-    public record Sizing(int nodesPerBroker, int maxConnections, long memoryRequestBytes, long memoryLimitBytes) {
+    /** What a capacity derives. Memory in bytes, CPU in millicores. */
+    public record Sizing(int nodesPerBroker, int maxConnections, long memoryRequestBytes, long memoryLimitBytes, int cpuMillis,
+                         int recoverySeconds) {
         public String goMemLimit() {
             return goMemLimitFor(memoryLimitBytes);
         }
 
         public ResourceRequirements resources() {
             return new ResourceRequirementsBuilder()
-                    .addToRequests("cpu", new Quantity("250m"))
+                    .addToRequests("cpu", new Quantity(cpuMillis + "m"))
                     .addToRequests("memory", new Quantity(mib(memoryRequestBytes) + "Mi"))
                     .addToLimits("memory", new Quantity(mib(memoryLimitBytes) + "Mi"))
                     .build();
@@ -51,17 +67,33 @@ public final class BrokerCapacity {
 
     private BrokerCapacity() {}
 
+    /** The sizing for an EC-P256 broker that must be back within the default recovery time. */
     public static Sizing of(int nodesPerBroker) {
+        return of(nodesPerBroker, CapacitySpec.DEFAULT_RECOVERY_SECONDS, TlsSpec.KeyAlgorithm.EC_P256);
+    }
+
+    public static Sizing of(int nodesPerBroker, int recoverySeconds, TlsSpec.KeyAlgorithm key) {
         int maxConnections = nodesPerBroker + Math.max(MIN_EXTRA_CONNECTIONS, (nodesPerBroker + 3) / 4);
         long request = roundUpMi(BASE_BYTES + PER_NODE_BYTES * nodesPerBroker);
         long limit = roundUpMi((long) Math.ceil((BASE_BYTES + PER_NODE_BYTES * (double) maxConnections) * STORM_HEADROOM));
-        return new Sizing(nodesPerBroker, maxConnections, request, limit);
+        return new Sizing(nodesPerBroker, maxConnections, request, limit, cpuMillis(nodesPerBroker, recoverySeconds, key), recoverySeconds);
+    }
+
+    /** Millicores that bring {@code nodes} back within {@code recoverySeconds} after a restart, at least 250m. */
+    static int cpuMillis(int nodes, int recoverySeconds, TlsSpec.KeyAlgorithm key) {
+        long perConnect = key == TlsSpec.KeyAlgorithm.RSA_2048 ? RSA_CONNECT_CPU_MICROS : EC_CONNECT_CPU_MICROS;
+        // micro-CPU-seconds over recoverySeconds x 1000 = millicores, rounded up
+        long micros = nodes * perConnect * STORM_OVERHEAD_NUM, per = STORM_OVERHEAD_DEN * recoverySeconds * 1000L;
+        return (int) Math.max(MIN_CPU_MILLIS, (micros + per - 1) / per);
     }
 
     /** The sizing the spec asks for, if it gives a capacity. */
     public static Optional<Sizing> of(NatsClusterSpec spec) {
         CapacitySpec c = spec.getCapacity();
-        return c == null || c.getNodesPerBroker() == null ? Optional.empty() : Optional.of(of(c.getNodesPerBroker()));
+        if (c == null || c.getNodesPerBroker() == null) return Optional.empty();
+        TlsSpec.KeyAlgorithm key = spec.getTls() == null ? TlsSpec.KeyAlgorithm.EC_P256 : spec.getTls().getKeyAlgorithm();
+        int recovery = c.getRecoverySeconds() == null ? CapacitySpec.DEFAULT_RECOVERY_SECONDS : c.getRecoverySeconds();
+        return Optional.of(of(c.getNodesPerBroker(), recovery, key));
     }
 
     /** max_connections: an explicit (non-default) limits.maxConnections wins over the capacity's. */
@@ -101,11 +133,24 @@ public final class BrokerCapacity {
             if (why.length() > 0) why.append("; ");
             why.append("memory request ").append(request).append(" is below ").append(mib(want.get().memoryRequestBytes())).append("Mi");
         }
+        // The CPU the broker is sure of: its limit if it has one, else its request (without either, the node's spare CPU)
+        Quantity cpu = explicit.getLimits() != null && explicit.getLimits().get("cpu") != null ? explicit.getLimits().get("cpu")
+                : explicit.getRequests() == null ? null : explicit.getRequests().get("cpu");
+        if (cpu != null && millicores(cpu) < want.get().cpuMillis()) {
+            if (why.length() > 0) why.append("; ");
+            why.append("cpu ").append(cpu).append(" is below the ").append(want.get().cpuMillis()).append("m that brings ")
+                    .append(want.get().nodesPerBroker()).append(" nodes back within ").append(want.get().recoverySeconds())
+                    .append(" s after a broker restarts");
+        }
         return why.length() == 0 ? Optional.empty() : Optional.of("spec.resources: " + why);
     }
 
     static String goMemLimitFor(long limitBytes) {
         return (long) Math.floor(limitBytes * GOMEMLIMIT_SHARE / (1 << 20)) + "MiB";
+    }
+
+    static long millicores(Quantity q) {
+        return Quantity.getAmountInBytes(q).multiply(java.math.BigDecimal.valueOf(1000)).setScale(0, java.math.RoundingMode.CEILING).longValueExact();
     }
 
     public static long bytes(Quantity q) {

@@ -118,11 +118,7 @@ public final class BrokerStatefulSet {
                 .build();
     }
 
-    /**
-     * The kernel settings as asked. In {@code PodSecurityContext} mode the kubelet sets them as
-     * given, before any container runs: nothing can read the current value first, so a value
-     * below the kernel's (somaxconn 4092 under Linux >= 5.4's 4096) lowers it there.
-     */
+    /** The kernel settings as asked; in {@code PodSecurityContext} mode the kubelet sets them as given, before any container runs. */
     static List<Sysctl> sysctls(SysctlsSpec s) {
         return List.of(new Sysctl("net.core.somaxconn", String.valueOf(s.getSomaxconn())),
                 new Sysctl("net.ipv4.tcp_max_syn_backlog", String.valueOf(s.getTcpMaxSynBacklog())));
@@ -132,8 +128,10 @@ public final class BrokerStatefulSet {
     static final String PROC_SYS = "/proc/sys";
 
     /**
-     * Raises the kernel settings in the pod's network namespace, never lowers them: since Linux
-     * 5.4 each network namespace starts with somaxconn 4096, more than the usual 4092 asked for.
+     * Sets the kernel settings in the pod's own network namespace, to the values asked, lower or
+     * higher than the kernel's: the listen backlog is an admission control for reconnect storms,
+     * and a short one ends them (docs/BENCHMARKS.md), so a larger kernel value (Linux >= 5.4 starts
+     * each namespace with somaxconn 4096) must not stand. The host's own settings are untouched.
      * POSIX sh for the broker image's busybox; fails (and so holds the pod back, as
      * {@code sysctl -w} did) when a setting cannot be read or written. The chart's admission policy
      * admits a privileged container only with exactly this text (the two numbers aside): change it
@@ -141,18 +139,18 @@ public final class BrokerStatefulSet {
      */
     static String sysctlScript(SysctlsSpec s) {
         StringBuilder b = new StringBuilder()
-                .append("raise() {\n")
+                .append("put() {\n")
                 .append("  cur=$(cat \"$1\") || exit 1\n")
                 .append("  case \"$cur\" in ''|*[!0-9]*) echo \"cannot read $1: '$cur'\" >&2; exit 1;; esac\n")
-                .append("  if [ \"$cur\" -lt \"$2\" ]; then\n")
+                .append("  if [ \"$cur\" -ne \"$2\" ]; then\n")
                 .append("    echo \"$2\" > \"$1\" || exit 1\n")
                 .append("    echo \"$1: $cur -> $2\"\n")
                 .append("  else\n")
-                .append("    echo \"$1: $cur kept (not lowered to $2)\"\n")
+                .append("    echo \"$1: $cur kept\"\n")
                 .append("  fi\n")
                 .append("}\n");
         for (Sysctl sysctl : sysctls(s)) {
-            b.append("raise ").append(PROC_SYS).append('/').append(sysctl.getName().replace('.', '/'))
+            b.append("put ").append(PROC_SYS).append('/').append(sysctl.getName().replace('.', '/'))
                     .append(' ').append(Integer.parseInt(sysctl.getValue())).append('\n');
         }
         return b.toString();

@@ -60,7 +60,7 @@ class CrdTest {
         var mode = spec.getProperties().get("sysctls").getProperties().get("mode");
         assertEquals(3, mode.getEnum().size());
         assertEquals("InitContainer", mode.getDefault().asText());
-        assertEquals(4092, spec.getProperties().get("sysctls").getProperties().get("somaxconn").getDefault().asInt());
+        assertEquals(128, spec.getProperties().get("sysctls").getProperties().get("somaxconn").getDefault().asInt());
         assertEquals(8192, spec.getProperties().get("sysctls").getProperties().get("tcpMaxSynBacklog").getDefault().asInt());
         assertEquals(3, spec.getProperties().get("service").getProperties().get("type").getEnum().size());
     }

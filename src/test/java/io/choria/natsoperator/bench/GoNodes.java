@@ -32,10 +32,16 @@ final class GoNodes implements StormNodes {
      */
     GoNodes(List<String> servers, String serverName, Path ca, Path cert, Path key, String backoff, boolean randomize, Duration timeout, int cpu)
             throws IOException {
+        this(servers, "same", serverName, ca, cert, key, backoff, randomize, timeout, cpu);
+    }
+
+    /** @param order "same" (every node walks {@code servers} as given) or "rotate" (node i starts at server i mod n) */
+    GoNodes(List<String> servers, String order, String serverName, Path ca, Path cert, Path key, String backoff, boolean randomize,
+            Duration timeout, int cpu) throws IOException {
         build();
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(cpu), BINARY.toAbsolutePath().toString(),
                 "-servers", String.join(",", servers), "-ca", ca.toString(), "-cert", cert.toString(), "-key", key.toString(),
-                "-servername", serverName, "-backoff", backoff, "-timeout", timeout.toMillis() + "ms"));
+                "-order", order, "-servername", serverName, "-backoff", backoff, "-timeout", timeout.toMillis() + "ms"));
         if (randomize) cmd.add("-randomize");
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

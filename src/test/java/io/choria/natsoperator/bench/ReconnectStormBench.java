@@ -3,6 +3,7 @@ package io.choria.natsoperator.bench;
 import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.brokers.LocalBrokerCluster;
 import io.choria.natsoperator.model.BrokerStatefulSet;
+import io.choria.natsoperator.mesh.MonitorClient;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Examples;
 import io.nats.client.Connection;
@@ -354,53 +355,99 @@ public final class ReconnectStormBench {
 
     // ---- rolling restart of three brokers --------------------------------------------------------
 
+    /**
+     * Each broker of three in turn stops and starts as a rolling update does. The nodes: for each
+     * of {@code -Drolling.nodes} (default go:rotate,go:same,go:random): Go nodes whose
+     * middleware_hosts list is rotated per node (as Puppet's fqdn_rotate gives), the same for
+     * every node (Choria's DontRandomize: every node on the first broker), or randomised
+     * (plugin.choria.randomize_middleware_hosts); or "swarm", NodeSwarm's walk. Stop modes
+     * {@code -Drolling.modes=lame,plain}: the rendered preStop then SIGTERM, or SIGTERM alone.
+     */
     static void rolling(int n) throws Exception {
+        List<String> kinds = List.of(System.getProperty("rolling.nodes", "go:rotate,go:same,go:random").split(","));
+        List<String> modes = List.of(System.getProperty("rolling.modes", "lame,plain").split(","));
+        MonitorClient monitor = new MonitorClient(Duration.ofSeconds(2));
         try (LocalBrokerCluster brokers = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).firstHost(236)
                 .launchPrefix(List.of("taskset", "-c", "0")).start()) {
-            SSLContext tls = brokers.clientCertificate().clientContext(brokers.caPem());
-            List<InetSocketAddress> pool = new ArrayList<>();
-            for (int i = 0; i < 3; i++) pool.add(new InetSocketAddress(brokers.host(i), 4222));
             System.out.println("lame_duck_duration " + brokers.cluster().getSpec().getLimits().getLameDuckDuration() + ", preStop "
                     + brokers.renderedPreStop(0));
-            System.out.println("\n| restart | broker | nodes it held | stop took | all back after | peak reconnects/s on the survivors | loadavg |");
-            System.out.println("|---|---|---|---|---|---|---|");
-            for (String how : List.of("lame duck (rendered preStop, then SIGTERM)", "plain SIGTERM, no preStop")) {
-                // each mode from an even spread: a fresh swarm, connected steadily
-                try (NodeSwarm swarm = new NodeSwarm(pool, tls, BrokerLoadBench.AGENTS, 2, SETTINGS, n)) {
-                    double connectS = swarm.connectSteadily(n, 200, CONNECT_BOUND);
-                    System.out.printf("%s: %d nodes over 3 brokers in %.1f s; loadavg %s%n", how, n, connectS, loadavg());
+            System.out.println("\n| nodes' middleware_hosts | restart | broker | nodes it held | stop took | all back after | peak reconnects/s on the survivors | loadavg |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (String kind : kinds) for (String mode : modes) {
+                // each mode from a fresh start, connected steadily
+                try (StormNodes nodes = rollingNodes(brokers, kind, n)) {
+                    double connectS = nodes.connectSteadily(n, 200, CONNECT_BOUND);
+                    System.out.printf("%s, %s: %d nodes in %.1f s, per broker %s; loadavg %s%n", kind, mode, n, connectS,
+                            List.of(connections(monitor, brokers, 0), connections(monitor, brokers, 1), connections(monitor, brokers, 2)), loadavg());
                     for (int i = 0; i < 3; i++) {
-                        int held = 0;
-                        for (int id = 0; id < n; id++) if (swarm.server(id) == i) held++;
+                        int held = connections(monitor, brokers, i);
                         String load = loadavg();
                         long t0 = System.nanoTime();
-                        if (how.startsWith("lame")) {
-                            brokers.runPreStop(i);
-                            brokers.sigterm(i);
-                            brokers.awaitExit(i, Duration.ofSeconds(90));
-                        } else {
-                            brokers.stop(i);
-                        }
-                        double stopS = (System.nanoTime() - t0) / 1e9;
+                        final int stopping = i;
+                        Thread stopper = new Thread(() -> {
+                            if (mode.equals("lame")) {
+                                brokers.runPreStop(stopping);
+                                brokers.sigterm(stopping);
+                                brokers.awaitExit(stopping, Duration.ofSeconds(90));
+                            } else {
+                                brokers.stop(stopping);
+                            }
+                        });
+                        stopper.start();
+                        // the survivors' connections, every 250 ms, for the peak rate
+                        List<Integer> survivors = new ArrayList<>();
                         long deadline = t0 + ROLLING_BOUND.toNanos();
-                        while (swarm.established.get() < n && System.nanoTime() < deadline) Thread.sleep(20);
-                        int back = swarm.established.get();
+                        double stopS = -1;
+                        while (System.nanoTime() < deadline) {
+                            int sum = 0;
+                            for (int b = 0; b < 3; b++) if (b != i) sum += connections(monitor, brokers, b);
+                            survivors.add(sum);
+                            if (stopS < 0 && !stopper.isAlive()) stopS = (System.nanoTime() - t0) / 1e9;
+                            if (!stopper.isAlive() && nodes.established() >= n) break;
+                            Thread.sleep(250);
+                        }
+                        stopper.join();
+                        if (stopS < 0) stopS = (System.nanoTime() - t0) / 1e9;
+                        int back = nodes.established();
                         String backS = back >= n ? String.format("%.1f s", (System.nanoTime() - t0) / 1e9)
                                 : "not all back after " + ROLLING_BOUND.toSeconds() + " s (" + back + " of " + n + ")";
-                        long[] perSecond = null;
-                        for (int b = 0; b < 3; b++) {
-                            if (b == i) continue;
-                            long[] c = swarm.completionsPerSecond(b, t0, System.nanoTime());
-                            if (perSecond == null) perSecond = c;
-                            else for (int s = 0; s < c.length && s < perSecond.length; s++) perSecond[s] += c[s];
-                        }
-                        long peak = Arrays.stream(perSecond).max().orElse(0);
-                        System.out.printf("| %s | %d | %d | %.1f s | %s | %d | %s |%n", how, i, held, stopS, backS, peak, load);
+                        int peak = 0;
+                        for (int k = 4; k < survivors.size(); k++) peak = Math.max(peak, survivors.get(k) - survivors.get(k - 4));
+                        System.out.printf("| %s | %s | %d | %d | %.1f s | %s | %d | %s |%n", kind, mode.equals("lame") ? "lame duck (rendered preStop, then SIGTERM)"
+                                : "plain SIGTERM, no preStop", i, held, stopS, backS, peak, load);
                         brokers.start(i); // the next pod rolls once this one is Ready
                     }
                 }
             }
         }
+    }
+
+    private static int connections(MonitorClient monitor, LocalBrokerCluster brokers, int i) {
+        try {
+            return io.choria.natsoperator.mesh.Monitors.varz(monitor, brokers.monitorUri(i)).connections();
+        } catch (MonitorClient.MonitorException | RuntimeException e) {
+            return 0; // stopped
+        }
+    }
+
+    static StormNodes rollingNodes(LocalBrokerCluster brokers, String kind, int n) throws Exception {
+        if (kind.equals("swarm")) {
+            List<InetSocketAddress> pool = new ArrayList<>();
+            for (int i = 0; i < 3; i++) pool.add(new InetSocketAddress(brokers.host(i), 4222));
+            return new NodeSwarm(pool, brokers.clientCertificate().clientContext(brokers.caPem()), BrokerLoadBench.AGENTS, 2, SETTINGS, n);
+        }
+        String[] k = kind.split(":");
+        if (!k[0].equals("go") || k.length != 2 || !List.of("rotate", "same", "random").contains(k[1])) {
+            throw new IllegalArgumentException("rolling.nodes: swarm, go:rotate, go:same or go:random, not " + kind);
+        }
+        Path dir = Files.createTempDirectory("rolling-nodes");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), brokers.caPem());
+        Path crt = Files.writeString(dir.resolve("node.pem"), brokers.clientCertificate().certPem());
+        Path key = Files.writeString(dir.resolve("node.key"), brokers.clientCertificate().keyPem());
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) servers.add("tls://" + brokers.host(i) + ":4222");
+        return new GoNodes(servers, k[1].equals("rotate") ? "rotate" : "same", firstDnsName(brokers.certificatePem()), ca, crt, key, BACKOFF,
+                k[1].equals("random"), SETTINGS.timeout(), 1);
     }
 
     // ---- machine, pinning, namespace -----------------------------------------------------------

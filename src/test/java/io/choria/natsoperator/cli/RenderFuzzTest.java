@@ -61,7 +61,7 @@ class RenderFuzzTest {
                     validityDays: 365
                     renewBeforeDays: 30
                     extraSANs: [puppet, nats.example.com, 10.0.0.1]
-                  sysctls: {mode: InitContainer, somaxconn: 4092, tcpMaxSynBacklog: 8192}
+                  sysctls: {mode: InitContainer, somaxconn: 128, tcpMaxSynBacklog: 8192}
                   limits: {maxConnections: 65536, writeDeadline: 10s, lameDuckDuration: 30s}
                   pod: {labels: {team: choria}, annotations: {a: b}}
                   service: {type: ClusterIP, annotations: {lb: internal}}

@@ -260,7 +260,7 @@ class AdmissionPolicyCelTest {
                 SpecDefaults.withDefaults(io.choria.natsoperator.testing.Examples.load(io.choria.natsoperator.testing.Examples.THREE_BROKERS)));
         int checked = 0;
         java.util.Set<String> kinds = new java.util.TreeSet<>();
-        for (String mode : List.of("InitContainer", "PodSecurityContext", "None")) for (int[] sysctls : new int[][] {{4092, 8192}, {128, 128}, {65535, 262144}}) {
+        for (String mode : List.of("InitContainer", "PodSecurityContext", "None")) for (int[] sysctls : new int[][] {{128, 8192}, {4092, 128}, {65535, 262144}}) {
             for (NatsCluster original : clusters) {
                 NatsCluster nc = SERIALIZATION.unmarshal(SERIALIZATION.asYaml(original), NatsCluster.class);
                 nc.getSpec().getSysctls().setMode(io.choria.natsoperator.api.SysctlsSpec.Mode.valueOf(mode));
@@ -400,16 +400,16 @@ class AdmissionPolicyCelTest {
     @Test
     void thePrivilegedContainerIsExactlyTheSysctlStep() {
         Map<String, Object> sts = statefulSet(everything());
-        String head = script(sts).substring(0, script(sts).indexOf("raise /proc"));
+        String head = script(sts).substring(0, script(sts).indexOf("put /proc"));
         eachRefused(sts, PRIVILEGED, variants(
                 "any command", (Consumer<Map<String, Object>>) o -> initContainer(o).put("command", List.of("sh", "-c", "chroot /host sh")),
                 "another interpreter", (Consumer<Map<String, Object>>) o -> initContainer(o).put("command", List.of("/bin/busybox", "sh", "-c", script(o))),
                 "a command after the script", setScript(s -> s + "nsenter -t 1 -m sh\n"),
-                "a command in a number's place", setScript(s -> s.replace(" 4092\n", " 4092; reboot\n").replace(" 65535\n", " 65535; reboot\n")),
+                "a command in a number's place", setScript(s -> s.replace(" 128\n", " 128; reboot\n").replace(" 65535\n", " 65535; reboot\n")),
                 "a command substitution in a number's place", setScript(s -> s.replaceFirst("somaxconn [0-9]+", "somaxconn \\$(reboot)")),
                 "another file written", setScript(s -> s.replace("/proc/sys/net/core/somaxconn", "/proc/sys/kernel/core_pattern")),
                 "a changed function", setScript(s -> s.replace("exit 1\n", "exit 1; reboot\n")),
-                "only the raise lines (no function)", setScript(s -> s.substring(head.length())),
+                "only the put lines (no function)", setScript(s -> s.substring(head.length())),
                 "a trailing line", setScript(s -> s + "\n"),
                 "a number with a sign", setScript(s -> s.replaceFirst("somaxconn ([0-9]+)", "somaxconn -$1")),
                 "arguments", (Consumer<Map<String, Object>>) o -> initContainer(o).put("args", List.of("x")),

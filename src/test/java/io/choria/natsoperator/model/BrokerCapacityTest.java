@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.choria.natsoperator.api.CapacitySpec;
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.api.TlsSpec;
 import io.choria.natsoperator.testing.Examples;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -71,6 +72,41 @@ class BrokerCapacityTest {
         assertTrue(why.contains("memory request 300Mi is below " + BrokerCapacity.mib(BrokerCapacity.of(8000).memoryRequestBytes()) + "Mi"), why);
         nc.getSpec().setResources(BrokerCapacity.of(8000).resources());
         assertTrue(BrokerCapacity.shortfall(nc.getSpec()).isEmpty(), "resources that fit raise nothing");
+    }
+
+    @Test
+    void theCpuRequestBringsTheNodesBackWithinTheRecoveryTime() {
+        // nodes x broker CPU per Puppet-shaped connect (EC 2.0 ms, RSA 3.2 ms) x 1.5 / recoverySeconds, at least 250m
+        Object[][] table = {
+                {2000, 30, TlsSpec.KeyAlgorithm.EC_P256, 250},
+                {5000, 30, TlsSpec.KeyAlgorithm.EC_P256, 500},
+                {10000, 30, TlsSpec.KeyAlgorithm.EC_P256, 1000},
+                {10000, 15, TlsSpec.KeyAlgorithm.EC_P256, 2000},
+                {5000, 30, TlsSpec.KeyAlgorithm.RSA_2048, 800},
+                {1000, 7, TlsSpec.KeyAlgorithm.EC_P256, 429},
+        };
+        for (Object[] row : table) {
+            var s = BrokerCapacity.of((Integer) row[0], (Integer) row[1], (TlsSpec.KeyAlgorithm) row[2]);
+            assertEquals(row[3], s.cpuMillis(), "millicores for " + List.of(row));
+        }
+        NatsCluster nc = withCapacity(10000);
+        assertEquals(new Quantity("1000m"), broker(NatsClusterModel.desired(nc, inputs())).getResources().getRequests().get("cpu"),
+                "the default key (EC-P256) and recoverySeconds (30) reach the pod");
+        nc.getSpec().getCapacity().setRecoverySeconds(15);
+        assertEquals(new Quantity("2000m"), broker(NatsClusterModel.desired(nc, inputs())).getResources().getRequests().get("cpu"));
+    }
+
+    @Test
+    void explicitCpuBelowTheStormsNeedIsReported() {
+        NatsCluster nc = withCapacity(10000);
+        nc.getSpec().setResources(BrokerCapacity.of(10000).resources());
+        assertTrue(BrokerCapacity.shortfall(nc.getSpec()).isEmpty(), "the derived resources fit");
+        nc.getSpec().getResources().getRequests().put("cpu", new Quantity("500m"));
+        String why = BrokerCapacity.shortfall(nc.getSpec()).orElseThrow();
+        assertEquals("spec.resources: cpu 500m is below the 1000m that brings 10000 nodes back within 30 s after a broker restarts", why);
+        nc.getSpec().getResources().getRequests().put("cpu", new Quantity("2"));
+        nc.getSpec().getResources().setLimits(new java.util.HashMap<>(java.util.Map.of("memory", new Quantity("875Mi"), "cpu", new Quantity("0.5"))));
+        assertTrue(BrokerCapacity.shortfall(nc.getSpec()).orElseThrow().contains("cpu 0.5 is below the 1000m"), "a CPU limit is what the broker is sure of");
     }
 
     static NatsCluster withCapacity(int nodes) {

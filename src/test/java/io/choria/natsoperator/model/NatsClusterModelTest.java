@@ -277,6 +277,13 @@ class NatsClusterModelTest {
         String quick = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
                 .config().getData().get("nats.conf");
         assertTrue(quick.contains("  timeout: 5\n") && quick.contains("    timeout: 5\n"), quick);
+        assertFalse(quick.contains("connection_rate_limit"), "no rate limit unless asked: " + quick);
+        nc.getSpec().getTls().setConnectionRateLimit(300);
+        String limited = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
+                .config().getData().get("nats.conf");
+        assertTrue(limited.contains("  timeout: 5\n  connection_rate_limit: 300\n"), "the client port's tls block: " + limited);
+        assertEquals(1, limited.split("connection_rate_limit", -1).length - 1, "clients only, not routes: " + limited);
+        nc.getSpec().getTls().setConnectionRateLimit(null);
         nc.getSpec().getTls().setVerifyClients(false);
         String noVerify = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", PASSWORD, new TlsFiles("C", "K", "A")))
                 .config().getData().get("nats.conf");

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sysctl init container's script as rendered, run by sh against a directory that stands in
- * for /proc/sys: it raises a setting and never lowers one (Linux >= 5.4 gives every network
- * namespace somaxconn 4096, above the usual 4092).
+ * for /proc/sys: it sets each setting to the value asked, lower or higher (Linux >= 5.4 gives every
+ * network namespace somaxconn 4096; the broker's short listen backlog must not stay at that).
  */
 class SysctlScriptTest {
     @TempDir
     Path procSys;
 
-    /** The rendered script of the default spec (somaxconn 4092, tcp_max_syn_backlog 8192). */
+    /** The rendered script of the default spec (somaxconn 128, tcp_max_syn_backlog 8192). */
     static String renderedScript() {
         NatsCluster nc = NatsClusterModelTest.threeBrokers();
         Container init = NatsClusterModel.desired(nc, new ModelInputs("cluster.local", "pw", null))
@@ -31,7 +31,7 @@ class SysctlScriptTest {
         assertEquals(3, init.getCommand().size(), init.getCommand().toString());
         assertEquals(List.of("sh", "-c"), init.getCommand().subList(0, 2));
         String script = init.getCommand().get(2);
-        assertTrue(script.contains("/proc/sys/net/core/somaxconn 4092"), script);
+        assertTrue(script.contains("/proc/sys/net/core/somaxconn 128\n"), script);
         assertTrue(script.contains("/proc/sys/net/ipv4/tcp_max_syn_backlog 8192"), script);
         return script;
     }
@@ -53,25 +53,19 @@ class SysctlScriptTest {
     }
 
     @Test
-    void neverLowersTheKernelsValue() throws Exception {
+    void lowersALargerKernelValue() throws Exception {
         assertEquals(0, run("4096", "16384"), log());
-        assertEquals("4096", value("net/core/somaxconn"), "Linux >= 5.4's 4096 stays, not lowered to 4092");
-        assertEquals("16384", value("net/ipv4/tcp_max_syn_backlog"));
-        assertTrue(log().contains("kept"), log());
+        assertEquals("128", value("net/core/somaxconn"), "Linux >= 5.4's 4096 is lowered to the storm's 128");
+        assertEquals("8192", value("net/ipv4/tcp_max_syn_backlog"));
+        assertTrue(log().contains("4096 -> 128"), log());
     }
 
     @Test
-    void raisesALowerValue() throws Exception {
+    void raisesASmallerKernelValue() throws Exception {
         assertEquals(0, run("128", "128"), log());
-        assertEquals("4092", value("net/core/somaxconn"));
+        assertEquals("128", value("net/core/somaxconn"));
         assertEquals("8192", value("net/ipv4/tcp_max_syn_backlog"));
-    }
-
-    @Test
-    void raisesOneAndKeepsTheOther() throws Exception {
-        assertEquals(0, run("4096", "512"), log());
-        assertEquals("4096", value("net/core/somaxconn"));
-        assertEquals("8192", value("net/ipv4/tcp_max_syn_backlog"));
+        assertTrue(log().contains("somaxconn: 128 kept"), log());
     }
 
     @Test

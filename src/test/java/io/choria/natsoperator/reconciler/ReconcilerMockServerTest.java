@@ -94,7 +94,7 @@ class ReconcilerMockServerTest {
         assertEquals("Parallel", sts.getSpec().getPodManagementPolicy());
         var init = sts.getSpec().getTemplate().getSpec().getInitContainers().get(0);
         String script = String.join("\n", init.getCommand());
-        assertTrue(script.contains("raise /proc/sys/net/core/somaxconn 4092") && script.contains("raise /proc/sys/net/ipv4/tcp_max_syn_backlog 8192"),
+        assertTrue(script.contains("put /proc/sys/net/core/somaxconn 128\n") && script.contains("put /proc/sys/net/ipv4/tcp_max_syn_backlog 8192"),
                 script);
         Service headless = client.services().inNamespace("create").withName("broker-headless").get();
         assertEquals(4223, headless.getSpec().getPorts().get(0).getPort());

@@ -3,6 +3,7 @@ package io.choria.natsoperator.model;
 import io.choria.natsoperator.api.CapacitySpec;
 import io.choria.natsoperator.api.LimitsSpec;
 import io.choria.natsoperator.api.NatsClusterSpec;
+import io.choria.natsoperator.api.SysctlsSpec;
 import io.choria.natsoperator.api.TlsSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -20,7 +21,8 @@ import java.util.Optional;
  *   <li>memory request: base + per node x capacity; limit: base + per node x max_connections,
  *       plus a quarter for the storm (handshake buffers, slow consumers' pending data);</li>
  *   <li>CPU request: what ends a reconnect storm of the capacity within {@code recoverySeconds}:
- *       nodes x the broker's CPU per TLS connect (by key type) x the storm's overhead, at least 250m;</li>
+ *       nodes x the broker's CPU per TLS connect (by key type) x the storm's overhead; at least
+ *       one backlog of connects per second, and at least 250m;</li>
  *   <li>{@code GOMEMLIMIT} at 90% of the limit, so Go collects harder before the cgroup limit
  *       kills the broker. nats-server 2.9.10 (Debian, built with Go 1.19) and 2.10 (Go 1.22+) both
  *       honour it: the Go runtime reads it at start. /varz does not show it.</li>
@@ -67,24 +69,33 @@ public final class BrokerCapacity {
 
     private BrokerCapacity() {}
 
-    /** The sizing for an EC-P256 broker that must be back within the default recovery time. */
+    /** The sizing for an EC-P256 broker with the default backlog that must be back within the default recovery time. */
     public static Sizing of(int nodesPerBroker) {
-        return of(nodesPerBroker, CapacitySpec.DEFAULT_RECOVERY_SECONDS, TlsSpec.KeyAlgorithm.EC_P256);
+        return of(nodesPerBroker, CapacitySpec.DEFAULT_RECOVERY_SECONDS, TlsSpec.KeyAlgorithm.EC_P256, SysctlsSpec.DEFAULT_SOMAXCONN);
     }
 
-    public static Sizing of(int nodesPerBroker, int recoverySeconds, TlsSpec.KeyAlgorithm key) {
+    /** @param backlog the listen backlog the broker is given (somaxconn), or 0 when the operator leaves the kernel alone */
+    public static Sizing of(int nodesPerBroker, int recoverySeconds, TlsSpec.KeyAlgorithm key, int backlog) {
         int maxConnections = nodesPerBroker + Math.max(MIN_EXTRA_CONNECTIONS, (nodesPerBroker + 3) / 4);
         long request = roundUpMi(BASE_BYTES + PER_NODE_BYTES * nodesPerBroker);
         long limit = roundUpMi((long) Math.ceil((BASE_BYTES + PER_NODE_BYTES * (double) maxConnections) * STORM_HEADROOM));
-        return new Sizing(nodesPerBroker, maxConnections, request, limit, cpuMillis(nodesPerBroker, recoverySeconds, key), recoverySeconds);
+        return new Sizing(nodesPerBroker, maxConnections, request, limit, cpuMillis(nodesPerBroker, recoverySeconds, key, backlog),
+                recoverySeconds);
     }
 
-    /** Millicores that bring {@code nodes} back within {@code recoverySeconds} after a restart, at least 250m. */
-    static int cpuMillis(int nodes, int recoverySeconds, TlsSpec.KeyAlgorithm key) {
+    /**
+     * Millicores that bring {@code nodes} back within {@code recoverySeconds} after a restart, and
+     * at least enough to finish one full backlog of handshakes in a second (half the nodes' 2 s
+     * timeout): the short backlog ends a storm only if what it admits at once is done in time
+     * (at 0.05 CPU, 128 Puppet-shaped connects took 5 s and the storm did not end). At least 250m.
+     */
+    static int cpuMillis(int nodes, int recoverySeconds, TlsSpec.KeyAlgorithm key, int backlog) {
         long perConnect = key == TlsSpec.KeyAlgorithm.RSA_2048 ? RSA_CONNECT_CPU_MICROS : EC_CONNECT_CPU_MICROS;
         // micro-CPU-seconds over recoverySeconds x 1000 = millicores, rounded up
         long micros = nodes * perConnect * STORM_OVERHEAD_NUM, per = STORM_OVERHEAD_DEN * recoverySeconds * 1000L;
-        return (int) Math.max(MIN_CPU_MILLIS, (micros + per - 1) / per);
+        // A larger backlog than the default is not sized for (4096 would ask for 8 CPUs): it does not end storms anyway
+        long backlogFloor = (Math.min(backlog, SysctlsSpec.DEFAULT_SOMAXCONN) * perConnect + 999) / 1000;
+        return (int) Math.max(Math.max(MIN_CPU_MILLIS, backlogFloor), (micros + per - 1) / per);
     }
 
     /** The sizing the spec asks for, if it gives a capacity. */
@@ -93,7 +104,9 @@ public final class BrokerCapacity {
         if (c == null || c.getNodesPerBroker() == null) return Optional.empty();
         TlsSpec.KeyAlgorithm key = spec.getTls() == null ? TlsSpec.KeyAlgorithm.EC_P256 : spec.getTls().getKeyAlgorithm();
         int recovery = c.getRecoverySeconds() == null ? CapacitySpec.DEFAULT_RECOVERY_SECONDS : c.getRecoverySeconds();
-        return Optional.of(of(c.getNodesPerBroker(), recovery, key));
+        SysctlsSpec sysctls = spec.getSysctls();
+        int backlog = sysctls == null || sysctls.getMode() == SysctlsSpec.Mode.None || sysctls.getSomaxconn() == null ? 0 : sysctls.getSomaxconn();
+        return Optional.of(of(c.getNodesPerBroker(), recovery, key, backlog));
     }
 
     /** max_connections: an explicit (non-default) limits.maxConnections wins over the capacity's. */

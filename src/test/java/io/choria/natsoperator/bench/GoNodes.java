@@ -44,6 +44,8 @@ final class GoNodes implements StormNodes {
                 "-order", order, "-servername", serverName, "-backoff", backoff, "-timeout", timeout.toMillis() + "ms"));
         if (randomize) cmd.add("-randomize");
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // Ctrl-C or SIGTERM of the benchmark: the nodes go too (they would reconnect forever)
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "choria-nodes-cleanup"));
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }

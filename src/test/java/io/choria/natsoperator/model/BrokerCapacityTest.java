@@ -77,17 +77,21 @@ class BrokerCapacityTest {
     @Test
     void theCpuRequestBringsTheNodesBackWithinTheRecoveryTime() {
         // nodes x broker CPU per Puppet-shaped connect (EC 2.0 ms, RSA 3.2 ms) x 1.5 / recoverySeconds, at least 250m
+        // and at least one backlog of connects per second: 128 x 2.0 ms = 256m, 128 x 3.2 ms = 410m
         Object[][] table = {
-                {2000, 30, TlsSpec.KeyAlgorithm.EC_P256, 250},
-                {5000, 30, TlsSpec.KeyAlgorithm.EC_P256, 500},
-                {10000, 30, TlsSpec.KeyAlgorithm.EC_P256, 1000},
-                {10000, 15, TlsSpec.KeyAlgorithm.EC_P256, 2000},
-                {5000, 30, TlsSpec.KeyAlgorithm.RSA_2048, 800},
-                {1000, 7, TlsSpec.KeyAlgorithm.EC_P256, 429},
+                {2000, 30, TlsSpec.KeyAlgorithm.EC_P256, 128, 256},
+                {2000, 30, TlsSpec.KeyAlgorithm.EC_P256, 0, 250},
+                {5000, 30, TlsSpec.KeyAlgorithm.EC_P256, 128, 500},
+                {10000, 30, TlsSpec.KeyAlgorithm.EC_P256, 128, 1000},
+                {10000, 15, TlsSpec.KeyAlgorithm.EC_P256, 128, 2000},
+                {5000, 30, TlsSpec.KeyAlgorithm.RSA_2048, 128, 800},
+                {1000, 30, TlsSpec.KeyAlgorithm.RSA_2048, 128, 410},
+                {1000, 7, TlsSpec.KeyAlgorithm.EC_P256, 128, 429},
+                {1000, 30, TlsSpec.KeyAlgorithm.EC_P256, 4096, 256},
         };
         for (Object[] row : table) {
-            var s = BrokerCapacity.of((Integer) row[0], (Integer) row[1], (TlsSpec.KeyAlgorithm) row[2]);
-            assertEquals(row[3], s.cpuMillis(), "millicores for " + List.of(row));
+            var s = BrokerCapacity.of((Integer) row[0], (Integer) row[1], (TlsSpec.KeyAlgorithm) row[2], (Integer) row[3]);
+            assertEquals(row[4], s.cpuMillis(), "millicores for " + List.of(row));
         }
         NatsCluster nc = withCapacity(10000);
         assertEquals(new Quantity("1000m"), broker(NatsClusterModel.desired(nc, inputs())).getResources().getRequests().get("cpu"),

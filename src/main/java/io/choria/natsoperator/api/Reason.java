@@ -70,6 +70,8 @@ public enum Reason {
     PrivilegedSysctlsDisabled,
     // ImageHasShell (a warning; present only when the image is known to lack sh)
     ImageLacksShell,
+    // StormTuned (a warning; present only when the spec keeps settings measured to slow reconnect storms)
+    SlowStormSettings,
     // CapacityAvailable (spec.capacity)
     WithinCapacity,
     CapacityLow,

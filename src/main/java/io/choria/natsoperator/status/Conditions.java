@@ -27,6 +27,8 @@ public final class Conditions {
     public static final String SYSCTLS_APPLIED = "SysctlsApplied";
     /** Present only when spec.image is known to lack a shell (False, ImageLacksShell); a warning, see ImageShell. */
     public static final String IMAGE_HAS_SHELL = "ImageHasShell";
+    /** Present only when the spec keeps settings that slow reconnect storms (False, SlowStormSettings); a warning, see StormTuning. */
+    public static final String STORM_TUNED = "StormTuned";
     public static final String POD_MONITOR_READY = "PodMonitorReady";
     public static final String UNKNOWN = "Unknown";
 

@@ -152,6 +152,9 @@ public final class StatusCalculator {
                     + " found); use an -alpine tag (e.g. " + io.choria.natsoperator.api.NatsClusterSpec.DEFAULT_IMAGE
                     + ") or an image with sh, cat, md5sum, sleep and nats-server", gen, prev, now));
         }
+        // A warning too: the brokers serve; the next restart's storm is what it is about.
+        io.choria.natsoperator.model.StormTuning.slowSettings(nc.getSpec()).ifPresent(why ->
+                conditions.add(Conditions.of(Conditions.STORM_TUNED, false, Reason.SlowStormSettings, why, gen, prev, now)));
         s.setConditions(conditions);
         s.setPhase(readyCond.getReason());
         return s;

@@ -130,6 +130,29 @@ class StatusCalculatorTest {
         assertEquals(java.util.Optional.empty(), Conditions.find(alpine.getConditions(), Conditions.IMAGE_HAS_SHELL));
     }
 
+    /** The values clusters made before the storm defaults keep in their stored spec: a warning naming each, with the patch. */
+    @Test
+    void oldStormSettingsAreFlaggedNotChanged() {
+        var steady = new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null);
+        var fresh = StatusCalculator.compute(nc(), steady, T0);
+        assertEquals(java.util.Optional.empty(), Conditions.find(fresh.getConditions(), Conditions.STORM_TUNED), "the defaults raise nothing");
+        NatsCluster old = nc();
+        old.getSpec().getSysctls().setSomaxconn(4092);
+        old.getSpec().getTls().setKeyAlgorithm(io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.RSA_2048);
+        var s = StatusCalculator.compute(old, steady, T0);
+        var c = Conditions.find(s.getConditions(), Conditions.STORM_TUNED).orElseThrow();
+        assertEquals("False", c.getStatus());
+        assertEquals(Reason.SlowStormSettings.name(), c.getReason());
+        org.junit.jupiter.api.Assertions.assertTrue(c.getMessage().contains("spec.sysctls.somaxconn 4092")
+                && c.getMessage().contains("spec.tls.keyAlgorithm RSA-2048")
+                && c.getMessage().contains("{\"spec\":{\"sysctls\":{\"somaxconn\":128},\"tls\":{\"keyAlgorithm\":\"EC-P256\"}}}"), c.getMessage());
+        assertEquals("BrokersReady", reason(s, "Ready"), "a warning: not in Ready's way");
+        old.getSpec().getSysctls().setMode(io.choria.natsoperator.api.SysctlsSpec.Mode.None);
+        old.getSpec().getTls().setKeyAlgorithm(io.choria.natsoperator.api.TlsSpec.KeyAlgorithm.EC_P256);
+        assertEquals(java.util.Optional.empty(), Conditions.find(StatusCalculator.compute(old, steady, T0).getConditions(), Conditions.STORM_TUNED),
+                "mode None leaves the kernel alone: its somaxconn is not the operator's to judge");
+    }
+
     static Observation polled(StatefulSet sts, io.choria.natsoperator.mesh.MeshObservation mesh, Observation.MeshUnknown unknown) {
         return new Observation(sts, null, null, mesh, false, null, null, unknown);
     }

@@ -116,11 +116,6 @@ public final class BrokerCapacity {
         return of(spec).map(Sizing::maxConnections).orElse(configured);
     }
 
-    /** tls connection_rate_limit: the spec's, if it sets one; null renders none. */
-    public static Integer connectionRateLimit(NatsClusterSpec spec) {
-        return spec.getTls() == null ? null : spec.getTls().getConnectionRateLimit();
-    }
-
     /** GOMEMLIMIT for the broker: 90% of its memory limit, whichever sets it; none without capacity (the pod stays as it was). */
     public static Optional<String> goMemLimit(NatsClusterSpec spec, ResourceRequirements resources) {
         if (of(spec).isEmpty()) return Optional.empty();

@@ -77,7 +77,7 @@ public final class NatsConfig {
             tlsBody(c, paths, Boolean.TRUE.equals(tls.getVerifyClients()), tls.getHandshakeTimeoutSeconds(), "  ");
             // A broker that starts more handshakes than its CPU finishes in the clients' 2 s finishes none
             // (docs/BENCHMARKS.md, reconnect storms); the ones over the limit get -ERR before any TLS work.
-            Integer rate = BrokerCapacity.connectionRateLimit(spec);
+            Integer rate = tls.getConnectionRateLimit();
             if (rate != null) c.append("  connection_rate_limit: ").append(rate).append('\n');
             // Routes are not pinned: brokers prove themselves with the route password and the CA.
             // include is relative to nats.conf's directory (conf/parse.go: filepath.Join), as the routes below.

@@ -31,7 +31,7 @@ public final class StormTuning {
             patch.add("\"sysctls\":{\"somaxconn\":" + SysctlsSpec.DEFAULT_SOMAXCONN + "}");
         }
         if (spec.getTls() != null && spec.getTls().getKeyAlgorithm() == TlsSpec.KeyAlgorithm.RSA_2048) {
-            slow.add("spec.tls.keyAlgorithm RSA-2048 (2.5 times the broker's CPU per node connect of EC-P256)");
+            slow.add("spec.tls.keyAlgorithm RSA-2048 (1.6 to 2.5 times the broker's CPU per node connect of EC-P256)");
             patch.add("\"tls\":{\"keyAlgorithm\":\"EC-P256\"}");
         }
         if (slow.isEmpty()) return Optional.empty();

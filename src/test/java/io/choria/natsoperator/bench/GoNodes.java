@@ -26,16 +26,11 @@ final class GoNodes implements StormNodes {
 
     /**
      * @param servers the middleware_hosts, in the order each node walks them
+     * @param order "same" (every node walks {@code servers} as given) or "rotate" (node i starts at server i mod n)
      * @param serverName the DNS name the brokers' certificate is checked against (a node names its broker by DNS)
      * @param backoff "choria" (go-choria's TwentySec backoff) or "natsgo" (nats.go's 2 s wait + jitter below 1 s)
      * @param cpu the CPU the generator is pinned to ({@code taskset -c})
      */
-    GoNodes(List<String> servers, String serverName, Path ca, Path cert, Path key, String backoff, boolean randomize, Duration timeout, int cpu)
-            throws IOException {
-        this(servers, "same", serverName, ca, cert, key, backoff, randomize, timeout, cpu);
-    }
-
-    /** @param order "same" (every node walks {@code servers} as given) or "rotate" (node i starts at server i mod n) */
     GoNodes(List<String> servers, String order, String serverName, Path ca, Path cert, Path key, String backoff, boolean randomize,
             Duration timeout, int cpu) throws IOException {
         build();

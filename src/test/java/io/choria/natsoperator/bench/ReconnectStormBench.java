@@ -256,16 +256,14 @@ public final class ReconnectStormBench {
         Path ca = Files.writeString(dir.resolve("ca.pem"), broker.caPem());
         Path crt = Files.writeString(dir.resolve("node.pem"), cert.certPem());
         Path key = Files.writeString(dir.resolve("node.key"), cert.keyPem());
-        return new GoNodes(List.of("tls://" + BROKER_ADDRESS + ":4222"), firstDnsName(broker.certificatePem()), ca, crt, key, BACKOFF, RANDOMIZE,
+        return new GoNodes(List.of("tls://" + BROKER_ADDRESS + ":4222"), "same", firstDnsName(broker.certificatePem()), ca, crt, key, BACKOFF, RANDOMIZE,
                 SETTINGS.timeout(), 1);
     }
 
-    /** The first DNS name of a PEM certificate's subject alternative names: the name a node would dial. */
+    /** A DNS name of the broker's certificate: the name a node would dial. */
     static String firstDnsName(String pem) throws Exception {
-        var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-        for (List<?> san : cert.getSubjectAlternativeNames()) if ((Integer) san.get(0) == 2) return (String) san.get(1);
-        throw new IllegalStateException("no DNS name in the broker's certificate");
+        return io.choria.natsoperator.pki.CertificateInfo.parse(pem).dnsNames().stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no DNS name in the broker's certificate"));
     }
 
     static NodeSwarm newSwarm(SSLContext tls, int n) throws java.io.IOException {

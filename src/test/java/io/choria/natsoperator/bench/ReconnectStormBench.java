@@ -29,9 +29,9 @@ import javax.net.ssl.SSLContext;
  * brokers with and without the rendered lame-duck preStop hook.
  *
  * <pre>
- *   ulimit -n 65536; bench/run ReconnectStormBench storm 2000,5000,10000
+ *   ulimit -n 20000; bench/run ReconnectStormBench storm 2000,5000,10000
  *   JAVA_TOOL_OPTIONS="-Dstorm.cpu=0.5 -Dstorm.arms=operator,128/128" bench/run ReconnectStormBench storm 1000,2500
- *   ulimit -n 65536; bench/run ReconnectStormBench rolling 6000
+ *   ulimit -n 20000; bench/run ReconnectStormBench rolling 6000
  * </pre>
  *
  * Needs root, {@code ip}, {@code taskset}, {@code nstat}, nats-server and (for the default nodes)
@@ -56,8 +56,9 @@ import javax.net.ssl.SSLContext;
  * </ul>
  * Every storm starts from N connected nodes: after a storm not over at its bound, fresh nodes
  * connect steadily. rolling: three brokers on loopback (127.0.0.236-238, all pinned to CPU 0), the
- * swarm spread over them as Choria's middleware_hosts would be; each mode starts from a fresh, even
- * swarm; {@code -Drolling.seconds=180} bounds a step.
+ * nodes with all three as their middleware_hosts, rotated per node, the same for all, or random
+ * ({@code -Drolling.nodes=go:rotate,go:same,go:random}, or {@code swarm}); each order and stop mode
+ * ({@code -Drolling.modes=lame,plain}) starts from fresh nodes; {@code -Drolling.seconds=180} bounds a step.
  */
 public final class ReconnectStormBench {
     static final String HOST_ADDRESS = "10.203.0.1";

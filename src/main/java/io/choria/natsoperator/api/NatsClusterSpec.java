@@ -41,6 +41,10 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("NATS leaf nodes: accept edge sites (port 7422) and/or dial hubs as an edge. Off when absent.")
     private LeafNodesSpec leafnodes;
 
+    @JsonPropertyDescription("Choria Streams: JetStream on a volume per broker, the system and choria accounts, and the streams Choria"
+            + " expects. Off when absent. Turning it on or off, or changing the storage class, replaces the StatefulSet (the brokers roll one at a time).")
+    private StreamsSpec streams;
+
     @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")
     private PortsSpec ports = new PortsSpec();
 
@@ -79,6 +83,8 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("Prometheus for the brokers: the exporter sidecar and a PodMonitor (both off by default).")
     private MonitoringSpec monitoring = new MonitoringSpec();
 
+    public StreamsSpec getStreams() { return streams; }
+    public void setStreams(StreamsSpec streams) { this.streams = streams; }
     public MonitoringSpec getMonitoring() { return monitoring; }
     public void setMonitoring(MonitoringSpec monitoring) { this.monitoring = monitoring; }
     public String getClusterName() { return clusterName; }

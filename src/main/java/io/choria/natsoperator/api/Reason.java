@@ -20,6 +20,8 @@ public enum Reason {
     RoutePasswordNotAPassword,
     RoutePasswordSecretInUse,
     ObjectNotOwned,
+    /** spec.streams.replicas above spec.size: the managed streams would lose their quorum (refused, as InvalidSpec). */
+    StreamReplicasAboveSize,
     // CertificateReady (and Ready when the CA cannot be used)
     CaSecretNotFound,
     CaCertificateMissing,
@@ -79,6 +81,8 @@ public enum Reason {
     // Events only
     CertificateIssued,
     RoutePasswordGenerated,
+    /** spec.streams changed the claim templates: the StatefulSet was deleted orphaning its pods and is made anew. */
+    StatefulSetReplaced,
     CertificateSigned,
     // RevocationEnforced (Puppet enrolment)
     RevocationEnforced,

@@ -19,6 +19,8 @@ public record BrokerPaths(String root, String pidFile, String listenHost) {
     /** Where the pod assembles the pinned list (an emptyDir): nats.conf includes it from here. */
     public String pinnedDir() { return root + "/pinned"; }
     public String pinnedFile() { return pinnedDir() + "/" + NatsConfig.PINNED_CERTS_FILE; }
+    /** Where each broker's volume is mounted (spec.streams): JetStream's store_dir, holding {@code jetstream/<account>/...}. */
+    public String dataDir() { return root + "/data"; }
     public String pidDir() { return pidFile.substring(0, pidFile.lastIndexOf('/')); }
     public String tlsCert() { return tlsDir() + "/tls.crt"; }
     public String tlsKey() { return tlsDir() + "/tls.key"; }

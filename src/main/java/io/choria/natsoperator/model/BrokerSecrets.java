@@ -49,9 +49,21 @@ public final class BrokerSecrets {
         return secret(nc, names.certificateRequestSecret(), "tls", "Opaque", request);
     }
 
+    /** routes.conf and, with Choria Streams, accounts.conf: what nats.conf includes that holds a secret. */
     public static Secret routesConfig(NatsCluster nc, Names names, String password) {
         String routes = NatsConfig.routesConfig(names, nc.getSpec().getSize(), nc.getSpec().getPorts().getCluster(), password);
-        return secret(nc, names.routesConfigSecret(), "routes", "Opaque", Map.of(NatsConfig.ROUTES_FILE, routes));
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(NatsConfig.ROUTES_FILE, routes);
+        if (ChoriaAccounts.enabled(nc.getSpec())) files.put(ChoriaAccounts.ACCOUNTS_FILE, ChoriaAccounts.accountsFile(password));
+        return secret(nc, names.routesConfigSecret(), "routes", "Opaque", files);
+    }
+
+    /** The system account's user and password (spec.streams): what a person gives the {@code nats} CLI or Choria's config. */
+    public static Secret systemAccount(NatsCluster nc, Names names, String routePassword) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("user", ChoriaAccounts.SYSTEM_USER);
+        values.put(PASSWORD_KEY, ChoriaAccounts.systemPassword(routePassword));
+        return secret(nc, names.systemAccountSecret(), "system-account", "Opaque", values);
     }
 
     /** The route password Secret the operator owns when the user names none. Created once, never rotated. */

@@ -70,7 +70,8 @@ public final class BrokerStatefulSet {
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
         // The cluster name, the gateway and leafnodes blocks cannot be reloaded either. Absent when none is
         // set, so clusters without them keep their pod template (no rolling restart on upgrade).
-        if (spec.getGateway() != null || spec.getLeafnodes() != null || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
+        if (spec.getGateway() != null || spec.getLeafnodes() != null || ChoriaAccounts.enabled(spec)
+                || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
                 NatsConfig.restartOnlySettings(names, spec, ports)).substring(0, 16));
 
         var podSecurity = new PodSecurityContextBuilder()
@@ -114,6 +115,7 @@ public final class BrokerStatefulSet {
                 .withPriorityClassName(pod.getPriorityClassName())
                 .endSpec()
                 .endTemplate()
+                .withVolumeClaimTemplates(volumeClaimTemplates(nc))
                 .endSpec()
                 .build();
     }
@@ -222,12 +224,12 @@ public final class BrokerStatefulSet {
                 .addNewPort().withName("monitor").withContainerPort(spec.getPorts().getMonitor()).withProtocol("TCP").endPort()
                 .addAllToPorts(sitePorts(spec))
                 .withResources(resources)
-                .withVolumeMounts(volumeMounts(spec, paths))
-                .withStartupProbe(healthz(2, 30, 2))
-                .withReadinessProbe(healthz(5, 3, 2))
+                .withVolumeMounts(brokerMounts(spec, paths))
+                .withStartupProbe(ChoriaAccounts.enabled(spec) ? healthz(STREAMS_CAUGHT_UP, 10, 90, 5) : healthz(2, 30, 2))
+                .withReadinessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_META_CURRENT : "/healthz", 5, 3, 2))
                 // Patient: after a restart thousands of TLS handshakes can starve /healthz for a
                 // while (see docs/BENCHMARKS.md); killing the broker then only starts another storm.
-                .withLivenessProbe(healthz(10, 12, 5))
+                .withLivenessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz", 10, 12, 5))
                 .withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand(lameDuckCommand(paths))
                 .endExec().endPreStop().endLifecycle()
@@ -315,9 +317,23 @@ public final class BrokerStatefulSet {
         return List.of("sh", "-c", "nats-server --signal ldm=" + paths.pidFile() + " && sleep " + LAME_DUCK_SETTLE_SECONDS);
     }
 
+    /**
+     * With Streams the probes split as the NATS chart's do (nats-io/k8s #576, #613; docs/STREAMS-FACTS.md §5). Startup: the
+     * whole {@code /healthz}, which holds until this broker's streams have caught up, so a rolling update moves on only
+     * then (15 minutes: a large stream takes a while). Readiness: the meta group's leader known and this broker current
+     * with it, not its streams, so a broker catching up one stream later keeps its clients. Liveness: JetStream running.
+     */
+    static final String STREAMS_CAUGHT_UP = "/healthz";
+    static final String STREAMS_META_CURRENT = "/healthz?js-server-only=true";
+    static final String STREAMS_ENABLED = "/healthz?js-enabled-only=true";
+
     static Probe healthz(int period, int failures, int timeout) {
+        return healthz("/healthz", period, failures, timeout);
+    }
+
+    static Probe healthz(String path, int period, int failures, int timeout) {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("monitor")).endHttpGet()
+                .withNewHttpGet().withPath(path).withPort(new IntOrString("monitor")).endHttpGet()
                 .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(timeout)
                 .build();
     }
@@ -352,6 +368,13 @@ public final class BrokerStatefulSet {
         return mounts;
     }
 
+    /** The broker's own mounts: what every container mounts, and the JetStream volume (spec.streams). */
+    static List<VolumeMount> brokerMounts(NatsClusterSpec spec, BrokerPaths paths) {
+        List<VolumeMount> mounts = volumeMounts(spec, paths);
+        if (ChoriaAccounts.enabled(spec)) mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(paths.dataDir()).build());
+        return mounts;
+    }
+
     static List<Volume> volumes(Names names, NatsClusterSpec spec, BrokerPaths paths, boolean pinned) {
         List<Volume> volumes = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName("config").withNewConfigMap().withName(names.configMap()).endConfigMap().build());
@@ -379,6 +402,47 @@ public final class BrokerStatefulSet {
     private static io.fabric8.kubernetes.api.model.VolumeProjection configMapProjection(String name, String key, String path) {
         return new io.fabric8.kubernetes.api.model.VolumeProjectionBuilder().withNewConfigMap().withName(name).withOptional(true)
                 .addNewItem().withKey(key).withPath(path).endItem().endConfigMap().build();
+    }
+
+    /** Each broker's JetStream volume: a PersistentVolumeClaim {@code data-<pod>} from the volumeClaimTemplates. */
+    public static final String DATA_VOLUME = "data";
+
+    /**
+     * The claim template of spec.streams. A StatefulSet's templates cannot change: turning Streams on or off, or another
+     * storage class, replaces the StatefulSet (the reconciler orphans the pods, which then roll one at a time); a larger
+     * size is written to each claim instead (volume expansion, where the storage class allows it).
+     */
+    public static List<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> volumeClaimTemplates(NatsCluster nc) {
+        var st = nc.getSpec().getStreams();
+        if (st == null) return List.of();
+        var sc = st.getStorage().getStorageClassName();
+        return List.of(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(DATA_VOLUME).withLabels(Labels.of(nc.getMetadata().getName(), "broker")).endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName(sc == null || sc.isEmpty() ? null : sc)
+                .withNewResources().addToRequests("storage", new Quantity(st.getStorage().getSize())).endResources()
+                .endSpec()
+                .build());
+    }
+
+    /**
+     * What of the claim templates the operator sets (name, access modes, class, size), comparable between the model's
+     * StatefulSet and the API server's, which fills defaults into the templates (volumeMode, status): null when none.
+     */
+    public static String claimTemplatesHash(StatefulSet sts) {
+        var templates = sts.getSpec() == null ? null : sts.getSpec().getVolumeClaimTemplates();
+        if (templates == null || templates.isEmpty()) return null;
+        StringBuilder b = new StringBuilder();
+        for (var t : templates) {
+            var spec = t.getSpec();
+            var requests = spec == null || spec.getResources() == null ? null : spec.getResources().getRequests();
+            var storage = requests == null ? null : requests.get("storage");
+            b.append(t.getMetadata().getName()).append('|').append(spec == null ? null : spec.getAccessModes()).append('|')
+                    .append(spec == null ? null : spec.getStorageClassName()).append('|')
+                    .append(storage == null ? null : BrokerCapacity.bytes(storage)).append('\n');
+        }
+        return b.toString();
     }
 
     /** Brokers of one cluster prefer different nodes, so one node failure takes one broker. */

@@ -10,10 +10,10 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) {@code gateway} (spec.gateway) and {@code leafNodes} (spec.leafnodes accepting) are optional (null). {@code pinnedList}: the client port's allow-list (Puppet revocation enforced; else empty), its parts then its manifest. */
+/** Every object the operator keeps in line with one NatsCluster. {@code tls}, {@code puppetAlias}, {@code networkPolicy} and {@code certificateRequest} (Puppet enrolment, while a CSR waits) {@code gateway} (spec.gateway) and {@code leafNodes} (spec.leafnodes accepting) are optional (null). {@code pinnedList}: the client port's allow-list (Puppet revocation enforced; else empty), its parts then its manifest. {@code systemAccount}: the system account's user and password (spec.streams; else null). */
 public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, Service headless, Service client,
         Service puppetAlias, PodDisruptionBudget disruptionBudget, NetworkPolicy networkPolicy, StatefulSet statefulSet,
-        Secret certificateRequest, Service gateway, Service leafNodes, List<ConfigMap> pinnedList) {
+        Secret certificateRequest, Service gateway, Service leafNodes, List<ConfigMap> pinnedList, Secret systemAccount) {
 
     /** What a broker mounts comes before the StatefulSet, so new pods find their files. */
     public List<HasMetadata> inApplyOrder() {
@@ -22,6 +22,7 @@ public record DesiredCluster(ConfigMap config, Secret routesConfig, Secret tls, 
         all.addAll(pinnedList);
         all.addAll(List.of(config, routesConfig));
         if (tls != null) all.add(tls);
+        if (systemAccount != null) all.add(systemAccount);
         all.addAll(List.of(headless, client));
         if (puppetAlias != null) all.add(puppetAlias);
         if (gateway != null) all.add(gateway);

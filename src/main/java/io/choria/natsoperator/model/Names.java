@@ -30,6 +30,8 @@ public record Names(String cluster, String namespace, String clusterDomain) {
     /** Holds the route URLs, which carry the password, so it cannot be a ConfigMap. */
     public String routesConfigSecret() { return cluster + "-routes-config"; }
     public String tlsSecret() { return cluster + "-tls"; }
+    /** The system account's user and password (spec.streams), for `nats` and `choria broker server` commands. */
+    public String systemAccountSecret() { return cluster + "-system-account"; }
     /** The pending key and CSR while the Puppet CA has not signed it yet (enrolment mode). */
     public String certificateRequestSecret() { return cluster + "-tls-request"; }
     public String podDisruptionBudget() { return cluster; }

@@ -42,7 +42,8 @@ public final class NatsClusterModel {
                 in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null,
                 nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null,
                 accepting(nc) ? BrokerServices.leafNodes(nc, names) : null,
-                in.pinnedList() != null ? BrokerSecrets.pinnedList(nc, names, in.pinnedList()) : List.of());
+                in.pinnedList() != null ? BrokerSecrets.pinnedList(nc, names, in.pinnedList()) : List.of(),
+                ChoriaAccounts.enabled(nc.getSpec()) ? BrokerSecrets.systemAccount(nc, names, in.routePassword()) : null);
     }
 
     /** The SANs the broker certificate must carry: every broker, both Services, and extraSANs. */

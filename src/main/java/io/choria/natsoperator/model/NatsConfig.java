@@ -99,7 +99,7 @@ public final class NatsConfig {
         c.append("}\n");
         c.append(gatewayBlock(names, spec, paths, ports.gateway() != null));
         c.append(leafNodesBlock(spec, paths, ports.leafnodes() != null));
-        c.append(systemAccount(spec));
+        c.append(ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, paths) : systemAccount(spec));
         return c.toString();
     }
 
@@ -113,6 +113,7 @@ public final class NatsConfig {
      * presenting a user, token or JWT it ignored before is refused; a client that presents none lands where it did.
      */
     static String systemAccount(NatsClusterSpec spec) {
+        if (ChoriaAccounts.enabled(spec)) return ""; // the accounts of Choria Streams name theirs
         boolean leafPort = spec.getLeafnodes() != null && spec.getLeafnodes().accepting();
         if (spec.getGateway() == null || !leafPort) return "";
         return "accounts {\n  \"$SYS\": {}\n}\nsystem_account: \"$SYS\"\n";
@@ -174,7 +175,9 @@ public final class NatsConfig {
         // The ports' pinned keys are in the pod template's environment: a change of them rolls the brokers by itself.
         // nats-server refuses to reload a changed system_account (reload.go) as well.
         return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD, ports.gateway() != null)
-                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null) + systemAccount(spec);
+                + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null) + systemAccount(spec)
+                // JetStream's store and limits, system_account and no_auth_user are read at start only.
+                + (ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, BrokerPaths.POD) : "");
     }
 
     /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */
@@ -214,7 +217,10 @@ public final class NatsConfig {
                 // An empty list would admit every certificate of the CA (nats-server then skips the check): name one
                 // that no certificate can carry instead (no DNS name, address or subject has a space before a colon).
                 List<String> edges = leaf.getEdges().isEmpty() ? List.of(NO_EDGE) : leaf.getEdges();
-                for (String edge : edges) c.append("      {user: ").append(quote(edge)).append("}\n");
+                // With Choria's accounts, an edge's traffic joins the nodes' and clients' in choria (a user without an
+                // account would land in the global account, which then holds no one).
+                String account = ChoriaAccounts.enabled(spec) ? ", account: " + quote(ChoriaAccounts.CHORIA_ACCOUNT) : "";
+                for (String edge : edges) c.append("      {user: ").append(quote(edge)).append(account).append("}\n");
                 c.append("    ]\n  }\n");
             }
         }

@@ -85,6 +85,24 @@ public final class SpecDefaults {
             if (leaf.getRemotes() == null) leaf.setRemotes(new ArrayList<>());
             for (var r : leaf.getRemotes()) if (r.getUrls() == null) r.setUrls(new ArrayList<>());
         }
+        var streams = s.getStreams();
+        if (streams != null) {
+            var ds = new io.choria.natsoperator.api.StreamsSpec();
+            streams.setStorage(orNew(streams.getStorage(), io.choria.natsoperator.api.StreamsSpec.StorageSpec::new));
+            fill(streams.getStorage().getSize(), streams.getStorage()::setSize, ds.getStorage().getSize());
+            fill(streams.getMemoryStore(), streams::setMemoryStore, ds.getMemoryStore());
+            fill(streams.getManage(), streams::setManage, ds.getManage());
+            // Not a schema default: it follows spec.size.
+            fill(streams.getReplicas(), streams::setReplicas, Math.min(3, s.getSize()));
+            streams.setRetention(orNew(streams.getRetention(), io.choria.natsoperator.api.StreamsSpec.StreamRetentionSpec::new));
+            var r = streams.getRetention();
+            var dr = ds.getRetention();
+            fill(r.getEvents(), r::setEvents, dr.getEvents());
+            fill(r.getMachine(), r::setMachine, dr.getMachine());
+            fill(r.getAdvisories(), r::setAdvisories, dr.getAdvisories());
+            fill(r.getExecutor(), r::setExecutor, dr.getExecutor());
+            fill(streams.getLeaderElectionTtl(), streams::setLeaderElectionTtl, ds.getLeaderElectionTtl());
+        }
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         var capacity = s.getCapacity();
         if (capacity != null && capacity.getWarnPercent() == null) capacity.setWarnPercent(new io.choria.natsoperator.api.CapacitySpec().getWarnPercent());

@@ -118,6 +118,7 @@ public final class SpecValidator {
         cidrs(problems, "clientCIDRs", s.getNetworkPolicy().getClientCIDRs());
         cidrs(problems, "leafnodeCIDRs", s.getNetworkPolicy().getLeafnodeCIDRs());
         cidrs(problems, "gatewayCIDRs", s.getNetworkPolicy().getGatewayCIDRs());
+        streams(problems, s);
         var ref = s.getRoutes().getPasswordSecretRef();
         if (ref != null && (ref.getName() == null || ref.getName().isBlank())) {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
@@ -149,6 +150,47 @@ public final class SpecValidator {
             }
         }
         return problems;
+    }
+
+    /** A volume smaller than this holds no useful stream: nats-server's file blocks alone are several MiB. */
+    static final long MIN_STREAMS_VOLUME_BYTES = 64L << 20;
+
+    private static void streams(List<SpecProblem> problems, NatsClusterSpec s) {
+        var st = s.getStreams();
+        if (st == null) return;
+        Long volume = quantity(problems, "spec.streams.storage.size", st.getStorage().getSize());
+        if (volume != null && volume < MIN_STREAMS_VOLUME_BYTES) {
+            problems.add(problem("spec.streams.storage.size " + quote(st.getStorage().getSize()) + " must be at least 64Mi"));
+        }
+        quantity(problems, "spec.streams.memoryStore", st.getMemoryStore());
+        String sc = st.getStorage().getStorageClassName();
+        if (sc != null && !sc.isEmpty() && !sc.matches("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")) {
+            problems.add(problem("spec.streams.storage.storageClassName " + quote(sc) + " must be a DNS subdomain (lower-case letters, digits, '-', '.')"));
+        }
+        range(problems, "spec.streams.replicas", st.getReplicas(), 1, 5);
+        if (st.getReplicas() != null && st.getReplicas() > s.getSize()) {
+            // Scaling below what the streams need would leave them without quorum: refused, said, not done.
+            problems.add(new SpecProblem(Reason.StreamReplicasAboveSize, "spec.streams.replicas (" + st.getReplicas() + ") is more than spec.size ("
+                    + s.getSize() + "): the managed streams would lose their quorum. Lower spec.streams.replicas first (or leave it unset:"
+                    + " it follows the size, up to 3), then the size"));
+        }
+        var r = st.getRetention();
+        duration(problems, "spec.streams.retention.events", r.getEvents(), 0, Long.MAX_VALUE);
+        duration(problems, "spec.streams.retention.machine", r.getMachine(), 0, Long.MAX_VALUE);
+        duration(problems, "spec.streams.retention.advisories", r.getAdvisories(), 0, Long.MAX_VALUE);
+        duration(problems, "spec.streams.retention.executor", r.getExecutor(), 0, Long.MAX_VALUE);
+        duration(problems, "spec.streams.leaderElectionTtl", st.getLeaderElectionTtl(), 1000, Long.MAX_VALUE);
+    }
+
+    /** The quantity's bytes, or null with a problem when it is not one. */
+    private static Long quantity(List<SpecProblem> problems, String field, String value) {
+        try {
+            if (value == null || !value.matches(io.choria.natsoperator.api.StreamsSpec.QUANTITY_PATTERN)) throw new IllegalArgumentException();
+            return BrokerCapacity.bytes(new io.fabric8.kubernetes.api.model.Quantity(value));
+        } catch (RuntimeException e) {
+            problems.add(problem(field + " " + quote(String.valueOf(value)) + " must be a quantity of bytes such as 10Gi or 512Mi"));
+            return null;
+        }
     }
 
     private static final Pattern CLUSTER_NAME = Pattern.compile(SpecPatterns.CLUSTER_NAME);

@@ -369,6 +369,10 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
             events.normal(nc, Reason.RoutePasswordGenerated, "generated route password Secret " + names.routePasswordSecret());
         }
         changes.forEach(c -> LOG.info("{} {} {}/{}", c.outcome(), c.kind(), names.namespace(), c.name()));
+        if (changes.stream().anyMatch(c -> c.outcome() == OwnedObjects.Outcome.REPLACING)) {
+            events.normal(nc, Reason.StatefulSetReplaced, "the StatefulSet's volume claim templates changed (spec.streams), which a"
+                    + " StatefulSet cannot take: it was deleted with its pods orphaned, and the new one rolls them one at a time");
+        }
     }
 
     /** How soon a pinned list the API server refused is written again. */

@@ -71,6 +71,14 @@ public abstract class Dependent<R extends HasMetadata> {
                 && sameContent(desired, actual);
     }
 
+    /**
+     * Whether {@code live} cannot take {@code desired} by an update (a field the API server keeps immutable): it is then
+     * deleted, orphaning what it owns, and the next reconcile creates it anew.
+     */
+    protected boolean needsReplacement(R desired, R live) {
+        return false;
+    }
+
     /** Hand edits the hash cannot see; only for content the API server never rewrites. */
     protected boolean sameContent(R desired, R actual) {
         return true;

@@ -15,6 +15,7 @@ public final class Dependents {
             new ConfigDependent(),
             new RoutesConfigDependent(),
             new TlsSecretDependent(),
+            new SystemAccountSecretDependent(),
             new HeadlessServiceDependent(),
             new ClientServiceDependent(),
             new PuppetAliasDependent(),

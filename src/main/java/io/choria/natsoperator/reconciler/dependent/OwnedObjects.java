@@ -47,7 +47,8 @@ public final class OwnedObjects {
     public static final String APPLIED_ANNOTATIONS = "choria.io/applied-annotations";
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-    public enum Outcome { CREATED, UPDATED, DELETED, UNCHANGED }
+    /** REPLACING: deleted, its children orphaned, to be created anew by the next reconcile ({@link Dependent#needsReplacement}). */
+    public enum Outcome { CREATED, UPDATED, DELETED, REPLACING, UNCHANGED }
 
     /** What one write did, for the log. */
     public record Change(Outcome outcome, String kind, String name) {}
@@ -184,6 +185,13 @@ public final class OwnedObjects {
             String hash = hash(wanted);
             if (live != null && dependent.matches(wanted, hash, live)) {
                 return new Change(Outcome.UNCHANGED, wanted.getKind(), wanted.getMetadata().getName());
+            }
+            if (live != null && dependent.needsReplacement(wanted, live)) {
+                // The pods stay (orphaned) and run on; the StatefulSet made next adopts them by its selector and rolls
+                // them one at a time to the new template. Created by the next reconcile, which the deletion triggers: the
+                // API server keeps the name until the garbage collector has orphaned the pods.
+                client.resource(live).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.ORPHAN).delete();
+                return new Change(Outcome.REPLACING, live.getKind(), live.getMetadata().getName());
             }
             R toWrite = JSON.clone(wanted);
             annotations(toWrite).put(Dependent.HASH_ANNOTATION, hash);

@@ -9,7 +9,11 @@ import java.util.function.Function;
 /** A Secret the brokers mount: its data is compared too, so a hand edit is put back. */
 abstract class SecretDependent extends Dependent<Secret> {
     SecretDependent(Function<DesiredCluster, Secret> desired, Function<Names, String> name) {
-        super(Secret.class, desired, name, false);
+        this(desired, name, false);
+    }
+
+    SecretDependent(Function<DesiredCluster, Secret> desired, Function<Names, String> name, boolean removable) {
+        super(Secret.class, desired, name, removable);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.choria.natsoperator.reconciler.dependent;
 
+import io.choria.natsoperator.model.BrokerStatefulSet;
 import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.Names;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -9,6 +10,15 @@ import java.util.Objects;
 public final class StatefulSetDependent extends Dependent<StatefulSet> {
     public StatefulSetDependent() {
         super(StatefulSet.class, DesiredCluster::statefulSet, Names::statefulSet, false);
+    }
+
+    /**
+     * The claim templates (spec.streams) cannot change on a StatefulSet: the API server refuses the update. Turning Streams
+     * on or off, or another size or storage class, replaces the StatefulSet, orphaning its pods (nats-io/k8s #723).
+     */
+    @Override
+    protected boolean needsReplacement(StatefulSet desired, StatefulSet live) {
+        return !Objects.equals(BrokerStatefulSet.claimTemplatesHash(desired), BrokerStatefulSet.claimTemplatesHash(live));
     }
 
     @Override

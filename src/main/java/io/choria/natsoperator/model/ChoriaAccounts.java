@@ -28,6 +28,8 @@ public final class ChoriaAccounts {
     public static final String CHORIA_ACCOUNT = "choria";
     public static final String SYSTEM_USER = "system";
     public static final String CHORIA_USER = "choria";
+    /** $JS.API.SERVER.REMOVE and whatever the server API adds: the system account's business, denied to every other user. */
+    static final String PEER_REMOVAL_SUBJECTS = "$JS.API.SERVER.>";
     /** Beside routes.conf in the routes Secret; nats.conf includes it at its top level. */
     public static final String ACCOUNTS_FILE = "accounts.conf";
     /** max_file_store is this share of the volume: ext4 reserves 5 % for root (the broker is not root) and keeps some for itself. */
@@ -68,7 +70,10 @@ public final class ChoriaAccounts {
                 + "  }\n"
                 + "  " + CHORIA_ACCOUNT + ": {\n"
                 + "    jetstream: enabled\n"
-                + "    users: [{user: " + NatsConfig.quote(CHORIA_USER) + ", password: " + NatsConfig.quote(choriaPassword(routePassword)) + "}]\n"
+                + "    users: [{user: " + NatsConfig.quote(CHORIA_USER) + ", password: " + NatsConfig.quote(choriaPassword(routePassword))
+                // nats-server before 2.10.27 (2.9.10 and the default image's 2.10.24 too) takes a meta-group peer removal from
+                // any account with JetStream, not only the system account (jetstream_api.go): a node could remove brokers.
+                + ", permissions: {publish: {deny: [" + NatsConfig.quote(PEER_REMOVAL_SUBJECTS) + "]}}}]\n"
                 + "  }\n"
                 + "}\n";
     }

@@ -31,6 +31,7 @@ class LayeringTest {
             .layer("model").definedBy(BASE + "model..")
             .layer("inputs").definedBy(BASE + "inputs..")
             .layer("mesh").definedBy(BASE + "mesh..")
+            .layer("jetstream").definedBy(BASE + "jetstream..")
             .layer("puppet").definedBy(BASE + "puppet..")
             .layer("status").definedBy(BASE + "status..")
             .layer("metrics").definedBy(BASE + "metrics..")
@@ -44,12 +45,13 @@ class LayeringTest {
             .whereLayer("model").mayOnlyAccessLayers("api", "pki")
             .whereLayer("inputs").mayOnlyAccessLayers("api", "pki", "model")
             .whereLayer("mesh").mayOnlyAccessLayers("api", "pki", "model")
+            .whereLayer("jetstream").mayOnlyAccessLayers("api", "pki", "model")
             .whereLayer("puppet").mayOnlyAccessLayers("api", "pki", "model")
-            .whereLayer("status").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh")
+            .whereLayer("status").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream")
             .whereLayer("metrics").mayOnlyAccessLayers("api", "model", "mesh", "status")
-            .whereLayer("sources").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "puppet", "status", "metrics")
-            .whereLayer("reconciler").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "puppet", "status", "metrics", "sources")
-            .whereLayer("runtime").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "puppet", "status", "metrics", "sources", "reconciler")
-            .whereLayer("local").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "puppet", "status", "metrics", "sources", "reconciler", "runtime")
-            .whereLayer("cli").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "puppet", "status", "metrics", "sources", "reconciler", "runtime", "local");
+            .whereLayer("sources").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream", "puppet", "status", "metrics")
+            .whereLayer("reconciler").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream", "puppet", "status", "metrics", "sources")
+            .whereLayer("runtime").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream", "puppet", "status", "metrics", "sources", "reconciler")
+            .whereLayer("local").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream", "puppet", "status", "metrics", "sources", "reconciler", "runtime")
+            .whereLayer("cli").mayOnlyAccessLayers("api", "pki", "model", "inputs", "mesh", "jetstream", "puppet", "status", "metrics", "sources", "reconciler", "runtime", "local");
 }

@@ -234,7 +234,10 @@ public final class LocalBrokerCluster implements AutoCloseable {
         // Every file of the config ConfigMap, as the kubelet mounts it.
         desired.config().getData().forEach((file, content) -> write(p.configDir() + "/" + file, content));
         if (pinnedCerts != null) write(p.pinnedFile(), pinnedCerts);
-        write(p.routesDir() + "/" + NatsConfig.ROUTES_FILE, BrokerSecrets.decode(desired.routesConfig(), NatsConfig.ROUTES_FILE));
+        // Every file of the routes Secret (routes.conf; accounts.conf with spec.streams), as the kubelet mounts it.
+        for (String file : desired.routesConfig().getData().keySet()) {
+            write(p.routesDir() + "/" + file, BrokerSecrets.decode(desired.routesConfig(), file));
+        }
         if (desired.tls() != null) {
             for (String key : List.of("tls.crt", "tls.key", "ca.crt")) {
                 write(p.tlsDir() + "/" + key, BrokerSecrets.decode(desired.tls(), key));
@@ -579,6 +582,12 @@ public final class LocalBrokerCluster implements AutoCloseable {
     }
 
     // ---- what tests need -------------------------------------------------------------------------
+
+    /** The broker certificate, key and CA bundle the brokers serve (the operator holds the same). */
+    public TlsFiles tlsFiles() { return tlsFiles; }
+
+    /** What the model rendered for broker i, as last written to its files. */
+    public DesiredCluster rendered(int i) { return rendered[i]; }
 
     /** The defaulted NatsCluster the brokers were rendered from (with spec.tls). */
     public NatsCluster cluster() { return nc; }

@@ -1,0 +1,214 @@
+package io.choria.natsoperator.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.choria.natsoperator.api.StreamsSpec;
+import io.choria.natsoperator.jetstream.NatsRequests;
+import io.choria.natsoperator.jetstream.StreamKeeper;
+import io.choria.natsoperator.model.BrokerSecrets;
+import io.choria.natsoperator.model.ChoriaStreams;
+import io.choria.natsoperator.pki.PemSslContexts;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.MessageInfo;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Choria Streams on three real brokers (nats-server 2.9.10), rendered by the model with spec.streams, the streams made by
+ * the operator's {@link StreamKeeper} through its own request client, with the broker's own certificate as the operator
+ * holds it. Nodes and clients are jnats with certificates from the cluster's CA and no user: they land in {@code choria}.
+ */
+@External
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChoriaStreamsBrokerTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalBrokerCluster brokers;
+    private static SSLContext operatorTls;
+
+    @BeforeAll
+    static void start() throws Exception {
+        brokers = LocalBrokerCluster.of(Examples.load(Examples.THREE_BROKERS)).firstHost(80).edit(nc -> {
+            StreamsSpec streams = new StreamsSpec();
+            streams.getStorage().setSize("256Mi");
+            // short, so the test sees a key expire
+            streams.setLeaderElectionTtl("3s");
+            nc.getSpec().setStreams(streams);
+        }).start();
+        var tls = brokers.tlsFiles();
+        operatorTls = PemSslContexts.clientContext(tls.certificateChainPem(), tls.privateKeyPem(), tls.caBundlePem());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (brokers != null) brokers.close();
+    }
+
+    private static NatsRequests operator(int broker, String user, String password) throws IOException {
+        return NatsRequests.connect(new InetSocketAddress(brokers.host(broker), brokers.cluster().getSpec().getPorts().getClient()),
+                brokers.names().podFqdn(broker), operatorTls, user, password, TIMEOUT);
+    }
+
+    private static StreamKeeper.Report keep(int broker) throws IOException {
+        try (NatsRequests c = operator(broker, null, null)) {
+            return StreamKeeper.keep(c, ChoriaStreams.wanted(brokers.cluster().getSpec()), TIMEOUT);
+        }
+    }
+
+    private static Connection client(String certname) throws Exception {
+        var pems = brokers.ca().issueClientCertificate(certname);
+        // Brokers 0 and 1 in that order (the test kills broker 2), as a Choria node lists its middleware hosts.
+        return Nats.connect(new Options.Builder().server(brokers.clientUrl(0)).server(brokers.clientUrl(1)).noRandomize()
+                .sslContext(pems.clientContext(brokers.caPem())).maxReconnects(-1).build());
+    }
+
+    @Test
+    @Order(1)
+    void theKeeperMakesChoriasStreamsWithThreeReplicasOnceAndThenLeavesThem() throws Exception {
+        StreamKeeper.Report first = await("the meta group has a leader", () -> keep(0));
+        assertEquals(List.of("created CHORIA_EVENTS", "created CHORIA_MACHINE", "created CHORIA_STREAM_ADVISORIES", "created CHORIA_EXECUTOR",
+                "created KV_CHORIA_LEADER_ELECTION"), first.actions());
+        StreamKeeper.Report second = keep(1);
+        assertEquals(List.of(), second.actions(), "a second pass (through another broker) changes nothing");
+        for (StreamKeeper.StreamState s : second.streams()) assertEquals(3, s.replicas(), s.name());
+        // each broker's store limit is 90 % of its volume (256Mi)
+        JsonNode varz = JSON.readTree(brokers.monitorUri(0).resolve("/varz").toURL());
+        assertEquals((long) (256L * 1024 * 1024 * 0.9), varz.path("jetstream").path("config").path("max_storage").asLong(), varz.path("jetstream").toString());
+        assertEquals(0, varz.path("jetstream").path("config").path("max_memory").asLong());
+    }
+
+    @Test
+    @Order(2)
+    void aNodesLifecycleEventIsStoredAndReadByAClientThroughABrokerKill() throws Exception {
+        try (Connection node = client("node-1.example.net"); Connection admin = client("alice.mcollective")) {
+            node.publish("choria.lifecycle.event.alive.node-1", "{\"event\":\"alive\",\"n\":1}".getBytes(StandardCharsets.UTF_8));
+            node.flush(TIMEOUT);
+            MessageInfo first = awaitValue("the event stored", () -> admin.jetStreamManagement()
+                    .getLastMessage(ChoriaStreams.EVENTS, "choria.lifecycle.event.alive.node-1"));
+            assertTrue(new String(first.getData(), StandardCharsets.UTF_8).contains("\"n\":1"));
+            awaitTrue("all three replicas current", () -> events(keep(0)).current() == 3);
+
+            brokers.kill(2);
+            try {
+                // R3 keeps a quorum with two: once a leader is elected among them (a few seconds when the killed broker led
+                // the stream: a fire-and-forget publish, as a node's lifecycle event is, is lost until then), the stream takes
+                // the next event and serves it.
+                awaitTrue("a stream leader among the two left", () -> {
+                    StreamKeeper.StreamState s = events(keep(0));
+                    return s.leader() != null && !s.leader().equals(brokers.names().pod(2)) && s.current() >= 2;
+                });
+                node.publish("choria.lifecycle.event.alive.node-1", "{\"event\":\"alive\",\"n\":2}".getBytes(StandardCharsets.UTF_8));
+                node.flush(TIMEOUT);
+                awaitTrue("the second event stored with a broker down", () -> {
+                    MessageInfo m = admin.jetStreamManagement().getLastMessage(ChoriaStreams.EVENTS, "choria.lifecycle.event.alive.node-1");
+                    return new String(m.getData(), StandardCharsets.UTF_8).contains("\"n\":2");
+                });
+            } finally {
+                brokers.start(2);
+            }
+            awaitTrue("the restarted broker caught up", () -> {
+                StreamKeeper.StreamState s = events(keep(2));
+                return s.current() == 3 && s.messages() == 2;
+            });
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theLeaderElectionBucketRefusesATakenKeyUntilItsTtl() throws Exception {
+        try (Connection a = client("provisioner-a.choria"); Connection b = client("provisioner-b.choria")) {
+            KeyValue kvA = a.keyValue(ChoriaStreams.LEADER_ELECTION_BUCKET);
+            KeyValue kvB = b.keyValue(ChoriaStreams.LEADER_ELECTION_BUCKET);
+            kvA.create("provisioner", "a".getBytes(StandardCharsets.UTF_8));
+            assertThrows(JetStreamApiException.class, () -> kvB.create("provisioner", "b".getBytes(StandardCharsets.UTF_8)),
+                    "a key another client holds is refused");
+            // after the bucket's TTL (3 s here; Choria's 1 m by default) the key is gone and B takes it
+            awaitValue("B takes the key after the TTL", () -> kvB.create("provisioner", "b".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("b", new String(kvA.get("provisioner").getValue(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void theSystemAccountAnswersServerChecksAndANodeCannotRemoveAPeer() throws Exception {
+        String password = BrokerSecrets.decode(brokers.rendered(0).systemAccount(), BrokerSecrets.PASSWORD_KEY);
+        assertEquals("system", BrokerSecrets.decode(brokers.rendered(0).systemAccount(), "user"));
+        try (NatsRequests system = operator(0, "system", password)) {
+            List<NatsRequests.Reply> pongs = system.requestAll("$SYS.REQ.SERVER.PING", "", Duration.ofSeconds(3), 3);
+            assertEquals(3, pongs.size(), "every broker answers the system account's PING (choria broker server list)");
+            JsonNode jsz = JSON.readTree(system.request("$SYS.REQ.SERVER.PING.JSZ", "{\"leader_only\":true}", TIMEOUT).payload());
+            assertFalse(jsz.path("data").path("meta_cluster").path("leader").asText().isEmpty(), jsz.toString());
+            assertEquals(3, jsz.path("data").path("meta_cluster").path("cluster_size").asInt(), jsz.toString());
+        }
+        try (NatsRequests node = operator(1, null, null)) {
+            // Before 2.10.27 nats-server takes a peer removal from any JetStream account: the choria user is denied it.
+            IOException refused = assertThrows(IOException.class,
+                    () -> node.request("$JS.API.SERVER.REMOVE", "{\"peer\":\"" + brokers.names().pod(2) + "\"}", TIMEOUT));
+            assertTrue(refused.getMessage().contains("Permissions Violation"), refused.getMessage());
+        }
+        // a wrong password is refused: the system account is not open
+        IOException wrong = assertThrows(IOException.class, () -> operator(0, "system", password + "x").close());
+        assertTrue(wrong.getMessage().contains("Authorization Violation"), wrong.getMessage());
+    }
+
+    private static StreamKeeper.StreamState events(StreamKeeper.Report r) {
+        assertNotNull(r.streams(), r.toString());
+        return r.streams().stream().filter(s -> s.name().equals(ChoriaStreams.EVENTS)).findFirst()
+                .orElseThrow(() -> new AssertionError("no CHORIA_EVENTS in " + r));
+    }
+
+    interface Attempt<T> {
+        T get() throws Exception;
+    }
+
+    /** The first value {@code attempt} gives without throwing (and, for a Report, without an error), within 30 s. */
+    private static <T> T awaitValue(String what, Attempt<T> attempt) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                T value = attempt.get();
+                if (!(value instanceof StreamKeeper.Report r) || r.error() == null) return value;
+                last = new AssertionError(r.error());
+            } catch (Exception | AssertionError e) {
+                last = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out: " + what + ": " + last, last);
+    }
+
+    private static <T> T await(String what, Attempt<T> attempt) throws InterruptedException {
+        return awaitValue(what, attempt);
+    }
+
+    private static void awaitTrue(String what, Attempt<Boolean> check) throws InterruptedException {
+        awaitValue(what, () -> {
+            if (!check.get()) throw new AssertionError("not yet");
+            return true;
+        });
+    }
+}

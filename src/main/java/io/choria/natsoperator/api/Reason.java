@@ -68,6 +68,11 @@ public enum Reason {
     LeafRemoteMissing,
     // Ready: a gateway remote's natsClusterRef names no NatsCluster
     GatewayRemoteNotFound,
+    // StreamsReady (only with spec.streams; NotObservedYet and ObservationTooOld too)
+    StreamsReady,
+    StreamsUnavailable,
+    StreamReplicasBehind,
+    StreamStorageLow,
     // SysctlsApplied (only when refused)
     PrivilegedSysctlsDisabled,
     // ImageHasShell (a warning; present only when the image is known to lack sh)

@@ -47,7 +47,14 @@ public final class StreamKeeper {
         if (account.has("error")) return Report.failed("JetStream: " + account.path("error").path("description").asText());
         for (ObjectNode config : wanted) {
             String name = config.path("name").asText();
-            JsonNode info = call(c, "$JS.API.STREAM.INFO." + name, "", timeout);
+            JsonNode info;
+            try {
+                info = call(c, "$JS.API.STREAM.INFO." + name, "", timeout);
+            } catch (java.net.SocketTimeoutException e) {
+                // A stream whose leader is gone does not answer until its replicas elect another: behind, not unknown.
+                states.add(new StreamState(name, config.path("num_replicas").asInt(1), 0, null, 0, 0));
+                continue;
+            }
             if (info.path("error").path("err_code").asInt() == STREAM_NOT_FOUND) {
                 info = call(c, "$JS.API.STREAM.CREATE." + name, MAPPER.writeValueAsString(config), timeout);
                 actions.add("created " + name);

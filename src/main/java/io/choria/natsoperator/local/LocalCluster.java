@@ -95,7 +95,7 @@ public final class LocalCluster implements AutoCloseable {
                     line -> out.println(time() + " kubelet: " + line)).start();
             ClusterMetrics clusterMetrics = new ClusterMetrics(Clock.systemUTC());
             OperatorSettings settings = new OperatorSettings(clusterDomain, Set.of(), OperatorSettings.DEFAULT_RESYNC,
-                    MeshProbe.pods(clusterDomain, kubelet::resolve, kubelet::addressesOf), InstallerSettings.DEFAULTS, clusterMetrics);
+                    MeshProbe.pods(clusterDomain, kubelet::resolve, kubelet::addressesOf, OperatorRuntime.brokerIdentity(api.client())), InstallerSettings.DEFAULTS, clusterMetrics);
             PrometheusMeterRegistry registry = metricsAddress == null ? null : OperatorRuntime.newRegistry();
             Operator operator = OperatorAssembly.create(api.client(), settings, Clock.systemUTC(),
                     registry == null ? null : OperatorRuntime.operatorMetrics(registry), null);

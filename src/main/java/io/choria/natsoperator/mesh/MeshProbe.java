@@ -1,6 +1,7 @@
 package io.choria.natsoperator.mesh;
 
 import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.jetstream.StreamsChecker;
 import java.net.URI;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -14,9 +15,9 @@ public interface MeshProbe {
     /** {@code nc} is the defaulted spec. */
     MeshObservation check(NatsCluster nc);
 
-    /** In a cluster: every broker's monitoring port by its stable DNS name. */
-    static MeshProbe pods(String clusterDomain) {
-        return pods(clusterDomain, host -> host, LeafChecker::resolve);
+    /** In a cluster: every broker's monitoring port by its stable DNS name; with spec.streams, the streams as the brokers' {@code identity}. */
+    static MeshProbe pods(String clusterDomain, Function<NatsCluster, io.choria.natsoperator.model.TlsFiles> identity) {
+        return pods(clusterDomain, host -> host, LeafChecker::resolve, identity);
     }
 
     /**
@@ -25,8 +26,17 @@ public interface MeshProbe {
      * only their own hosts file knows.
      */
     static MeshProbe pods(String clusterDomain, java.util.function.UnaryOperator<String> resolve,
-            Function<String, java.util.Set<String>> addresses) {
-        return monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker(new MonitorClient(), addresses));
+            Function<String, java.util.Set<String>> addresses, Function<NatsCluster, io.choria.natsoperator.model.TlsFiles> identity) {
+        return withStreams(monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker(new MonitorClient(), addresses)),
+                new StreamsChecker(clusterDomain, resolve, identity));
+    }
+
+    /** {@code probe}, and with spec.streams Choria's streams kept and looked at by {@code streams}. */
+    static MeshProbe withStreams(MeshProbe probe, StreamsChecker streams) {
+        return nc -> {
+            MeshObservation mesh = probe.check(nc);
+            return nc.getSpec().getStreams() == null ? mesh : mesh.withStreams(streams.check(nc));
+        };
     }
 
     /**

@@ -85,13 +85,19 @@ public final class MonitorClient {
     /** {@code configLoadTime}: when the broker last (re)loaded its configuration; null if it does not say. */
     /**
      * {@code slowConsumers}: clients the broker cut off or dropped messages for since it started (a
-     * counter, reset by a restart); {@code maxConnections}: its {@code max_connections}. Both in /varz
+     * counter, reset by a restart); {@code maxConnections}: its {@code max_connections}; {@code storeBytes} and
+     * {@code maxStoreBytes}: its JetStream file store in use and its limit (0 without JetStream). All in /varz
      * of 2.9.10 and 2.10.x (server/monitor.go).
      */
     public record Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime,
-            long slowConsumers, int maxConnections) {
+            long slowConsumers, int maxConnections, long storeBytes, long maxStoreBytes) {
         public Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime) {
-            this(serverName, remotes, routes, connections, memBytes, configLoadTime, 0, 0);
+            this(serverName, remotes, routes, connections, memBytes, configLoadTime, 0, 0, 0, 0);
+        }
+
+        public Varz(String serverName, int remotes, int routes, int connections, long memBytes, java.time.Instant configLoadTime,
+                long slowConsumers, int maxConnections) {
+            this(serverName, remotes, routes, connections, memBytes, configLoadTime, slowConsumers, maxConnections, 0, 0);
         }
     }
 
@@ -111,7 +117,9 @@ public final class MonitorClient {
                     : getAsync(base, "/routez").thenApply(r -> distinctRemotes(parse(r, "/routez")));
             return remotes.thenApply(n -> new Varz(v.path("server_name").asText(null), n, v.path("routes").asInt(),
                     v.path("connections").asInt(), v.path("mem").asLong(), instant(v.path("config_load_time").asText(null)),
-                    v.path("slow_consumers").asLong(), v.path("max_connections").asInt()));
+                    v.path("slow_consumers").asLong(), v.path("max_connections").asInt(),
+                    // JetStream's file store on this broker and its max_file_store (0 without JetStream), both versions
+                    v.path("jetstream").path("stats").path("storage").asLong(), v.path("jetstream").path("config").path("max_storage").asLong()));
         });
     }
 

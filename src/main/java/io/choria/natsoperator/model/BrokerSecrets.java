@@ -88,6 +88,12 @@ public final class BrokerSecrets {
                 .build();
     }
 
+    /** The broker's certificate, key and CA bundle from its TLS Secret ({@link Names#tlsSecret}); null when absent or incomplete. */
+    public static TlsFiles tlsFiles(Secret s) {
+        String cert = decode(s, "tls.crt"), key = decode(s, "tls.key"), ca = decode(s, "ca.crt");
+        return cert == null || key == null || ca == null ? null : new TlsFiles(cert, key, ca);
+    }
+
     public static String decode(Secret s, String key) {
         if (s == null) return null;
         if (s.getData() != null && s.getData().get(key) != null) {

@@ -54,11 +54,24 @@ public final class OperatorRuntime implements AutoCloseable {
         // Per NatsCluster and broker: these grow with the clusters, as their users want.
         this.clusterMetrics = new ClusterMetrics(clock);
         OperatorSettings settings = new OperatorSettings(config.clusterDomain(), config.namespaces(),
-                OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain()),
+                OperatorSettings.DEFAULT_RESYNC, MeshProbe.pods(config.clusterDomain(), brokerIdentity(client)),
                 // outside a pod (no POD_NAMESPACE) the kubeconfig's namespace stands for the operator's
                 config.installer(client.getNamespace() != null ? client.getNamespace() : "default"), clusterMetrics);
         this.operator = OperatorAssembly.create(client, settings, clock, metrics, leaderElection(config));
         health.attach(operator);
+    }
+
+    /**
+     * With spec.streams the operator speaks to the brokers as a broker: its certificate from the TLS Secret the operator
+     * wrote (one GET per look of a cluster with Streams, beside the reconcile).
+     */
+    public static java.util.function.Function<io.choria.natsoperator.api.NatsCluster, io.choria.natsoperator.model.TlsFiles> brokerIdentity(
+            KubernetesClient client) {
+        return nc -> {
+            var names = io.choria.natsoperator.model.Names.of(nc, io.choria.natsoperator.model.Names.DEFAULT_CLUSTER_DOMAIN);
+            return io.choria.natsoperator.model.BrokerSecrets.tlsFiles(
+                    client.secrets().inNamespace(names.namespace()).withName(names.tlsSecret()).get());
+        };
     }
 
     /** The registry {@code run} serves on /metrics (and {@code local --metrics-address}): the JVM's and the process's meters. */

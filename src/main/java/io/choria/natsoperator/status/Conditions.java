@@ -17,6 +17,8 @@ public final class Conditions {
     public static final String GATEWAYS_CONNECTED = "GatewaysConnected";
     /** Only with spec.leafnodes: every broker holds a connection to every listed remote hub (/leafz); with none, how many leafs each holds. */
     public static final String LEAF_NODES_CONNECTED = "LeafNodesConnected";
+    /** Only with spec.streams: JetStream answers, Choria's streams have their replicas current, and the stores have room. */
+    public static final String STREAMS_READY = "StreamsReady";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
     /** With spec.capacity: every broker below warnPercent of its connections and memory, and resources that fit. */

@@ -103,10 +103,15 @@ public final class StatusCalculator {
             if (gw != null) conditions.add(Conditions.of(Conditions.GATEWAYS_CONNECTED, gw.connected(), gw.reason(), gw.message(), gen, prev, now));
             var leaf = seen.mesh().leafNodes();
             if (leaf != null) conditions.add(Conditions.of(Conditions.LEAF_NODES_CONNECTED, leaf.connected(), leaf.reason(), leaf.message(), gen, prev, now));
+            if (seen.mesh().streams() != null && nc.getSpec().getStreams() != null) {
+                StreamsVerdict v = StreamsVerdict.of(nc, seen.mesh());
+                conditions.add(Conditions.of(Conditions.STREAMS_READY, v.ready(), v.reason(), v.message(), gen, prev, now));
+            }
         } else if (seen.meshUnknown() != null) {
             conditions.add(unknown(Conditions.ROUTES_MESHED, seen.meshUnknown(), gen, prev, now));
             if (nc.getSpec().getGateway() != null) conditions.add(unknown(Conditions.GATEWAYS_CONNECTED, seen.meshUnknown(), gen, prev, now));
             if (nc.getSpec().getLeafnodes() != null) conditions.add(unknown(Conditions.LEAF_NODES_CONNECTED, seen.meshUnknown(), gen, prev, now));
+            if (nc.getSpec().getStreams() != null) conditions.add(unknown(Conditions.STREAMS_READY, seen.meshUnknown(), gen, prev, now));
         }
         capacity(nc, seen.mesh(), gen, prev, now, s, seen.meshUnknown(), previous).ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
@@ -183,8 +188,10 @@ public final class StatusCalculator {
         if (mesh == null) return null;
         String capacity = capacity(nc, mesh, null, List.of(), Instant.EPOCH, new NatsClusterStatus(), null, null)
                 .map(c -> c.getStatus() + " " + c.getReason()).orElse(null);
+        // The streams' verdict, not the report: message counts and sizes move all the time, a changed verdict reconciles.
+        StreamsVerdict streams = mesh.streams() == null || nc.getSpec().getStreams() == null ? null : StreamsVerdict.of(nc, mesh);
         return java.util.Arrays.asList(mesh.meshed(), mesh.reason(), mesh.message(), mesh.gateways(), mesh.leafNodes(),
-                mesh.oldestConfigLoad(), capacity);
+                mesh.oldestConfigLoad(), capacity, streams);
     }
 
     /**

@@ -1,0 +1,65 @@
+package io.choria.natsoperator.jetstream;
+
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.ChoriaStreams;
+import io.choria.natsoperator.model.Names;
+import io.choria.natsoperator.model.TlsFiles;
+import io.choria.natsoperator.pki.PemSslContexts;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
+
+/**
+ * One look at a cluster's Choria Streams (spec.streams), and the keeping of its streams ({@link StreamKeeper}): through
+ * the first broker that answers on its client port, by its stable DNS name (translated by {@code resolve} where the JVM
+ * cannot resolve the cluster's names), as the broker itself: its certificate and key ({@code identity}, from the TLS
+ * Secret the operator writes), which the brokers trust as they trust each other's routes. Called beside the reconcile.
+ */
+public final class StreamsChecker {
+    static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private final String clusterDomain;
+    private final UnaryOperator<String> resolve;
+    private final Function<NatsCluster, TlsFiles> identity;
+
+    public StreamsChecker(String clusterDomain, UnaryOperator<String> resolve, Function<NatsCluster, TlsFiles> identity) {
+        this.clusterDomain = clusterDomain;
+        this.resolve = resolve;
+        this.identity = identity;
+    }
+
+    /** {@code nc} is the defaulted spec with spec.streams. */
+    public StreamKeeper.Report check(NatsCluster nc) {
+        Names names = Names.of(nc, clusterDomain);
+        SSLContext tls = null;
+        if (nc.getSpec().getTls() != null) {
+            TlsFiles files = identity.apply(nc);
+            if (files == null) return StreamKeeper.Report.failed("the broker certificate is not there yet");
+            try {
+                tls = PemSslContexts.clientContext(files.certificateChainPem(), files.privateKeyPem(), files.caBundlePem());
+            } catch (GeneralSecurityException e) {
+                return StreamKeeper.Report.failed("the broker certificate cannot be used: " + e.getMessage());
+            }
+        }
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        for (int i = 0; i < nc.getSpec().getSize(); i++) {
+            String host = names.podFqdn(i);
+            NatsRequests c;
+            try {
+                c = NatsRequests.connect(new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient()), host, tls, null, null, TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                refused.add(names.pod(i) + ": " + e.getMessage());
+                continue; // the next broker
+            }
+            try (c) {
+                return StreamKeeper.keep(c, ChoriaStreams.wanted(nc.getSpec()), TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                return StreamKeeper.Report.failed("through " + names.pod(i) + ": " + e.getMessage());
+            }
+        }
+        return StreamKeeper.Report.failed("no broker took the connection: " + String.join("; ", refused));
+    }
+}

@@ -30,6 +30,7 @@ final class PodInputs implements AutoCloseable {
     static final String MOUNT_POINTS_FILE = "mountpoints";
 
     private final KubernetesClient client;
+    private final Path claims;
     private final Path record;
     private final Deque<Path> madeMountPoints = new ArrayDeque<>();
     private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
@@ -37,11 +38,29 @@ final class PodInputs implements AutoCloseable {
 
     PodInputs(KubernetesClient client, Path workDir) {
         this.client = client;
+        this.claims = workDir.resolve("claims");
         this.record = workDir.resolve(MOUNT_POINTS_FILE);
     }
 
     Path directory(LocalPod pod, String volume) {
+        if (pod.volumeSpecs().stream().noneMatch(v -> volume.equals(v.getName()))) return claimDirectory(pod, volume);
         return pod.directory().resolve("volumes").resolve(volume);
+    }
+
+    /**
+     * A volume the pod template does not declare is one of the StatefulSet's claim templates (spec.streams), which the
+     * StatefulSet controller turns into the PersistentVolumeClaim {@code <volume>-<pod>}: here a directory of that name that
+     * outlives the pod (a container restart, a rolling update, a replaced StatefulSet) and goes with the work directory
+     * when {@code local} stops.
+     */
+    Path claimDirectory(LocalPod pod, String volume) {
+        Path dir = claims.resolve(pod.namespace).resolve(volume + "-" + pod.name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
     }
 
     /** Every volume's files; an emptyDir is an empty directory (its medium is ignored: the work directory is on tmpfs when /run is). */

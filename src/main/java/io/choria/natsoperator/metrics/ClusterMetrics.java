@@ -41,7 +41,9 @@ public final class ClusterMetrics {
         BROKER_CONNECTIONS("natscluster_broker_connections", "gauge", "Client connections of the broker (/varz connections)."),
         BROKER_MAX_CONNECTIONS("natscluster_broker_max_connections", "gauge", "The broker's max_connections (/varz)."),
         BROKER_SLOW_CONSUMERS("natscluster_broker_slow_consumers_total", "counter", "Slow consumers the broker has seen since it started (/varz slow_consumers; resets on restart)."),
-        BROKER_MEMORY("natscluster_broker_memory_bytes", "gauge", "Resident memory of the broker process (/varz mem).");
+        BROKER_MEMORY("natscluster_broker_memory_bytes", "gauge", "Resident memory of the broker process (/varz mem)."),
+        BROKER_STORE("natscluster_broker_jetstream_store_bytes", "gauge", "The broker's JetStream file store in use (/varz jetstream; spec.streams only)."),
+        BROKER_STORE_LIMIT("natscluster_broker_jetstream_store_limit_bytes", "gauge", "The broker's max_file_store: 90 % of its volume (spec.streams only).");
 
         public final String metricName;
         final String type;
@@ -120,6 +122,8 @@ public final class ClusterMetrics {
         broker(out, Metric.BROKER_MAX_CONNECTIONS, live, b -> b.up() ? (double) b.maxConnections() : null);
         broker(out, Metric.BROKER_SLOW_CONSUMERS, live, b -> b.up() ? (double) b.slowConsumers() : null);
         broker(out, Metric.BROKER_MEMORY, live, b -> b.up() ? (double) b.memBytes() : null);
+        broker(out, Metric.BROKER_STORE, live, b -> b.up() && b.storeLimitBytes() > 0 ? (double) b.storeBytes() : null);
+        broker(out, Metric.BROKER_STORE_LIMIT, live, b -> b.up() && b.storeLimitBytes() > 0 ? (double) b.storeLimitBytes() : null);
         return out.toString();
     }
 

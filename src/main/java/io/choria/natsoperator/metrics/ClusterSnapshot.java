@@ -42,9 +42,14 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
                 revocationLastSync, revocationAdmitted, observedAt, null, null);
     }
 
-    /** One broker's /varz, or {@code up=false} when it did not answer. */
+    /** One broker's /varz, or {@code up=false} when it did not answer; {@code storeLimitBytes} 0 without JetStream. */
     public record Broker(String pod, boolean up, int routePeers, int expectedPeers, int connections, int maxConnections,
-            long slowConsumers, long memBytes) {}
+            long slowConsumers, long memBytes, long storeBytes, long storeLimitBytes) {
+        public Broker(String pod, boolean up, int routePeers, int expectedPeers, int connections, int maxConnections,
+                long slowConsumers, long memBytes) {
+            this(pod, up, routePeers, expectedPeers, connections, maxConnections, slowConsumers, memBytes, 0, 0);
+        }
+    }
 
     /**
      * The Puppet sync's figures, from the reconciler's RevocationEnforcement: {@code lastSync} and {@code admitted} null
@@ -64,7 +69,8 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
             for (MeshChecker.BrokerView v : mesh.brokers()) {
                 var z = v.varz();
                 brokers.add(z == null ? new Broker(v.broker(), false, 0, size - 1, 0, 0, 0, 0)
-                        : new Broker(v.broker(), true, z.remotes(), size - 1, z.connections(), z.maxConnections(), z.slowConsumers(), z.memBytes()));
+                        : new Broker(v.broker(), true, z.remotes(), size - 1, z.connections(), z.maxConnections(), z.slowConsumers(), z.memBytes(),
+                                z.storeBytes(), z.maxStoreBytes()));
             }
         }
         Instant notAfter = null;

@@ -172,8 +172,9 @@ class MonitoringChartTest {
         }
         Set<String> withoutSample = new TreeSet<>(used);
         withoutSample.removeAll(sampled);
-        // only the Puppet enrolment's series are absent on a cluster without spec.tls.puppet
-        assertEquals(Set.of("natscluster_revocation_admitted_certificates", "natscluster_revocation_sync_age_seconds"), withoutSample);
+        // only the Puppet enrolment's series are absent on a cluster without spec.tls.puppet, and JetStream's without spec.streams
+        assertEquals(Set.of("natscluster_revocation_admitted_certificates", "natscluster_revocation_sync_age_seconds",
+                "natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes"), withoutSample);
         // every per-cluster metric the operator serves has a panel
         Set<String> ours = new TreeSet<>();
         for (ClusterMetrics.Metric m : ClusterMetrics.Metric.values()) ours.add(m.metricName);

@@ -75,6 +75,9 @@ class PrometheusLiveTest {
      */
     static final Set<String> ENROLMENT_ONLY = Set.of("natscluster_revocation_sync_age_seconds", "natscluster_revocation_admitted_certificates");
 
+    /** JetStream's series, served only for a NatsCluster with spec.streams (not the example): their query evaluates, empty. */
+    static final Set<String> STREAMS_ONLY = Set.of("natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes");
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path dir;
@@ -159,6 +162,7 @@ class PrometheusLiveTest {
         assertFalse(queries.isEmpty());
         List<String> exporterOnly = new ArrayList<>();
         List<String> enrolmentOnly = new ArrayList<>();
+        List<String> streamsOnly = new ArrayList<>();
         Map<String, Integer> answered = new TreeMap<>();
         for (String q : queries) {
             String promql = AlertRulesPromtoolTest.withVariablesAsAll(q);
@@ -171,6 +175,9 @@ class PrometheusLiveTest {
             } else if (ENROLMENT_ONLY.containsAll(metrics)) {
                 enrolmentOnly.add(q);
                 assertEquals(0, result.size(), "the CA-key example now has " + metrics + ": move " + q + " out of ENROLMENT_ONLY");
+            } else if (STREAMS_ONLY.containsAll(metrics)) {
+                streamsOnly.add(q);
+                assertEquals(0, result.size(), "the example without spec.streams now has " + metrics + ": move " + q + " out of STREAMS_ONLY");
             } else {
                 assertTrue(metrics.stream().noneMatch(n -> n.startsWith(EXPORTER_PREFIX)), "a query mixing the exporter's and the operator's metrics: " + q);
                 assertTrue(result.size() > 0, "no data for the running 3-broker cluster from the dashboard query " + promql);
@@ -179,6 +186,7 @@ class PrometheusLiveTest {
         }
         assertEquals(EXPORTER_ONLY, names(exporterOnly), "the dashboard's exporter-only queries");
         assertEquals(ENROLMENT_ONLY, names(enrolmentOnly), "the dashboard's enrolment-only queries");
+        assertEquals(STREAMS_ONLY, names(streamsOnly), "the dashboard's Streams-only queries");
         System.out.printf("PrometheusLiveTest: %d dashboard queries: %d with data for the 3-broker cluster, %d exporter-only %s (the sidecar"
                 + " cannot run here), %d enrolment-only %s (empty in CA-key mode)%n", queries.size(), answered.size(), exporterOnly.size(),
                 exporterOnly, enrolmentOnly.size(), enrolmentOnly);

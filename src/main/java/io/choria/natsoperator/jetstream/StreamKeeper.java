@@ -36,6 +36,14 @@ public final class StreamKeeper {
         public static Report failed(String error) {
             return new Report(List.of(), List.of(), error);
         }
+
+        /** With {@code more} actions after these. */
+        public Report with(List<String> more) {
+            if (more.isEmpty()) return this;
+            List<String> all = new ArrayList<>(actions);
+            all.addAll(more);
+            return new Report(streams, all, error);
+        }
     }
 
     private StreamKeeper() {}

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
@@ -23,20 +24,32 @@ public final class StreamsChecker {
     static final Duration TIMEOUT = Duration.ofSeconds(2);
     private final String clusterDomain;
     private final UnaryOperator<String> resolve;
-    private final Function<NatsCluster, TlsFiles> identity;
+    private final Function<NatsCluster, BrokerAccess> identity;
 
-    public StreamsChecker(String clusterDomain, UnaryOperator<String> resolve, Function<NatsCluster, TlsFiles> identity) {
+    public StreamsChecker(String clusterDomain, UnaryOperator<String> resolve, Function<NatsCluster, BrokerAccess> identity) {
         this.clusterDomain = clusterDomain;
         this.resolve = resolve;
         this.identity = identity;
+    }
+
+    /** A server name of this cluster's broker at an ordinal at or past the size: gone with a scale-down. */
+    static java.util.function.Predicate<String> departed(NatsCluster nc, Names names) {
+        String prefix = (nc.getSpec().getServerNamePrefix() == null ? "" : nc.getSpec().getServerNamePrefix()) + names.statefulSet() + "-";
+        int size = nc.getSpec().getSize();
+        return name -> {
+            if (!name.startsWith(prefix)) return false;
+            String ordinal = name.substring(prefix.length());
+            return ordinal.matches("[0-9]{1,4}") && Integer.parseInt(ordinal) >= size;
+        };
     }
 
     /** {@code nc} is the defaulted spec with spec.streams. */
     public StreamKeeper.Report check(NatsCluster nc) {
         Names names = Names.of(nc, clusterDomain);
         SSLContext tls = null;
+        BrokerAccess access = identity.apply(nc);
         if (nc.getSpec().getTls() != null) {
-            TlsFiles files = identity.apply(nc);
+            TlsFiles files = access == null ? null : access.tls();
             if (files == null) return StreamKeeper.Report.failed("the broker certificate is not there yet");
             try {
                 tls = PemSslContexts.clientContext(files.certificateChainPem(), files.privateKeyPem(), files.caBundlePem());
@@ -54,10 +67,18 @@ public final class StreamsChecker {
                 refused.add(names.pod(i) + ": " + e.getMessage());
                 continue; // the next broker
             }
+            StreamKeeper.Report report;
             try (c) {
-                return StreamKeeper.keep(c, ChoriaStreams.wanted(nc.getSpec()), TIMEOUT);
+                report = StreamKeeper.keep(c, ChoriaStreams.wanted(nc.getSpec()), TIMEOUT);
             } catch (IOException | RuntimeException e) {
                 return StreamKeeper.Report.failed("through " + names.pod(i) + ": " + e.getMessage());
+            }
+            if (report.error() != null || access == null || access.systemPassword() == null) return report;
+            try (NatsRequests system = NatsRequests.connect(new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient()), host,
+                    tls, io.choria.natsoperator.model.ChoriaAccounts.SYSTEM_USER, access.systemPassword(), TIMEOUT)) {
+                return report.with(MetaPeers.removeDeparted(system, departed(nc, names), TIMEOUT));
+            } catch (IOException | RuntimeException e) {
+                return report.with(List.of("could not look for departed peers through " + names.pod(i) + ": " + e.getMessage()));
             }
         }
         return StreamKeeper.Report.failed("no broker took the connection: " + String.join("; ", refused));

@@ -16,7 +16,7 @@ public interface MeshProbe {
     MeshObservation check(NatsCluster nc);
 
     /** In a cluster: every broker's monitoring port by its stable DNS name; with spec.streams, the streams as the brokers' {@code identity}. */
-    static MeshProbe pods(String clusterDomain, Function<NatsCluster, io.choria.natsoperator.model.TlsFiles> identity) {
+    static MeshProbe pods(String clusterDomain, Function<NatsCluster, io.choria.natsoperator.jetstream.BrokerAccess> identity) {
         return pods(clusterDomain, host -> host, LeafChecker::resolve, identity);
     }
 
@@ -26,7 +26,7 @@ public interface MeshProbe {
      * only their own hosts file knows.
      */
     static MeshProbe pods(String clusterDomain, java.util.function.UnaryOperator<String> resolve,
-            Function<String, java.util.Set<String>> addresses, Function<NatsCluster, io.choria.natsoperator.model.TlsFiles> identity) {
+            Function<String, java.util.Set<String>> addresses, Function<NatsCluster, io.choria.natsoperator.jetstream.BrokerAccess> identity) {
         return withStreams(monitoring(nc -> MeshChecker.podMonitorUris(nc, clusterDomain, resolve), new LeafChecker(new MonitorClient(), addresses)),
                 new StreamsChecker(clusterDomain, resolve, identity));
     }

@@ -63,14 +63,17 @@ public final class OperatorRuntime implements AutoCloseable {
 
     /**
      * With spec.streams the operator speaks to the brokers as a broker: its certificate from the TLS Secret the operator
-     * wrote (one GET per look of a cluster with Streams, beside the reconcile).
+     * wrote, and as the system user from the system account Secret (two GETs per look of a cluster with Streams, beside
+     * the reconcile).
      */
-    public static java.util.function.Function<io.choria.natsoperator.api.NatsCluster, io.choria.natsoperator.model.TlsFiles> brokerIdentity(
+    public static java.util.function.Function<io.choria.natsoperator.api.NatsCluster, io.choria.natsoperator.jetstream.BrokerAccess> brokerIdentity(
             KubernetesClient client) {
         return nc -> {
             var names = io.choria.natsoperator.model.Names.of(nc, io.choria.natsoperator.model.Names.DEFAULT_CLUSTER_DOMAIN);
-            return io.choria.natsoperator.model.BrokerSecrets.tlsFiles(
-                    client.secrets().inNamespace(names.namespace()).withName(names.tlsSecret()).get());
+            var secrets = client.secrets().inNamespace(names.namespace());
+            var tls = nc.getSpec().getTls() == null ? null : io.choria.natsoperator.model.BrokerSecrets.tlsFiles(secrets.withName(names.tlsSecret()).get());
+            return new io.choria.natsoperator.jetstream.BrokerAccess(tls, io.choria.natsoperator.model.BrokerSecrets.decode(
+                    secrets.withName(names.systemAccountSecret()).get(), io.choria.natsoperator.model.BrokerSecrets.PASSWORD_KEY));
         };
     }
 

@@ -184,6 +184,8 @@ final class RenderCommand {
             // Printed whether it exists or not: it is one of the operator's objects (it creates it once and keeps it).
             if (RoutePasswords.reference(nc) == null) objects.add(BrokerSecrets.generatedRoutePassword(nc, names, model.routePassword()));
             sensitive.add(model.routePassword());
+            // the accounts' passwords, derived from it (accounts.conf, the system account Secret)
+            if (io.choria.natsoperator.model.ChoriaAccounts.enabled(nc.getSpec())) sensitive.addAll(io.choria.natsoperator.model.ChoriaAccounts.passwords(model.routePassword()));
             if (model.tls() != null) sensitive.add(model.tls().privateKeyPem());
             objects.addAll(NatsClusterModel.desired(nc, model).inApplyOrder());
             // The operator makes it only where the Prometheus Operator's kind exists; render cannot know, so it shows it.

@@ -46,6 +46,11 @@ public final class ChoriaAccounts {
         return derived(routePassword, "nats-operator system account v1");
     }
 
+    /** Every password derived from {@code routePassword}: what {@code render} redacts beside it. */
+    public static java.util.List<String> passwords(String routePassword) {
+        return java.util.List.of(systemPassword(routePassword), choriaPassword(routePassword));
+    }
+
     static String choriaPassword(String routePassword) {
         return derived(routePassword, "nats-operator choria account v1");
     }

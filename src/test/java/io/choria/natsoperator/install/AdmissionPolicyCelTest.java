@@ -198,6 +198,7 @@ class AdmissionPolicyCelTest {
                 serviceType: NodePort
                 edges: [edge.example.net]
                 remotes: [{urls: ["tls://up.example.net:7422"]}]
+              streams: {storage: {size: 20Gi, storageClassName: fast}}
               monitoring:
                 exporter: {enabled: true}
                 podMonitor: {enabled: true, interval: 15s, labels: {release: prom}}
@@ -330,6 +331,12 @@ class AdmissionPolicyCelTest {
         }
     }
 
+    /** The spec of the StatefulSet's one claim template (spec.streams). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> claimSpec(Map<String, Object> sts) {
+        return (Map<String, Object>) ((Map<String, Object>) list(at(sts, "spec"), "volumeClaimTemplates").get(0)).get("spec");
+    }
+
     static Map<String, Object> statefulSet(List<Map<String, Object>> objects) {
         return of(objects, "StatefulSet", null);
     }
@@ -456,6 +463,16 @@ class AdmissionPolicyCelTest {
                 "a hostPath volume", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(Map.of("name", "host", "hostPath", Map.of("path", "/"))),
                 "a CSI volume", (Consumer<Map<String, Object>>) o -> list(podSpec(o), "volumes").add(Map.of("name", "csi", "csi", Map.of("driver", "secrets-store.csi.k8s.io"))),
                 "a volume claim template", (Consumer<Map<String, Object>>) o -> at(o, "spec").put("volumeClaimTemplates", List.of(Map.of("metadata", Map.of("name", "x")))),
+                "a second claim template", (Consumer<Map<String, Object>>) o -> list(at(o, "spec"), "volumeClaimTemplates").add(
+                        Map.of("metadata", Map.of("name", "data"), "spec", Map.of("accessModes", List.of("ReadWriteOnce")))),
+                "a claim cloned from another claim", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("dataSource",
+                        Map.of("kind", "PersistentVolumeClaim", "name", "someone-elses")),
+                "a claim filled from a data source ref", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("dataSourceRef",
+                        Map.of("kind", "VolumeSnapshot", "name", "snap", "apiGroup", "snapshot.storage.k8s.io")),
+                "a claim selecting existing volumes", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("selector", Map.of("matchLabels", Map.of("a", "b"))),
+                "a claim naming a volume", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("volumeName", "host-root"),
+                "a block-mode claim", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("volumeMode", "Block"),
+                "a claim shared read-write by many", (Consumer<Map<String, Object>>) o -> claimSpec(o).put("accessModes", List.of("ReadWriteMany")),
                 "host network", (Consumer<Map<String, Object>>) o -> podSpec(o).put("hostNetwork", true),
                 "host PID", (Consumer<Map<String, Object>>) o -> podSpec(o).put("hostPID", true),
                 "host IPC", (Consumer<Map<String, Object>>) o -> podSpec(o).put("hostIPC", true),

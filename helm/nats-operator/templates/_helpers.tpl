@@ -60,9 +60,10 @@ not the operator's (labelled, or owned by a NatsCluster).
 - apiGroups: ["choria.io"]
   resources: ["natsclusters/status"]
   verbs: ["update"]
+# delete: a StatefulSet whose claim templates spec.streams changes (orphaning its pods; made anew at once)
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
-  verbs: ["create", "get", "list", "update", "watch"]
+  verbs: ["create", "delete", "get", "list", "update", "watch"]
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["create", "get", "list", "update", "watch"]

@@ -84,9 +84,10 @@ class ChartTest {
             assertFalse(rule.getResources().stream().anyMatch(r -> r.startsWith("pods")), "no pod access: " + rule);
             // the only deletes: the operator's own optional objects (NetworkPolicy, the puppet alias, gateway and leaf node
             // Services, the PodMonitor) when switched off, and the enrolment's key-and-CSR Secret once Puppet signed (the
-            // admission policy keeps it to its own)
+            // admission policy keeps it to its own), and the StatefulSet whose claim templates spec.streams changes (orphaning)
             boolean deletes = rule.getVerbs().contains("delete") || rule.getVerbs().contains("deletecollection");
-            assertFalse(deletes && !List.of(List.of("networkpolicies"), List.of("services"), List.of("podmonitors"), List.of("secrets"))
+            assertFalse(deletes && !List.of(List.of("networkpolicies"), List.of("services"), List.of("podmonitors"), List.of("secrets"),
+                    List.of("statefulsets"))
                     .contains(rule.getResources()), "nothing else deletes: " + rule);
             assertFalse(rule.getVerbs().contains("deletecollection"), rule.toString());
         }

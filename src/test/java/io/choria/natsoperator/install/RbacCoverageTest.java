@@ -271,6 +271,8 @@ class RbacCoverageTest {
             drive("scale, network policy and puppet alias switched off", List.of("apps/statefulsets:update",
                     "networking.k8s.io/networkpolicies:delete", "/services:delete"), this::scaleAndSwitchOff);
             drive("status", List.of("choria.io/natsclusters/status:update"), this::status);
+            drive("Choria Streams switched on and off (the StatefulSet replaced each time)", List.of("apps/statefulsets:delete",
+                    "apps/statefulsets:create", "/secrets:create", "/secrets:delete"), this::streams);
             drive("hand edits put back", List.of("/configmaps:update", "/secrets:update", "/services:update", "apps/statefulsets:update",
                     "policy/poddisruptionbudgets:update"), this::handEdits);
             drive("gateways between two NatsClusters (natsClusterRef), one switched off", List.of("/services:create", "/services:delete"),
@@ -335,6 +337,20 @@ class RbacCoverageTest {
             Await.until("NetworkPolicy removed", WAIT,
                     () -> actor.network().v1().networkPolicies().inNamespace(ns).withName("gen").get() == null, gone -> gone);
             Await.until("puppet alias removed", WAIT, () -> actor.services().inNamespace(ns).withName("puppet").get() == null, gone -> gone);
+        }
+
+        /** spec.streams on: the StatefulSet replaced (new claim templates), the system account Secret made; off: both back. */
+        void streams() {
+            String before = actor.apps().statefulSets().inNamespace(ns).withName("usr").get().getMetadata().getUid();
+            edit("usr", nc -> nc.getSpec().setStreams(new io.choria.natsoperator.api.StreamsSpec()));
+            StatefulSet on = Await.until("usr StatefulSet replaced", WAIT, () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get(),
+                    s -> s != null && !s.getMetadata().getUid().equals(before));
+            Await.present("system account Secret", () -> actor.secrets().inNamespace(ns).withName("usr-system-account").get());
+            edit("usr", nc -> nc.getSpec().setStreams(null));
+            Await.until("usr StatefulSet replaced back", WAIT, () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get(),
+                    s -> s != null && !s.getMetadata().getUid().equals(on.getMetadata().getUid()));
+            Await.until("system account Secret removed", WAIT, () -> actor.secrets().inNamespace(ns).withName("usr-system-account").get() == null,
+                    gone -> gone);
         }
 
         /** The StatefulSet controller's part: the brokers ready; the operator's status says so. */
@@ -635,7 +651,7 @@ class RbacCoverageTest {
         Set<String> deletes = granted(clusterRules).stream().filter(k -> k.endsWith(":delete") || k.endsWith(":deletecollection"))
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of("/secrets:delete", "/services:delete", "networking.k8s.io/networkpolicies:delete",
-                "monitoring.coreos.com/podmonitors:delete"), deletes);
+                "monitoring.coreos.com/podmonitors:delete", "apps/statefulsets:delete"), deletes);
     }
 
     @Test

@@ -50,7 +50,11 @@ public final class BrokerNetworkPolicy {
         if (np.getMonitorNamespaceSelector() != null) {
             monitors.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(np.getMonitorNamespaceSelector()).build());
         }
-        List<NetworkPolicyIngressRule> rules = new ArrayList<>(List.of(rule(ports.getClient(), clients),
+        // With Choria Streams the operator keeps the streams through the client port (jetstream.StreamsChecker): when the
+        // port admits only named sources, the operator is one of them (when it admits everyone, it is already).
+        List<NetworkPolicyPeer> clientPort = new ArrayList<>(clients);
+        if (ChoriaAccounts.enabled(nc.getSpec()) && !clientPort.isEmpty()) clientPort.add(operator(installer));
+        List<NetworkPolicyIngressRule> rules = new ArrayList<>(List.of(rule(ports.getClient(), clientPort),
                 rule(ports.getCluster(), List.of(new NetworkPolicyPeerBuilder()
                         .withNewPodSelector().withMatchLabels(Labels.selector(names.cluster())).endPodSelector().build())),
                 rule(ports.getMonitor(), monitors)));

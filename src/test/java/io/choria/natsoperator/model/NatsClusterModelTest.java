@@ -321,6 +321,14 @@ class NatsClusterModelTest {
         assertEquals(Map.of("app.kubernetes.io/name", "nats-operator"), rules.get(2).getFrom().get(0).getPodSelector().getMatchLabels());
         nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of("10.20.0.0/16"));
         assertEquals("10.20.0.0/16", desired(nc).networkPolicy().getSpec().getIngress().get(0).getFrom().get(0).getIpBlock().getCidr());
+        // with Choria Streams the operator keeps the streams through the client port: one of its sources, then
+        nc.getSpec().setStreams(new io.choria.natsoperator.api.StreamsSpec());
+        var from = desired(nc).networkPolicy().getSpec().getIngress().get(0).getFrom();
+        assertEquals(2, from.size(), from.toString());
+        assertEquals(Map.of("app.kubernetes.io/name", "nats-operator"), from.get(1).getPodSelector().getMatchLabels());
+        nc.getSpec().getNetworkPolicy().setClientCIDRs(List.of());
+        assertNull(desired(nc).networkPolicy().getSpec().getIngress().get(0).getFrom(), "open to everyone already: nothing added");
+        nc.getSpec().setStreams(null);
         nc.getSpec().getNetworkPolicy().setEnabled(false);
         assertNull(desired(nc).networkPolicy(), "switched off");
     }

@@ -96,6 +96,38 @@ class LocalCommandTest {
         local.assertGoneWithoutTrace(all);
     }
 
+    /**
+     * Choria Streams end to end in {@code local}: the operator keeps the streams through the brokers' client port as the
+     * broker (its TLS Secret), says StreamsReady; each broker's store is a claim directory of the work directory that
+     * outlives the broker's process (killed, started again by the kubelet: its stream files are the same files), and goes
+     * with the work directory on Ctrl-C.
+     */
+    @Test
+    void streamsAreKeptOnClaimDirectoriesThatOutliveABrokerAndGoWithLocal() throws Exception {
+        Path example = dir.resolve("natscluster-3.yaml");
+        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")) + "  streams:\n    storage: {size: 1Gi}\n");
+        local = Local.start(example, caSecret());
+        local.await("choria/broker StreamsReady=True StreamsReady: 5 streams with all replicas current", 0, READY);
+        Path claim = local.workDirectory().resolve("claims/choria/data-broker-1");
+        Path meta = claim.resolve("jetstream/choria/streams/CHORIA_EVENTS/meta.inf");
+        assertTrue(Files.exists(meta), "broker-1's CHORIA_EVENTS replica in its claim directory " + claim);
+        Object fileKey = Files.readAttributes(meta, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        int edit = local.lines().size();
+        long pid = local.brokerPids().get("broker-1");
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        local.await("choria/broker-1: container nats started", edit, READY);
+        local.await("choria/broker StreamsReady=True", edit, READY);
+        assertTrue(local.brokerPids().get("broker-1") != pid);
+        assertEquals(fileKey, Files.readAttributes(meta, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                "the restarted broker found its stream where it left it (the same file)");
+
+        List<Long> all = new ArrayList<>(local.allPids());
+        Runtime.getRuntime().exec(new String[] {"kill", "-INT", String.valueOf(local.process.pid())}).waitFor();
+        local.assertGoneWithoutTrace(all);
+        assertFalse(Files.exists(claim), "the claim directories go with local");
+    }
+
     @Test
     void sigtermWhileStartingLeavesNoProcessNamespaceOrDirectory() throws Exception {
         Path example = dir.resolve("natscluster-3.yaml");

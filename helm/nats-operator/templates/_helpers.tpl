@@ -75,6 +75,10 @@ not the operator's (labelled, or owned by a NatsCluster).
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
+# the brokers' JetStream claims (spec.streams), grown when the size grows; never created or deleted
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "update"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["create", "get", "list", "update", "watch"]

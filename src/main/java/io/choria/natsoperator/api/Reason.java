@@ -88,6 +88,10 @@ public enum Reason {
     RoutePasswordGenerated,
     /** spec.streams changed the claim templates: the StatefulSet was deleted orphaning its pods and is made anew. */
     StatefulSetReplaced,
+    /** spec.streams.storage.size grew: the brokers' existing claims were asked to grow (Normal Event). */
+    VolumesExpanding,
+    /** A claim could not be grown (the storage class does not allow it, RBAC, ...): a Warning Event with the API server's words. */
+    VolumeExpansionRefused,
     CertificateSigned,
     // RevocationEnforced (Puppet enrolment)
     RevocationEnforced,

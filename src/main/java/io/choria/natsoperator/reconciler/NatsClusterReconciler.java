@@ -372,6 +372,19 @@ public class NatsClusterReconciler implements Reconciler<NatsCluster> {
         if (changes.stream().anyMatch(c -> c.outcome() == OwnedObjects.Outcome.REPLACING)) {
             events.normal(nc, Reason.StatefulSetReplaced, "the StatefulSet's volume claim templates changed (spec.streams), which a"
                     + " StatefulSet cannot take: it was deleted with its pods orphaned, and the new one rolls them one at a time");
+            // A larger size reaches new claims through the template; the brokers' existing claims are grown here, once.
+            if (nc.getSpec().getStreams() != null) {
+                VolumeClaims.Growth growth = VolumeClaims.grow(client, nc, names);
+                if (!growth.grown().isEmpty()) {
+                    events.normal(nc, Reason.VolumesExpanding, "asked to grow " + String.join(", ", growth.grown()) + " to "
+                            + nc.getSpec().getStreams().getStorage().getSize() + " (the storage class expands them; the brokers roll to the new store limit)");
+                }
+                if (!growth.refused().isEmpty()) {
+                    events.warning(nc, Reason.VolumeExpansionRefused, "could not grow " + String.join("; ", growth.refused())
+                            + ". The brokers' store limit follows spec.streams.storage.size: grow the claims by hand (kubectl patch pvc),"
+                            + " or set the size back, or the brokers may write past what their disks hold");
+                }
+            }
         }
     }
 

@@ -138,6 +138,7 @@ class AdmissionPolicyCelTest {
             case "StatefulSet" -> "statefulsets";
             case "PodDisruptionBudget" -> "poddisruptionbudgets";
             case "NetworkPolicy" -> "networkpolicies";
+            case "PersistentVolumeClaim" -> "persistentvolumeclaims";
             case BrokerPodMonitor.KIND -> BrokerPodMonitor.PLURAL;
             default -> throw new AssertionError("a kind the policy does not know: " + obj.get("kind"));
         };
@@ -587,5 +588,22 @@ class AdmissionPolicyCelTest {
         Map<String, Object> unlabelledButOwned = KubeCel.copy(cm);
         at(unlabelledButOwned, "metadata").remove("labels");
         assertEquals(List.of(), write(DEFAULTS, "UPDATE", cm, unlabelledButOwned), "relabelling its own object");
+        // A broker's JetStream claim, as the StatefulSet controller makes it from the operator's template (its labels): the
+        // operator may grow it; another application's claim it may not touch.
+        Map<String, Object> sts = statefulSet(everything());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> template = (Map<String, Object>) list(at(sts, "spec"), "volumeClaimTemplates").get(0);
+        Map<String, Object> claim = new java.util.LinkedHashMap<>(Map.of("apiVersion", "v1", "kind", "PersistentVolumeClaim",
+                "metadata", new java.util.LinkedHashMap<>(Map.of("name", "data-hub-0", "namespace", "choria",
+                        "labels", ((Map<?, ?>) template.get("metadata")).get("labels"))),
+                "spec", KubeCel.copy(claimSpec(sts))));
+        Map<String, Object> grown = KubeCel.copy(claim);
+        at(at(at(grown, "spec"), "resources"), "requests").put("storage", "40Gi");
+        assertEquals(List.of(), write(DEFAULTS, "UPDATE", grown, claim), "growing a broker's claim");
+        Map<String, Object> database = KubeCel.copy(claim);
+        at(database, "metadata").remove("labels");
+        Map<String, Object> databaseGrown = KubeCel.copy(grown);
+        at(databaseGrown, "metadata").remove("labels");
+        assertTrue(!write(DEFAULTS, "UPDATE", databaseGrown, database).isEmpty(), "resizing another application's claim");
     }
 }

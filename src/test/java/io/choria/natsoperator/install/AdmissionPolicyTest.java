@@ -87,6 +87,8 @@ class AdmissionPolicyTest {
         }
         // written outside the dependents (reconciler/PodMonitors), where the Prometheus Operator is installed
         written.add(io.choria.natsoperator.model.BrokerPodMonitor.GROUP + "/" + io.choria.natsoperator.model.BrokerPodMonitor.PLURAL);
+        // updated outside the dependents (reconciler/VolumeClaims): the brokers' JetStream claims, grown
+        written.add("/persistentvolumeclaims");
         assertEquals(written, covered);
     }
 

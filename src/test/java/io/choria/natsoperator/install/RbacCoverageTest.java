@@ -271,8 +271,9 @@ class RbacCoverageTest {
             drive("scale, network policy and puppet alias switched off", List.of("apps/statefulsets:update",
                     "networking.k8s.io/networkpolicies:delete", "/services:delete"), this::scaleAndSwitchOff);
             drive("status", List.of("choria.io/natsclusters/status:update"), this::status);
-            drive("Choria Streams switched on and off (the StatefulSet replaced each time)", List.of("apps/statefulsets:delete",
-                    "apps/statefulsets:create", "/secrets:create", "/secrets:delete"), this::streams);
+            drive("Choria Streams switched on, grown and off (the StatefulSet replaced each time, the claims grown)", List.of(
+                    "apps/statefulsets:delete", "apps/statefulsets:create", "/secrets:create", "/secrets:delete",
+                    "/persistentvolumeclaims:get", "/persistentvolumeclaims:update"), this::streams);
             drive("hand edits put back", List.of("/configmaps:update", "/secrets:update", "/services:update", "apps/statefulsets:update",
                     "policy/poddisruptionbudgets:update"), this::handEdits);
             drive("gateways between two NatsClusters (natsClusterRef), one switched off", List.of("/services:create", "/services:delete"),
@@ -346,9 +347,20 @@ class RbacCoverageTest {
             StatefulSet on = Await.until("usr StatefulSet replaced", WAIT, () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get(),
                     s -> s != null && !s.getMetadata().getUid().equals(before));
             Await.present("system account Secret", () -> actor.secrets().inNamespace(ns).withName("usr-system-account").get());
+            // the StatefulSet controller's part: the broker's claim from the template
+            var template = on.getSpec().getVolumeClaimTemplates().get(0);
+            actor.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName("data-usr-0")
+                    .withNamespace(ns).withLabels(template.getMetadata().getLabels()).endMetadata().withSpec(template.getSpec()).build()).create();
+            edit("usr", nc -> nc.getSpec().getStreams().getStorage().setSize("20Gi"));
+            Await.until("the claim grown", WAIT, () -> actor.persistentVolumeClaims().inNamespace(ns).withName("data-usr-0").get(),
+                    c -> "20Gi".equals(c.getSpec().getResources().getRequests().get("storage").toString()));
+            StatefulSet grown = Await.until("usr StatefulSet with the 20Gi template", WAIT,
+                    () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get(), s -> s != null
+                            && "20Gi".equals(s.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString()));
             edit("usr", nc -> nc.getSpec().setStreams(null));
             Await.until("usr StatefulSet replaced back", WAIT, () -> actor.apps().statefulSets().inNamespace(ns).withName("usr").get(),
-                    s -> s != null && !s.getMetadata().getUid().equals(on.getMetadata().getUid()));
+                    s -> s != null && !s.getMetadata().getUid().equals(grown.getMetadata().getUid())
+                            && (s.getSpec().getVolumeClaimTemplates() == null || s.getSpec().getVolumeClaimTemplates().isEmpty()));
             Await.until("system account Secret removed", WAIT, () -> actor.secrets().inNamespace(ns).withName("usr-system-account").get() == null,
                     gone -> gone);
         }

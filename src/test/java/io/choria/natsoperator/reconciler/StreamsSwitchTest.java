@@ -52,14 +52,42 @@ class StreamsSwitchTest {
             Await.until("the Event", Duration.ofSeconds(10), () -> api.client.v1().events().inNamespace(NS).list().getItems().stream()
                     .filter(e -> "StatefulSetReplaced".equals(e.getReason())).findFirst().orElse(null), e -> e != null);
 
+            // a larger volume: the StatefulSet replaced again (new template), the brokers' existing claims grown; one the
+            // storage class cannot grow is reported with the API server's words
+            for (int i = 0; i < 3; i++) {
+                var template = after.getSpec().getVolumeClaimTemplates().get(0);
+                api.client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName("data-broker-" + i)
+                        .withNamespace(NS).withLabels(template.getMetadata().getLabels()).endMetadata().withSpec(template.getSpec()).build()).create();
+            }
+            api.server.expect().put().withPath("/api/v1/namespaces/" + NS + "/persistentvolumeclaims/data-broker-2")
+                    .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden").withMessage(
+                            "persistentvolumeclaims \"data-broker-2\" is forbidden: only dynamically provisioned pvc can be resized and"
+                                    + " the storageclass that provisions the pvc must support resize").build()).once();
+            edit(api, nc -> nc.getSpec().getStreams().getStorage().setSize("30Gi"));
+            StatefulSet larger = Await.until("the StatefulSet with the 30Gi template", Duration.ofSeconds(30), () -> sts(api),
+                    s -> s != null && "30Gi".equals(s.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString()));
+            for (int i = 0; i < 2; i++) {
+                assertEquals("30Gi", api.client.persistentVolumeClaims().inNamespace(NS).withName("data-broker-" + i).get()
+                        .getSpec().getResources().getRequests().get("storage").toString(), "claim " + i + " grown");
+            }
+            assertEquals("20Gi", api.client.persistentVolumeClaims().inNamespace(NS).withName("data-broker-2").get()
+                    .getSpec().getResources().getRequests().get("storage").toString(), "the refused claim as it was");
+            var refused = Await.until("the Warning Event", Duration.ofSeconds(10), () -> api.client.v1().events().inNamespace(NS).list().getItems()
+                    .stream().filter(e -> "VolumeExpansionRefused".equals(e.getReason())).findFirst().orElse(null), e -> e != null);
+            assertTrue(refused.getMessage().contains("data-broker-2: persistentvolumeclaims \"data-broker-2\" is forbidden: only dynamically"),
+                    refused.getMessage());
+            assertTrue(api.client.v1().events().inNamespace(NS).list().getItems().stream()
+                    .anyMatch(e -> "VolumesExpanding".equals(e.getReason()) && e.getMessage().contains("data-broker-0, data-broker-1")));
+
             // the size is not in the claim templates: an update, the same StatefulSet
             edit(api, nc -> nc.getSpec().setSize(5));
             StatefulSet scaled = Await.until("five replicas", Duration.ofSeconds(30), () -> sts(api), s -> s.getSpec().getReplicas() == 5);
-            assertEquals(after.getMetadata().getUid(), scaled.getMetadata().getUid());
+            assertEquals(larger.getMetadata().getUid(), scaled.getMetadata().getUid());
 
+            api.drainRequests();
             edit(api, nc -> nc.getSpec().setStreams(null));
             StatefulSet off = Await.until("a StatefulSet without claim templates", Duration.ofSeconds(30), () -> sts(api),
-                    s -> s != null && !s.getMetadata().getUid().equals(after.getMetadata().getUid()));
+                    s -> s != null && !s.getMetadata().getUid().equals(larger.getMetadata().getUid()));
             assertTrue(off.getSpec().getVolumeClaimTemplates() == null || off.getSpec().getVolumeClaimTemplates().isEmpty());
             assertOrphaningDelete(api.drainRequests());
             Await.until("the system account Secret removed", Duration.ofSeconds(30),

@@ -43,7 +43,11 @@ public final class ClusterMetrics {
         BROKER_SLOW_CONSUMERS("natscluster_broker_slow_consumers_total", "counter", "Slow consumers the broker has seen since it started (/varz slow_consumers; resets on restart)."),
         BROKER_MEMORY("natscluster_broker_memory_bytes", "gauge", "Resident memory of the broker process (/varz mem)."),
         BROKER_STORE("natscluster_broker_jetstream_store_bytes", "gauge", "The broker's JetStream file store in use (/varz jetstream; spec.streams only)."),
-        BROKER_STORE_LIMIT("natscluster_broker_jetstream_store_limit_bytes", "gauge", "The broker's max_file_store: 90 % of its volume (spec.streams only).");
+        BROKER_STORE_LIMIT("natscluster_broker_jetstream_store_limit_bytes", "gauge", "The broker's max_file_store: 90 % of its volume (spec.streams only)."),
+        STREAM_MESSAGES("natscluster_stream_messages", "gauge", "Messages in one of Choria's streams (spec.streams; label stream)."),
+        STREAM_BYTES("natscluster_stream_bytes", "gauge", "Bytes in one of Choria's streams, one replica's worth."),
+        STREAM_REPLICAS("natscluster_stream_replicas", "gauge", "Replicas the stream is configured with (spec.streams.replicas)."),
+        STREAM_REPLICAS_CURRENT("natscluster_stream_replicas_current", "gauge", "Replicas with a leader and current with it: below natscluster_stream_replicas, the stream is behind.");
 
         public final String metricName;
         final String type;
@@ -124,6 +128,11 @@ public final class ClusterMetrics {
         broker(out, Metric.BROKER_MEMORY, live, b -> b.up() ? (double) b.memBytes() : null);
         broker(out, Metric.BROKER_STORE, live, b -> b.up() && b.storeLimitBytes() > 0 ? (double) b.storeBytes() : null);
         broker(out, Metric.BROKER_STORE_LIMIT, live, b -> b.up() && b.storeLimitBytes() > 0 ? (double) b.storeLimitBytes() : null);
+        // The mesh observation this snapshot was made with: one series per stream of a cluster with spec.streams.
+        stream(out, Metric.STREAM_MESSAGES, live, st -> (double) st.messages());
+        stream(out, Metric.STREAM_BYTES, live, st -> (double) st.bytes());
+        stream(out, Metric.STREAM_REPLICAS, live, st -> (double) st.replicas());
+        stream(out, Metric.STREAM_REPLICAS_CURRENT, live, st -> (double) st.current());
         return out.toString();
     }
 
@@ -146,6 +155,16 @@ public final class ClusterMetrics {
             for (ClusterSnapshot.Broker b : s.brokers()) {
                 Double v = value.apply(b);
                 if (v != null) sample(out, m, s, b.pod(), v);
+            }
+        }
+    }
+
+    private static void stream(StringBuilder out, Metric m, List<ClusterSnapshot> live, Function<ClusterSnapshot.Stream, Double> value) {
+        header(out, m);
+        for (ClusterSnapshot s : live) {
+            for (ClusterSnapshot.Stream st : s.streams()) {
+                out.append(m.metricName).append("{namespace=\"").append(escape(s.namespace())).append("\",natscluster=\"").append(escape(s.name()))
+                        .append("\",stream=\"").append(escape(st.name())).append("\"} ").append(format(value.apply(st))).append('\n');
             }
         }
     }

@@ -20,11 +20,21 @@ import java.util.List;
  * @param certificateNotAfter null without TLS or before a first certificate
  * @param revocationLastSync  null unless Puppet enrolment enforces revocation and a sync succeeded
  * @param revocationMaxSyncAge null unless Puppet enrolment enforces revocation: spec.tls.puppet.maxSyncAgeSeconds
+ * @param streams             Choria's streams as last seen (spec.streams), empty without them
  */
 public record ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
         List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
         Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker,
-        Duration revocationMaxSyncAge) {
+        Duration revocationMaxSyncAge, List<Stream> streams) {
+
+    /** Without Choria Streams. */
+    public ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
+            List<Broker> brokers, Instant certificateNotAfter, Duration renewBefore, Boolean certificateReady,
+            Instant revocationLastSync, Integer revocationAdmitted, Instant observedAt, Integer capacityNodesPerBroker,
+            Duration revocationMaxSyncAge) {
+        this(namespace, name, uid, desired, ready, meshed, brokers, certificateNotAfter, renewBefore, certificateReady,
+                revocationLastSync, revocationAdmitted, observedAt, capacityNodesPerBroker, revocationMaxSyncAge, List.of());
+    }
 
     /** Without the revocation limit. */
     public ClusterSnapshot(String namespace, String name, String uid, int desired, int ready, Boolean meshed,
@@ -59,6 +69,16 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
 
     public ClusterSnapshot {
         brokers = List.copyOf(brokers);
+        streams = streams == null ? List.of() : List.copyOf(streams);
+    }
+
+    /** One of Choria's streams as the operator last saw it (spec.streams): replicas current against wanted, its size. */
+    public record Stream(String name, int replicas, int current, long messages, long bytes) {}
+
+    /** The streams of {@code mesh} (spec.streams and a look that answered), else none. */
+    public static List<Stream> streams(MeshObservation mesh) {
+        if (mesh == null || mesh.streams() == null || mesh.streams().error() != null) return List.of();
+        return mesh.streams().streams().stream().map(s -> new Stream(s.name(), s.replicas(), s.current(), s.messages(), s.bytes())).toList();
     }
 
     /** {@code nc} is the defaulted spec; {@code revocation} null when not enforced. */
@@ -90,6 +110,6 @@ public record ClusterSnapshot(String namespace, String name, String uid, int des
                 notAfter, renewBefore, certReady, revocation == null ? null : revocation.lastSync(),
                 revocation == null ? null : revocation.admitted(), now,
                 nc.getSpec().getCapacity() == null ? null : nc.getSpec().getCapacity().getNodesPerBroker(),
-                revocation == null ? null : revocation.maxSyncAge());
+                revocation == null ? null : revocation.maxSyncAge(), streams(mesh));
     }
 }

@@ -43,8 +43,10 @@ class StreamsReconcileTest {
             MeshChecker checker = new MeshChecker();
             StreamsChecker streams = new StreamsChecker("cluster.local", host -> brokers.host(ordinal(brokers, host)),
                     OperatorRuntime.brokerIdentity(api.client));
+            io.choria.natsoperator.metrics.ClusterMetrics metrics = new io.choria.natsoperator.metrics.ClusterMetrics();
             api.startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofMillis(500),
-                    MeshProbe.withStreams(nc -> checker.check(nc, brokers::monitorUri), streams)), Clock.systemUTC());
+                    MeshProbe.withStreams(nc -> checker.check(nc, brokers::monitorUri), streams),
+                    io.choria.natsoperator.model.InstallerSettings.DEFAULTS, metrics), Clock.systemUTC());
             Examples.createPuppetCa(api.client, "choria");
             NatsCluster nc = Examples.toApply(Examples.THREE_BROKERS, null, null);
             STREAMS.accept(nc);
@@ -61,6 +63,11 @@ class StreamsReconcileTest {
             assertTrue(ready.getMessage().startsWith("5 streams with all replicas current"), ready.getMessage());
             assertTrue(api.client.secrets().inNamespace("choria").withName("broker-system-account").get() != null,
                     "the system account's Secret is there for people");
+            // the operator's metrics: each stream's replicas, each broker's store against its limit (90 % of 256Mi)
+            String served = Await.until("stream metrics", Duration.ofSeconds(30), metrics::render,
+                    m -> m.contains("natscluster_stream_replicas_current{namespace=\"choria\",natscluster=\"broker\",stream=\"CHORIA_EVENTS\"} 3"));
+            assertTrue(served.contains("natscluster_broker_jetstream_store_limit_bytes{namespace=\"choria\",natscluster=\"broker\",pod=\"broker-0\"} "
+                    + (long) (256L * 1024 * 1024 * 0.9)), served);
 
             brokers.kill(2);
             try {

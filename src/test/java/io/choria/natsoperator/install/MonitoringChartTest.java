@@ -174,7 +174,8 @@ class MonitoringChartTest {
         withoutSample.removeAll(sampled);
         // only the Puppet enrolment's series are absent on a cluster without spec.tls.puppet, and JetStream's without spec.streams
         assertEquals(Set.of("natscluster_revocation_admitted_certificates", "natscluster_revocation_sync_age_seconds",
-                "natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes"), withoutSample);
+                "natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes", "natscluster_stream_messages",
+                "natscluster_stream_bytes", "natscluster_stream_replicas", "natscluster_stream_replicas_current"), withoutSample);
         // every per-cluster metric the operator serves has a panel
         Set<String> ours = new TreeSet<>();
         for (ClusterMetrics.Metric m : ClusterMetrics.Metric.values()) ours.add(m.metricName);

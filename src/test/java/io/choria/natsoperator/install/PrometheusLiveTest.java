@@ -76,7 +76,8 @@ class PrometheusLiveTest {
     static final Set<String> ENROLMENT_ONLY = Set.of("natscluster_revocation_sync_age_seconds", "natscluster_revocation_admitted_certificates");
 
     /** JetStream's series, served only for a NatsCluster with spec.streams (not the example): their query evaluates, empty. */
-    static final Set<String> STREAMS_ONLY = Set.of("natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes");
+    static final Set<String> STREAMS_ONLY = Set.of("natscluster_broker_jetstream_store_bytes", "natscluster_broker_jetstream_store_limit_bytes",
+            "natscluster_stream_messages", "natscluster_stream_bytes", "natscluster_stream_replicas", "natscluster_stream_replicas_current");
 
     static final ObjectMapper JSON = new ObjectMapper();
 

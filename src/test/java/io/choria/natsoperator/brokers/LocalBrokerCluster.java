@@ -471,8 +471,16 @@ public final class LocalBrokerCluster implements AutoCloseable {
 
     /** Starts broker i (again) from its files and waits until /healthz answers 200. */
     public void start(int i) {
+        start(i, START_TIMEOUT);
+    }
+
+    /**
+     * The same, waiting up to {@code healthyWithin}: with JetStream the whole /healthz holds until the broker's streams are
+     * current again (what the startup probe waits 15 minutes for in a pod), which can take longer than a plain start.
+     */
+    public void start(int i, Duration healthyWithin) {
         launch(i);
-        awaitHealthy(i);
+        awaitHealthy(i, healthyWithin);
     }
 
     /** Starts broker i (again) without waiting: a benchmark times how long the broker takes under a storm. */
@@ -532,7 +540,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
     }
 
     private void awaitHealthy(int i) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitHealthy(i, START_TIMEOUT);
+    }
+
+    private void awaitHealthy(int i, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             Process p = processes[i];
             if (p == null || !p.isAlive()) {
@@ -541,7 +553,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
             if (io.choria.natsoperator.mesh.Monitors.healthy(monitorUri(i), Duration.ofSeconds(1))) return;
             sleep(50);
         }
-        throw new IllegalStateException(names.pod(i) + " not healthy after " + START_TIMEOUT + ":\n" + logTail(i));
+        throw new IllegalStateException(names.pod(i) + " not healthy after " + within + ":\n" + logTail(i));
     }
 
     @Override

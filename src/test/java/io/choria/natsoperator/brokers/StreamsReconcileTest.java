@@ -78,7 +78,7 @@ class StreamsReconcileTest {
                 assertEquals("StreamReplicasBehind", behind.getReason(), behind.getMessage());
                 assertTrue(Ready.isTrue(api), "the brokers' readiness is not the streams' business: Ready stays");
             } finally {
-                brokers.start(2);
+                brokers.start(2, Duration.ofSeconds(120));
             }
             Await.until("StreamsReady again", Duration.ofSeconds(60), () -> MeshReconcileTest.condition(api, "StreamsReady"),
                     c -> c.getStatus().equals("True"));

@@ -48,8 +48,8 @@ class StreamsScaleTest {
             // 3 -> 5: the new brokers start, the others take the new routes by a reload; then five replicas each
             brokers.scaleTo(5);
             for (int i = 0; i < 3; i++) brokers.reload(i);
-            brokers.start(3);
-            brokers.start(4);
+            brokers.start(3, Duration.ofSeconds(120));
+            brokers.start(4, Duration.ofSeconds(120));
             brokers.cluster().getSpec().getStreams().setReplicas(5);
             awaitReport(brokers, checker, actions, "every stream R5 and current", r -> healthy(r, 5));
             assertTrue(actions.contains("updated CHORIA_EVENTS"), actions.toString());
@@ -85,7 +85,7 @@ class StreamsScaleTest {
                 }
                 assertEquals(List.of(), missing, "looks without a meta leader, after the kill, with two of three brokers up");
             } finally {
-                brokers.start(2);
+                brokers.start(2, Duration.ofSeconds(120));
             }
         }
     }

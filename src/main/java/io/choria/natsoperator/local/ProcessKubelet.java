@@ -56,6 +56,10 @@ public final class ProcessKubelet implements AutoCloseable {
     private final Map<String, String> currentRevisions = new HashMap<>();
     /** What the API server held at the start of the current round; the loop thread's alone. */
     private List<StatefulSet> statefulSets = List.of();
+    /** How long the pods of a StatefulSet that is gone are kept for a new one of the same name to adopt. */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(30);
+    /** Pods whose StatefulSet is gone, and since when (System.nanoTime). */
+    private final Map<String, Long> orphanedSince = new HashMap<>();
     private List<Service> services = List.of();
     private volatile Map<String, java.util.Set<String>> allAddresses = Map.of();
     private String hosts = "";
@@ -139,10 +143,22 @@ public final class ProcessKubelet implements AutoCloseable {
         services = client.services().inAnyNamespace().list().getItems();
         Set<String> owned = new HashSet<>();
         for (StatefulSet sts : all) owned.addAll(sync(sts));
+        long now = System.nanoTime();
+        orphanedSince.keySet().retainAll(pods.keySet());
         for (LocalPod p : pods.values()) {
-            if (!owned.contains(p.key()) && p.phase() != LocalPod.Phase.TERMINATING && p.phase() != LocalPod.Phase.GONE) {
-                events.accept(p.key() + ": its StatefulSet is gone; deleting");
-                p.delete(false);
+            if (owned.contains(p.key())) {
+                orphanedSince.remove(p.key());
+            } else if (p.phase() != LocalPod.Phase.TERMINATING && p.phase() != LocalPod.Phase.GONE) {
+                // Kept a while, as a StatefulSet deleted with propagationPolicy Orphan leaves its pods: the operator's next
+                // one (spec.streams replaced it) adopts them by name and rolls them one at a time to its template.
+                long since = orphanedSince.computeIfAbsent(p.key(), k -> {
+                    events.accept(p.key() + ": its StatefulSet is gone; kept " + ORPHAN_GRACE.toSeconds() + " s for a new one to adopt");
+                    return now;
+                });
+                if (now - since > ORPHAN_GRACE.toNanos()) {
+                    events.accept(p.key() + ": its StatefulSet is gone; deleting");
+                    p.delete(false);
+                }
             }
         }
         writeHosts(hostsContent());

@@ -225,8 +225,8 @@ public final class BrokerStatefulSet {
                 .addAllToPorts(sitePorts(spec))
                 .withResources(resources)
                 .withVolumeMounts(brokerMounts(spec, paths))
-                .withStartupProbe(ChoriaAccounts.enabled(spec) ? healthz(STREAMS_CAUGHT_UP, 10, 90, 5) : healthz(2, 30, 2))
-                .withReadinessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_META_CURRENT : "/healthz", 5, 3, 2))
+                .withStartupProbe(ChoriaAccounts.enabled(spec) ? healthz(STREAMS_ENABLED, 10, 90, 5) : healthz(2, 30, 2))
+                .withReadinessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz", 5, 3, 2))
                 // Patient: after a restart thousands of TLS handshakes can starve /healthz for a
                 // while (see docs/BENCHMARKS.md); killing the broker then only starts another storm.
                 .withLivenessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz", 10, 12, 5))
@@ -318,13 +318,15 @@ public final class BrokerStatefulSet {
     }
 
     /**
-     * With Streams the probes split as the NATS chart's do (nats-io/k8s #576, #613; docs/STREAMS-FACTS.md §5). Startup: the
-     * whole {@code /healthz}, which holds until this broker's streams have caught up, so a rolling update moves on only
-     * then (15 minutes: a large stream takes a while). Readiness: the meta group's leader known and this broker current
-     * with it, not its streams, so a broker catching up one stream later keeps its clients. Liveness: JetStream running.
+     * With Streams every probe asks {@code /healthz?js-enabled-only=true}: the broker serves clients and runs JetStream, and
+     * nothing about JetStream's quorum. Choria's requests are core NATS, and must not wait on Streams: the NATS chart's
+     * readiness ({@code js-server-only}: the meta group current) and startup ({@code /healthz}: every stream caught up) keep a
+     * broker out while JetStream lacks a quorum, and that deadlocked turning Streams on for a running cluster (seen in
+     * {@code local}: the first broker rolled to JetStream cannot reach a meta leader while the others still run without it,
+     * so it never became ready, and the rolling update stopped there), and would take every broker out of the client
+     * Service if two of three were lost. The streams' health is StreamsReady's (replicas behind, no leader), not the
+     * pod's. Startup allows 15 minutes: recovering a large store takes a while.
      */
-    static final String STREAMS_CAUGHT_UP = "/healthz";
-    static final String STREAMS_META_CURRENT = "/healthz?js-server-only=true";
     static final String STREAMS_ENABLED = "/healthz?js-enabled-only=true";
 
     static Probe healthz(int period, int failures, int timeout) {

@@ -92,7 +92,10 @@ public final class StatusCalculator {
             readyCond = Conditions.of(Conditions.READY, true, Reason.BrokersReady, msg, gen, prev, now);
         } else {
             readyCond = Conditions.of(Conditions.READY, false, Reason.BrokersNotReady,
-                    ready + "/" + size + " brokers ready" + (sts == null ? " (no StatefulSet yet)" : ""), gen, prev, now);
+                    ready + "/" + size + " brokers ready" + (sts == null ? " (no StatefulSet yet)"
+                            // a StatefulSet just made (or made anew, spec.streams) has no status until its controller writes one
+                            : sts.getStatus() == null || sts.getStatus().getObservedGeneration() == null ? " (the StatefulSet has no status yet)" : ""),
+                    gen, prev, now);
         }
         conditions.add(0, readyCond);
         // Mesh

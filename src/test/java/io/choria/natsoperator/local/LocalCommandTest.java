@@ -128,6 +128,62 @@ class LocalCommandTest {
         assertFalse(Files.exists(claim), "the claim directories go with local");
     }
 
+    /**
+     * Turning Streams on for a running cluster in {@code local}: the operator replaces the StatefulSet orphaning its pods,
+     * local's kubelet adopts them and rolls them one at a time (never fewer than 2 of 3 ready), the streams are made, and
+     * an event stored then survives a broker's restart.
+     */
+    @Test
+    void streamsTurnedOnForARunningClusterRollTheBrokersOneAtATime() throws Exception {
+        Path example = dir.resolve("natscluster-3.yaml");
+        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        local = Local.start(example, caSecret());
+        int ready = local.await("is ready with 3 brokers", 0, READY);
+        List<String> urls = local.urls(ready);
+        Map<String, Long> before = local.brokerPids();
+
+        int edit = local.lines().size();
+        Files.writeString(example, Files.readString(example) + "  streams:\n    storage: {size: 1Gi}\n");
+        local.await("choria/broker StreamsReady=True StreamsReady: 5 streams with all replicas current", edit, READY);
+        Map<String, Long> after = local.brokerPids();
+        for (String pod : List.of("broker-0", "broker-1", "broker-2")) {
+            assertTrue(!after.get(pod).equals(before.get(pod)), pod + " rolled to the template with Streams:\n" + local.output());
+        }
+        List<String> since = local.lines().subList(edit, local.lines().size());
+        // the pods outlived their StatefulSet (the kubelet may not even see the gap between the delete and the new one)
+        assertTrue(since.stream().noneMatch(l -> l.contains("StatefulSet is gone; deleting")), local.output());
+        assertTrue(since.stream().filter(l -> l.contains("template changed; replacing it")).count() == 3, "rolled one by one:\n" + local.output());
+        // From the first replacement on, never two brokers down at once (just before it, the new StatefulSet has no
+        // status yet and Ready reads 0/3 for a moment: the brokers themselves all serve)
+        List<String> rolling = since.subList(since.indexOf(since.stream().filter(l -> l.contains("template changed; replacing it"))
+                .findFirst().orElseThrow()), since.size());
+        assertTrue(rolling.stream().noneMatch(l -> l.contains("0/3 brokers ready") || l.contains("1/3 brokers ready")),
+                "never two brokers down at once:\n" + local.output());
+
+        // an event stored, then a broker restarted: still there
+        try (Connection node = connect(urls.get(0))) {
+            io.nats.client.api.PublishAck ack = node.jetStream().publish("choria.lifecycle.event.alive.server", "{\"n\":1}".getBytes());
+            assertEquals("CHORIA_EVENTS", ack.getStream());
+        }
+        int kill = local.lines().size();
+        ProcessHandle.of(after.get("broker-0")).orElseThrow().destroyForcibly();
+        local.await("choria/broker-0: container nats started", kill, READY);
+        local.await("choria/broker Ready=True", kill, READY);
+        try (Connection admin = connect(urls.get(1))) {
+            var m = Await.until("the event read back", Duration.ofSeconds(30), () -> {
+                try {
+                    return admin.jetStreamManagement().getLastMessage("CHORIA_EVENTS", "choria.lifecycle.event.alive.server");
+                } catch (Exception e) {
+                    return null;
+                }
+            }, x -> x != null);
+            assertEquals("{\"n\":1}", new String(m.getData()));
+        }
+        List<Long> all = new ArrayList<>(local.allPids());
+        Runtime.getRuntime().exec(new String[] {"kill", "-INT", String.valueOf(local.process.pid())}).waitFor();
+        local.assertGoneWithoutTrace(all);
+    }
+
     @Test
     void sigtermWhileStartingLeavesNoProcessNamespaceOrDirectory() throws Exception {
         Path example = dir.resolve("natscluster-3.yaml");

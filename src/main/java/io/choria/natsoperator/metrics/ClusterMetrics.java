@@ -162,16 +162,18 @@ public final class ClusterMetrics {
     private static void stream(StringBuilder out, Metric m, List<ClusterSnapshot> live, Function<ClusterSnapshot.Stream, Double> value) {
         header(out, m);
         for (ClusterSnapshot s : live) {
-            for (ClusterSnapshot.Stream st : s.streams()) {
-                out.append(m.metricName).append("{namespace=\"").append(escape(s.namespace())).append("\",natscluster=\"").append(escape(s.name()))
-                        .append("\",stream=\"").append(escape(st.name())).append("\"} ").append(format(value.apply(st))).append('\n');
-            }
+            for (ClusterSnapshot.Stream st : s.streams()) sample(out, m, s, "stream", st.name(), value.apply(st));
         }
     }
 
     private static void sample(StringBuilder out, Metric m, ClusterSnapshot s, String pod, double v) {
+        sample(out, m, s, "pod", pod, v);
+    }
+
+    /** One sample: the cluster's labels and, when {@code value} is not null, one more ({@code pod} or {@code stream}). */
+    private static void sample(StringBuilder out, Metric m, ClusterSnapshot s, String label, String value, double v) {
         out.append(m.metricName).append("{namespace=\"").append(escape(s.namespace())).append("\",natscluster=\"").append(escape(s.name()));
-        if (pod != null) out.append("\",pod=\"").append(escape(pod));
+        if (value != null) out.append("\",").append(label).append("=\"").append(escape(value));
         out.append("\"} ").append(format(v)).append('\n');
     }
 

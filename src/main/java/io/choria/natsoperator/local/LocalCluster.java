@@ -139,8 +139,13 @@ public final class LocalCluster implements AutoCloseable {
         if (copy instanceof NatsCluster nc) {
             NatsCluster stored = (NatsCluster) existing;
             if (JSON.asJson(nc.getSpec()).equals(JSON.asJson(stored.getSpec()))) return kind + " unchanged";
-            stored.setSpec(nc.getSpec());
-            api.client().resource(stored).update();
+            // A patch of the spec alone, as kubectl apply sends: a whole-object update would carry the status read
+            // a moment ago and put it back over one the operator wrote since (seen: Ready's count went back to 0).
+            api.client().resources(NatsCluster.class).inNamespace(stored.getMetadata().getNamespace())
+                    .withName(stored.getMetadata().getName()).edit(c -> {
+                        c.setSpec(nc.getSpec());
+                        return c;
+                    });
             return kind + " configured";
         }
         if (copy instanceof Secret s) {

@@ -49,7 +49,12 @@ public final class StatusCalculator {
 
         StatefulSet sts = seen.statefulSet();
         StatefulSetStatus st = sts != null && sts.getStatus() != null ? sts.getStatus() : new StatefulSetStatus();
-        int ready = nz(st.getReadyReplicas());
+        // A StatefulSet made anew (spec.streams: deleted orphaning its pods, then created) is absent for a moment and
+        // then has no status until its controller writes one, while the pods keep serving: until then the count last
+        // seen stands, said as such, rather than a 0 that no broker caused.
+        boolean noStatusYet = sts == null || sts.getStatus() == null || sts.getStatus().getObservedGeneration() == null;
+        boolean lastSeen = noStatusYet && nz(previous.getReadyReplicas()) > 0;
+        int ready = lastSeen ? previous.getReadyReplicas() : nz(st.getReadyReplicas());
         s.setReadyReplicas(ready);
         s.setReady(ready + "/" + size);
 
@@ -92,9 +97,9 @@ public final class StatusCalculator {
             readyCond = Conditions.of(Conditions.READY, true, Reason.BrokersReady, msg, gen, prev, now);
         } else {
             readyCond = Conditions.of(Conditions.READY, false, Reason.BrokersNotReady,
-                    ready + "/" + size + " brokers ready" + (sts == null ? " (no StatefulSet yet)"
-                            // a StatefulSet just made (or made anew, spec.streams) has no status until its controller writes one
-                            : sts.getStatus() == null || sts.getStatus().getObservedGeneration() == null ? " (the StatefulSet has no status yet)" : ""),
+                    ready + "/" + size + " brokers ready" + (lastSeen ? " when last seen (the StatefulSet is being made anew"
+                            + (sts == null ? ")" : " and has no status yet)")
+                            : sts == null ? " (no StatefulSet yet)" : noStatusYet ? " (the StatefulSet has no status yet)" : ""),
                     gen, prev, now);
         }
         conditions.add(0, readyCond);

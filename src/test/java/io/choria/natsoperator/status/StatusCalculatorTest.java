@@ -71,6 +71,33 @@ class StatusCalculatorTest {
         assertTrue(message.contains("generation 3") && !message.contains("3/3"), message);
     }
 
+    /**
+     * A StatefulSet made anew (Streams turned on) is absent for a moment, then has no status until its controller
+     * writes one, while the orphaned pods serve: the ready count last seen stands and the message says so; a first
+     * StatefulSet still reads 0.
+     */
+    @Test
+    void aStatefulSetMadeAnewKeepsTheReadyCountLastSeen() {
+        NatsCluster nc = nc();
+        nc.setStatus(StatusCalculator.compute(nc, new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null), T0));
+        StatefulSet anew = sts(3, 3, 3, 3, "r1", "r1", 1, 2L);
+        anew.setStatus(null);
+        var s = StatusCalculator.compute(nc, new Observation(anew, null, null, null), T0.plusSeconds(1));
+        assertEquals("3/3", s.getReady());
+        String message = Conditions.find(s.getConditions(), "Ready").orElseThrow().getMessage();
+        assertEquals("3/3 brokers ready when last seen (the StatefulSet is being made anew and has no status yet)", message);
+        assertEquals("False", status(s, "Ready"), "not ready until the new StatefulSet's controller has seen its pods");
+        // between the orphaning delete and the create, there is none at all
+        var gone = StatusCalculator.compute(nc, new Observation(null, null, null, null), T0.plusSeconds(1));
+        assertEquals("3/3 brokers ready when last seen (the StatefulSet is being made anew)",
+                Conditions.find(gone.getConditions(), "Ready").orElseThrow().getMessage());
+
+        var first = StatusCalculator.compute(nc(), new Observation(anew, null, null, null), T0);
+        assertEquals("0/3", first.getReady());
+        assertEquals("0/3 brokers ready (the StatefulSet has no status yet)",
+                Conditions.find(first.getConditions(), "Ready").orElseThrow().getMessage());
+    }
+
     @Test
     void progressingSaysWhich() {
         assertEquals("Creating", reason(StatusCalculator.compute(nc(), new Observation(null, null, null, null), T0), "Progressing"));

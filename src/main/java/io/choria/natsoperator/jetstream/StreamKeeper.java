@@ -20,8 +20,17 @@ public final class StreamKeeper {
     /** JSStreamNotFoundErr (nats-server errors.json). */
     static final int STREAM_NOT_FOUND = 10059;
 
-    /** One stream as seen: its replicas (peers that are current with the leader, and all), its leader, its size. */
-    public record StreamState(String name, int replicas, int current, String leader, long messages, long bytes) {
+    /**
+     * One stream as seen: its replicas (peers that are current with the leader, and all), its leader, its size.
+     * {@code keptBy}: the cluster (site) it is placed in when that is another site's, which keeps it; null when it is
+     * this cluster's. {@code settingsDiffer}: such a stream's settings are not this spec's (left as that site has them).
+     */
+    public record StreamState(String name, int replicas, int current, String leader, long messages, long bytes, String keptBy,
+            boolean settingsDiffer) {
+        public StreamState(String name, int replicas, int current, String leader, long messages, long bytes) {
+            this(name, replicas, current, leader, messages, bytes, null, false);
+        }
+
         public boolean healthy() {
             return leader != null && !leader.isEmpty() && current == replicas;
         }
@@ -63,6 +72,15 @@ public final class StreamKeeper {
                 states.add(new StreamState(name, config.path("num_replicas").asInt(1), 0, null, 0, 0));
                 continue;
             }
+            String elsewhere = keptElsewhere(config, info);
+            if (elsewhere != null) {
+                // Another site's operator keeps it (a stream name is one across the gateways): updating it here would
+                // have the two sites rewrite it in turn whenever their spec.streams differ.
+                StreamState seen = state(name, info);
+                states.add(new StreamState(name, seen.replicas(), seen.current(), seen.leader(), seen.messages(), seen.bytes(), elsewhere,
+                        differs(config, info.path("config"))));
+                continue;
+            }
             if (info.path("error").path("err_code").asInt() == STREAM_NOT_FOUND) {
                 info = call(c, "$JS.API.STREAM.CREATE." + name, MAPPER.writeValueAsString(config), timeout);
                 actions.add("created " + name);
@@ -76,6 +94,13 @@ public final class StreamKeeper {
             states.add(state(name, info));
         }
         return new Report(states, actions, null);
+    }
+
+    /** The cluster a stream is placed in when the wanted config places it in another one (gateways), else null. */
+    static String keptElsewhere(ObjectNode wanted, JsonNode info) {
+        String mine = wanted.path("placement").path("cluster").asText("");
+        String placed = info.path("cluster").path("name").asText("");
+        return !mine.isEmpty() && !placed.isEmpty() && !info.has("error") && !placed.equals(mine) ? placed : null;
     }
 
     /** Whether the live configuration differs from the wanted one in a field the keeper manages. */

@@ -69,7 +69,7 @@ public final class StreamsChecker {
             }
             StreamKeeper.Report report;
             try (c) {
-                report = StreamKeeper.keep(c, ChoriaStreams.wanted(nc.getSpec()), TIMEOUT);
+                report = StreamKeeper.keep(c, ChoriaStreams.wanted(names, nc.getSpec()), TIMEOUT);
             } catch (IOException | RuntimeException e) {
                 return StreamKeeper.Report.failed("through " + names.pod(i) + ": " + e.getMessage());
             }

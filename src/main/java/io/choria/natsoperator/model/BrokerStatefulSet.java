@@ -226,10 +226,10 @@ public final class BrokerStatefulSet {
                 .withResources(resources)
                 .withVolumeMounts(brokerMounts(spec, paths))
                 .withStartupProbe(ChoriaAccounts.enabled(spec) ? healthz(STREAMS_ENABLED, 10, 90, 5) : healthz(2, 30, 2))
-                .withReadinessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz", 5, 3, 2))
+                .withReadinessProbe(healthz(healthPath(spec), 5, 3, 2))
                 // Patient: after a restart thousands of TLS handshakes can starve /healthz for a
                 // while (see docs/BENCHMARKS.md); killing the broker then only starts another storm.
-                .withLivenessProbe(healthz(ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz", 10, 12, 5))
+                .withLivenessProbe(healthz(healthPath(spec), 10, 12, 5))
                 .withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand(lameDuckCommand(paths))
                 .endExec().endPreStop().endLifecycle()
@@ -328,6 +328,11 @@ public final class BrokerStatefulSet {
      * pod's. Startup allows 15 minutes: recovering a large store takes a while.
      */
     static final String STREAMS_ENABLED = "/healthz?js-enabled-only=true";
+
+    /** The readiness and liveness probes' path. */
+    public static String healthPath(NatsClusterSpec spec) {
+        return ChoriaAccounts.enabled(spec) ? STREAMS_ENABLED : "/healthz";
+    }
 
     static Probe healthz(int period, int failures, int timeout) {
         return healthz("/healthz", period, failures, timeout);

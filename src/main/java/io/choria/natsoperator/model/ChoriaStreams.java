@@ -33,7 +33,17 @@ public final class ChoriaStreams {
     private ChoriaStreams() {}
 
     /** The streams to keep; empty when Streams are off or {@code manage} is false. */
-    public static List<ObjectNode> wanted(NatsClusterSpec spec) {
+    public static List<ObjectNode> wanted(Names names, NatsClusterSpec spec) {
+        List<ObjectNode> streams = wanted(spec);
+        // Across gateways JetStream is one super-cluster and a stream name is one in the account: each site places what
+        // it makes in its own cluster, and leaves a stream placed at another site to that site (StreamKeeper).
+        if (spec.getGateway() != null) {
+            for (ObjectNode s : streams) s.putObject("placement").put("cluster", NatsConfig.clusterName(names, spec));
+        }
+        return streams;
+    }
+
+    private static List<ObjectNode> wanted(NatsClusterSpec spec) {
         StreamsSpec st = spec.getStreams();
         List<ObjectNode> streams = new ArrayList<>();
         if (st == null || !Boolean.TRUE.equals(st.getManage())) return streams;

@@ -23,7 +23,7 @@ public record StreamsVerdict(boolean ready, Reason reason, String message) {
         List<String> behind = new ArrayList<>();
         for (StreamKeeper.StreamState s : r.streams()) {
             if (!s.healthy()) behind.add(s.name() + " " + s.current() + "/" + s.replicas() + " replicas current"
-                    + (s.leader() == null || s.leader().isEmpty() ? ", no leader" : ""));
+                    + (s.leader() == null || s.leader().isEmpty() ? ", no leader" : "") + (s.keptBy() != null ? " (kept by site " + s.keptBy() + ")" : ""));
         }
         if (!behind.isEmpty()) return new StreamsVerdict(false, Reason.StreamReplicasBehind, String.join("; ", behind));
         List<String> full = new ArrayList<>();
@@ -39,7 +39,24 @@ public record StreamsVerdict(boolean ready, Reason reason, String message) {
                     + ": grow spec.streams.storage.size or shorten spec.streams.retention");
         }
         String managed = Boolean.TRUE.equals(nc.getSpec().getStreams().getManage())
-                ? r.streams().size() + " streams with all replicas current" : "JetStream answers (streams not managed: spec.streams.manage is false)";
+                ? r.streams().size() + " streams with all replicas current" + keptElsewhere(r.streams())
+                : "JetStream answers (streams not managed: spec.streams.manage is false)";
         return new StreamsVerdict(true, Reason.StreamsReady, managed + (r.actions().isEmpty() ? "" : "; " + String.join(", ", r.actions())));
+    }
+
+    /** Streams another site placed and keeps (gateways), and which of them have settings other than this spec's. */
+    private static String keptElsewhere(List<StreamKeeper.StreamState> streams) {
+        java.util.Map<String, List<String>> bySite = new java.util.TreeMap<>();
+        List<String> differ = new ArrayList<>();
+        for (StreamKeeper.StreamState s : streams) {
+            if (s.keptBy() == null) continue;
+            bySite.computeIfAbsent(s.keptBy(), k -> new ArrayList<>()).add(s.name());
+            if (s.settingsDiffer()) differ.add(s.name());
+        }
+        if (bySite.isEmpty()) return "";
+        List<String> parts = new ArrayList<>();
+        bySite.forEach((site, names) -> parts.add(String.join(", ", names) + " kept by site " + site));
+        return " (" + String.join("; ", parts) + (differ.isEmpty() ? "" : "; settings there differ from this spec.streams: "
+                + String.join(", ", differ)) + ")";
     }
 }

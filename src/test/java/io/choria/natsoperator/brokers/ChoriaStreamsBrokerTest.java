@@ -75,7 +75,7 @@ class ChoriaStreamsBrokerTest {
 
     private static StreamKeeper.Report keep(int broker) throws IOException {
         try (NatsRequests c = operator(broker, null, null)) {
-            return StreamKeeper.keep(c, ChoriaStreams.wanted(brokers.cluster().getSpec()), TIMEOUT);
+            return StreamKeeper.keep(c, ChoriaStreams.wanted(brokers.names(), brokers.cluster().getSpec()), TIMEOUT);
         }
     }
 

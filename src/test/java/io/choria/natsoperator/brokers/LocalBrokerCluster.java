@@ -543,7 +543,8 @@ public final class LocalBrokerCluster implements AutoCloseable {
         awaitHealthy(i, START_TIMEOUT);
     }
 
-    private void awaitHealthy(int i, Duration within) {
+    /** Waits until broker i's whole /healthz answers 200 (with JetStream: a meta leader known and its streams current). */
+    public void awaitHealthy(int i, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             Process p = processes[i];

@@ -113,6 +113,19 @@ class RenderReconcileParityTest {
         cases.add(new Case("gateways by natsClusterRef, one on port 7333", List.of(a, b), sitesSecrets));
         cases.add(new Case("plaintext edge: no TLS, leaf remote only, no network policy", List.of(plaintextEdge("parity-edge")),
                 List.of(routePassword("parity-edge"))));
+        // Streams (accounts in the routes Secret, claim templates, the system-account Secret) with leaf edges landing in
+        // choria, enrolled with Puppet and a pinned list cut by certname pattern.
+        NatsCluster streams = example(Path.of("examples/natscluster-puppet.yaml"), "parity-streams");
+        streams.getSpec().getTls().getPuppet().setPinnedCertnames("\\.example\\.net$");
+        io.choria.natsoperator.api.StreamsSpec st = new io.choria.natsoperator.api.StreamsSpec();
+        st.getStorage().setSize("5Gi");
+        st.getStorage().setStorageClassName("fast");
+        st.getRetention().setEvents("12h");
+        streams.getSpec().setStreams(st);
+        LeafNodesSpec edges = new LeafNodesSpec();
+        edges.setEdges(List.of("edge.example.net"));
+        streams.getSpec().setLeafnodes(edges);
+        cases.add(new Case("Streams with leaf edges, Puppet enrolment and pinnedCertnames", List.of(streams), puppetSecrets("parity-streams")));
         return cases;
     }
 

@@ -1,6 +1,7 @@
 /**
- * The owned objects as java-operator-sdk dependent resources: one small class per kind, and the
- * apply order in one place ({@link io.choria.natsoperator.reconciler.dependent.Dependents}). Part
- * of the reconciler layer.
+ * The owned objects as java-operator-sdk dependent resources: one small class per kind, listed in
+ * {@link io.choria.natsoperator.reconciler.dependent.Dependents}, and {@link
+ * io.choria.natsoperator.reconciler.dependent.OwnedObjects}, which writes them in the model's one apply order
+ * ({@code DesiredCluster.inApplyOrder}). Part of the reconciler layer.
  */
 package io.choria.natsoperator.reconciler.dependent;

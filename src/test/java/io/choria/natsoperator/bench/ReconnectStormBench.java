@@ -58,7 +58,7 @@ import javax.net.ssl.SSLContext;
  * connect steadily. rolling: three brokers on loopback (127.0.0.236-238, all pinned to CPU 0), the
  * nodes with all three as their middleware_hosts, rotated per node, the same for all, or random
  * ({@code -Drolling.nodes=go:rotate,go:same,go:random}, or {@code swarm}); each order and stop mode
- * ({@code -Drolling.modes=lame,plain}) starts from fresh nodes; {@code -Drolling.seconds=180} bounds a step.
+ * ({@code -Drolling.modes=lame,plain,kill}) starts from fresh nodes; {@code -Drolling.seconds=180} bounds a step.
  */
 public final class ReconnectStormBench {
     static final String HOST_ADDRESS = "10.203.0.1";
@@ -297,6 +297,9 @@ public final class ReconnectStormBench {
                     if (tlsTimeout != null) nc.getSpec().getTls().setHandshakeTimeoutSeconds(tlsTimeout);
                     Integer rate = Integer.getInteger("storm.rateLimit");
                     if (rate != null) nc.getSpec().getTls().setConnectionRateLimit(rate);
+                    // max_connections as spec.capacity sets it (nodes + a quarter): does a storm's abandoned handshakes fill it?
+                    Integer maxConnections = Integer.getInteger("storm.maxConnections");
+                    if (maxConnections != null) nc.getSpec().getLimits().setMaxConnections(maxConnections);
                 });
         LocalBrokerCluster broker = b.start();
         // The sysctls must be in place before the broker listens (Go reads somaxconn for its backlog once), and the
@@ -360,7 +363,7 @@ public final class ReconnectStormBench {
      * middleware_hosts list is rotated per node (as Puppet's fqdn_rotate gives), the same for
      * every node (Choria's DontRandomize: every node on the first broker), or randomised
      * (plugin.choria.randomize_middleware_hosts); or "swarm", NodeSwarm's walk. Stop modes
-     * {@code -Drolling.modes=lame,plain}: the rendered preStop then SIGTERM, or SIGTERM alone.
+     * {@code -Drolling.modes=lame,plain,kill}: the rendered preStop then SIGTERM, SIGTERM alone, or SIGKILL (a crash).
      */
     static void rolling(int n) throws Exception {
         List<String> kinds = List.of(System.getProperty("rolling.nodes", "go:rotate,go:same,go:random").split(","));
@@ -389,6 +392,8 @@ public final class ReconnectStormBench {
                                 brokers.runPreStop(stopping);
                                 brokers.sigterm(stopping);
                                 brokers.awaitExit(stopping, Duration.ofSeconds(90));
+                            } else if (mode.equals("kill")) {
+                                brokers.kill(stopping); // a crash: the nodes it held reconnect all at once to the other two
                             } else {
                                 brokers.stop(stopping);
                             }
@@ -420,7 +425,7 @@ public final class ReconnectStormBench {
                         int peak = 0;
                         for (int k = 4; k < survivors.size(); k++) peak = Math.max(peak, survivors.get(k) - survivors.get(k - 4));
                         System.out.printf("| %s | %s | %d | %d | %.1f s | %s | %d | %s |%n", kind, mode.equals("lame") ? "lame duck (rendered preStop, then SIGTERM)"
-                                : "plain SIGTERM, no preStop", i, held, stopS, backS, peak, load);
+                                : mode.equals("kill") ? "crash (SIGKILL)" : "plain SIGTERM, no preStop", i, held, stopS, backS, peak, load);
                         brokers.start(i); // the next pod rolls once this one is Ready
                     }
                 }

@@ -88,20 +88,22 @@ public final class InventorySync {
         }
         fetchAll(client, toFetch, revokedSerials, deadline, within);
         pinByFingerprint.keySet().retainAll(seen);
-        Set<String> admitted = new HashSet<>();
+        // Kept until the next sync, once per Puppet CA: at an estate of 50,000 certificates each byte per key counts (a
+        // HashSet per key, as before, cost about 180 bytes). Nearly every key has one certificate, so its names are
+        // that certificate's own immutable set and its certname a one-element set; only a key shared merges.
         Map<String, Set<String>> namesByKey = new java.util.HashMap<>();
         Map<String, Set<String>> certnamesByKey = new java.util.HashMap<>();
         for (var s : signed) {
             Pin pin = pinByFingerprint.get(normalize(s.fingerprint()));
             if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) {
-                admitted.add(pin.pin());
-                namesByKey.computeIfAbsent(pin.pin(), k -> new HashSet<>()).addAll(pin.names());
+                namesByKey.merge(pin.pin(), pin.names(), InventorySync::union);
                 // the certname as Puppet lists it (spec.tls.puppet.pinnedCertnames matches it)
-                certnamesByKey.computeIfAbsent(pin.pin(), k -> new HashSet<>()).add(s.name());
+                certnamesByKey.merge(pin.pin(), Set.of(s.name()), InventorySync::union);
             }
         }
-        return new Result(admitted, signed.size(), statuses.size() - signed.size(), crlNumber(crls.get(0)), toFetch.size(),
-                Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey, certnamesByKey);
+        return new Result(java.util.Collections.unmodifiableSet(namesByKey.keySet()), signed.size(), statuses.size() - signed.size(),
+                crlNumber(crls.get(0)), toFetch.size(), Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey,
+                certnamesByKey);
     }
 
     private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked, long deadline,
@@ -145,13 +147,20 @@ public final class InventorySync {
                         .generateCertificate(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
                 // A certificate re-issued between the two calls has another fingerprint: left for the next sync.
                 if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) {
-                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber(), CertificateNames.of(cert));
+                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber(), Set.copyOf(CertificateNames.of(cert)));
                 }
             } catch (GeneralSecurityException e) {
                 // not a certificate: admit nothing for it
             }
         }
         pinByFingerprint.put(fp, pin);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        if (a.containsAll(b)) return a;
+        Set<String> both = new HashSet<>(a);
+        both.addAll(b);
+        return Set.copyOf(both);
     }
 
     public static Set<BigInteger> revokedSerials(List<X509CRL> crls) {

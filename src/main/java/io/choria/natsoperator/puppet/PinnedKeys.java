@@ -43,7 +43,9 @@ public record PinnedKeys(SortedSet<String> admitted, long epoch) {
 
     public PinnedKeys with(Collection<String> newAdmitted) {
         SortedSet<String> next = new TreeSet<>(newAdmitted);
-        return next.equals(admitted) ? this : new PinnedKeys(next, epoch + 1);
+        // The same list keeps its epoch, but holds the sync's key Strings from now on: a list read back after a restart
+        // has its own copies (about 100 bytes a key per cluster), the sync's are one set shared by every cluster.
+        return new PinnedKeys(next, next.equals(admitted) ? epoch : epoch + 1);
     }
 
     /** The same admitted keys under another epoch entry: a list that differs, for the close pass. */

@@ -180,7 +180,7 @@ public final class RevocationEnforcement {
                 java.util.Set<String> admitted = PinnedCertnames.admitted(view.result(), certnames);
                 admitted.add(own);
                 PinnedKeys next = s.pins.with(admitted);
-                if (next != s.pins) {
+                if (next.epoch() != s.pins.epoch()) {
                     if (next.dropsAnyOf(s.pins)) shrunk = now; // brokers that loaded config since then have the shrunk list
                     changedAt = view.syncedAt();
                     InventorySync.Result r = view.result();

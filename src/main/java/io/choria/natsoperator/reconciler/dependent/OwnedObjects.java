@@ -5,6 +5,7 @@ import io.choria.natsoperator.model.DesiredCluster;
 import io.choria.natsoperator.model.Labels;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.Owned;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -13,6 +14,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,11 +81,16 @@ public final class OwnedObjects {
         return sources;
     }
 
+    @SuppressWarnings("unchecked")
     private static <R extends HasMetadata> InformerEventSource<R, NatsCluster> informer(Class<R> kind, EventSourceContext<NatsCluster> ctx) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, NatsCluster.class)
+        var config = InformerEventSourceConfiguration.from(kind, NatsCluster.class)
                 .withLabelSelector(SELECTOR)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false))
-                .build(), ctx);
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false));
+        if (kind == ConfigMap.class) {
+            // the pinned-list parts of clusters enrolled with one Puppet CA are the same text: held once (SharedText)
+            config.withItemStore((io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) new TransformingItemStore<ConfigMap>(SharedText::shareData));
+        }
+        return new InformerEventSource<>(config.build(), ctx);
     }
 
     /** The object as the informer (or the operator's own last write) has it; null when absent. */

@@ -2,14 +2,10 @@ package io.choria.natsoperator.brokers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.choria.natsoperator.api.GatewayRemote;
-import io.choria.natsoperator.api.GatewaySpec;
 import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.NatsClusterReference;
 import io.choria.natsoperator.api.Reason;
 import io.choria.natsoperator.mesh.LeafChecker;
 import io.choria.natsoperator.mesh.MeshProbe;
-import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.status.Conditions;
 import io.choria.natsoperator.reconciler.OperatorSettings;
@@ -36,27 +32,7 @@ class GatewayReconcileBrokersTest {
     static final List<String> SITES = List.of("gw-a", "gw-b");
     static final int[] FIRST_HOST = {220, 221};
 
-    static void configure(NatsCluster nc, int s) {
-        nc.getMetadata().setName("broker");
-        nc.getMetadata().setNamespace(SITES.get(s));
-        nc.getSpec().setClusterName(SITES.get(s));
-        nc.getSpec().setServerNamePrefix(SITES.get(s) + "-");
-        GatewayRemote r = new GatewayRemote();
-        r.setName(SITES.get(1 - s));
-        NatsClusterReference ref = new NatsClusterReference();
-        ref.setName("broker");
-        ref.setNamespace(SITES.get(1 - s));
-        r.setNatsClusterRef(ref);
-        GatewaySpec gw = new GatewaySpec();
-        gw.setRemotes(List.of(r));
-        nc.getSpec().setGateway(gw);
-    }
-
-    static NatsCluster site(int s) {
-        NatsCluster nc = Examples.load(Examples.ONE_BROKER);
-        configure(nc, s);
-        return nc;
-    }
+    static final TwoSites TWO = new TwoSites(SITES, FIRST_HOST, nc -> {});
 
     @Test
     void gatewaysConnectedFollowsTheRealBrokers() {
@@ -64,19 +40,14 @@ class GatewayReconcileBrokersTest {
         LocalBrokerCluster[] site = new LocalBrokerCluster[2];
         try (MockCluster api = new MockCluster()) {
             for (int s = 0; s < 2; s++) {
-                int me = s;
-                site[s] = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(FIRST_HOST[s]).edit(nc -> configure(nc, me))
-                        .host(new Names("broker", SITES.get(1 - s), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(1 - s)),
-                                List.of("127.0.0." + FIRST_HOST[1 - s]))
-                        .referenced(site(1 - s))
-                        .start();
+                site[s] = TWO.brokers(ca, s).start();
             }
             MeshProbe probe = MeshProbe.monitoring(nc -> site[SITES.indexOf(nc.getMetadata().getNamespace())]::monitorUri, new LeafChecker());
             api.startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofMillis(500), probe), Clock.systemUTC());
             for (int s = 0; s < 2; s++) {
                 Examples.createPuppetCa(api.client, SITES.get(s));
                 NatsCluster nc = Examples.toApply(Examples.ONE_BROKER, SITES.get(s), "broker");
-                configure(nc, s);
+                TWO.configure(nc, s);
                 api.client.resource(nc).create();
             }
             for (String ns : SITES) brokersReady(api, ns);

@@ -3,16 +3,11 @@ package io.choria.natsoperator.brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.choria.natsoperator.api.GatewayRemote;
-import io.choria.natsoperator.api.GatewaySpec;
-import io.choria.natsoperator.api.NatsCluster;
-import io.choria.natsoperator.api.NatsClusterReference;
 import io.choria.natsoperator.api.StreamsSpec;
 import io.choria.natsoperator.jetstream.BrokerAccess;
 import io.choria.natsoperator.jetstream.StreamKeeper;
 import io.choria.natsoperator.jetstream.StreamsChecker;
 import io.choria.natsoperator.model.BrokerSecrets;
-import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.SpecDefaults;
 import io.choria.natsoperator.pki.TestCa;
 import io.choria.natsoperator.testing.Await;
@@ -39,30 +34,11 @@ class StreamsAcrossGatewaysTest {
     static final List<String> SITES = List.of("js-a", "js-b");
     static final int[] FIRST_HOST = {150, 160};
 
-    static void configure(NatsCluster nc, int s) {
-        nc.getMetadata().setName("broker");
-        nc.getMetadata().setNamespace(SITES.get(s));
-        nc.getSpec().setClusterName(SITES.get(s));
-        nc.getSpec().setServerNamePrefix(SITES.get(s) + "-");
-        GatewayRemote r = new GatewayRemote();
-        r.setName(SITES.get(1 - s));
-        NatsClusterReference ref = new NatsClusterReference();
-        ref.setName("broker");
-        ref.setNamespace(SITES.get(1 - s));
-        r.setNatsClusterRef(ref);
-        GatewaySpec gw = new GatewaySpec();
-        gw.setRemotes(List.of(r));
-        nc.getSpec().setGateway(gw);
+    static final TwoSites TWO = new TwoSites(SITES, FIRST_HOST, nc -> {
         StreamsSpec streams = new StreamsSpec();
         streams.getStorage().setSize("256Mi");
         nc.getSpec().setStreams(streams);
-    }
-
-    static NatsCluster site(int s) {
-        NatsCluster nc = Examples.load(Examples.ONE_BROKER);
-        configure(nc, s);
-        return nc;
-    }
+    });
 
     @Test
     void eachSiteKeepsTheStreamsItPlacedAndANodeAtEitherSiteIsStored() throws Exception {
@@ -70,12 +46,7 @@ class StreamsAcrossGatewaysTest {
         LocalBrokerCluster[] site = new LocalBrokerCluster[2];
         try {
             for (int s = 0; s < 2; s++) {
-                int me = s;
-                site[s] = LocalBrokerCluster.of(Examples.load(Examples.ONE_BROKER)).ca(ca).firstHost(FIRST_HOST[s]).edit(nc -> configure(nc, me))
-                        .host(new Names("broker", SITES.get(1 - s), LocalBrokerCluster.CLUSTER_DOMAIN).gatewayServiceFqdnOf("broker", SITES.get(1 - s)),
-                                List.of("127.0.0." + FIRST_HOST[1 - s]))
-                        .referenced(site(1 - s))
-                        .render();
+                site[s] = TWO.brokers(ca, s).render();
             }
             // Site a alone: JetStream waits for the super-cluster's meta group, which needs site b. The rendered probes
             // (js-enabled-only) pass, so a site whose partner is away keeps serving Choria; the whole /healthz does not.

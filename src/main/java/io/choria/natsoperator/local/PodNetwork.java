@@ -106,6 +106,9 @@ public final class PodNetwork implements AutoCloseable {
         Attachment a = pods.remove(pod);
         if (a == null) return;
         killAllIn(a.netns()); // e.g. a sleep the reloader's shell had started
+        // The bridge end first, which takes its peer with it at once: a deleted namespace frees its veth only when the
+        // kernel gets to it, and CI saw the bridge end still there after local had exited.
+        runQuietly(List.of("ip", "link", "del", VETH_PREFIX + a.netns().substring(NETNS_PREFIX.length())));
         runQuietly(List.of("ip", "netns", "del", a.netns()));
         used.clear(a.host());
     }
@@ -144,6 +147,7 @@ public final class PodNetwork implements AutoCloseable {
             String owner = ownerOf(name, NETNS_PREFIX, '-');
             if (owner == null || !owners.test(owner)) continue;
             killAllIn(name); // what the record missed: e.g. a process a container started
+            runQuietly(List.of("ip", "link", "del", VETH_PREFIX + name.substring(NETNS_PREFIX.length())));
             runQuietly(List.of("ip", "netns", "del", name));
         }
         for (String line : runQuietly(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {

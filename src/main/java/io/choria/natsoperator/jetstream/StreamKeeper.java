@@ -31,6 +31,11 @@ public final class StreamKeeper {
             this(name, replicas, current, leader, messages, bytes, null, false);
         }
 
+        /** The same, seen as another site's stream. */
+        StreamState keptBy(String site, boolean differ) {
+            return new StreamState(name, replicas, current, leader, messages, bytes, site, differ);
+        }
+
         public boolean healthy() {
             return leader != null && !leader.isEmpty() && current == replicas;
         }
@@ -76,9 +81,7 @@ public final class StreamKeeper {
             if (elsewhere != null) {
                 // Another site's operator keeps it (a stream name is one across the gateways): updating it here would
                 // have the two sites rewrite it in turn whenever their spec.streams differ.
-                StreamState seen = state(name, info);
-                states.add(new StreamState(name, seen.replicas(), seen.current(), seen.leader(), seen.messages(), seen.bytes(), elsewhere,
-                        differs(config, info.path("config"))));
+                states.add(state(name, info).keptBy(elsewhere, differs(config, info.path("config"))));
                 continue;
             }
             if (info.path("error").path("err_code").asInt() == STREAM_NOT_FOUND) {

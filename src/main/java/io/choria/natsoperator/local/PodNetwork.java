@@ -82,7 +82,7 @@ public final class PodNetwork implements AutoCloseable {
         int host = used.nextClearBit(FIRST_HOST);
         if (host > LAST_HOST) throw new IllegalStateException("the pod network is full (" + (LAST_HOST - FIRST_HOST + 1) + " pods)");
         String netns = NETNS_PREFIX + id + "-" + (++serial);
-        String outside = VETH_PREFIX + id + "-" + serial; // the bridge end; interface names are at most 15 characters
+        String outside = bridgeEnd(netns); // interface names are at most 15 characters
         Attachment a = new Attachment(netns, prefix + host, host);
         run(List.of("ip", "netns", "add", netns));
         try {
@@ -101,6 +101,11 @@ public final class PodNetwork implements AutoCloseable {
         return a;
     }
 
+    /** The bridge end of the veth pair whose other end is {@code netns}'s eth0: the same owner and serial. */
+    private static String bridgeEnd(String netns) {
+        return VETH_PREFIX + netns.substring(NETNS_PREFIX.length());
+    }
+
     /** Removes the pod's namespace (and with it its veth pair); its processes must be gone. */
     public synchronized void detach(String pod) {
         Attachment a = pods.remove(pod);
@@ -108,7 +113,7 @@ public final class PodNetwork implements AutoCloseable {
         killAllIn(a.netns()); // e.g. a sleep the reloader's shell had started
         // The bridge end first, which takes its peer with it at once: a deleted namespace frees its veth only when the
         // kernel gets to it, and CI saw the bridge end still there after local had exited.
-        runQuietly(List.of("ip", "link", "del", VETH_PREFIX + a.netns().substring(NETNS_PREFIX.length())));
+        runQuietly(List.of("ip", "link", "del", bridgeEnd(a.netns())));
         runQuietly(List.of("ip", "netns", "del", a.netns()));
         used.clear(a.host());
     }
@@ -147,7 +152,7 @@ public final class PodNetwork implements AutoCloseable {
             String owner = ownerOf(name, NETNS_PREFIX, '-');
             if (owner == null || !owners.test(owner)) continue;
             killAllIn(name); // what the record missed: e.g. a process a container started
-            runQuietly(List.of("ip", "link", "del", VETH_PREFIX + name.substring(NETNS_PREFIX.length())));
+            runQuietly(List.of("ip", "link", "del", bridgeEnd(name)));
             runQuietly(List.of("ip", "netns", "del", name));
         }
         for (String line : runQuietly(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {

@@ -44,10 +44,16 @@ class LocalCommandTest {
         if (local != null) local.kill();
     }
 
-    @Test
-    void runsTheExampleScalesByReloadRestartsAKilledBrokerAndLeavesNothingBehindOnCtrlC() throws Exception {
+    /** A copy of examples/natscluster-3.yaml in the test's directory, for local to apply (and the test to edit). */
+    private Path threeBrokerExample() throws java.io.IOException {
         Path example = dir.resolve("natscluster-3.yaml");
         Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        return example;
+    }
+
+    @Test
+    void runsTheExampleScalesByReloadRestartsAKilledBrokerAndLeavesNothingBehindOnCtrlC() throws Exception {
+        Path example = threeBrokerExample();
         local = Local.start(example, caSecret());
 
         int ready3 = local.await("is ready with 3 brokers", 0, READY);
@@ -135,8 +141,7 @@ class LocalCommandTest {
      */
     @Test
     void streamsTurnedOnForARunningClusterRollTheBrokersOneAtATime() throws Exception {
-        Path example = dir.resolve("natscluster-3.yaml");
-        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        Path example = threeBrokerExample();
         local = Local.start(example, caSecret());
         int ready = local.await("is ready with 3 brokers", 0, READY);
         List<String> urls = local.urls(ready);
@@ -184,8 +189,7 @@ class LocalCommandTest {
 
     @Test
     void sigtermWhileStartingLeavesNoProcessNamespaceOrDirectory() throws Exception {
-        Path example = dir.resolve("natscluster-3.yaml");
-        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        Path example = threeBrokerExample();
         local = Local.start(example, caSecret());
         local.await("container nats started", 0, READY);
         List<Long> all = new ArrayList<>(local.allPids());
@@ -195,8 +199,7 @@ class LocalCommandTest {
 
     @Test
     void aLocalKilledWithSigkillTakesItsBrokersAlongAndTheNextCleansUpTheRestWithoutKillingAStranger() throws Exception {
-        Path example = dir.resolve("natscluster-3.yaml");
-        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        Path example = threeBrokerExample();
         Local killed = Local.start(example, caSecret());
         local = killed;
         killed.await("container nats started", 0, READY);
@@ -273,8 +276,7 @@ class LocalCommandTest {
 
     @Test
     void withoutNatsServerItSaysHowToGetItAndExits1() throws Exception {
-        Path example = dir.resolve("natscluster-3.yaml");
-        Files.writeString(example, Files.readString(Path.of("examples/natscluster-3.yaml")));
+        Path example = threeBrokerExample();
         ProcessBuilder pb = Local.command(example, caSecret()).redirectErrorStream(true);
         pb.environment().put("PATH", dir.toString()); // no nats-server, no ip
         Process p = pb.start();

@@ -45,6 +45,11 @@ public class NatsClusterSpec {
             + " expects. Off when absent. Turning it on or off, or changing the storage class, replaces the StatefulSet (the brokers roll one at a time).")
     private StreamsSpec streams;
 
+    @JsonPropertyDescription("Each Puppet node on its own subjects: a NATS user per certname the Puppet CA signed, with Choria's permissions"
+            + " for its role (node, client, privileged client). Off when absent. Needs spec.tls.puppet with enforceRevocation."
+            + " Turning it on or off restarts the brokers one at a time.")
+    private AuthorizationSpec authorization;
+
     @JsonPropertyDescription("Ports of the brokers: clients (Choria nodes), routes between brokers, monitoring.")
     private PortsSpec ports = new PortsSpec();
 
@@ -83,6 +88,8 @@ public class NatsClusterSpec {
     @JsonPropertyDescription("Prometheus for the brokers: the exporter sidecar and a PodMonitor (both off by default).")
     private MonitoringSpec monitoring = new MonitoringSpec();
 
+    public AuthorizationSpec getAuthorization() { return authorization; }
+    public void setAuthorization(AuthorizationSpec authorization) { this.authorization = authorization; }
     public StreamsSpec getStreams() { return streams; }
     public void setStreams(StreamsSpec streams) { this.streams = streams; }
     public MonitoringSpec getMonitoring() { return monitoring; }

@@ -40,7 +40,7 @@ public final class BrokerSecrets {
                     .addToData(PinnedList.PART_KEY, list.renderPart(i)).build());
         }
         objects.add(new ConfigMapBuilder().withMetadata(Owned.meta(nc, names.pinnedListManifest(), "pinned-list"))
-                .addToData(PinnedList.MANIFEST, list.renderManifest(names.namespace(), names.cluster())).build());
+                .addToData(PinnedList.MANIFEST, list.renderManifest(names.namespace(), names.cluster(), nc.getSpec().getAuthorization())).build());
         return objects;
     }
 

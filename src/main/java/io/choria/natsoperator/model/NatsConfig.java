@@ -82,6 +82,9 @@ public final class NatsConfig {
             // Routes are not pinned: brokers prove themselves with the route password and the CA.
             // include is relative to nats.conf's directory (conf/parse.go: filepath.Join), as the routes below.
             if (pinned) c.append("  include \"../pinned/").append(PINNED_CERTS_FILE).append("\"\n");
+            // spec.authorization: each certificate is the user its name maps to (users.conf, below), with that user's
+            // permissions; a certificate that maps to no user is refused (no_auth_user never applies to it).
+            if (pinned && ChoriaPermissions.enabled(spec)) c.append("  verify_and_map: true\n");
             c.append("}\n");
         }
         c.append("cluster {\n");
@@ -100,6 +103,7 @@ public final class NatsConfig {
         c.append(gatewayBlock(names, spec, paths, ports.gateway() != null));
         c.append(leafNodesBlock(spec, paths, ports.leafnodes() != null));
         c.append(ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, paths) : systemAccount(spec));
+        if (pinned && tls != null && ChoriaPermissions.enabled(spec)) c.append(ChoriaPermissions.mainConfigPart());
         return c.toString();
     }
 
@@ -177,7 +181,9 @@ public final class NatsConfig {
         return "cluster " + clusterName(names, spec) + "\n" + gatewayBlock(names, spec, BrokerPaths.POD, ports.gateway() != null)
                 + leafNodesBlock(spec, BrokerPaths.POD, ports.leafnodes() != null) + systemAccount(spec)
                 // JetStream's store and limits, system_account and no_auth_user are read at start only.
-                + (ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, BrokerPaths.POD) : "");
+                + (ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, BrokerPaths.POD) : "")
+                // verify_and_map cannot be reloaded (reload.go: no case for it); the users under it can.
+                + (ChoriaPermissions.enabled(spec) ? "tls verify_and_map\n" : "");
     }
 
     /** The one user of a leaf port whose spec names no edge: a name no certificate can carry. */

@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  * pinning at all in nats-server.
  *
  * <p>{@code epoch} counts the list's versions (see puppet.PinnedKeys); {@code epochPin} is the entry that matches no key.
+ *
+ * <p>With spec.authorization an entry is a key followed by the NATS user its certificate maps to ({@link ChoriaPermissions#entry}:
+ * role, certname, reply hashes), and the manifest carries the roles' templates: the pod writes the users file from both.
  */
 public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
     public static final int PARTS = 16;
@@ -29,13 +32,15 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
     /** Each part ConfigMap's key. */
     public static final String PART_KEY = "keys";
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+    /** A key, alone or with the user its certificate maps to (role, certname, and a client's reply hashes). */
+    private static final Pattern ENTRY = Pattern.compile("[0-9a-f]{64}( [ncp] [A-Za-z0-9][A-Za-z0-9._-]*( [0-9a-f]{32} [0-9a-f]{64})?)?");
     private static final Pattern EPOCH_NUMBER = Pattern.compile("^# epoch (\\d+)$", Pattern.MULTILINE);
     private static final Pattern EPOCH_PIN = Pattern.compile("^epoch ([0-9a-f]{64})$", Pattern.MULTILINE);
 
     public PinnedList {
         if (!HEX64.matcher(epochPin).matches()) throw new IllegalArgumentException("the epoch entry must be 64 lower-case hex digits");
         keys = new TreeSet<>(keys);
-        for (String k : keys) if (!HEX64.matcher(k).matches()) throw new IllegalArgumentException("not a pinned key: " + k);
+        for (String k : keys) if (!ENTRY.matcher(k).matches()) throw new IllegalArgumentException("not a pinned key: " + k);
     }
 
     /** The part a key goes to: its first hex digit. */
@@ -65,6 +70,11 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
 
     /** The manifest: the epoch (as a number for the operator, as the entry for the brokers), the part count, each part's version and size. */
     public String renderManifest(String namespace, String cluster) {
+        return renderManifest(namespace, cluster, null);
+    }
+
+    /** {@code authorization}: spec.authorization (null: off), whose role templates the pod writes the users file from. */
+    public String renderManifest(String namespace, String cluster, io.choria.natsoperator.api.AuthorizationSpec authorization) {
         StringBuilder b = new StringBuilder(1200);
         b.append("# The pinned_certs allow-list of ").append(namespace).append('/').append(cluster).append(", rendered by nats-operator: ")
                 .append(keys.size()).append(" keys in ").append(PARTS).append(" parts.\n")
@@ -75,6 +85,12 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
         for (int i = 0; i < PARTS; i++) {
             List<String> part = part(i);
             b.append("part ").append(partName(i)).append(' ').append(version(part)).append(' ').append(part.size()).append('\n');
+        }
+        if (authorization != null) {
+            b.append("users ").append(ChoriaPermissions.noIdentity()).append('\n');
+            for (ChoriaPermissions.Role r : ChoriaPermissions.Role.values()) {
+                b.append("role ").append(r.code).append(' ').append(ChoriaPermissions.template(authorization, r)).append('\n');
+            }
         }
         return b.toString();
     }
@@ -99,7 +115,7 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
         for (int i = 0; i < PARTS; i++) {
             String part = files.get(partFile(i));
             if (part == null) continue;
-            part.lines().filter(l -> HEX64.matcher(l).matches()).forEach(keys::add);
+            part.lines().filter(l -> ENTRY.matcher(l).matches()).forEach(keys::add);
         }
         return new PinnedList(Long.parseLong(n.group(1)), p.group(1), keys);
     }

@@ -26,7 +26,7 @@ public final class PinnedListAssembler {
         String parts = IntStream.range(0, PinnedList.PARTS).mapToObj(PinnedList::partName).collect(Collectors.joining(" "));
         return """
                 assemble_pinned() {
-                  src='%1$s'; out='%2$s'; snap='%6$s'
+                  src='%1$s'; out='%2$s'; snap='%6$s'; users='%10$s'
                   rm -rf "$snap" && mkdir -p "$snap" || { echo "pinned list: cannot make $snap" >&2; return 1; }
                   cp "$src/%3$s" "$snap/" 2>/dev/null || { echo "pinned list: no manifest yet" >&2; return 1; }
                   m="$snap/%3$s"
@@ -40,7 +40,7 @@ public final class PinnedListAssembler {
                     cp "$src/part-$x" "$snap/" 2>/dev/null || { echo "pinned list: part $x not there yet" >&2; return 1; }
                     have=$(head -n 1 "$snap/part-$x")
                     [ "$have" = "version $want" ] || { echo "pinned list: part $x is not yet at version $want" >&2; return 1; }
-                    n=$(grep -c '^[0-9a-f]\\{64\\}$' "$snap/part-$x")
+                    n=$(grep -c '^[0-9a-f]\\{64\\}' "$snap/part-$x")
                     [ "version ${want%%%% *} $n" = "$have" ] || { echo "pinned list: part $x holds $n keys, not as its version says" >&2; return 1; }
                   done
                   tmp="$out.tmp"
@@ -48,14 +48,32 @@ public final class PinnedListAssembler {
                     echo "# assembled by the pod from the parts of the pinned list: the first entry is the epoch, it matches no key"
                     echo 'pinned_certs: ['
                     echo "  \\"$epoch\\""
-                    for x in %5$s; do sed -n 's/^\\([0-9a-f]\\{64\\}\\)$/  "\\1"/p' "$snap/part-$x"; done
+                    for x in %5$s; do sed -n 's/^\\([0-9a-f]\\{64\\}\\).*$/  "\\1"/p' "$snap/part-$x"; done
                     echo ']'
                   } > "$tmp" || { rm -f "$tmp"; echo "pinned list: cannot write $tmp" >&2; return 1; }
+                  if grep -q '^users ' "$m"; then
+                    # spec.authorization: a user per entry that names one, from its role's template in the manifest.
+                    utmp="$users.tmp"
+                    {
+                      echo "# assembled by the pod from the parts of the pinned list and the roles in its manifest"
+                      echo 'users: ['
+                      sed -n 's/^users /  /p' "$m"
+                      awk 'FNR == NR { if ($1 == "role") t[$2] = substr($0, length($1) + length($2) + 3); next }
+                        NF >= 3 && ($2 in t) { u = t[$2]; gsub(/%7$s/, $3, u); gsub(/%8$s/, $4, u); gsub(/%9$s/, $5, u); print "  " u }' \\
+                        "$m" $(for x in %5$s; do echo "$snap/part-$x"; done)
+                      echo ']'
+                    } > "$utmp" || { rm -f "$utmp" "$tmp"; echo "pinned list: cannot write $utmp" >&2; return 1; }
+                    # The users first: a reload between the two moves sees a new node's user without its key (refused a
+                    # moment longer) or a revoked node's key without its user (refused at once), never the reverse.
+                    mv -f "$utmp" "$users" || return 1
+                  fi
                   mv -f "$tmp" "$out" || return 1
                   rm -rf "$snap"
                   echo "pinned list: assembled epoch $epoch"
                 }
-                """.formatted(paths.pinnedPartsDir(), paths.pinnedFile(), PinnedList.MANIFEST, PinnedList.PARTS, parts, paths.pinnedDir() + "/.parts");
+                """.formatted(paths.pinnedPartsDir(), paths.pinnedFile(), PinnedList.MANIFEST, PinnedList.PARTS, parts, paths.pinnedDir() + "/.parts",
+                ChoriaPermissions.CERTNAME_HOLE, ChoriaPermissions.MD5_HOLE, ChoriaPermissions.SHA256_HOLE,
+                paths.pinnedDir() + "/" + ChoriaPermissions.USERS_FILE);
     }
 
     /** The init container's script: assemble, retrying while the parts are not yet consistent, for at most a while. */

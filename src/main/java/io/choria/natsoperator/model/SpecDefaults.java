@@ -25,6 +25,14 @@ public final class SpecDefaults {
 
     private SpecDefaults() {}
 
+    private static io.choria.natsoperator.api.AuthorizationSpec.RolePermissions rolePermissions(
+            io.choria.natsoperator.api.AuthorizationSpec.RolePermissions p) {
+        p = orNew(p, io.choria.natsoperator.api.AuthorizationSpec.RolePermissions::new);
+        if (p.getPublish() == null) p.setPublish(new ArrayList<>());
+        if (p.getSubscribe() == null) p.setSubscribe(new ArrayList<>());
+        return p;
+    }
+
     public static NatsCluster withDefaults(NatsCluster original) {
         NatsCluster nc = SERIALIZATION.clone(original);
         if (nc.getSpec() == null) nc.setSpec(new NatsClusterSpec());
@@ -102,6 +110,17 @@ public final class SpecDefaults {
             fill(r.getAdvisories(), r::setAdvisories, dr.getAdvisories());
             fill(r.getExecutor(), r::setExecutor, dr.getExecutor());
             fill(streams.getLeaderElectionTtl(), streams::setLeaderElectionTtl, ds.getLeaderElectionTtl());
+        }
+        var authz = s.getAuthorization();
+        if (authz != null) {
+            // An empty list of client patterns is the user's word (every certname a node); an absent one is Choria's default.
+            fill(authz.getCollectives(), authz::setCollectives, new ArrayList<>(io.choria.natsoperator.api.AuthorizationSpec.DEFAULT_COLLECTIVES));
+            fill(authz.getClientCertnames(), authz::setClientCertnames, new ArrayList<>(io.choria.natsoperator.api.AuthorizationSpec.DEFAULT_CLIENT_CERTNAMES));
+            fill(authz.getPrivilegedCertnames(), authz::setPrivilegedCertnames,
+                    new ArrayList<>(io.choria.natsoperator.api.AuthorizationSpec.DEFAULT_PRIVILEGED_CERTNAMES));
+            authz.setNodes(rolePermissions(authz.getNodes()));
+            authz.setClients(rolePermissions(authz.getClients()));
+            authz.setPrivileged(rolePermissions(authz.getPrivileged()));
         }
         if (s.getInsecurePlaintext() == null) s.setInsecurePlaintext(false);
         var capacity = s.getCapacity();

@@ -119,6 +119,7 @@ public final class SpecValidator {
         cidrs(problems, "leafnodeCIDRs", s.getNetworkPolicy().getLeafnodeCIDRs());
         cidrs(problems, "gatewayCIDRs", s.getNetworkPolicy().getGatewayCIDRs());
         streams(problems, s);
+        authorization(problems, s);
         var ref = s.getRoutes().getPasswordSecretRef();
         if (ref != null && (ref.getName() == null || ref.getName().isBlank())) {
             problems.add(problem("spec.routes.passwordSecretRef.name is required when passwordSecretRef is set"));
@@ -154,6 +155,47 @@ public final class SpecValidator {
 
     /** A volume smaller than this holds no useful stream: nats-server's file blocks alone are several MiB. */
     static final long MIN_STREAMS_VOLUME_BYTES = 64L << 20;
+
+    /** spec.authorization: its users come from the Puppet inventory the operator syncs, so it needs Puppet enrolment with revocation. */
+    private static void authorization(List<SpecProblem> problems, NatsClusterSpec s) {
+        var a = s.getAuthorization();
+        if (a == null) return;
+        var puppet = s.getTls() == null ? null : s.getTls().getPuppet();
+        if (puppet == null || !Boolean.TRUE.equals(puppet.getEnforceRevocation())) {
+            problems.add(problem("spec.authorization needs spec.tls.puppet with enforceRevocation: true: its NATS users are the certnames the"
+                    + " operator syncs from the Puppet CA's inventory"));
+        }
+        if (s.getStreams() != null) {
+            problems.add(problem("spec.authorization together with spec.streams is not supported yet: the operator keeps the streams through"
+                    + " the client port as the brokers' own identity, which verify_and_map would need a user and an account for"));
+        }
+        if (a.getCollectives() == null || a.getCollectives().isEmpty()) {
+            problems.add(problem("spec.authorization.collectives must name at least one collective"));
+        } else {
+            for (String c : a.getCollectives()) {
+                if (c == null || !c.matches(io.choria.natsoperator.api.AuthorizationSpec.COLLECTIVE_PATTERN)) {
+                    problems.add(problem("spec.authorization.collectives: " + quote(String.valueOf(c)) + " must be one subject token (letters, digits, '_', '-')"));
+                }
+            }
+        }
+        for (var list : java.util.Map.of("clientCertnames", a.getClientCertnames(), "privilegedCertnames", a.getPrivilegedCertnames()).entrySet()) {
+            for (String pattern : list.getValue() == null ? List.<String>of() : list.getValue()) {
+                String why = pattern == null ? "empty" : regexProblem(pattern);
+                if (why != null) problems.add(problem("spec.authorization." + list.getKey() + ": " + quote(String.valueOf(pattern)) + " is not a regular expression: " + why));
+            }
+        }
+        for (var role : java.util.Map.of("nodes", a.getNodes(), "clients", a.getClients(), "privileged", a.getPrivileged()).entrySet()) {
+            if (role.getValue() == null) continue;
+            for (var dir : java.util.Map.of("publish", role.getValue().getPublish(), "subscribe", role.getValue().getSubscribe()).entrySet()) {
+                for (String subject : dir.getValue() == null ? List.<String>of() : dir.getValue()) {
+                    if (subject == null || !subject.matches(io.choria.natsoperator.api.AuthorizationSpec.SUBJECT_PATTERN)) {
+                        problems.add(problem("spec.authorization." + role.getKey() + "." + dir.getKey() + ": " + quote(String.valueOf(subject))
+                                + " must be a subject: 1-255 printable characters, no whitespace"));
+                    }
+                }
+            }
+        }
+    }
 
     private static void streams(List<SpecProblem> problems, NatsClusterSpec s) {
         var st = s.getStreams();

@@ -41,6 +41,35 @@ public final class CertificateNames {
     }
 
     /**
+     * The names nats-server's {@code verify_and_map} looks up as user names, in its order (auth.go checkClientTLSCertSubject,
+     * 2.9.10 and 2.10.x): every email SAN, then every DNS SAN, then every URI SAN, each in the certificate's order. The
+     * first that is a user is the user (the subject is tried only when none is; the operator names no user by subject).
+     */
+    public static List<String> mapped(X509Certificate cert) {
+        List<String> emails = new java.util.ArrayList<>(), dns = new java.util.ArrayList<>(), uris = new java.util.ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (!(san.get(1) instanceof String s)) continue;
+                    switch ((Integer) san.get(0)) {
+                        case EMAIL -> emails.add(s);
+                        case DNS -> dns.add(s);
+                        case URI -> uris.add(s);
+                        default -> { }
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // no usable SANs: nothing maps
+        }
+        List<String> all = new java.util.ArrayList<>(emails);
+        all.addAll(dns);
+        all.addAll(uris);
+        return List.copyOf(all);
+    }
+
+    /**
      * Whether a certificate name covers {@code host} as nats-server's {@code verify_cert_and_check_known_urls}
      * matches a gateway URL's host (RFC 6125: equal, ignoring case, or a wildcard in the left-most label only).
      */

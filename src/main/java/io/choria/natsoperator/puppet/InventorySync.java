@@ -38,13 +38,14 @@ public final class InventorySync {
     /**
      * {@code revokedSerials}: every serial on the CA's CRLs (the operator checks its own certificate against them).
      * {@code namesByKey}: for each admitted key, the names its certificate carries ({@link CertificateNames}), from
-     * which the leafnode and gateway ports' lists are cut ({@link PortPins}).
+     * which the leafnode and gateway ports' lists are cut ({@link PortPins}). {@code mappedByKey}: the names verify_and_map
+     * looks up, in its order ({@link CertificateNames#mapped}), from which spec.authorization's users are cut ({@link NodeIdentities}).
      */
     public record Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials,
-            Map<String, Set<String>> namesByKey, Map<String, Set<String>> certnamesByKey) {
+            Map<String, Set<String>> namesByKey, Map<String, Set<String>> certnamesByKey, Map<String, List<String>> mappedByKey) {
         public Result(Set<String> admitted, int signed, int revoked, String crlNumber, int fetched, Duration took, Set<BigInteger> revokedSerials,
                 Map<String, Set<String>> namesByKey) {
-            this(admitted, signed, revoked, crlNumber, fetched, took, revokedSerials, namesByKey, Map.of());
+            this(admitted, signed, revoked, crlNumber, fetched, took, revokedSerials, namesByKey, Map.of(), Map.of());
         }
     }
 
@@ -52,8 +53,8 @@ public final class InventorySync {
      * A certificate's key pin ("" when it admits nothing) and its serial, by certificate fingerprint. The serial
      * is kept so that every sync checks it against the current CRL, not only the sync that fetched it.
      */
-    private record Pin(String pin, BigInteger serial, Set<String> names) {
-        static final Pin NONE = new Pin("", null, Set.of());
+    private record Pin(String pin, BigInteger serial, Set<String> names, List<String> mapped) {
+        static final Pin NONE = new Pin("", null, Set.of(), List.of());
     }
 
     private final Map<String, Pin> pinByFingerprint = new ConcurrentHashMap<>();
@@ -93,17 +94,19 @@ public final class InventorySync {
         // that certificate's own immutable set and its certname a one-element set; only a key shared merges.
         Map<String, Set<String>> namesByKey = new java.util.HashMap<>();
         Map<String, Set<String>> certnamesByKey = new java.util.HashMap<>();
+        Map<String, List<String>> mappedByKey = new java.util.HashMap<>();
         for (var s : signed) {
             Pin pin = pinByFingerprint.get(normalize(s.fingerprint()));
             if (pin != null && !pin.pin().isEmpty() && !revokedSerials.contains(pin.serial())) {
                 namesByKey.merge(pin.pin(), pin.names(), InventorySync::union);
                 // the certname as Puppet lists it (spec.tls.puppet.pinnedCertnames matches it)
                 certnamesByKey.merge(pin.pin(), Set.of(s.name()), InventorySync::union);
+                mappedByKey.merge(pin.pin(), pin.mapped(), InventorySync::concat);
             }
         }
         return new Result(java.util.Collections.unmodifiableSet(namesByKey.keySet()), signed.size(), statuses.size() - signed.size(),
                 crlNumber(crls.get(0)), toFetch.size(), Duration.ofNanos(System.nanoTime() - start), Set.copyOf(revokedSerials), namesByKey,
-                certnamesByKey);
+                certnamesByKey, mappedByKey);
     }
 
     private void fetchAll(PuppetCaClient client, List<PuppetCaClient.CertificateStatus> toFetch, Set<BigInteger> revoked, long deadline,
@@ -147,7 +150,8 @@ public final class InventorySync {
                         .generateCertificate(new ByteArrayInputStream(pem.get().getBytes(StandardCharsets.US_ASCII)));
                 // A certificate re-issued between the two calls has another fingerprint: left for the next sync.
                 if (sha256(cert.getEncoded()).equals(fp) && !revoked.contains(cert.getSerialNumber())) {
-                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber(), Set.copyOf(CertificateNames.of(cert)));
+                    pin = new Pin(TrustBundle.publicKeyPin(cert), cert.getSerialNumber(), Set.copyOf(CertificateNames.of(cert)),
+                            CertificateNames.mapped(cert));
                 }
             } catch (GeneralSecurityException e) {
                 // not a certificate: admit nothing for it
@@ -163,7 +167,15 @@ public final class InventorySync {
         return Set.copyOf(both);
     }
 
-    public static Set<BigInteger> revokedSerials(List<X509CRL> crls) {
+    /** A key signed under two certnames: both certificates' names, in turn (either certificate may present the key). */
+    private static List<String> concat(List<String> a, List<String> b) {
+        if (a.equals(b)) return a;
+        List<String> both = new ArrayList<>(a);
+        both.addAll(b);
+        return List.copyOf(both);
+    }
+
+        public static Set<BigInteger> revokedSerials(List<X509CRL> crls) {
         Set<BigInteger> serials = new HashSet<>();
         for (X509CRL crl : crls) {
             if (crl.getRevokedCertificates() == null) continue;

@@ -8,6 +8,7 @@ import io.choria.natsoperator.mesh.MeshObservation;
 import io.choria.natsoperator.model.Names;
 import io.choria.natsoperator.model.NatsConfig;
 import io.choria.natsoperator.model.PinnedList;
+import io.choria.natsoperator.puppet.NodeIdentities;
 import io.choria.natsoperator.puppet.PinnedCertnames;
 import io.choria.natsoperator.model.TlsFiles;
 import io.choria.natsoperator.pki.TrustBundle;
@@ -52,7 +53,7 @@ public final class RevocationEnforcement {
      * {@code lastSync}: the last good sync applied ({@code last} its result). {@code heldSince}: when this operator first
      * held the list; before a sync of its own, the list read back from the ConfigMap is at least that old.
      * {@code listChangedAt}: the sync that last changed the list in force (null: not since this operator started).
-     * {@code ownPin}: the brokers' own key when the list was cut (a new certificate changes the list). {@code certnames}:
+     * {@code ownPin}: the brokers' own key when the list was cut (a new certificate changes the list). {@code certnames}: what
      * spec.tls.puppet.pinnedCertnames when the list was cut (null: every certificate).
      */
     private record State(PinnedKeys pins, Instant lastSync, InventorySync.Result last, Instant shrunkAt, String problem, Reason problemReason,
@@ -68,6 +69,8 @@ public final class RevocationEnforcement {
     private final PuppetInventory inventory;
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
+    /** spec.authorization: the users cut from the last sync, as the status says them. */
+    private final Map<String, String> identities = new ConcurrentHashMap<>();
 
     public RevocationEnforcement(PuppetInventory inventory) {
         this.inventory = inventory;
@@ -105,7 +108,7 @@ public final class RevocationEnforcement {
                 java.util.Set.of(), now, null, null, false));
         PuppetInventory.View view = inventory.latest(uid, new PuppetInventory.Subscription(URI.create(spec.getUrl()), bundle,
                 identity.certificateChainPem(), identity.privateKeyPem(), interval, onChange));
-        s = apply(s, view, names, identity, spec.getPinnedCertnames(), now);
+        s = apply(uid, s, view, names, identity, cluster, now);
         if (s.shrunkAt != null && closePassDue(s.shrunkAt, brokersLoaded.get(uid), interval, now)) {
             LOG.info("{}/{}: every broker loaded the list without the dropped keys; moving its epoch on to close their connections",
                     names.namespace(), names.cluster());
@@ -120,7 +123,7 @@ public final class RevocationEnforcement {
         // Cut from the last sync each time, so that an edited spec (another edge, another site) takes effect at once; before
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
-        Observation.RevocationObservation observation = s.answered ? observation(s, spec, now) : pending(s, spec, previous);
+        Observation.RevocationObservation observation = s.answered ? observation(s, spec, now, identities.get(uid)) : pending(s, spec, previous);
         return new Outcome(s.pins.list(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation, wake);
     }
 
@@ -128,6 +131,7 @@ public final class RevocationEnforcement {
     public void retainOnly(java.util.Set<String> uids) {
         states.keySet().retainAll(uids);
         brokersLoaded.keySet().retainAll(uids);
+        identities.keySet().retainAll(uids);
         inventory.retainOnly(uids);
     }
 
@@ -135,6 +139,7 @@ public final class RevocationEnforcement {
     public void forget(String uid) {
         states.remove(uid);
         brokersLoaded.remove(uid);
+        identities.remove(uid);
         inventory.forget(uid);
     }
 
@@ -152,7 +157,8 @@ public final class RevocationEnforcement {
     }
 
     /** The inventory's view folded into this cluster's state: a new good sync cuts the list again; a problem is kept as said. */
-    private State apply(State s, PuppetInventory.View view, Names names, TlsFiles identity, String certnames, Instant now) {
+    private State apply(String uid, State s, PuppetInventory.View view, Names names, TlsFiles identity, NatsClusterSpec cluster, Instant now) {
+        String certnames = cut(cluster);
         java.util.Set<java.math.BigInteger> crlSerials = view.crlSerials().isEmpty() ? s.crlSerials : view.crlSerials();
         if (view.pending()) {
             return new State(s.pins, s.lastSync, s.last, s.shrunkAt, s.problem, s.problemReason, crlSerials, s.heldSince, s.listChangedAt,
@@ -177,8 +183,17 @@ public final class RevocationEnforcement {
             }
             if (view.result() != s.last || !own.equals(s.ownPin) || !java.util.Objects.equals(certnames, s.certnames)) {
                 // The brokers' own key is always admitted: a list is never empty (empty means no pinning at all).
-                java.util.Set<String> admitted = PinnedCertnames.admitted(view.result(), certnames);
+                java.util.Set<String> admitted = PinnedCertnames.admitted(view.result(), cluster.getTls().getPuppet().getPinnedCertnames());
                 admitted.add(own);
+                if (cluster.getAuthorization() != null) {
+                    // spec.authorization: each key's entry names the user its certificate maps to; a certificate that maps to
+                    // no user of its own is dropped (see NodeIdentities), and the status says which.
+                    NodeIdentities ids = NodeIdentities.of(view.result(), admitted, cluster.getAuthorization(), own);
+                    admitted = ids.entries();
+                    identities.put(uid, ids.summary());
+                } else {
+                    identities.remove(uid);
+                }
                 PinnedKeys next = s.pins.with(admitted);
                 if (next.epoch() != s.pins.epoch()) {
                     if (next.dropsAnyOf(s.pins)) shrunk = now; // brokers that loaded config since then have the shrunk list
@@ -240,7 +255,7 @@ public final class RevocationEnforcement {
                 : PuppetEnrolmentSpec.defaultMaxSyncAgeSeconds(spec.getSyncIntervalSeconds());
     }
 
-    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec, Instant now) {
+    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec, Instant now, String identities) {
         if (s.problem != null) {
             // Instants, never a running age ("7m12s old"): status is written only when it changes, and an age would change
             // it on every reconcile. The message changes once more, when the list becomes too old (RevocationListTooOld, a
@@ -267,7 +282,18 @@ public final class RevocationEnforcement {
         // status.revocationListSyncedAt; how fresh it is, the metric natscluster_revocation_sync_age_seconds.
         return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()
                 + " certificates the Puppet CA lists as signed (" + s.pins.admitted().size() + " keys, CRL number " + s.last.crlNumber()
-                + "), synced every " + spec.getSyncIntervalSeconds() + "s" + closing, s.listChangedAt, s.lastSync);
+                + "), synced every " + spec.getSyncIntervalSeconds() + "s" + (identities != null ? "; " + identities : "") + closing,
+                s.listChangedAt, s.lastSync);
+    }
+
+    /**
+     * What the list is cut by besides the sync: spec.tls.puppet.pinnedCertnames and spec.authorization's role patterns (a change
+     * of either cuts it again at once). The role templates are not in it: they are rendered into the manifest on every pass.
+     */
+    private static String cut(NatsClusterSpec cluster) {
+        String certnames = String.valueOf(cluster.getTls().getPuppet().getPinnedCertnames());
+        var a = cluster.getAuthorization();
+        return a == null ? certnames : certnames + "\n" + a.getPrivilegedCertnames() + "\n" + a.getClientCertnames();
     }
 
     /** The broker container's literal environment in the live StatefulSet (empty when there is none yet). */

@@ -265,6 +265,14 @@ public final class TestCa {
         return issueClientCertificate(cn, keys(KeyAlgorithm.EC_P256));
     }
 
+    /** An EC P-256 client certificate whose DNS SANs are {@code dns}, in that order (e.g. alternative names before the certname). */
+    public Pems issueClientCertificate(String cn, List<String> dns) {
+        KeyPair kp = keys(KeyAlgorithm.EC_P256);
+        X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(madeAt), madeAt.plus(Duration.ofDays(30)),
+                false, false, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, dns);
+        return new Pems(Pem.certificate(cert), Pem.pkcs8(kp.getPrivate()));
+    }
+
     /** A client certificate (clientAuth) for {@code kp}'s public key, signed by this CA. */
     public Pems issueClientCertificate(String cn, KeyPair kp) {
         X509Certificate cert = sign(new X500Name("CN=" + cn), kp.getPublic(), this, validFrom(madeAt), madeAt.plus(Duration.ofDays(30)),

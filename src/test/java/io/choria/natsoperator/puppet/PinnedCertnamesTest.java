@@ -15,7 +15,7 @@ class PinnedCertnamesTest {
                     "k-node2", Set.of("node2.nodes.example.net"),
                     "k-web", Set.of("web1.example.net"),
                     // a key signed under two certnames (re-signed after a rename): admitted when either matches
-                    "k-both", Set.of("old.example.net", "db1.nodes.example.net")));
+                    "k-both", Set.of("old.example.net", "db1.nodes.example.net")), Map.of());
 
     @Test
     void onlyKeysWithAMatchingCertnameAreAdmitted() {

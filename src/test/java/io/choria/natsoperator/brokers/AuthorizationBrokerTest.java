@@ -1,0 +1,250 @@
+package io.choria.natsoperator.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.choria.natsoperator.api.AuthorizationSpec;
+import io.choria.natsoperator.api.NatsCluster;
+import io.choria.natsoperator.model.ChoriaPermissions;
+import io.choria.natsoperator.model.PinnedList;
+import io.choria.natsoperator.model.PinnedListAssembler;
+import io.choria.natsoperator.pki.Digests;
+import io.choria.natsoperator.pki.TestCa;
+import io.choria.natsoperator.pki.TrustBundle;
+import io.choria.natsoperator.puppet.CertificateNames;
+import io.choria.natsoperator.puppet.InventorySync;
+import io.choria.natsoperator.puppet.NodeIdentities;
+import io.choria.natsoperator.puppet.PinnedKeys;
+import io.choria.natsoperator.testing.Await;
+import io.choria.natsoperator.testing.Examples;
+import io.choria.natsoperator.testing.External;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * spec.authorization on real nats-server 2.9.10, with the users the operator cuts from a Puppet inventory (NodeIdentities),
+ * carried in the pinned list's parts and written by the rendered assembler, as in a pod: a node is held to its own subjects,
+ * a client gets its replies and only those, a privileged client reads every reply; a certificate carrying another node's
+ * name is refused; a certificate signed after the sync is refused until the next one; a revoked node's open connection is
+ * closed by one reload. Then Choria-shaped traffic through a 3-broker cluster. Addresses 127.0.0.210 and 127.0.0.220-222.
+ */
+@Timeout(240)
+@External
+class AuthorizationBrokerTest {
+    static final String COLLECTIVE = "mcollective";
+
+    /** A Puppet CA's signed certificates, as a sync sees them. */
+    static final class Estate {
+        final TestCa ca = TestCa.ecRoot("Authorization CA");
+        final Map<String, TestCa.Pems> certs = new LinkedHashMap<>();
+
+        TestCa.Pems sign(String certname) {
+            return sign(certname, List.of(certname));
+        }
+
+        TestCa.Pems sign(String certname, List<String> dnsNames) {
+            TestCa.Pems p = ca.issueClientCertificate(certname, dnsNames);
+            certs.put(certname, p);
+            return p;
+        }
+
+        /** The sync's result over these certnames (signed, not revoked), as InventorySync builds it from the certificates. */
+        InventorySync.Result synced(Set<String> certnames) throws Exception {
+            Map<String, Set<String>> names = new HashMap<>(), byKey = new HashMap<>();
+            Map<String, List<String>> mapped = new HashMap<>();
+            for (String certname : certnames) {
+                X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(certs.get(certname).certPem().getBytes(StandardCharsets.US_ASCII)));
+                String key = TrustBundle.publicKeyPin(cert);
+                names.put(key, CertificateNames.of(cert));
+                byKey.put(key, Set.of(certname));
+                mapped.put(key, CertificateNames.mapped(cert));
+            }
+            return new InventorySync.Result(Set.copyOf(names.keySet()), certnames.size(), 0, "1", 0, Duration.ZERO, Set.of(), names, byKey, mapped);
+        }
+    }
+
+    /** A connection that records the broker's asynchronous errors (permission violations arrive as -ERR). */
+    record Client(Connection connection, List<String> errors) implements AutoCloseable {
+        static Client connect(String url, TestCa.Pems cert, String caPem) throws Exception {
+            List<String> errors = Collections.synchronizedList(new ArrayList<>());
+            Options o = new Options.Builder().server(url).sslContext(cert.clientContext(caPem)).connectionTimeout(Duration.ofSeconds(3))
+                    .noReconnect().maxReconnects(0)
+                    .errorListener(new io.nats.client.ErrorListener() {
+                        @Override
+                        public void errorOccurred(Connection conn, String error) {
+                            errors.add(error);
+                        }
+                    }).build();
+            return new Client(Nats.connect(o), errors);
+        }
+
+        Subscription subscribe(String subject) throws Exception {
+            Subscription s = connection.subscribe(subject);
+            connection.flush(Duration.ofSeconds(2));
+            return s;
+        }
+
+        void publish(String subject, String replyTo, String body) throws Exception {
+            connection.publish(subject, replyTo, body.getBytes(StandardCharsets.UTF_8));
+            connection.flush(Duration.ofSeconds(2));
+        }
+
+        /** Waits for the broker's word on {@code subject}: a permissions violation naming it. */
+        void awaitViolation(String what, String subject) {
+            Await.until(what, Duration.ofSeconds(5), () -> List.copyOf(errors),
+                    e -> e.stream().anyMatch(x -> x.contains("Permissions Violation") && x.contains(subject)));
+        }
+
+        boolean violated(String subject) {
+            synchronized (errors) {
+                return errors.stream().anyMatch(x -> x.contains(subject));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            connection.close();
+        }
+    }
+
+    static NatsCluster withAuthorization(java.nio.file.Path example) {
+        NatsCluster nc = Examples.load(example);
+        AuthorizationSpec a = new AuthorizationSpec();
+        // The spec's own subjects: clients here may watch lifecycle events (Choria's EventsViewer).
+        a.getClients().getSubscribe().add("choria.lifecycle.>");
+        nc.getSpec().setAuthorization(a);
+        return nc;
+    }
+
+    /** Writes broker i's parts for {@code list} and assembles them with the rendered init container's script. */
+    static void assemble(LocalBrokerCluster brokers, int i, PinnedList list) {
+        brokers.writePinnedParts(i, brokers.pinnedPartFiles(i, list));
+        var run = brokers.runInitContainer(i, PinnedListAssembler.INIT_CONTAINER, Duration.ofSeconds(60));
+        assertEquals(0, run.getKey(), run.getValue());
+    }
+
+    static String replySubject(String certname) {
+        return COLLECTIVE + ".reply." + Digests.md5Hex(ChoriaPermissions.callerId(certname));
+    }
+
+    @Test
+    void eachIdentityIsHeldToItsOwnSubjectsAndTheInventoryDecidesWhoIsIn() throws Exception {
+        Estate estate = new Estate();
+        TestCa.Pems node1 = estate.sign("node1.example.net");
+        TestCa.Pems node2 = estate.sign("node2.example.net");
+        TestCa.Pems alice = estate.sign("alice.mcollective");
+        TestCa.Pems root = estate.sign("root.privileged.mcollective");
+        // Signed with node2's name first among its alternative names: nats-server would map it to node2's user.
+        TestCa.Pems rogue = estate.sign("rogue.example.net", List.of("node2.example.net", "rogue.example.net"));
+        TestCa.Pems late = estate.sign("late.example.net");
+        NatsCluster nc = withAuthorization(Examples.ONE_BROKER);
+        AuthorizationSpec authz = nc.getSpec().getAuthorization();
+
+        Set<String> firstSync = Set.of("node1.example.net", "node2.example.net", "alice.mcollective", "root.privileged.mcollective", "rogue.example.net");
+        InventorySync.Result first = estate.synced(firstSync);
+        NodeIdentities ids = NodeIdentities.of(first, new HashSet<>(first.admitted()), authz, null);
+        assertEquals(List.of("rogue.example.net"), List.copyOf(ids.refused().keySet()), ids.summary());
+        assertTrue(ids.refused().get("rogue.example.net").contains("node2.example.net"), ids.summary());
+        assertEquals(List.of(2, 1, 1), List.of(ids.nodes(), ids.clients(), ids.privileged()), ids.summary());
+        PinnedKeys list1 = PinnedKeys.none().with(ids.entries());
+
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(nc).ca(estate.ca).firstHost(210).pinnedList(list1.list("choria", "broker")).render()) {
+            String ns = brokers.names().namespace(), name = brokers.names().cluster();
+            assemble(brokers, 0, list1.list(ns, name));
+            String users = java.nio.file.Files.readString(java.nio.file.Path.of(brokers.paths(0).pinnedDir(), ChoriaPermissions.USERS_FILE));
+            assertTrue(users.contains("{user: \"node1.example.net\""), users);
+            assertTrue(brokers.rendered(0).config().getData().get("nats.conf").contains("verify_and_map: true"));
+            brokers.start(0);
+            String url = brokers.clientUrl(0), caPem = brokers.caPem();
+
+            try (Client n1 = Client.connect(url, node1, caPem); Client n2 = Client.connect(url, node2, caPem);
+                 Client a = Client.connect(url, alice, caPem); Client r = Client.connect(url, root, caPem)) {
+                // A node: its own subjects, not another node's, not the replies, no requests.
+                Subscription own = n1.subscribe(COLLECTIVE + ".node.node1.example.net");
+                n1.subscribe(COLLECTIVE + ".node.node2.example.net");
+                n1.awaitViolation("a node may not subscribe to another node's subject", COLLECTIVE + ".node.node2.example.net");
+                n1.subscribe(COLLECTIVE + ".reply.>");
+                n1.awaitViolation("a node may not read the replies", COLLECTIVE + ".reply.>");
+                n1.publish(COLLECTIVE + ".broadcast.agent.rpcutil", null, "a node's request");
+                n1.awaitViolation("a node may not send requests", COLLECTIVE + ".broadcast.agent.rpcutil");
+                assertTrue(!n1.violated(COLLECTIVE + ".node.node1.example.net"), n1.errors().toString());
+
+                // A client's request: every node answers on the client's reply subject, which only it (and a privileged client) reads.
+                Subscription n1Requests = n1.subscribe(COLLECTIVE + ".broadcast.agent.>");
+                Subscription n2Requests = n2.subscribe(COLLECTIVE + ".broadcast.agent.>");
+                String replies = replySubject("alice.mcollective");
+                Subscription aliceReplies = a.subscribe(replies + ".>");
+                Subscription everyReply = r.subscribe(COLLECTIVE + ".reply.>");
+                a.subscribe(COLLECTIVE + ".reply.>");
+                a.awaitViolation("a client may not read every reply", COLLECTIVE + ".reply.>");
+                a.publish(COLLECTIVE + ".broadcast.agent.rpcutil", replies + ".req1", "ping");
+                for (var n : List.of(Map.entry(n1, n1Requests), Map.entry(n2, n2Requests))) {
+                    Message req = n.getValue().nextMessage(Duration.ofSeconds(5));
+                    assertEquals(replies + ".req1", req.getReplyTo());
+                    n.getKey().publish(req.getReplyTo(), null, "pong from " + n.getKey().connection().getServerInfo().getClientIp());
+                }
+                assertEquals(2, drain(aliceReplies).size(), "the client gets every node's reply");
+                assertEquals(2, drain(everyReply).size(), "a privileged client reads every reply");
+                a.publish(COLLECTIVE + ".node.node1.example.net", replies + ".req2", "directed");
+                assertEquals("directed", new String(own.nextMessage(Duration.ofSeconds(5)).getData(), StandardCharsets.UTF_8));
+
+                // Registration and lifecycle events: nodes publish them; a client the spec lets watch lifecycle events sees them.
+                Subscription lifecycle = a.subscribe("choria.lifecycle.>");
+                n1.publish(COLLECTIVE + ".broadcast.agent.registration", null, "registration");
+                n1.publish("choria.lifecycle.event.alive.server", null, "alive");
+                assertEquals("alive", new String(lifecycle.nextMessage(Duration.ofSeconds(5)).getData(), StandardCharsets.UTF_8));
+                assertEquals("registration", new String(n2Requests.nextMessage(Duration.ofSeconds(5)).getData(), StandardCharsets.UTF_8));
+                assertTrue(!n1.violated("registration") && !n1.violated("lifecycle"), n1.errors().toString());
+
+                // Refused: a certificate that carries another node's name; one the CA signed after the sync.
+                assertEquals(LocalBrokerCluster.Attempt.NOT_PINNED, brokers.attempt(0, rogue.clientContext(caPem)));
+                assertEquals(LocalBrokerCluster.Attempt.NOT_PINNED, brokers.attempt(0, late.clientContext(caPem)), "fail closed until the next sync");
+
+                // The next sync has the late node: admitted after the reload.
+                Set<String> second = new HashSet<>(firstSync);
+                second.add("late.example.net");
+                PinnedKeys list2 = list1.with(NodeIdentities.of(estate.synced(second), new HashSet<>(estate.synced(second).admitted()), authz, null).entries());
+                assemble(brokers, 0, list2.list(ns, name));
+                brokers.reload(0);
+                javax.net.ssl.SSLContext lateCtx = late.clientContext(caPem);
+                Await.until("the late node is admitted after the reload", Duration.ofSeconds(10),
+                        () -> brokers.attempt(0, lateCtx), x -> x == LocalBrokerCluster.Attempt.ADMITTED);
+
+                // node2 revoked: one reload closes its open connection (its user is gone), while node1 stays.
+                second.remove("node2.example.net");
+                PinnedKeys list3 = list2.with(NodeIdentities.of(estate.synced(second), new HashSet<>(estate.synced(second).admitted()), authz, null).entries());
+                assemble(brokers, 0, list3.list(ns, name));
+                brokers.reload(0);
+                Await.until("one reload closes the revoked node's open connection", Duration.ofSeconds(10),
+                        () -> n2.connection().getStatus(), s -> s != Connection.Status.CONNECTED);
+                assertEquals(Connection.Status.CONNECTED, n1.connection().getStatus(), "an admitted node stays connected");
+                assertEquals(LocalBrokerCluster.Attempt.NOT_PINNED, brokers.attempt(0, node2.clientContext(caPem)), "and it cannot come back");
+            }
+        }
+    }
+
+    private static List<Message> drain(Subscription s) throws InterruptedException {
+        List<Message> got = new ArrayList<>();
+        for (Message m = s.nextMessage(Duration.ofSeconds(5)); m != null; m = s.nextMessage(Duration.ofMillis(300))) got.add(m);
+        return got;
+    }
+}

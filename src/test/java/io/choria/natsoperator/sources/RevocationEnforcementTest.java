@@ -201,6 +201,36 @@ class RevocationEnforcementTest {
         }
     }
 
+    /**
+     * spec.authorization: the list's entries name each key's user and role, the status counts them, and a changed role
+     * pattern cuts the list again at once (no new sync needed); the brokers' own key stays without a user.
+     */
+    @Test
+    void withAuthorizationEachKeyNamesItsUserAndAChangedRolePatternCutsTheListAtOnce() {
+        try (PuppetCaStandIn estate = PuppetCaStandIn.start(CA)) {
+            estate.addNode("node1.example.net");
+            estate.addNode("ops.mcollective");
+            Fixture e = Fixture.of();
+            NatsCluster nc = cluster(30);
+            nc.getSpec().getTls().getPuppet().setUrl(estate.url().toString());
+            nc.getSpec().setAuthorization(new io.choria.natsoperator.api.AuthorizationSpec());
+            nc = SpecDefaults.withDefaults(nc);
+            Instant t = Instant.now();
+            RevocationEnforcement.Outcome o = e.pass(nc, t);
+            assertEquals(Reason.RevocationEnforced, o.observation().reason(), o.observation().message());
+            assertTrue(o.observation().message().contains("as NATS users: 1 nodes, 1 clients, 0 privileged clients"), o.observation().message());
+            java.util.Set<String> roles = new java.util.TreeSet<>();
+            for (String entry : o.pinned().keys()) roles.add(entry.length() == 64 ? "broker" : entry.split(" ")[1] + " " + entry.split(" ")[2]);
+            assertEquals(java.util.Set.of("broker", "n node1.example.net", "c ops.mcollective"), roles);
+
+            nc.getSpec().getAuthorization().setClientCertnames(List.of());
+            RevocationEnforcement.Outcome recut = e.pass(nc, t.plusSeconds(1));
+            assertTrue(recut.pinned().keys().stream().anyMatch(k -> k.endsWith(" n ops.mcollective")), recut.pinned().keys().toString());
+            assertTrue(recut.pinned().epoch() > o.pinned().epoch(), "a new list, so the brokers reload it");
+            assertTrue(recut.observation().message().contains("2 nodes, 0 clients"), recut.observation().message());
+        }
+    }
+
     /** With no list at all every node is refused: nothing to grow old, so it stays RevocationStale (fail closed). */
     @Test
     void noListMeansFailClosedNotTooOld() {

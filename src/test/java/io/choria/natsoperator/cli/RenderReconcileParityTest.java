@@ -126,6 +126,10 @@ class RenderReconcileParityTest {
         edges.setEdges(List.of("edge.example.net"));
         streams.getSpec().setLeafnodes(edges);
         cases.add(new Case("Streams with leaf edges, Puppet enrolment and pinnedCertnames", List.of(streams), puppetSecrets("parity-streams")));
+        // spec.authorization: verify_and_map, the users' include, the role templates in the pinned list's manifest.
+        NatsCluster authorized = example(Path.of("examples/natscluster-puppet-authorization.yaml"), "parity-authz");
+        authorized.getSpec().getAuthorization().setCollectives(List.of("mcollective", "eu"));
+        cases.add(new Case("example natscluster-puppet-authorization, two collectives", List.of(authorized), puppetSecrets("parity-authz")));
         return cases;
     }
 

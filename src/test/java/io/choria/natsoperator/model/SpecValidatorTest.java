@@ -57,6 +57,25 @@ class SpecValidatorTest {
         assertTrue(p.get(0).message().contains("spec.tls.puppet.pinnedCertnames '(.+\\.nodes' is not a regular expression"), p.get(0).message());
     }
 
+    @Test
+    void authorizationNeedsThePuppetInventoryAndSaysWhatIsWrongWithIt() {
+        NatsCluster good = SpecDefaults.withDefaults(Examples.load(java.nio.file.Path.of("examples/natscluster-puppet-authorization.yaml")));
+        assertEquals(List.of(), SpecValidator.validate(good));
+        assertProblem("spec.authorization needs spec.tls.puppet with enforceRevocation: true",
+                nc -> nc.getSpec().setAuthorization(new io.choria.natsoperator.api.AuthorizationSpec()));
+        good.getSpec().getAuthorization().setClientCertnames(List.of("(\\.mcollective"));
+        good.getSpec().getAuthorization().setCollectives(List.of("mcollective", "two words"));
+        good.getSpec().getAuthorization().getNodes().getSubscribe().add("mcollective reply");
+        List<String> messages = SpecValidator.validate(good).stream().map(SpecProblem::message).toList();
+        assertEquals(3, messages.size(), messages.toString());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("spec.authorization.clientCertnames: '(\\.mcollective' is not a regular expression")), messages.toString());
+        assertTrue(messages.stream().anyMatch(m -> m.contains("'two words' must be one subject token")), messages.toString());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("spec.authorization.nodes.subscribe: 'mcollective reply' must be a subject")), messages.toString());
+        NatsCluster streams = SpecDefaults.withDefaults(Examples.load(java.nio.file.Path.of("examples/natscluster-puppet-authorization.yaml")));
+        streams.getSpec().setStreams(new io.choria.natsoperator.api.StreamsSpec());
+        assertTrue(SpecValidator.validate(SpecDefaults.withDefaults(streams)).stream().anyMatch(p -> p.message().contains("together with spec.streams")));
+    }
+
     /** No spec.tls is a mistake unless the spec says, by an insecure-sounding name, that it means it. */
     @Test
     void zeroNegativeOrAbsurdCapacitiesAreNamed() {

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Timeout;
  * carried in the pinned list's parts and written by the rendered assembler, as in a pod: a node is held to its own subjects,
  * a client gets its replies and only those, a privileged client reads every reply; a certificate carrying another node's
  * name is refused; a certificate signed after the sync is refused until the next one; a revoked node's open connection is
- * closed by one reload. Then Choria-shaped traffic through a 3-broker cluster. Addresses 127.0.0.210 and 127.0.0.220-222.
+ * closed by one reload. Then Choria-shaped traffic through a 3-broker cluster and across a gateway. Addresses 127.0.0.210,
+ * 127.0.0.220-222, 127.0.0.230 and 127.0.0.240.
  */
 @Timeout(240)
 @External
@@ -238,6 +239,112 @@ class AuthorizationBrokerTest {
                         () -> n2.connection().getStatus(), s -> s != Connection.Status.CONNECTED);
                 assertEquals(Connection.Status.CONNECTED, n1.connection().getStatus(), "an admitted node stays connected");
                 assertEquals(LocalBrokerCluster.Attempt.NOT_PINNED, brokers.attempt(0, node2.clientContext(caPem)), "and it cannot come back");
+            }
+        }
+    }
+
+    /** The list a sync of {@code certnames} gives, as the operator cuts it (no brokers' key here: nothing of theirs connects). */
+    static PinnedKeys identities(Estate estate, Set<String> certnames, AuthorizationSpec authz) throws Exception {
+        InventorySync.Result r = estate.synced(certnames);
+        return PinnedKeys.none().with(NodeIdentities.of(r, new HashSet<>(r.admitted()), authz, null).entries());
+    }
+
+    /**
+     * Choria's traffic: every node answers the client's broadcast on the client's reply subject; one node's registration
+     * reaches the other (its broadcast subscription), its lifecycle event the client (the spec lets clients watch them).
+     * Interest crosses routes and gateways asynchronously, so each is repeated until it arrives (bounded).
+     */
+    static void choriaTrafficFlows(Client client, String clientName, Map<String, Client> nodes) throws Exception {
+        Map<String, Subscription> registrations = new HashMap<>();
+        for (var n : nodes.entrySet()) {
+            Connection node = n.getValue().connection();
+            byte[] me = n.getKey().getBytes(StandardCharsets.UTF_8);
+            node.createDispatcher(m -> node.publish(m.getReplyTo(), me)).subscribe(COLLECTIVE + ".broadcast.agent.rpcutil");
+            registrations.put(n.getKey(), n.getValue().subscribe(COLLECTIVE + ".broadcast.agent.registration"));
+        }
+        Subscription replies = client.subscribe(replySubject(clientName) + ".>");
+        Subscription lifecycle = client.subscribe("choria.lifecycle.>");
+        Set<String> answered = new java.util.TreeSet<>();
+        int[] request = {0};
+        Await.until("every node answers " + clientName + "'s broadcast", Duration.ofSeconds(20), () -> {
+            try {
+                client.publish(COLLECTIVE + ".broadcast.agent.rpcutil", replySubject(clientName) + ".req" + request[0]++, "rpcutil ping");
+                for (Message m = replies.nextMessage(Duration.ofMillis(200)); m != null; m = replies.nextMessage(Duration.ofMillis(20))) {
+                    answered.add(new String(m.getData(), StandardCharsets.UTF_8));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return answered;
+        }, a -> a.containsAll(nodes.keySet()));
+        List<String> names = List.copyOf(nodes.keySet());
+        Client first = nodes.get(names.get(0));
+        Subscription otherRegistrations = registrations.get(names.get(names.size() - 1));
+        Await.until(names.get(0) + "'s registration and lifecycle event arrive", Duration.ofSeconds(20), () -> {
+            try {
+                first.publish(COLLECTIVE + ".broadcast.agent.registration", null, "registration of " + names.get(0));
+                first.publish("choria.lifecycle.event.alive.server", null, "alive " + names.get(0));
+                Message reg = otherRegistrations.nextMessage(Duration.ofMillis(200));
+                Message life = lifecycle.nextMessage(Duration.ofMillis(200));
+                return reg != null && life != null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, ok -> ok);
+        for (var n : nodes.values()) assertTrue(n.errors().isEmpty(), "nothing a node does here is refused: " + n.errors());
+        assertTrue(client.errors().isEmpty(), client.errors().toString());
+    }
+
+    @Test
+    void choriaTrafficFlowsThroughThreeBrokersAndEachNodeStaysOnItsOwnSubjects() throws Exception {
+        Estate estate = new Estate();
+        TestCa.Pems node1 = estate.sign("node1.example.net");
+        TestCa.Pems node2 = estate.sign("node2.example.net");
+        TestCa.Pems alice = estate.sign("alice.mcollective");
+        NatsCluster nc = withAuthorization(Examples.THREE_BROKERS);
+        PinnedKeys list = identities(estate, estate.certs.keySet(), nc.getSpec().getAuthorization());
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(nc).ca(estate.ca).firstHost(220).pinnedList(list.list("choria", "broker")).render()) {
+            for (int i = 0; i < 3; i++) assemble(brokers, i, list.list(brokers.names().namespace(), brokers.names().cluster()));
+            for (int i = 0; i < 3; i++) brokers.start(i);
+            String caPem = brokers.caPem();
+            // The client on the first broker, each node on another.
+            try (Client a = Client.connect(brokers.clientUrl(0), alice, caPem); Client n1 = Client.connect(brokers.clientUrl(1), node1, caPem);
+                 Client n2 = Client.connect(brokers.clientUrl(2), node2, caPem)) {
+                choriaTrafficFlows(a, "alice.mcollective", new java.util.TreeMap<>(Map.of("node1.example.net", n1, "node2.example.net", n2)));
+                n1.subscribe(COLLECTIVE + ".node.node2.example.net");
+                n1.awaitViolation("a node may not take another node's requests on any broker", COLLECTIVE + ".node.node2.example.net");
+                n2.subscribe(replySubject("alice.mcollective") + ".>");
+                n2.awaitViolation("nor read a client's replies", replySubject("alice.mcollective"));
+            }
+        }
+    }
+
+    /** Two sites joined by a gateway, each with the users of one Puppet estate: a broadcast at one site is answered at both. */
+    @Test
+    void choriaTrafficFlowsAcrossAGatewayAndTheRulesHoldAtBothSites() throws Exception {
+        Estate estate = new Estate();
+        TestCa.Pems node1 = estate.sign("node1.example.net");
+        TestCa.Pems node2 = estate.sign("node2.example.net");
+        TestCa.Pems alice = estate.sign("alice.mcollective");
+        TwoSites sites = new TwoSites(List.of("authz-a", "authz-b"), new int[] {230, 240}, nc -> {
+            AuthorizationSpec a = new AuthorizationSpec();
+            a.getClients().getSubscribe().add("choria.lifecycle.>");
+            nc.getSpec().setAuthorization(a);
+        });
+        AuthorizationSpec authz = sites.site(0).getSpec().getAuthorization();
+        PinnedKeys list = identities(estate, estate.certs.keySet(), authz);
+        try (LocalBrokerCluster a = sites.brokers(estate.ca, 0).pinnedList(list.list("authz-a", "broker")).render();
+             LocalBrokerCluster b = sites.brokers(estate.ca, 1).pinnedList(list.list("authz-b", "broker")).render()) {
+            assemble(a, 0, list.list("authz-a", "broker"));
+            assemble(b, 0, list.list("authz-b", "broker"));
+            a.start(0);
+            b.start(0);
+            String caPem = a.caPem();
+            try (Client c = Client.connect(a.clientUrl(0), alice, caPem); Client n1 = Client.connect(a.clientUrl(0), node1, caPem);
+                 Client n2 = Client.connect(b.clientUrl(0), node2, caPem)) {
+                choriaTrafficFlows(c, "alice.mcollective", new java.util.TreeMap<>(Map.of("node1.example.net", n1, "node2.example.net", n2)));
+                n2.subscribe(COLLECTIVE + ".node.node1.example.net");
+                n2.awaitViolation("the other site holds its nodes to their subjects too", COLLECTIVE + ".node.node1.example.net");
             }
         }
     }

@@ -70,7 +70,7 @@ public final class BrokerStatefulSet {
         podAnnotations.put("choria.io/lame-duck-duration", spec.getLimits().getLameDuckDuration());
         // The cluster name, the gateway and leafnodes blocks cannot be reloaded either. Absent when none is
         // set, so clusters without them keep their pod template (no rolling restart on upgrade).
-        if (spec.getGateway() != null || spec.getLeafnodes() != null || ChoriaAccounts.enabled(spec)
+        if (spec.getGateway() != null || spec.getLeafnodes() != null || ChoriaAccounts.enabled(spec) || ChoriaPermissions.enabled(spec)
                 || !NatsConfig.clusterName(names, spec).equals(names.cluster())) podAnnotations.put("choria.io/restart-config", io.choria.natsoperator.pki.Digests.sha256Hex(
                 NatsConfig.restartOnlySettings(names, spec, ports)).substring(0, 16));
 

@@ -39,6 +39,34 @@ class NatsClusterModelTest {
                 .filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
     }
 
+    /**
+     * spec.authorization: verify_and_map and the users' include; nats-server cannot reload verify_and_map, so turning it on
+     * or off rolls the brokers (the pod template's restart hash changes, and appears where nothing else set it).
+     */
+    @Test
+    void authorizationMapsCertificatesToUsersAndTurningItOnOrOffRollsTheBrokers() {
+        NatsCluster nc = SpecDefaults.withDefaults(Examples.load(java.nio.file.Path.of("examples/natscluster-puppet-authorization.yaml")));
+        var tls = new io.choria.natsoperator.model.TlsFiles("cert", "key", "ca");
+        var list = io.choria.natsoperator.puppet.PinnedKeys.none().list("choria", "broker");
+        java.util.function.Function<NatsCluster, DesiredCluster> render = c -> NatsClusterModel.desired(c,
+                new ModelInputs("cluster.local", PASSWORD, tls, null, list, null, PortPinnedCerts.NONE));
+        DesiredCluster on = render.apply(nc);
+        String conf = on.config().getData().get("nats.conf");
+        assertTrue(conf.contains("  verify_and_map: true\n"), conf);
+        assertTrue(conf.contains("authorization {\n  include \"../pinned/users.conf\"\n}\n"), conf);
+        String manifest = on.pinnedList().get(PinnedList.PARTS).getData().get(PinnedList.MANIFEST);
+        assertTrue(manifest.contains("\nrole n {user: \"@CERTNAME@\""), manifest);
+        String rollOn = on.statefulSet().getSpec().getTemplate().getMetadata().getAnnotations().get("choria.io/restart-config");
+        assertTrue(rollOn != null, "a restart hash, though nothing else asks for one here");
+
+        nc.getSpec().setAuthorization(null);
+        DesiredCluster off = render.apply(nc);
+        assertFalse(off.config().getData().get("nats.conf").contains("verify_and_map"));
+        assertFalse(off.pinnedList().get(PinnedList.PARTS).getData().get(PinnedList.MANIFEST).contains("role "));
+        assertNull(off.statefulSet().getSpec().getTemplate().getMetadata().getAnnotations().get("choria.io/restart-config"),
+                "the pod template differs, so the brokers roll");
+    }
+
     @Test
     void portsGoWhereTheyBelong() {
         DesiredCluster d = desired(threeBrokers());

@@ -60,6 +60,20 @@ public final class NatsRequests implements AutoCloseable {
      */
     public static NatsRequests connect(InetSocketAddress address, String serverName, SSLContext tls, String user, String password,
             Duration timeout) throws IOException {
+        return connect(address, serverName, tls, user, password, null, timeout);
+    }
+
+    /**
+     * The same, authenticating with {@code nkey} (its public key and the server's nonce signed): what nats-server checks before
+     * it maps a certificate to a user (spec.authorization), so the operator keeps its own identity beside the nodes'.
+     */
+    public static NatsRequests connect(InetSocketAddress address, String serverName, SSLContext tls, io.choria.natsoperator.pki.NKeys nkey,
+            Duration timeout) throws IOException {
+        return connect(address, serverName, tls, null, null, nkey, timeout);
+    }
+
+    private static NatsRequests connect(InetSocketAddress address, String serverName, SSLContext tls, String user, String password,
+            io.choria.natsoperator.pki.NKeys nkey, Duration timeout) throws IOException {
         Socket raw = new Socket();
         try {
             raw.connect(address, (int) timeout.toMillis());
@@ -82,7 +96,7 @@ public final class NatsRequests implements AutoCloseable {
                 in = new BufferedInputStream(ssl.getInputStream());
             }
             NatsRequests c = new NatsRequests(s, in, s.getOutputStream());
-            c.handshake(tls != null, user, password);
+            c.handshake(tls != null, user, password, nkey, info);
             return c;
         } catch (IOException | RuntimeException e) {
             raw.close();
@@ -90,10 +104,18 @@ public final class NatsRequests implements AutoCloseable {
         }
     }
 
-    private void handshake(boolean tls, String user, String password) throws IOException {
+    private static final java.util.regex.Pattern NONCE = java.util.regex.Pattern.compile("\"nonce\"\\s*:\\s*\"([^\"]+)\"");
+
+    private void handshake(boolean tls, String user, String password, io.choria.natsoperator.pki.NKeys nkey, String info) throws IOException {
         StringBuilder connect = new StringBuilder("CONNECT {\"verbose\":false,\"pedantic\":false,\"name\":\"nats-operator\",\"lang\":\"java\","
                 + "\"version\":\"1\",\"protocol\":1,\"headers\":true,\"no_responders\":true,\"tls_required\":").append(tls);
         if (user != null) connect.append(",\"user\":").append(jsonString(user)).append(",\"pass\":").append(jsonString(password));
+        if (nkey != null) {
+            // The nonce of this connection's INFO: nats-server sends one whenever it has nkey users.
+            java.util.regex.Matcher m = NONCE.matcher(info);
+            if (!m.find()) throw new IOException("the server sent no nonce: it has no nkey users");
+            connect.append(",\"nkey\":").append(jsonString(nkey.publicKey())).append(",\"sig\":").append(jsonString(nkey.sign(m.group(1))));
+        }
         connect.append("}\r\nPING\r\n");
         write(connect.toString().getBytes(StandardCharsets.UTF_8));
         while (true) {

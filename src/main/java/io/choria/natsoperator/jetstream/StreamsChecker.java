@@ -57,12 +57,17 @@ public final class StreamsChecker {
                 return StreamKeeper.Report.failed("the broker certificate cannot be used: " + e.getMessage());
             }
         }
+        // spec.authorization: a certificate is only ever a node's user; the operator is then its own nkey users.
+        boolean authorized = io.choria.natsoperator.model.ChoriaPermissions.enabled(nc.getSpec());
         java.util.List<String> refused = new java.util.ArrayList<>();
         for (int i = 0; i < nc.getSpec().getSize(); i++) {
             String host = names.podFqdn(i);
             NatsRequests c;
             try {
-                c = NatsRequests.connect(new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient()), host, tls, null, null, TIMEOUT);
+                InetSocketAddress address = new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient());
+                if (!authorized) c = NatsRequests.connect(address, host, tls, null, null, TIMEOUT);
+                else if (access != null && access.operatorNKey() != null) c = NatsRequests.connect(address, host, tls, access.operatorNKey(), TIMEOUT);
+                else return StreamKeeper.Report.failed("the operator's nkey (spec.authorization) is not in the system account Secret yet");
             } catch (IOException | RuntimeException e) {
                 refused.add(names.pod(i) + ": " + e.getMessage());
                 continue; // the next broker
@@ -73,9 +78,10 @@ public final class StreamsChecker {
             } catch (IOException | RuntimeException e) {
                 return StreamKeeper.Report.failed("through " + names.pod(i) + ": " + e.getMessage());
             }
-            if (report.error() != null || access == null || access.systemPassword() == null) return report;
-            try (NatsRequests system = NatsRequests.connect(new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient()), host,
-                    tls, io.choria.natsoperator.model.ChoriaAccounts.SYSTEM_USER, access.systemPassword(), TIMEOUT)) {
+            if (report.error() != null || access == null || (authorized ? access.systemNKey() : access.systemPassword()) == null) return report;
+            InetSocketAddress address = new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient());
+            try (NatsRequests system = authorized ? NatsRequests.connect(address, host, tls, access.systemNKey(), TIMEOUT)
+                    : NatsRequests.connect(address, host, tls, io.choria.natsoperator.model.ChoriaAccounts.SYSTEM_USER, access.systemPassword(), TIMEOUT)) {
                 return report.with(MetaPeers.removeDeparted(system, departed(nc, names), TIMEOUT));
             } catch (IOException | RuntimeException e) {
                 return report.with(List.of("could not look for departed peers through " + names.pod(i) + ": " + e.getMessage()));

@@ -33,14 +33,17 @@ public final class BrokerSecrets {
      * The client port's allow-list (public keys: no secret) as {@link PinnedList#PARTS} part ConfigMaps and, last, the
      * manifest that names them: the operator writes them in this order, so a pod never sees a manifest before its parts.
      */
-    public static List<ConfigMap> pinnedList(NatsCluster nc, Names names, PinnedList list) {
+    public static List<ConfigMap> pinnedList(NatsCluster nc, Names names, PinnedList list, String routePassword) {
+        // With spec.authorization and Choria Streams the operator's own user is choria's too, so it is in the users file.
+        List<String> more = ChoriaPermissions.enabled(nc.getSpec()) && ChoriaAccounts.enabled(nc.getSpec())
+                ? List.of(ChoriaAccounts.operatorUser(routePassword)) : List.of();
         List<ConfigMap> objects = new ArrayList<>();
         for (int i = 0; i < PinnedList.PARTS; i++) {
             objects.add(new ConfigMapBuilder().withMetadata(Owned.meta(nc, names.pinnedListPart(i), "pinned-list"))
                     .addToData(PinnedList.PART_KEY, list.renderPart(i)).build());
         }
         objects.add(new ConfigMapBuilder().withMetadata(Owned.meta(nc, names.pinnedListManifest(), "pinned-list"))
-                .addToData(PinnedList.MANIFEST, list.renderManifest(names.namespace(), names.cluster(), nc.getSpec().getAuthorization())).build());
+                .addToData(PinnedList.MANIFEST, list.renderManifest(names.namespace(), names.cluster(), nc.getSpec().getAuthorization(), more)).build());
         return objects;
     }
 
@@ -54,15 +57,28 @@ public final class BrokerSecrets {
         String routes = NatsConfig.routesConfig(names, nc.getSpec().getSize(), nc.getSpec().getPorts().getCluster(), password);
         Map<String, String> files = new LinkedHashMap<>();
         files.put(NatsConfig.ROUTES_FILE, routes);
-        if (ChoriaAccounts.enabled(nc.getSpec())) files.put(ChoriaAccounts.ACCOUNTS_FILE, ChoriaAccounts.accountsFile(password));
+        if (ChoriaAccounts.enabled(nc.getSpec())) files.put(ChoriaAccounts.ACCOUNTS_FILE, ChoriaAccounts.accountsFile(nc.getSpec(), password));
         return secret(nc, names.routesConfigSecret(), "routes", "Opaque", files);
     }
 
-    /** The system account's user and password (spec.streams): what a person gives the {@code nats} CLI or Choria's config. */
+    /** The system account Secret's keys with spec.authorization: the nkey seeds ({@code SU...}) of the system account and of the operator. */
+    public static final String SYSTEM_NKEY_KEY = "nkey", OPERATOR_NKEY_KEY = "operator-nkey";
+
+    /**
+     * The system account's user and password (spec.streams): what a person gives the {@code nats} CLI or Choria's config;
+     * with spec.authorization its nkey seed instead, and the operator's.
+     */
     public static Secret systemAccount(NatsCluster nc, Names names, String routePassword) {
         Map<String, String> values = new LinkedHashMap<>();
-        values.put("user", ChoriaAccounts.SYSTEM_USER);
-        values.put(PASSWORD_KEY, ChoriaAccounts.systemPassword(routePassword));
+        if (ChoriaPermissions.enabled(nc.getSpec())) {
+            // spec.authorization: no password is asked on the client port; the system account takes this nkey (nats --nkey),
+            // and the operator's own user in choria takes the other.
+            values.put(SYSTEM_NKEY_KEY, ChoriaAccounts.systemNKey(routePassword).encodedSeed());
+            values.put(OPERATOR_NKEY_KEY, ChoriaAccounts.operatorNKey(routePassword).encodedSeed());
+        } else {
+            values.put("user", ChoriaAccounts.SYSTEM_USER);
+            values.put(PASSWORD_KEY, ChoriaAccounts.systemPassword(routePassword));
+        }
         return secret(nc, names.systemAccountSecret(), "system-account", "Opaque", values);
     }
 

@@ -46,9 +46,33 @@ public final class ChoriaAccounts {
         return derived(routePassword, "nats-operator system account v1");
     }
 
-    /** Every password derived from {@code routePassword}: what {@code render} redacts beside it. */
+    /** Every secret derived from {@code routePassword} (passwords, nkey seeds): what {@code render} redacts beside it. */
     public static java.util.List<String> passwords(String routePassword) {
-        return java.util.List.of(systemPassword(routePassword), choriaPassword(routePassword));
+        return java.util.List.of(systemPassword(routePassword), choriaPassword(routePassword), systemNKey(routePassword).encodedSeed(),
+                operatorNKey(routePassword).encodedSeed());
+    }
+
+    /**
+     * With spec.authorization every certificate on the client port is the user its name maps to, and a password is never
+     * asked (nats-server's verify_and_map); the operator and people then reach the system account with this nkey, which
+     * nats-server checks before the mapping.
+     */
+    public static io.choria.natsoperator.pki.NKeys systemNKey(String routePassword) {
+        return io.choria.natsoperator.pki.NKeys.derived(routePassword, "nats-operator system account nkey v1");
+    }
+
+    /** With spec.authorization: the operator's own user in choria, for the streams it keeps. */
+    public static io.choria.natsoperator.pki.NKeys operatorNKey(String routePassword) {
+        return io.choria.natsoperator.pki.NKeys.derived(routePassword, "nats-operator choria account operator nkey v1");
+    }
+
+    /**
+     * With spec.authorization: the operator's user in choria, among the nodes' in the users file the pod writes (a public key,
+     * no secret), denied the server API as the choria user is.
+     */
+    public static String operatorUser(String routePassword) {
+        return "{nkey: " + NatsConfig.quote(operatorNKey(routePassword).publicKey()) + ", permissions: {publish: {deny: ["
+                + NatsConfig.quote(PEER_REMOVAL_SUBJECTS) + "]}}}";
     }
 
     static String choriaPassword(String routePassword) {
@@ -68,6 +92,21 @@ public final class ChoriaAccounts {
     }
 
     /** The secret half: the accounts and their users, in the routes Secret. */
+    public static String accountsFile(NatsClusterSpec spec, String routePassword) {
+        if (!ChoriaPermissions.enabled(spec)) return accountsFile(routePassword);
+        // spec.authorization: choria's users are the nodes', clients' and the operator's, in the users file the pod writes from
+        // the pinned list (include is relative to this file's directory); no password user, which verify_and_map never asks.
+        return "accounts {\n"
+                + "  " + SYSTEM_ACCOUNT + ": {\n"
+                + "    users: [{nkey: " + NatsConfig.quote(systemNKey(routePassword).publicKey()) + "}]\n"
+                + "  }\n"
+                + "  " + CHORIA_ACCOUNT + ": {\n"
+                + "    jetstream: enabled\n"
+                + "    include \"../pinned/" + ChoriaPermissions.USERS_FILE + "\"\n"
+                + "  }\n"
+                + "}\n";
+    }
+
     public static String accountsFile(String routePassword) {
         return "accounts {\n"
                 + "  " + SYSTEM_ACCOUNT + ": {\n"
@@ -98,7 +137,9 @@ public final class ChoriaAccounts {
                 // A top-level include, relative to nats.conf's directory as routes.conf's inside the cluster block.
                 + "include \"../routes/" + ACCOUNTS_FILE + "\"\n"
                 + "system_account: " + NatsConfig.quote(SYSTEM_ACCOUNT) + "\n"
-                + "no_auth_user: " + NatsConfig.quote(CHORIA_USER) + "\n";
+                // With spec.authorization no connection is without a user (each certificate maps to its own), and no
+                // choria password user is left to name.
+                + (ChoriaPermissions.enabled(spec) ? "" : "no_auth_user: " + NatsConfig.quote(CHORIA_USER) + "\n");
     }
 
     public static long volumeBytes(StreamsSpec st) {

@@ -42,7 +42,7 @@ public final class NatsClusterModel {
                 in.certificateRequest() != null ? BrokerSecrets.certificateRequest(nc, names, in.certificateRequest()) : null,
                 nc.getSpec().getGateway() != null ? BrokerServices.gateway(nc, names) : null,
                 accepting(nc) ? BrokerServices.leafNodes(nc, names) : null,
-                in.pinnedList() != null ? BrokerSecrets.pinnedList(nc, names, in.pinnedList()) : List.of(),
+                in.pinnedList() != null ? BrokerSecrets.pinnedList(nc, names, in.pinnedList(), in.routePassword()) : List.of(),
                 ChoriaAccounts.enabled(nc.getSpec()) ? BrokerSecrets.systemAccount(nc, names, in.routePassword()) : null);
     }
 

@@ -103,7 +103,8 @@ public final class NatsConfig {
         c.append(gatewayBlock(names, spec, paths, ports.gateway() != null));
         c.append(leafNodesBlock(spec, paths, ports.leafnodes() != null));
         c.append(ChoriaAccounts.enabled(spec) ? ChoriaAccounts.mainConfigPart(spec, paths) : systemAccount(spec));
-        if (pinned && tls != null && ChoriaPermissions.enabled(spec)) c.append(ChoriaPermissions.mainConfigPart());
+        // With Choria Streams the users are choria's, included in its account (ChoriaAccounts.accountsFile).
+        if (pinned && tls != null && ChoriaPermissions.enabled(spec) && !ChoriaAccounts.enabled(spec)) c.append(ChoriaPermissions.mainConfigPart());
         return c.toString();
     }
 

@@ -70,11 +70,15 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
 
     /** The manifest: the epoch (as a number for the operator, as the entry for the brokers), the part count, each part's version and size. */
     public String renderManifest(String namespace, String cluster) {
-        return renderManifest(namespace, cluster, null);
+        return renderManifest(namespace, cluster, null, List.of());
     }
 
-    /** {@code authorization}: spec.authorization (null: off), whose role templates the pod writes the users file from. */
-    public String renderManifest(String namespace, String cluster, io.choria.natsoperator.api.AuthorizationSpec authorization) {
+    /**
+     * {@code authorization}: spec.authorization (null: off), whose role templates the pod writes the users file from;
+     * {@code moreUsers}: entries written before the nodes' (the operator's own, with Choria Streams).
+     */
+    public String renderManifest(String namespace, String cluster, io.choria.natsoperator.api.AuthorizationSpec authorization,
+            List<String> moreUsers) {
         StringBuilder b = new StringBuilder(1200);
         b.append("# The pinned_certs allow-list of ").append(namespace).append('/').append(cluster).append(", rendered by nats-operator: ")
                 .append(keys.size()).append(" keys in ").append(PARTS).append(" parts.\n")
@@ -88,6 +92,7 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
         }
         if (authorization != null) {
             b.append("users ").append(ChoriaPermissions.noIdentity()).append('\n');
+            for (String u : moreUsers) b.append("users ").append(u).append('\n');
             for (ChoriaPermissions.Role r : ChoriaPermissions.Role.values()) {
                 b.append("role ").append(r.code).append(' ').append(ChoriaPermissions.template(authorization, r)).append('\n');
             }

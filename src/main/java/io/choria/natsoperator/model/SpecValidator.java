@@ -165,10 +165,6 @@ public final class SpecValidator {
             problems.add(problem("spec.authorization needs spec.tls.puppet with enforceRevocation: true: its NATS users are the certnames the"
                     + " operator syncs from the Puppet CA's inventory"));
         }
-        if (s.getStreams() != null) {
-            problems.add(problem("spec.authorization together with spec.streams is not supported yet: the operator keeps the streams through"
-                    + " the client port as the brokers' own identity, which verify_and_map would need a user and an account for"));
-        }
         if (a.getCollectives() == null || a.getCollectives().isEmpty()) {
             problems.add(problem("spec.authorization.collectives must name at least one collective"));
         } else {

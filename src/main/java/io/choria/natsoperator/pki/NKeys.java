@@ -38,6 +38,33 @@ public record NKeys(byte[] seed) {
         }
     }
 
+    /** Reads a user seed as {@link #encodedSeed} writes it (from a Secret); refuses anything else, checksum included. */
+    public static NKeys parseSeed(String encoded) {
+        byte[] raw = decode(encoded.strip());
+        if (raw.length != 36 || (raw[0] & 0xf8) != PREFIX_SEED || (((raw[0] & 7) << 5) | ((raw[1] & 0xff) >> 3)) != PREFIX_USER) {
+            throw new IllegalArgumentException("not a NATS user seed");
+        }
+        int crc = (raw[34] & 0xff) | ((raw[35] & 0xff) << 8);
+        if (crc != crc16(java.util.Arrays.copyOf(raw, 34))) throw new IllegalArgumentException("the seed's checksum does not match");
+        return new NKeys(java.util.Arrays.copyOfRange(raw, 2, 34));
+    }
+
+    private static byte[] decode(String base32) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int buffer = 0, bits = 0;
+        for (char ch : base32.toCharArray()) {
+            int v = new String(BASE32).indexOf(ch);
+            if (v < 0) throw new IllegalArgumentException("not base32");
+            buffer = (buffer << 5) | v;
+            bits += 5;
+            if (bits >= 8) {
+                out.write((buffer >> (bits - 8)) & 0xff);
+                bits -= 8;
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** The public key as nats.conf names a user: {@code U} and 55 more base32 characters. */
     public String publicKey() {
         byte[] pub = new Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();

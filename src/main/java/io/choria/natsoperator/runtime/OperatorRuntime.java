@@ -72,9 +72,21 @@ public final class OperatorRuntime implements AutoCloseable {
             var names = io.choria.natsoperator.model.Names.of(nc, io.choria.natsoperator.model.Names.DEFAULT_CLUSTER_DOMAIN);
             var secrets = client.secrets().inNamespace(names.namespace());
             var tls = nc.getSpec().getTls() == null ? null : io.choria.natsoperator.model.BrokerSecrets.tlsFiles(secrets.withName(names.tlsSecret()).get());
-            return new io.choria.natsoperator.jetstream.BrokerAccess(tls, io.choria.natsoperator.model.BrokerSecrets.decode(
-                    secrets.withName(names.systemAccountSecret()).get(), io.choria.natsoperator.model.BrokerSecrets.PASSWORD_KEY));
+            var system = secrets.withName(names.systemAccountSecret()).get();
+            return new io.choria.natsoperator.jetstream.BrokerAccess(tls,
+                    io.choria.natsoperator.model.BrokerSecrets.decode(system, io.choria.natsoperator.model.BrokerSecrets.PASSWORD_KEY),
+                    nkey(io.choria.natsoperator.model.BrokerSecrets.decode(system, io.choria.natsoperator.model.BrokerSecrets.SYSTEM_NKEY_KEY)),
+                    nkey(io.choria.natsoperator.model.BrokerSecrets.decode(system, io.choria.natsoperator.model.BrokerSecrets.OPERATOR_NKEY_KEY)));
         };
+    }
+
+    /** A seed from the system account Secret (spec.authorization); null when absent or not a seed (the Secret is then rewritten). */
+    private static io.choria.natsoperator.pki.NKeys nkey(String seed) {
+        try {
+            return seed == null ? null : io.choria.natsoperator.pki.NKeys.parseSeed(seed);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The registry {@code run} serves on /metrics (and {@code local --metrics-address}): the JVM's and the process's meters. */

@@ -349,6 +349,72 @@ class AuthorizationBrokerTest {
         }
     }
 
+    /**
+     * With Choria Streams the users live in the choria account, where the streams are: a node's lifecycle event is stored
+     * in CHORIA_EVENTS, while the node may not use the JetStream API or reach the system account. The operator keeps the
+     * streams with its own nkey in choria and reaches the system account with the system nkey (a certificate is only ever a
+     * node's user here, and no password is asked), both from the system account Secret the model renders.
+     */
+    @Test
+    void withChoriaStreamsTheUsersAreChoriasAndTheOperatorKeepsTheStreamsWithItsNkeys() throws Exception {
+        Estate estate = new Estate();
+        TestCa.Pems node1 = estate.sign("node1.example.net");
+        NatsCluster nc = withAuthorization(Examples.THREE_BROKERS);
+        io.choria.natsoperator.api.StreamsSpec st = new io.choria.natsoperator.api.StreamsSpec();
+        st.getStorage().setSize("256Mi");
+        nc.getSpec().setStreams(st);
+        PinnedKeys list = identities(estate, estate.certs.keySet(), nc.getSpec().getAuthorization());
+        String routePassword = io.choria.natsoperator.model.BrokerSecrets.newPassword();
+        try (LocalBrokerCluster brokers = LocalBrokerCluster.of(nc).ca(estate.ca).firstHost(250).routePassword(routePassword)
+                .pinnedList(list.list("choria", "broker")).render()) {
+            // The brokers' own key is always on the list (RevocationEnforcement adds it): the operator connects with it.
+            java.util.Set<String> withBrokers = new HashSet<>(list.admitted());
+            withBrokers.add(TrustBundle.publicKeyPin(brokers.tlsFiles().certificateChainPem()));
+            PinnedKeys pinned = list.with(withBrokers);
+            for (int i = 0; i < 3; i++) assemble(brokers, i, pinned.list(brokers.names().namespace(), brokers.names().cluster()));
+            brokers.startAll();
+            String accounts = io.choria.natsoperator.model.BrokerSecrets.decode(brokers.rendered(0).routesConfig(),
+                    io.choria.natsoperator.model.ChoriaAccounts.ACCOUNTS_FILE);
+            assertTrue(accounts.contains("include \"../pinned/users.conf\"") && !accounts.contains("password"), accounts);
+            var secret = brokers.rendered(0).systemAccount();
+            var access = new io.choria.natsoperator.jetstream.BrokerAccess(brokers.tlsFiles(), null,
+                    io.choria.natsoperator.pki.NKeys.parseSeed(io.choria.natsoperator.model.BrokerSecrets.decode(secret,
+                            io.choria.natsoperator.model.BrokerSecrets.SYSTEM_NKEY_KEY)),
+                    io.choria.natsoperator.pki.NKeys.parseSeed(io.choria.natsoperator.model.BrokerSecrets.decode(secret,
+                            io.choria.natsoperator.model.BrokerSecrets.OPERATOR_NKEY_KEY)));
+            var checker = new io.choria.natsoperator.jetstream.StreamsChecker(LocalBrokerCluster.CLUSTER_DOMAIN, host -> brokers.host(ordinal(brokers, host)),
+                    x -> access);
+            NatsCluster defaulted = io.choria.natsoperator.model.SpecDefaults.withDefaults(brokers.cluster());
+            var report = Await.until("the operator keeps the streams through its nkey", Duration.ofSeconds(60), () -> checker.check(defaulted),
+                    r -> r.error() == null && r.streams().size() == 5);
+            assertTrue(report.streams().stream().anyMatch(x -> x.name().equals("CHORIA_EVENTS")), report.toString());
+
+            String caPem = brokers.caPem();
+            try (Client n1 = Client.connect(brokers.clientUrl(1), node1, caPem)) {
+                n1.publish("choria.lifecycle.event.alive.server", null, "{\"protocol\":\"io.choria.lifecycle.v1.alive\"}");
+                Await.until("the node's lifecycle event is stored in CHORIA_EVENTS", Duration.ofSeconds(20), () -> checker.check(defaulted),
+                        r -> r.streams().stream().anyMatch(x -> x.name().equals("CHORIA_EVENTS") && x.messages() == 1));
+                n1.publish("$JS.API.STREAM.INFO.CHORIA_EVENTS", null, "");
+                n1.awaitViolation("a node may not use the JetStream API", "$JS.API.STREAM.INFO.CHORIA_EVENTS");
+                n1.publish("$SYS.REQ.SERVER.PING", null, "");
+                n1.awaitViolation("nor ask the system account", "$SYS.REQ.SERVER.PING");
+            }
+            // The system nkey reaches the system account: what MetaPeers asks when a broker leaves.
+            try (var system = io.choria.natsoperator.jetstream.NatsRequests.connect(new java.net.InetSocketAddress(brokers.host(0), 4222),
+                    brokers.names().podFqdn(0), brokers.tlsFiles() == null ? null : io.choria.natsoperator.pki.PemSslContexts.clientContext(
+                            brokers.tlsFiles().certificateChainPem(), brokers.tlsFiles().privateKeyPem(), brokers.tlsFiles().caBundlePem()),
+                    access.systemNKey(), Duration.ofSeconds(5))) {
+                String jsz = system.request("$SYS.REQ.SERVER.PING.JSZ", "{\"leader_only\":true}", Duration.ofSeconds(5)).text();
+                assertTrue(jsz.contains("\"meta_cluster\""), jsz);
+            }
+        }
+    }
+
+    private static int ordinal(LocalBrokerCluster brokers, String host) {
+        for (int i = 0; i < brokers.size(); i++) if (brokers.names().podFqdn(i).equals(host)) return i;
+        throw new IllegalArgumentException(host);
+    }
+
     private static List<Message> drain(Subscription s) throws InterruptedException {
         List<Message> got = new ArrayList<>();
         for (Message m = s.nextMessage(Duration.ofSeconds(5)); m != null; m = s.nextMessage(Duration.ofMillis(300))) got.add(m);

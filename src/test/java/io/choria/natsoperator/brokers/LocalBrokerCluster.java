@@ -309,7 +309,7 @@ public final class LocalBrokerCluster implements AutoCloseable {
      */
     public Map<String, String> pinnedPartFiles(int i, io.choria.natsoperator.model.PinnedList list) {
         Map<String, io.fabric8.kubernetes.api.model.ConfigMap> byName = new HashMap<>();
-        BrokerSecrets.pinnedList(nc, names, list).forEach(cm -> byName.put(cm.getMetadata().getName(), cm));
+        BrokerSecrets.pinnedList(nc, names, list, routePassword).forEach(cm -> byName.put(cm.getMetadata().getName(), cm));
         var volume = renderedStatefulSet(i).getSpec().getTemplate().getSpec().getVolumes().stream()
                 .filter(v -> v.getProjected() != null).findFirst().orElseThrow(() -> new IllegalStateException("no projected volume rendered"));
         Map<String, String> files = new java.util.TreeMap<>();

@@ -130,6 +130,10 @@ class RenderReconcileParityTest {
         NatsCluster authorized = example(Path.of("examples/natscluster-puppet-authorization.yaml"), "parity-authz");
         authorized.getSpec().getAuthorization().setCollectives(List.of("mcollective", "eu"));
         cases.add(new Case("example natscluster-puppet-authorization, two collectives", List.of(authorized), puppetSecrets("parity-authz")));
+        // ...and with Choria Streams: the users in choria's account, the system account's nkey, the operator's user in the manifest.
+        NatsCluster authorizedStreams = example(Path.of("examples/natscluster-puppet-authorization.yaml"), "parity-authz-streams");
+        authorizedStreams.getSpec().setStreams(new io.choria.natsoperator.api.StreamsSpec());
+        cases.add(new Case("authorization with Choria Streams", List.of(authorizedStreams), puppetSecrets("parity-authz-streams")));
         return cases;
     }
 

@@ -73,7 +73,7 @@ class ChoriaPermissionsTest {
         String key = "b".repeat(64);
         PinnedList l = new PinnedList(1, "c".repeat(64), new TreeSet<>(List.of(key, ChoriaPermissions.entry("a".repeat(64), Role.NODE, "n1.example.net"))));
         Map<String, String> files = new java.util.HashMap<>();
-        files.put(PinnedList.MANIFEST, l.renderManifest("ns", "c", DEFAULTS));
+        files.put(PinnedList.MANIFEST, l.renderManifest("ns", "c", DEFAULTS, List.of()));
         for (int i = 0; i < PinnedList.PARTS; i++) files.put(PinnedList.partFile(i), l.renderPart(i));
         assertEquals(l.keys(), PinnedList.read(files).keys(), "read back with its users (an operator restart keeps them)");
         assertThrows(IllegalArgumentException.class, () -> new PinnedList(1, "c".repeat(64), new TreeSet<>(List.of(key + " n two words"))));
@@ -93,7 +93,7 @@ class ChoriaPermissionsTest {
         Path parts = Files.createDirectories(Path.of(paths.pinnedPartsDir()));
         Files.createDirectories(Path.of(paths.pinnedDir()));
         for (int i = 0; i < PinnedList.PARTS; i++) Files.writeString(parts.resolve(PinnedList.partFile(i)), l.renderPart(i));
-        Files.writeString(parts.resolve(PinnedList.MANIFEST), l.renderManifest("ns", "c", DEFAULTS));
+        Files.writeString(parts.resolve(PinnedList.MANIFEST), l.renderManifest("ns", "c", DEFAULTS, List.of()));
         Process p = new ProcessBuilder("sh", "-c", PinnedListAssembler.function(paths) + "assemble_pinned").redirectErrorStream(true).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));

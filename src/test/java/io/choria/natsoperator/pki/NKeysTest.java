@@ -26,5 +26,10 @@ class NKeysTest {
         assertEquals(ours.publicKey(), NKeys.derived("route password", "nats-operator test v1").publicKey(), "derived: the same every time");
         assertNotEquals(ours.publicKey(), NKeys.derived("route password", "another label").publicKey());
         assertFalse(ours.toString().contains(ours.encodedSeed()));
+        assertEquals(ours.publicKey(), NKeys.parseSeed(ours.encodedSeed()).publicKey(), "read back from a Secret");
+        String seed = ours.encodedSeed();
+        String flipped = seed.substring(0, 20) + (seed.charAt(20) == 'A' ? 'B' : 'A') + seed.substring(21);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> NKeys.parseSeed(flipped), "the checksum catches a typo");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> NKeys.parseSeed(ours.publicKey()));
     }
 }

@@ -319,7 +319,10 @@ class AuthorizationBrokerTest {
         }
     }
 
-    /** Two sites joined by a gateway, each with the users of one Puppet estate: a broadcast at one site is answered at both. */
+    /**
+     * Two sites joined by a gateway (and each accepting leaf nodes), each with the users of one Puppet estate: a broadcast at
+     * one site is answered at both.
+     */
     @Test
     void choriaTrafficFlowsAcrossAGatewayAndTheRulesHoldAtBothSites() throws Exception {
         Estate estate = new Estate();
@@ -330,6 +333,10 @@ class AuthorizationBrokerTest {
             AuthorizationSpec a = new AuthorizationSpec();
             a.getClients().getSubscribe().add("choria.lifecycle.>");
             nc.getSpec().setAuthorization(a);
+            // A leaf node port beside the gateway: nats-server then needs a system account, and the users stay global.
+            io.choria.natsoperator.api.LeafNodesSpec leaf = new io.choria.natsoperator.api.LeafNodesSpec();
+            leaf.setEdges(List.of("edge.example.net"));
+            nc.getSpec().setLeafnodes(leaf);
         });
         AuthorizationSpec authz = sites.site(0).getSpec().getAuthorization();
         PinnedKeys list = identities(estate, estate.certs.keySet(), authz);

@@ -89,11 +89,16 @@ import java.util.regex.Pattern;
  * container limit; here the limit is stood in for by {@code -XX:MaxRAM=512m}, giving the same 384 MiB
  * max heap. One difference: MaxRAM does not change the JVM's server-class check, so on a 2-core host it
  * picks G1, where a 512Mi container would make JDK 17 pick Serial. {@code --jvm-options "..."}
- * replaces the flags (e.g. add -XX:+UseSerialGC to mimic the container's choice).
+ * replaces the flags (e.g. add -XX:+UseSerialGC to mimic the container's choice). {@code --memory-limit 512m} instead runs the
+ * operator in a memory cgroup of that size ({@link MemoryLimit}), with the chart's flags as they are: the JVM then sizes
+ * itself and picks its collector as in the container, and is killed past the limit, as the kubelet would.
  */
 public final class OperatorScaleBench {
     static final String BENCH_AGENT = "operator-scale-bench";
+    private MemoryLimit memoryLimit;
     static final String DEFAULT_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    /** The chart's jvmOptions (helm values), as they are: with --memory-limit the cgroup gives the JVM its limit. */
+    static final String CHART_JVM_OPTIONS = "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
     static final ResourceDefinitionContext NATS_CLUSTERS = new ResourceDefinitionContext.Builder().withGroup("choria.io")
             .withVersion("v1alpha1").withPlural("natsclusters").withKind("NatsCluster").withNamespaced(true).build();
 
@@ -179,7 +184,10 @@ public final class OperatorScaleBench {
         int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "10"));
         int timeoutSeconds = Integer.parseInt(opts.getOrDefault("timeout-seconds", "900"));
         String label = opts.getOrDefault("label", jar.getFileName().toString());
-        String jvmOptions = opts.getOrDefault("jvm-options", DEFAULT_JVM_OPTIONS);
+        // --memory-limit 512m: the operator runs in a memory cgroup of that size, so the JVM sizes itself and picks its collector
+        // as in the chart's container (the chart's flags then apply as they are), and is killed past it.
+        String memoryLimitOption = opts.get("memory-limit");
+        String jvmOptions = opts.getOrDefault("jvm-options", memoryLimitOption != null ? CHART_JVM_OPTIONS : DEFAULT_JVM_OPTIONS);
         boolean trickling = Boolean.parseBoolean(opts.getOrDefault("trickling-puppet", "false"));
         int puppetDelaySeconds = Integer.parseInt(opts.getOrDefault("puppet-delay-seconds", "0"));
         String keyAlgorithm = opts.get("key-algorithm");
@@ -310,8 +318,13 @@ public final class OperatorScaleBench {
                 + "- name: mock\n  context:\n    cluster: mock\n    user: bench\n    namespace: default\ncurrent-context: mock\n");
         Path log = outDir.resolve("operator-" + stamp + ".log");
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(javaBin, "-jar", jar.toString(), "run", "--http-port", Integer.toString(httpPort))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>();
+        if (memoryLimitOption != null) {
+            memoryLimit = MemoryLimit.create(memoryLimitOption);
+            command.addAll(memoryLimit.launchPrefix());
+        }
+        command.addAll(List.of(javaBin, "-jar", jar.toString(), "run", "--http-port", Integer.toString(httpPort)));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         for (String k : List.of("WATCH_NAMESPACES", "CLUSTER_DOMAIN", "LOG_LEVEL", "HTTP_PORT", "LEADER_ELECTION", "LEASE_NAME",
                 "POD_NAMESPACE", "KUBERNETES_MASTER", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "_JAVA_OPTIONS",
@@ -499,6 +512,10 @@ public final class OperatorScaleBench {
         System.out.printf("operator: RSS %.0f MiB (peak %.0f MiB), heap after full GC %.1f MiB, CPU start-up %.1f s,"
                 + " create %.1f s, steady %.1f s (%.1f%% of a core)%n", rssKb / 1024.0, hwmKb / 1024.0, heapKb / 1024.0,
                 cpuStartup / 100.0, cpuCreate / 100.0, cpuSteady / 100.0, cpuSteady / steadyElapsed);
+        if (memoryLimit != null) {
+            System.out.printf("memory cgroup (%s): peak %.0f MiB, limit hit %d times, OOM kills %d%n", memoryLimitOption,
+                    memoryLimit.peakBytes() / 1048576.0, memoryLimit.failures(), memoryLimit.oomKills());
+        }
         System.out.printf("benchmark process (mock server): CPU %.1f s over the create phase%n", mockCpuCreate / 100.0);
         System.out.printf("load average (1/5/15 min) before: %s, after: %s (shared machine: timings scale with it)%n", loadBefore, loadAfter);
         System.out.println();
@@ -518,6 +535,12 @@ public final class OperatorScaleBench {
         result.put("U", u);
         result.put("namespaces", namespaces);
         result.put("jvmOptions", jvmOptions);
+        if (memoryLimit != null) {
+            result.put("memoryLimit", memoryLimitOption);
+            result.put("cgroupPeakMiB", memoryLimit.peakBytes() / 1048576.0);
+            result.put("cgroupLimitHits", memoryLimit.failures());
+            result.put("oomKills", memoryLimit.oomKills());
+        }
         result.put("readySeconds", readySeconds);
         result.put("createdSeconds", createdSeconds);
         result.put("firstReconciledSeconds", firstSeconds);
@@ -823,6 +846,8 @@ public final class OperatorScaleBench {
         }
         if (client != null) client.close();
         client = null;
+        if (memoryLimit != null) memoryLimit.close();
+        memoryLimit = null;
         if (server != null) server.destroy();
         server = null;
         if (slowPuppet != null) slowPuppet.close();

@@ -51,6 +51,9 @@ import javax.net.ssl.SSLContext;
  *       P-256 node key under that chain);</li>
  *   <li>{@code -Dstorm.cpu=0.5}: the broker's CPU quota; {@code -Dstorm.tlsTimeout=S},
  *       {@code -Dstorm.rateLimit=R}: spec.tls.handshakeTimeoutSeconds and connectionRateLimit;</li>
+ *   <li>{@code -Dstorm.pinned=N}: the broker admits a pinned list of N certnames, the nodes' among them (the operator's cut,
+ *       assembled by the rendered init container's script); {@code -Dstorm.authorization=true}: and each is a NATS user
+ *       (spec.authorization with the nodes' collective {@code choria}; see {@link AuthorizationBench});</li>
  *   <li>{@code -Dstorm.runs=3}, {@code -Dstorm.seconds=120} (bound per storm), {@code -Dstorm.signal=KILL|TERM},
  *       {@code -Dswarm.timeout=2} (the nodes' connect timeout, seconds), {@code -Dswarm.inflight=200}
  *       (attempts outstanding in a steady connect), {@code -Dswarm.warmup=2000} (swarm only: JIT warm-up nodes).</li>
@@ -80,6 +83,9 @@ public final class ReconnectStormBench {
     static final boolean RANDOMIZE = Boolean.getBoolean("storm.randomize");
     /** The broker's CPU quota in CPUs (a cgroup), 0 for none: it has CPU 0 to itself. */
     static final double BROKER_CPU = Double.parseDouble(System.getProperty("storm.cpu", "0"));
+    /** A pinned list of this many certnames (0: none); with {@code storm.authorization} each a NATS user. */
+    static final int PINNED = Integer.getInteger("storm.pinned", 0);
+    static final boolean AUTHORIZATION = Boolean.getBoolean("storm.authorization");
     static final NodeSwarm.Settings SETTINGS = new NodeSwarm.Settings(NodeSwarm.Settings.NATS_GO.reconnectWait(),
             NodeSwarm.Settings.NATS_GO.jitter(), Duration.ofSeconds(Long.getLong("swarm.timeout", 2)));
 
@@ -144,8 +150,10 @@ public final class ReconnectStormBench {
         boolean puppetChain = rsaNodes || "ec-puppet".equals(shape);
         // Puppet's shape: RSA-4096 root, intermediate and node keys; or one EC P-256 node key under an RSA root
         TestCa ca = puppetChain ? TestCa.puppetShaped(4096) : TestCa.rsaRoot("Puppet CA: storm");
+        // with a pinned list the node's key must be known before the broker starts: a certificate of its own (DNS SAN = CN)
         TestCa.Pems nodeCert = rsaNodes ? ca.issueClientCertificate("node-0.example.net", TestCa.rsaKeys(4096))
-                : puppetChain ? ca.issueClientCertificate("node-0.example.net") : null;
+                : puppetChain || PINNED > 0 ? ca.issueClientCertificate("node-0.example.net") : null;
+        if (AUTHORIZATION && PINNED == 0) throw new IllegalArgumentException("storm.authorization needs storm.pinned (the users are the list's)");
         System.out.println("nodes: " + GENERATOR + (GENERATOR.equals("go") ? " (nats.go, backoff " + BACKOFF + ", randomize " + RANDOMIZE + ")" : "")
                 + ", node certificate " + (rsaNodes ? "RSA-4096 under an RSA-4096 intermediate and root"
                         : puppetChain ? "EC P-256 under an RSA-4096 intermediate and root" : "EC P-256 under an RSA-2048 root")
@@ -158,7 +166,7 @@ public final class ReconnectStormBench {
             for (int n : sizes) {
                 for (TlsSpec.KeyAlgorithm key : keys) {
                     System.out.println("---- N = " + n + ", broker key " + key.specName() + ", loadavg " + loadavg());
-                    LocalBrokerCluster broker = startBroker(netns, quota, ca, key, arms.get(0));
+                    LocalBrokerCluster broker = startBroker(netns, quota, ca, key, arms.get(0), nodeCert);
                     TestCa.Pems cert = nodeCert != null ? nodeCert : broker.clientCertificate();
                     StormNodes nodes = null;
                     try {
@@ -293,7 +301,13 @@ public final class ReconnectStormBench {
         return fresh;
     }
 
-    static LocalBrokerCluster startBroker(Netns netns, CpuQuota quota, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm) {
+    static LocalBrokerCluster startBroker(Netns netns, CpuQuota quota, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm) throws Exception {
+        return startBroker(netns, quota, ca, key, arm, null);
+    }
+
+    /** {@code nodeCert}: the nodes' certificate, which a pinned list ({@code -Dstorm.pinned}) must hold before the broker starts. */
+    static LocalBrokerCluster startBroker(Netns netns, CpuQuota quota, TestCa ca, TlsSpec.KeyAlgorithm key, Arm arm, TestCa.Pems nodeCert)
+            throws Exception {
         List<String> prefix = new ArrayList<>(quota.launchPrefix());
         prefix.addAll(List.of("ip", "netns", "exec", netns.name, "taskset", "-c", "0"));
         Integer tlsTimeout = Integer.getInteger("storm.tlsTimeout");
@@ -309,7 +323,26 @@ public final class ReconnectStormBench {
                     Integer maxConnections = Integer.getInteger("storm.maxConnections");
                     if (maxConnections != null) nc.getSpec().getLimits().setMaxConnections(maxConnections);
                 });
-        LocalBrokerCluster broker = b.start();
+        LocalBrokerCluster broker;
+        if (PINNED > 0) {
+            io.choria.natsoperator.api.AuthorizationSpec a = null;
+            if (AUTHORIZATION) {
+                // the nodes' collective (choria-nodes' -collective), and each node's node subject: they share one certificate
+                a = new io.choria.natsoperator.api.AuthorizationSpec();
+                a.setCollectives(new ArrayList<>(List.of("choria")));
+                a.getNodes().getSubscribe().add("choria.node.>");
+            }
+            broker = AuthorizationBench.withList(b, a).render();
+            try {
+                System.out.println(AuthorizationBench.layOutForStorm(broker, ca, "node-0.example.net", nodeCert, PINNED));
+                broker.startAll();
+            } catch (Exception | Error e) {
+                broker.close();
+                throw e;
+            }
+        } else {
+            broker = b.start();
+        }
         // The sysctls must be in place before the broker listens (Go reads somaxconn for its backlog once), and the
         // init container's command is known once rendered: set them, then start the broker again.
         netns.apply(arm, initScript(broker));

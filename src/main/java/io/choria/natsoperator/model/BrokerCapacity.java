@@ -33,6 +33,15 @@ public final class BrokerCapacity {
     static final long BASE_BYTES = 16L << 20;
     /** Per Puppet-shaped node: 54.4 KiB (2000 nodes) and 54.2 KiB (5000) RSS growth measured, rounded up. */
     static final long PER_NODE_BYTES = 56L << 10;
+    /**
+     * spec.authorization: every broker holds every user, about 5.3 KiB each at start and 7-8 KiB after a reload (nats-server
+     * 2.9.10, 10,000 and 50,000 users: docs/BENCHMARKS.md, "Per-node authorization"), rounded up.
+     */
+    static final long PER_USER_BYTES = 8L << 10;
+    /** ...and each connected node costs about 11 KiB more (its permissions' caches), rounded up. */
+    static final long PER_MAPPED_NODE_BYTES = 12L << 10;
+    /** How the status knows its users' shortfall message again (StatusCalculator keeps it until the next count). */
+    public static final String USERS_SHORTFALL_MARK = "NATS users of spec.authorization";
     static final int MIN_EXTRA_CONNECTIONS = 16;
     /** The container's memory limit above the planned connections: the reconnect storm's transient. */
     static final double STORM_HEADROOM = 1.25;
@@ -106,7 +115,30 @@ public final class BrokerCapacity {
         int recovery = c.getRecoverySeconds() == null ? CapacitySpec.DEFAULT_RECOVERY_SECONDS : c.getRecoverySeconds();
         SysctlsSpec sysctls = spec.getSysctls();
         int backlog = sysctls == null || sysctls.getMode() == SysctlsSpec.Mode.None || sysctls.getSomaxconn() == null ? 0 : sysctls.getSomaxconn();
-        return Optional.of(of(c.getNodesPerBroker(), recovery, key, backlog));
+        Sizing sizing = of(c.getNodesPerBroker(), recovery, key, backlog);
+        if (spec.getAuthorization() == null) return Optional.of(sizing);
+        // A node mapped to its user costs more (its permissions): sized from the spec alone. The users themselves are counted
+        // only by the sync, so they are checked against the limit in the status (usersShortfall), not sized: a count in the
+        // pod template would restart the brokers whenever a node enrols.
+        long extra = PER_MAPPED_NODE_BYTES;
+        return Optional.of(new Sizing(sizing.nodesPerBroker(), sizing.maxConnections(),
+                roundUpMi(sizing.memoryRequestBytes() + extra * sizing.nodesPerBroker()),
+                roundUpMi((long) Math.ceil(sizing.memoryLimitBytes() + extra * (double) sizing.maxConnections() * STORM_HEADROOM)),
+                sizing.cpuMillis(), sizing.recoverySeconds()));
+    }
+
+    /**
+     * With spec.authorization, whether the brokers' memory limit holds the {@code users} of the last sync beside the nodes
+     * (capacity's, with their storm headroom; none without capacity): empty when it does, or when the count is not known.
+     */
+    public static Optional<String> usersShortfall(NatsClusterSpec spec, int users, long limitBytes) {
+        if (spec.getAuthorization() == null || users < 0 || limitBytes <= 0) return Optional.empty();
+        long nodes = of(spec).map(z -> z.memoryLimitBytes() - roundUpMi(BASE_BYTES)).orElse(0L);
+        long need = roundUpMi(BASE_BYTES + PER_USER_BYTES * (long) users + nodes);
+        if (need <= limitBytes) return Optional.empty();
+        return Optional.of("each broker holds the " + users + " " + USERS_SHORTFALL_MARK + " (about " + mib(PER_USER_BYTES * (long) users)
+                + "Mi" + (nodes > 0 ? ", beside " + mib(nodes) + "Mi for the nodes" : "") + "): the memory limit " + mib(limitBytes)
+                + "Mi is below the " + mib(need) + "Mi that needs; set spec.resources (or narrow spec.tls.puppet.pinnedCertnames)");
     }
 
     /** max_connections: an explicit (non-default) limits.maxConnections wins over the capacity's. */

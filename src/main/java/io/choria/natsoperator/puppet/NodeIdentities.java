@@ -69,6 +69,11 @@ public record NodeIdentities(Set<String> entries, int nodes, int clients, int pr
                 counts[ChoriaPermissions.Role.PRIVILEGED.ordinal()], refused);
     }
 
+    /** The users each broker holds (the brokers' memory grows with them: model.BrokerCapacity). */
+    public int users() {
+        return nodes + clients + privileged;
+    }
+
     /** For the status: the users by role, and the certificates refused (the first few named, with why). */
     public String summary() {
         StringBuilder b = new StringBuilder("as NATS users: ").append(nodes).append(" nodes, ").append(clients).append(" clients, ")

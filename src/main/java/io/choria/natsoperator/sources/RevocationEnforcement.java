@@ -70,7 +70,7 @@ public final class RevocationEnforcement {
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
     /** spec.authorization: the users cut from the last sync, as the status says them. */
-    private final Map<String, String> identities = new ConcurrentHashMap<>();
+    private final Map<String, NodeIdentities> identities = new ConcurrentHashMap<>();
 
     public RevocationEnforcement(PuppetInventory inventory) {
         this.inventory = inventory;
@@ -190,7 +190,7 @@ public final class RevocationEnforcement {
                     // no user of its own is dropped (see NodeIdentities), and the status says which.
                     NodeIdentities ids = NodeIdentities.of(view.result(), admitted, cluster.getAuthorization(), own);
                     admitted = ids.entries();
-                    identities.put(uid, ids.summary());
+                    identities.put(uid, ids);
                 } else {
                     identities.remove(uid);
                 }
@@ -255,7 +255,7 @@ public final class RevocationEnforcement {
                 : PuppetEnrolmentSpec.defaultMaxSyncAgeSeconds(spec.getSyncIntervalSeconds());
     }
 
-    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec, Instant now, String identities) {
+    private static Observation.RevocationObservation observation(State s, PuppetEnrolmentSpec spec, Instant now, NodeIdentities identities) {
         if (s.problem != null) {
             // Instants, never a running age ("7m12s old"): status is written only when it changes, and an age would change
             // it on every reconcile. The message changes once more, when the list becomes too old (RevocationListTooOld, a
@@ -282,8 +282,8 @@ public final class RevocationEnforcement {
         // status.revocationListSyncedAt; how fresh it is, the metric natscluster_revocation_sync_age_seconds.
         return new Observation.RevocationObservation(true, Reason.RevocationEnforced, "brokers admit the " + s.last.signed()
                 + " certificates the Puppet CA lists as signed (" + s.pins.admitted().size() + " keys, CRL number " + s.last.crlNumber()
-                + "), synced every " + spec.getSyncIntervalSeconds() + "s" + (identities != null ? "; " + identities : "") + closing,
-                s.listChangedAt, s.lastSync);
+                + "), synced every " + spec.getSyncIntervalSeconds() + "s" + (identities != null ? "; " + identities.summary() : "") + closing,
+                s.listChangedAt, s.lastSync, identities != null ? identities.users() : -1);
     }
 
     /**

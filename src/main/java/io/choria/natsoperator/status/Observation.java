@@ -48,7 +48,12 @@ public record Observation(StatefulSet statefulSet, InputProblem problem, Certifi
      * the sync that last changed the list in force (null: not since this operator started, the status keeps what it has);
      * {@code lastSync}: the last good sync (null before one).
      */
-    public record RevocationObservation(boolean enforced, Reason reason, String message, Instant listChangedAt, Instant lastSync) {
+    /** {@code users}: with spec.authorization, the NATS users each broker holds (-1: not known, or authorization off). */
+    public record RevocationObservation(boolean enforced, Reason reason, String message, Instant listChangedAt, Instant lastSync, int users) {
+        public RevocationObservation(boolean enforced, Reason reason, String message, Instant listChangedAt, Instant lastSync) {
+            this(enforced, reason, message, listChangedAt, lastSync, -1);
+        }
+
         public RevocationObservation(boolean enforced, Reason reason, String message) {
             this(enforced, reason, message, null, null);
         }

@@ -121,7 +121,8 @@ public final class StatusCalculator {
             if (nc.getSpec().getLeafnodes() != null) conditions.add(unknown(Conditions.LEAF_NODES_CONNECTED, seen.meshUnknown(), gen, prev, now));
             if (nc.getSpec().getStreams() != null) conditions.add(unknown(Conditions.STREAMS_READY, seen.meshUnknown(), gen, prev, now));
         }
-        capacity(nc, seen.mesh(), gen, prev, now, s, seen.meshUnknown(), previous).ifPresent(conditions::add);
+        capacity(nc, seen.mesh(), gen, prev, now, s, seen.meshUnknown(), previous, seen.revocation() == null ? -1 : seen.revocation().users())
+                .ifPresent(conditions::add);
         // Degraded: unready past the grace period, or the mesh broken while the brokers are up.
         boolean unreadyTooLong = !blocked && !"True".equals(readyCond.getStatus())
                 && Instant.parse(readyCond.getLastTransitionTime()).plus(DEGRADED_GRACE).isBefore(now);
@@ -194,7 +195,7 @@ public final class StatusCalculator {
      */
     public static Object meshVerdict(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh) {
         if (mesh == null) return null;
-        String capacity = capacity(nc, mesh, null, List.of(), Instant.EPOCH, new NatsClusterStatus(), null, null)
+        String capacity = capacity(nc, mesh, null, List.of(), Instant.EPOCH, new NatsClusterStatus(), null, null, -1)
                 .map(c -> c.getStatus() + " " + c.getReason()).orElse(null);
         // The streams' verdict, not the report: message counts and sizes move all the time, a changed verdict reconciles.
         StreamsVerdict streams = mesh.streams() == null || nc.getSpec().getStreams() == null ? null : StreamsVerdict.of(nc, mesh);
@@ -209,8 +210,21 @@ public final class StatusCalculator {
      * when it is too old.
      */
     static java.util.Optional<Condition> capacity(NatsCluster nc, io.choria.natsoperator.mesh.MeshObservation mesh, Long gen,
-            List<Condition> prev, Instant now, NatsClusterStatus s, Observation.MeshUnknown unknown, NatsClusterStatus previous) {
+            List<Condition> prev, Instant now, NatsClusterStatus s, Observation.MeshUnknown unknown, NatsClusterStatus previous, int users) {
         var sizing = io.choria.natsoperator.model.BrokerCapacity.of(nc.getSpec());
+        // spec.authorization: the users of the last sync against the memory limit (with or without capacity).
+        var usersShortfall = io.choria.natsoperator.model.BrokerCapacity.usersShortfall(nc.getSpec(), users,
+                io.choria.natsoperator.model.BrokerStatefulSet.memoryLimitBytes(nc.getSpec()));
+        if (usersShortfall.isPresent()) {
+            return java.util.Optional.of(Conditions.of(Conditions.CAPACITY_AVAILABLE, false, Reason.ResourcesBelowCapacity, usersShortfall.get(),
+                    gen, prev, now));
+        }
+        if (users < 0 && nc.getSpec().getAuthorization() != null) {
+            // Not counted yet (the operator restarted, the first sync is under way): what the last count said stays.
+            var last = Conditions.find(prev, Conditions.CAPACITY_AVAILABLE).filter(c -> c.getMessage() != null
+                    && c.getMessage().contains(io.choria.natsoperator.model.BrokerCapacity.USERS_SHORTFALL_MARK));
+            if (last.isPresent()) return last;
+        }
         if (sizing.isEmpty()) return java.util.Optional.empty();
         int capacity = sizing.get().nodesPerBroker();
         int warn = nc.getSpec().getCapacity().getWarnPercent();

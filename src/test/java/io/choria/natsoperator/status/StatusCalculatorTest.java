@@ -37,6 +37,43 @@ class StatusCalculatorTest {
         return Conditions.find(s.getConditions(), type).orElseThrow().getStatus();
     }
 
+    /**
+     * spec.authorization: every broker holds every user; a count from the sync past the memory limit says so (CapacityAvailable
+     * False, with or without capacity), stays said while the next count is not in (an operator restart), and goes when it fits.
+     */
+    @Test
+    void theUsersOfTheLastSyncAreCheckedAgainstTheBrokersMemoryLimit() {
+        NatsCluster nc = SpecDefaults.withDefaults(Examples.load(java.nio.file.Path.of("examples/natscluster-puppet-authorization.yaml")));
+        StatefulSet ready = sts(3, 3, 3, 3, "r1", "r1", 2, 2L);
+        java.util.function.IntFunction<Observation> seen = users -> new Observation(ready, null, null, null, false,
+                new Observation.RevocationObservation(true, io.choria.natsoperator.api.Reason.RevocationEnforced, "enforced", null, null, users));
+        // No capacity: the default 512Mi limit. 50,000 users at 8 KiB need about 407Mi: they fit; 70,000 do not.
+        assertTrue(Conditions.find(StatusCalculator.compute(nc, seen.apply(50_000), T0).getConditions(), Conditions.CAPACITY_AVAILABLE).isEmpty());
+        nc.setStatus(StatusCalculator.compute(nc, seen.apply(70_000), T0));
+        var low = Conditions.find(nc.getStatus().getConditions(), Conditions.CAPACITY_AVAILABLE).orElseThrow();
+        assertEquals("False", low.getStatus());
+        assertEquals("ResourcesBelowCapacity", low.getReason());
+        assertTrue(low.getMessage().startsWith("each broker holds the 70000 NATS users of spec.authorization (about 547Mi): the memory limit 512Mi"),
+                low.getMessage());
+        var restarted = StatusCalculator.compute(nc, seen.apply(-1), T0.plusSeconds(5));
+        assertEquals(low.getMessage(), Conditions.find(restarted.getConditions(), Conditions.CAPACITY_AVAILABLE).orElseThrow().getMessage(),
+                "not counted yet: the last count's word stays");
+        nc.getSpec().setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).build());
+        assertTrue(Conditions.find(StatusCalculator.compute(nc, seen.apply(70_000), T0).getConditions(), Conditions.CAPACITY_AVAILABLE).isEmpty(),
+                "1Gi holds them");
+        // With capacity, the nodes' share counts too, and a mapped node costs more than one without authorization.
+        nc.getSpec().setResources(null);
+        var cap = new io.choria.natsoperator.api.CapacitySpec();
+        cap.setNodesPerBroker(2000);
+        nc.getSpec().setCapacity(cap);
+        nc = SpecDefaults.withDefaults(nc);
+        long withUsers = io.choria.natsoperator.model.BrokerCapacity.of(nc.getSpec()).orElseThrow().memoryLimitBytes();
+        nc.getSpec().setAuthorization(null);
+        long without = io.choria.natsoperator.model.BrokerCapacity.of(nc.getSpec()).orElseThrow().memoryLimitBytes();
+        assertTrue(withUsers - without >= 2000L * 12 * 1024, withUsers + " against " + without);
+    }
+
     @Test
     void readyWhenAllBrokersReadyAtTheCurrentRevision() {
         var s = StatusCalculator.compute(nc(), new Observation(sts(3, 3, 3, 3, "r1", "r1", 2, 2L), null, null, null), T0);

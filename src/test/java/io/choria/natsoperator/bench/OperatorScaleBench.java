@@ -444,6 +444,11 @@ public final class OperatorScaleBench {
             long w0 = System.nanoTime();
             while (fullListAt.size() < enrolled) {
                 if (secondsSince(w0) > timeoutSeconds) throw new IllegalStateException(fullListAt.size() + " of " + enrolled + " lists written");
+                if (!operator.isAlive()) {
+                    throw new IllegalStateException("operator exited with " + operator.exitValue() + " while " + fullListAt.size() + " of "
+                            + enrolled + " lists were written" + (memoryLimit != null ? " (memory cgroup: " + memoryLimit.oomKills()
+                            + " OOM kills, peak " + memoryLimit.peakBytes() / 1048576 + " MiB)" : "") + ", see " + log);
+                }
                 Thread.sleep(200);
             }
             System.out.printf("inventory: every enrolled cluster's list holds it %.1f s after all were reconciled; settling %d s%n",

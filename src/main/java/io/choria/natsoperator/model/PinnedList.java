@@ -24,8 +24,13 @@ import java.util.regex.Pattern;
  *
  * <p>With spec.authorization an entry is a key followed by the NATS user its certificate maps to ({@link ChoriaPermissions#entry}:
  * role, certname, reply hashes), and the manifest carries the roles' templates: the pod writes the users file from both.
+ *
+ * <p>Immutable, and renders each part once: the reconciler keeps one list per cluster until it changes
+ * (sources.RevocationEnforcement), and every reconcile of that cluster builds its ConfigMaps from it. At 50,000 keys a
+ * rendering is about 3 MB of text and a digest of it; ten enrolled clusters rendering theirs on every pass, eight at once, were
+ * what took the operator past a 512Mi container (docs/BENCHMARKS.md, "The chart's 512Mi").
  */
-public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
+public final class PinnedList {
     public static final int PARTS = 16;
     /** The manifest ConfigMap's key, and its file name in the pod's parts directory. */
     public static final String MANIFEST = "manifest";
@@ -37,10 +42,79 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
     private static final Pattern EPOCH_NUMBER = Pattern.compile("^# epoch (\\d+)$", Pattern.MULTILINE);
     private static final Pattern EPOCH_PIN = Pattern.compile("^epoch ([0-9a-f]{64})$", Pattern.MULTILINE);
 
-    public PinnedList {
+    private final long epoch;
+    private final String epochPin;
+    private final SortedSet<String> keys;
+    /** Each part's file and version, rendered on first use (the list never changes). */
+    private String[] partTexts, versions;
+    private int[] sizes;
+
+    public PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
+        this(epoch, epochPin, java.util.Collections.unmodifiableSortedSet(new TreeSet<>(keys)), true);
+    }
+
+    /**
+     * A list over {@code keys} as they are, not copied: an unmodifiable, naturally sorted set that no one changes (puppet.PinnedKeys
+     * holds one per cluster; at 50,000 keys a second sorted copy is 2 MB per enrolled cluster).
+     */
+    public static PinnedList sharing(long epoch, String epochPin, SortedSet<String> keys) {
+        if (keys.comparator() != null) throw new IllegalArgumentException("the keys must be in their natural order");
+        return new PinnedList(epoch, epochPin, keys, true);
+    }
+
+    private PinnedList(long epoch, String epochPin, SortedSet<String> keys, boolean checked) {
         if (!HEX64.matcher(epochPin).matches()) throw new IllegalArgumentException("the epoch entry must be 64 lower-case hex digits");
-        keys = new TreeSet<>(keys);
-        for (String k : keys) if (!ENTRY.matcher(k).matches()) throw new IllegalArgumentException("not a pinned key: " + k);
+        this.epoch = epoch;
+        this.epochPin = epochPin;
+        Matcher entry = ENTRY.matcher("");
+        for (String k : keys) if (!entry.reset(k).matches()) throw new IllegalArgumentException("not a pinned key: " + k);
+        this.keys = keys;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public String epochPin() {
+        return epochPin;
+    }
+
+    public SortedSet<String> keys() {
+        return keys;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PinnedList l && l.epoch == epoch && l.epochPin.equals(epochPin) && l.keys.equals(keys);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(epoch, epochPin, keys.size());
+    }
+
+    @Override
+    public String toString() {
+        return "PinnedList[epoch=" + epoch + ", " + keys.size() + " keys]";
+    }
+
+    /** Renders every part once: its file (a version line, then one key a line), its version and its size. */
+    private synchronized void render() {
+        if (partTexts != null) return;
+        String[] texts = new String[PARTS], vs = new String[PARTS];
+        int[] ns = new int[PARTS];
+        for (int i = 0; i < PARTS; i++) {
+            List<String> part = part(i);
+            vs[i] = version(part);
+            ns[i] = part.size();
+            StringBuilder b = new StringBuilder(part.size() * 65 + 40);
+            b.append("version ").append(vs[i]).append(' ').append(part.size()).append('\n');
+            for (String k : part) b.append(k).append('\n');
+            texts[i] = b.toString();
+        }
+        versions = vs;
+        sizes = ns;
+        partTexts = texts;
     }
 
     /** The part a key goes to: its first hex digit. */
@@ -61,11 +135,8 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
 
     /** A part's file: a version line (what the manifest names), then one key a line. */
     public String renderPart(int i) {
-        List<String> part = part(i);
-        StringBuilder b = new StringBuilder(part.size() * 65 + 40);
-        b.append("version ").append(version(part)).append(' ').append(part.size()).append('\n');
-        for (String k : part) b.append(k).append('\n');
-        return b.toString();
+        render();
+        return partTexts[i];
     }
 
     /** The manifest: the epoch (as a number for the operator, as the entry for the brokers), the part count, each part's version and size. */
@@ -86,9 +157,9 @@ public record PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
         b.append("# epoch ").append(epoch).append('\n');
         b.append("epoch ").append(epochPin).append('\n');
         b.append("parts ").append(PARTS).append('\n');
+        render();
         for (int i = 0; i < PARTS; i++) {
-            List<String> part = part(i);
-            b.append("part ").append(partName(i)).append(' ').append(version(part)).append(' ').append(part.size()).append('\n');
+            b.append("part ").append(partName(i)).append(' ').append(versions[i]).append(' ').append(sizes[i]).append('\n');
         }
         if (authorization != null) {
             b.append("users ").append(ChoriaPermissions.noIdentity()).append('\n');

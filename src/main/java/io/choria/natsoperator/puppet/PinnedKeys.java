@@ -33,7 +33,8 @@ public record PinnedKeys(SortedSet<String> admitted, long epoch) {
     private static final Pattern EPOCH = Pattern.compile("^# epoch (\\d+)$", Pattern.MULTILINE);
 
     public PinnedKeys {
-        admitted = new TreeSet<>(admitted);
+        // Never changed once made: the carried list (PinnedList) shares it rather than holding a second sorted copy.
+        admitted = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(admitted));
     }
 
     /** Before the first sync: nobody but the epoch entry, so every node is refused. */
@@ -73,7 +74,7 @@ public record PinnedKeys(SortedSet<String> admitted, long epoch) {
 
     /** The list as the operator carries it to the brokers, in parts (see {@link PinnedList}). */
     public PinnedList list(String namespace, String cluster) {
-        return new PinnedList(epoch, epochPin(namespace, cluster, epoch), admitted);
+        return PinnedList.sharing(epoch, epochPin(namespace, cluster, epoch), admitted);
     }
 
     /** Reads back what was written in parts (the epoch entry is in the manifest, apart from the keys). */

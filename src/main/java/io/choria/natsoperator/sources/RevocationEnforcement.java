@@ -69,6 +69,7 @@ public final class RevocationEnforcement {
     private final PuppetInventory inventory;
 
     private final Map<String, Instant> brokersLoaded = new ConcurrentHashMap<>();
+    private final Map<String, HeldList> lists = new ConcurrentHashMap<>();
     /** spec.authorization: the users cut from the last sync, as the status says them. */
     private final Map<String, NodeIdentities> identities = new ConcurrentHashMap<>();
 
@@ -124,12 +125,21 @@ public final class RevocationEnforcement {
         // any sync, the lists as last written stay in force.
         PortPins ports = s.last != null ? PortPins.of(cluster, names, s.last.namesByKey()) : PortPins.parse(brokerEnv(liveStatefulSet), cluster);
         Observation.RevocationObservation observation = s.answered ? observation(s, spec, now, identities.get(uid)) : pending(s, spec, previous);
-        return new Outcome(s.pins.list(names.namespace(), names.cluster()), ports.render(names.namespace(), names.cluster()), observation, wake);
+        return new Outcome(list(uid, s.pins, names), ports.render(names.namespace(), names.cluster()), observation, wake);
     }
+
+    /** The list carried for {@code pins}, made once per change of it: every reconcile builds the cluster's ConfigMaps from it. */
+    private PinnedList list(String uid, PinnedKeys pins, Names names) {
+        return lists.compute(uid, (u, held) -> held != null && held.source() == pins ? held
+                : new HeldList(pins, pins.list(names.namespace(), names.cluster()))).list();
+    }
+
+    private record HeldList(PinnedKeys source, PinnedList list) {}
 
     /** Drops the state of NatsClusters that are gone (called with the resync period), and their Puppet subscriptions. */
     public void retainOnly(java.util.Set<String> uids) {
         states.keySet().retainAll(uids);
+        lists.keySet().retainAll(uids);
         brokersLoaded.keySet().retainAll(uids);
         identities.keySet().retainAll(uids);
         inventory.retainOnly(uids);
@@ -138,6 +148,7 @@ public final class RevocationEnforcement {
     /** A cluster that no longer enforces revocation: its state and its subscription go. */
     public void forget(String uid) {
         states.remove(uid);
+        lists.remove(uid);
         brokersLoaded.remove(uid);
         identities.remove(uid);
         inventory.forget(uid);

@@ -23,4 +23,12 @@ class PinnedKeysTest {
         assertSame(b, same.admitted().last());
         assertEquals(2, same.with(Set.of(a)).epoch(), "a key dropped moves the epoch on");
     }
+
+    /** The carried list holds the cluster's sorted keys, not a second sorted copy of them, and nobody can change them. */
+    @Test
+    void theCarriedListSharesTheKeysAndTheyCannotChange() {
+        PinnedKeys pins = PinnedKeys.none().with(List.of(A, B));
+        assertSame(pins.admitted(), pins.list("ns", "broker").keys());
+        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class, () -> pins.admitted().add(A));
+    }
 }

@@ -110,7 +110,8 @@ public final class PinnedList {
             StringBuilder b = new StringBuilder(part.size() * 65 + 40);
             b.append("version ").append(vs[i]).append(' ').append(part.size()).append('\n');
             for (String k : part) b.append(k).append('\n');
-            texts[i] = b.toString();
+            // Held once with the equal parts of other clusters on the same Puppet CA, and with the informer's copies.
+            texts[i] = SharedText.share(b.toString());
         }
         versions = vs;
         sizes = ns;

@@ -88,7 +88,7 @@ public final class OwnedObjects {
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NatsCluster.API_VERSION, "NatsCluster", false));
         if (kind == ConfigMap.class) {
             // the pinned-list parts of clusters enrolled with one Puppet CA are the same text: held once (SharedText)
-            config.withItemStore((io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) new TransformingItemStore<ConfigMap>(SharedText::shareData));
+            config.withItemStore((io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) new TransformingItemStore<ConfigMap>(io.choria.natsoperator.model.SharedText::shareData));
         }
         return new InformerEventSource<>(config.build(), ctx);
     }

@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler.dependent;
+package io.choria.natsoperator.model;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.lang.ref.WeakReference;
@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * One copy of each large ConfigMap value in the operator's informer cache. Clusters enrolled with one Puppet CA carry the
- * same pinned-list parts (15 of their 16 parts hold the same keys, PinnedList), and the informer kept one String per part
- * per cluster: about 65 bytes a key for every enrolled cluster. A value no longer cached anywhere goes with the last
- * ConfigMap holding it (weak references).
+ * One copy of each large ConfigMap value in the operator: the pinned-list parts the model renders ({@link PinnedList}) and the
+ * informer cache's copies of them, which reconciler.dependent.OwnedObjects passes through {@link #shareData}. Clusters
+ * enrolled with one Puppet CA carry the same parts (15 of their 16 parts hold the same keys), and each copy is about 65 bytes
+ * a key for every enrolled cluster. A value no longer held anywhere goes with the last holder (weak references).
  */
-final class SharedText {
+public final class SharedText {
     /** Values below this are left alone: the broker config and the manifest are each cluster's own. */
     static final int MIN_LENGTH = 4096;
     private static final Map<String, WeakReference<String>> SEEN = new WeakHashMap<>();
@@ -19,7 +19,7 @@ final class SharedText {
     private SharedText() {}
 
     /** The ConfigMap as the informer stores it: its large data values replaced by the equal ones already held. */
-    static ConfigMap shareData(ConfigMap cm) {
+    public static ConfigMap shareData(ConfigMap cm) {
         if (cm.getData() == null) return cm;
         Map<String, String> data = new java.util.LinkedHashMap<>(cm.getData());
         data.replaceAll((k, v) -> v != null && v.length() >= MIN_LENGTH ? share(v) : v);
@@ -27,7 +27,7 @@ final class SharedText {
         return cm;
     }
 
-    static synchronized String share(String value) {
+    public static synchronized String share(String value) {
         WeakReference<String> held = SEEN.get(value);
         String existing = held == null ? null : held.get();
         if (existing != null) return existing;

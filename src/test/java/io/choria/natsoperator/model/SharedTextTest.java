@@ -1,4 +1,4 @@
-package io.choria.natsoperator.reconciler.dependent;
+package io.choria.natsoperator.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -26,5 +26,19 @@ class SharedTextTest {
         assertNotSame(a.getData().get("note"), b.getData().get("note"), "values under " + SharedText.MIN_LENGTH + " characters are left alone");
         ConfigMap other = SharedText.shareData(part("site-c", keys.replace('0', '1'), "small"));
         assertNotSame(a.getData().get("keys"), other.getData().get("keys"), "another list is its own");
+    }
+
+    /** The parts the model renders are the same Strings across clusters on one Puppet CA, and as the informer holds them. */
+    @Test
+    void renderedPartsAreHeldOnceWithTheInformersCopies() {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+        for (int i = 0; i < 2000; i++) keys.add(io.choria.natsoperator.pki.Digests.sha256Hex("key " + i));
+        java.util.TreeSet<String> withOwn = new java.util.TreeSet<>(keys);
+        withOwn.add("0" + "f".repeat(63)); // another cluster's own key: only part 0 differs
+        PinnedList a = new PinnedList(1, "a".repeat(64), keys), b = new PinnedList(1, "b".repeat(64), withOwn);
+        assertSame(a.renderPart(5), b.renderPart(5), "an equal part is one String");
+        assertNotSame(a.renderPart(0), b.renderPart(0));
+        ConfigMap informers = SharedText.shareData(part("site-a", new String(a.renderPart(7).toCharArray()), "small"));
+        assertSame(a.renderPart(7), informers.getData().get("keys"), "the informer's copy of a written part is the rendered String");
     }
 }

@@ -85,7 +85,7 @@ import java.util.regex.Pattern;
  * time), steady (a window after that).
  *
  * <p>JVM flags: the chart's (helm values jvmOptions, operator/nats-operator.yaml):
- * {@code JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError} under a 512Mi
+ * {@code JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError} (75 before issue 24's 512Mi run) under a 512Mi
  * container limit; here the limit is stood in for by {@code -XX:MaxRAM=512m}, giving the same 384 MiB
  * max heap. One difference: MaxRAM does not change the JVM's server-class check, so on a 2-core host it
  * picks G1, where a 512Mi container would make JDK 17 pick Serial. {@code --jvm-options "..."}
@@ -98,7 +98,7 @@ public final class OperatorScaleBench {
     private MemoryLimit memoryLimit;
     static final String DEFAULT_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
     /** The chart's jvmOptions (helm values), as they are: with --memory-limit the cgroup gives the JVM its limit. */
-    static final String CHART_JVM_OPTIONS = "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError";
+    static final String CHART_JVM_OPTIONS = "-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError";
     static final ResourceDefinitionContext NATS_CLUSTERS = new ResourceDefinitionContext.Builder().withGroup("choria.io")
             .withVersion("v1alpha1").withPlural("natsclusters").withKind("NatsCluster").withNamespaced(true).build();
 
@@ -333,6 +333,7 @@ public final class OperatorScaleBench {
         }
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("JAVA_TOOL_OPTIONS", jvmOptions);
+        if (memoryLimitOption != null) env.put("MALLOC_ARENA_MAX", "2"); // as the chart's deployment sets it
         phase.set(new Counts());
         phases.put("startup", phase.get());
         long launch = System.nanoTime();

@@ -62,9 +62,10 @@ public final class StreamsChecker {
         java.util.List<String> refused = new java.util.ArrayList<>();
         for (int i = 0; i < nc.getSpec().getSize(); i++) {
             String host = names.podFqdn(i);
+            InetSocketAddress address;
             NatsRequests c;
             try {
-                InetSocketAddress address = new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient());
+                address = new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient());
                 if (!authorized) c = NatsRequests.connect(address, host, tls, null, null, TIMEOUT);
                 else if (access != null && access.operatorNKey() != null) c = NatsRequests.connect(address, host, tls, access.operatorNKey(), TIMEOUT);
                 else return StreamKeeper.Report.failed("the operator's nkey (spec.authorization) is not in the system account Secret yet");
@@ -79,7 +80,6 @@ public final class StreamsChecker {
                 return StreamKeeper.Report.failed("through " + names.pod(i) + ": " + e.getMessage());
             }
             if (report.error() != null || access == null || (authorized ? access.systemNKey() : access.systemPassword()) == null) return report;
-            InetSocketAddress address = new InetSocketAddress(resolve.apply(host), nc.getSpec().getPorts().getClient());
             try (NatsRequests system = authorized ? NatsRequests.connect(address, host, tls, access.systemNKey(), TIMEOUT)
                     : NatsRequests.connect(address, host, tls, io.choria.natsoperator.model.ChoriaAccounts.SYSTEM_USER, access.systemPassword(), TIMEOUT)) {
                 return report.with(MetaPeers.removeDeparted(system, departed(nc, names), TIMEOUT));

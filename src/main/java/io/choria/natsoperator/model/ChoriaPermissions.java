@@ -59,13 +59,18 @@ public final class ChoriaPermissions {
 
     /** A certname's role: privileged first (it is also a client name in Choria's defaults), then client, else node. */
     public static Role role(AuthorizationSpec a, String certname) {
-        if (findsAny(a.getPrivilegedCertnames(), certname)) return Role.PRIVILEGED;
-        if (findsAny(a.getClientCertnames(), certname)) return Role.CLIENT;
-        return Role.NODE;
+        return roles(a).apply(certname);
     }
 
-    private static boolean findsAny(List<String> patterns, String certname) {
-        for (String p : patterns) if (Pattern.compile(p).matcher(certname).find()) return true;
+    /** {@link #role} with the spec's patterns compiled once: a sync cuts the roles of every certname of the estate. */
+    public static java.util.function.Function<String, Role> roles(AuthorizationSpec a) {
+        List<Pattern> privileged = a.getPrivilegedCertnames().stream().map(Pattern::compile).toList();
+        List<Pattern> clients = a.getClientCertnames().stream().map(Pattern::compile).toList();
+        return certname -> findsAny(privileged, certname) ? Role.PRIVILEGED : findsAny(clients, certname) ? Role.CLIENT : Role.NODE;
+    }
+
+    private static boolean findsAny(List<Pattern> patterns, String certname) {
+        for (Pattern p : patterns) if (p.matcher(certname).find()) return true;
         return false;
     }
 

@@ -49,8 +49,9 @@ public final class PinnedList {
     private String[] partTexts, versions;
     private int[] sizes;
 
-    public PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
-        this(epoch, epochPin, java.util.Collections.unmodifiableSortedSet(new TreeSet<>(keys)), true);
+    /** A list over a sorted copy of {@code keys}. */
+    public PinnedList(long epoch, String epochPin, java.util.Collection<String> keys) {
+        this(epoch, epochPin, java.util.Collections.unmodifiableSortedSet(new TreeSet<>(keys)));
     }
 
     /**
@@ -59,10 +60,10 @@ public final class PinnedList {
      */
     public static PinnedList sharing(long epoch, String epochPin, SortedSet<String> keys) {
         if (keys.comparator() != null) throw new IllegalArgumentException("the keys must be in their natural order");
-        return new PinnedList(epoch, epochPin, keys, true);
+        return new PinnedList(epoch, epochPin, keys);
     }
 
-    private PinnedList(long epoch, String epochPin, SortedSet<String> keys, boolean checked) {
+    private PinnedList(long epoch, String epochPin, SortedSet<String> keys) {
         if (!HEX64.matcher(epochPin).matches()) throw new IllegalArgumentException("the epoch entry must be 64 lower-case hex digits");
         this.epoch = epoch;
         this.epochPin = epochPin;
@@ -194,6 +195,6 @@ public final class PinnedList {
             if (part == null) continue;
             part.lines().filter(l -> ENTRY.matcher(l).matches()).forEach(keys::add);
         }
-        return new PinnedList(Long.parseLong(n.group(1)), p.group(1), keys);
+        return sharing(Long.parseLong(n.group(1)), p.group(1), java.util.Collections.unmodifiableSortedSet(keys));
     }
 }

@@ -30,11 +30,12 @@ public record NodeIdentities(Set<String> entries, int nodes, int clients, int pr
     static final int REFUSED_SHOWN = 5;
 
     public static NodeIdentities of(InventorySync.Result result, Set<String> admitted, AuthorizationSpec authorization, String ownKey) {
+        var roles = ChoriaPermissions.roles(authorization);
         Map<String, ChoriaPermissions.Role> users = new HashMap<>();
         for (String key : admitted) {
             if (key.equals(ownKey)) continue;
             for (String certname : result.certnamesByKey().getOrDefault(key, Set.of())) {
-                if (ChoriaPermissions.CERTNAME.matcher(certname).matches()) users.put(certname, ChoriaPermissions.role(authorization, certname));
+                if (ChoriaPermissions.CERTNAME.matcher(certname).matches()) users.put(certname, roles.apply(certname));
             }
         }
         Set<String> entries = new HashSet<>();

@@ -606,6 +606,11 @@ public final class LocalBrokerCluster implements AutoCloseable {
     public NatsCluster cluster() { return nc; }
     public Names names() { return names; }
     public int size() { return nc.getSpec().getSize(); }
+    /** The broker whose pod has this DNS name (how the operator's checkers name a broker). */
+    public int ordinal(String podFqdn) {
+        for (int i = 0; i < size(); i++) if (names.podFqdn(i).equals(podFqdn)) return i;
+        throw new IllegalArgumentException(podFqdn);
+    }
     public TestCa ca() { return ca; }
     public String host(int i) { return paths.get(i).listenHost(); }
     /** The addresses of all brokers (capacity), e.g. for another site's hosts entry of this site's gateway Service. */

@@ -41,7 +41,7 @@ class StreamsReconcileTest {
                 .edit(STREAMS).firstHost(90).start();
              MockCluster api = new MockCluster()) {
             MeshChecker checker = new MeshChecker();
-            StreamsChecker streams = new StreamsChecker("cluster.local", host -> brokers.host(ordinal(brokers, host)),
+            StreamsChecker streams = new StreamsChecker("cluster.local", host -> brokers.host(brokers.ordinal(host)),
                     OperatorRuntime.brokerIdentity(api.client));
             io.choria.natsoperator.metrics.ClusterMetrics metrics = new io.choria.natsoperator.metrics.ClusterMetrics();
             api.startOperator(new OperatorSettings("cluster.local", Set.of(), Duration.ofMillis(500),
@@ -91,10 +91,5 @@ class StreamsReconcileTest {
             var c = MeshReconcileTest.condition(api, "Ready");
             return c != null && c.getStatus().equals("True");
         }
-    }
-
-    private static int ordinal(LocalBrokerCluster brokers, String host) {
-        for (int i = 0; i < brokers.size(); i++) if (brokers.names().podFqdn(i).equals(host)) return i;
-        throw new IllegalArgumentException(host);
     }
 }

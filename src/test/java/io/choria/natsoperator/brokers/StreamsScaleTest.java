@@ -39,7 +39,7 @@ class StreamsScaleTest {
             nc.getSpec().setStreams(streams);
         }).start()) {
             String systemPassword = BrokerSecrets.decode(brokers.rendered(0).systemAccount(), BrokerSecrets.PASSWORD_KEY);
-            StreamsChecker checker = new StreamsChecker("cluster.local", host -> brokers.host(ordinal(brokers, host)),
+            StreamsChecker checker = new StreamsChecker("cluster.local", host -> brokers.host(brokers.ordinal(host)),
                     nc -> new BrokerAccess(brokers.tlsFiles(), systemPassword));
             List<String> actions = new ArrayList<>();
             awaitReport(brokers, checker, actions, "five streams, R3, all current", r -> healthy(r, 3));
@@ -130,10 +130,5 @@ class StreamsScaleTest {
             JsonNode jsz = JSON.readTree(system.request("$SYS.REQ.SERVER.PING.JSZ", "{\"leader_only\":true}", Duration.ofSeconds(2)).payload());
             return jsz.path("data").path("meta_cluster");
         }
-    }
-
-    private static int ordinal(LocalBrokerCluster brokers, String host) {
-        for (int i = 0; i < 5; i++) if (brokers.names().podFqdn(i).equals(host)) return i;
-        throw new IllegalArgumentException(host);
     }
 }
